@@ -1,0 +1,16 @@
+"""Settings for the test suite: the real settings with throwaway keys."""
+
+import os
+
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("SECRET_KEY", "test-" + "x" * 60)
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "PDGK6HwwW8yZXwwr0rbbu-Z9B4KRhrSqgmGT7MVsmBc=")
+
+from config.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests never wait for real backoff: the HTTP chokepoint takes its sleep from here.
+UPSTREAM_RETRY_BASE_SECONDS = 0.0
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+# Unit tests assert the real region hosts, whatever the developer's shell exports.
+OPSGENIE_BASE_URLS = {"us": "https://api.opsgenie.com", "eu": "https://api.eu.opsgenie.com"}

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import include, path
+
+
+def _superusers_only(request: HttpRequest) -> bool:
+    # PRODUCT 1: Django's admin site stays available to superusers only, not to every is_staff.
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("settings/integrations/", include("integrations.urls")),
+    path("admin/", admin.site.urls),
+]

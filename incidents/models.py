@@ -1,0 +1,1 @@
+# Models arrive with the incident sync (issue 3).

@@ -1,0 +1,204 @@
+"""The one chokepoint for outbound HTTP (STYLE 3).
+
+Every upstream call goes through ``UpstreamSession.get_json``: a timeout on every request, bounded
+retries with capped exponential backoff for 5xx, timeouts and resets, waits for 429 as the
+upstream's headers say, and failures turned into ``UpstreamError`` with a ``permanent`` flag.
+
+Secrets travel only in headers set by the caller; nothing here logs headers, and error messages
+carry the status and the upstream's own message, never the request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import requests
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 30.0
+MAX_RATE_LIMIT_WAIT_SECONDS = 120.0
+MAX_UPSTREAM_MESSAGE = 300
+
+
+class ErrorKind(StrEnum):
+    UNAUTHORIZED = "unauthorized"  # 401
+    PAYMENT_REQUIRED = "payment_required"  # 402
+    FORBIDDEN = "forbidden"  # 403
+    RATE_LIMITED = "rate_limited"  # 429 after every retry
+    UNAVAILABLE = "unavailable"  # 5xx, timeout, connection reset, after every retry
+    MALFORMED = "malformed"  # 2xx whose body is not the JSON we expect
+    HTTP = "http"  # any other status
+
+
+PERMANENT_KINDS = frozenset({ErrorKind.UNAUTHORIZED, ErrorKind.PAYMENT_REQUIRED, ErrorKind.FORBIDDEN})
+
+
+class UpstreamError(Exception):
+    def __init__(
+        self,
+        kind: ErrorKind,
+        *,
+        status: int | None = None,
+        message: str = "",
+        code: int | str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        self.kind = kind
+        self.status = status
+        self.message = message
+        self.code = code
+        self.attempts = attempts
+        super().__init__(self.describe())
+
+    @property
+    def permanent(self) -> bool:
+        """Permanent errors need a person (new key, permissions, plan); retrying cannot help."""
+        return self.kind in PERMANENT_KINDS or self.status == 422
+
+    def describe(self) -> str:
+        status = f"HTTP {self.status}" if self.status else self.kind.value
+        return f"{status}: {self.message}" if self.message else status
+
+
+@dataclass
+class CallStats:
+    """Counted across calls so a sync run can report its HTTP calls and retries."""
+
+    calls: int = 0
+    retries: int = 0
+
+
+@dataclass
+class UpstreamResponse:
+    status: int
+    data: Any
+    headers: Mapping[str, str]
+
+
+@dataclass
+class UpstreamSession:
+    """A requests session bound to one upstream's headers and retry policy.
+
+    ``rate_limit_wait`` reads a 429's headers and returns how many seconds to wait (each provider
+    names its headers differently); ``sleep`` is injectable so tests never really wait.
+    """
+
+    headers: Mapping[str, str]
+    rate_limit_wait: Callable[[Mapping[str, str]], float | None] = lambda headers: None
+    max_attempts: int = 5
+    timeout: float = field(default_factory=lambda: settings.UPSTREAM_TIMEOUT_SECONDS)
+    backoff_base: float = field(
+        default_factory=lambda: getattr(settings, "UPSTREAM_RETRY_BASE_SECONDS", 1.0)
+    )
+    sleep: Callable[[float], None] = time.sleep
+    stats: CallStats = field(default_factory=CallStats)
+
+    def __post_init__(self) -> None:
+        self._session = requests.Session()
+        self._session.headers.update({"Accept": "application/json", **self.headers})
+        # Credentials are only ever sent to the host they were saved for: never follow
+        # redirects or read proxy credentials from ~/.netrc.
+        self._session.trust_env = False
+        self._session.max_redirects = 0
+
+    def close(self) -> None:
+        self._session.close()
+
+    def get_json(self, url: str, params: Mapping[str, Any] | None = None) -> UpstreamResponse:
+        attempt = 0
+        while True:
+            attempt += 1
+            self.stats.calls += 1
+            try:
+                response = self._session.get(
+                    url, params=params, timeout=self.timeout, allow_redirects=False
+                )
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                failure = UpstreamError(
+                    ErrorKind.UNAVAILABLE, message=_network_message(exc), attempts=attempt
+                )
+                wait = self._backoff(attempt)
+            else:
+                if 200 <= response.status_code < 300:
+                    return UpstreamResponse(
+                        response.status_code, _parse_json(response, attempt), response.headers
+                    )
+                failure = _error_from_response(response, attempt)
+                if response.status_code == 429:
+                    hinted = self.rate_limit_wait(response.headers)
+                    wait = (
+                        min(hinted, MAX_RATE_LIMIT_WAIT_SECONDS)
+                        if hinted is not None
+                        else self._backoff(attempt)
+                    )
+                elif response.status_code >= 500 and response.status_code != 501:
+                    wait = self._backoff(attempt)
+                else:
+                    raise failure
+            if attempt >= self.max_attempts:
+                raise failure
+            self.stats.retries += 1
+            logger.info("upstream %s, retrying in %.1fs", failure.describe(), wait)
+            self.sleep(wait)
+
+    def _backoff(self, attempt: int) -> float:
+        return min(self.backoff_base * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+
+
+def _network_message(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "the request timed out"
+    return "the connection failed"
+
+
+def _parse_json(response: requests.Response, attempt: int) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise UpstreamError(
+            ErrorKind.MALFORMED,
+            status=response.status_code,
+            message="the answer is not valid JSON",
+            attempts=attempt,
+        ) from exc
+
+
+def _error_from_response(response: requests.Response, attempt: int) -> UpstreamError:
+    kinds = {
+        401: ErrorKind.UNAUTHORIZED,
+        402: ErrorKind.PAYMENT_REQUIRED,
+        403: ErrorKind.FORBIDDEN,
+        429: ErrorKind.RATE_LIMITED,
+    }
+    status = response.status_code
+    kind = kinds.get(status, ErrorKind.UNAVAILABLE if status >= 500 else ErrorKind.HTTP)
+    message, code = _upstream_message(response)
+    return UpstreamError(kind, status=status, message=message, code=code, attempts=attempt)
+
+
+def _upstream_message(response: requests.Response) -> tuple[str, int | str | None]:
+    """The upstream's own error text, shortened and stripped of control characters.
+
+    It is untrusted: templates escape it, and it is never interpreted.
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        return "", None
+    if not isinstance(body, dict):
+        return "", None
+    error = body.get("error") if isinstance(body.get("error"), dict) else body
+    message = error.get("message")
+    code = error.get("code")
+    if not isinstance(message, str):
+        message = json.dumps(message) if message is not None else ""
+    message = "".join(ch for ch in message if ch.isprintable())[:MAX_UPSTREAM_MESSAGE]
+    return message, code if isinstance(code, int | str) else None

@@ -1,0 +1,116 @@
+"""The OpsGenie wizard and connection page. Each step has its own bookmarkable URL; with HTMX the
+same views answer with just the wizard body."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts.permissions import require_permissions
+from integrations.models import ConnectionStatus
+from integrations.providers.opsgenie import PROVIDER
+from integrations.providers.opsgenie.forms import OpsgenieKeyForm
+from integrations.providers.opsgenie.validation import validate_key
+from integrations.selectors import connection_for
+from integrations.services import (
+    connection_disconnect,
+    connection_save_validated,
+    credential_hint,
+)
+
+VIEW = "integrations.view_connection"
+MANAGE = "integrations.manage_connection"
+WIZARD_TEMPLATE = "integrations/opsgenie/wizard.html"
+
+
+def _render_step(request: HttpRequest, context: dict[str, object]) -> HttpResponse:
+    context = {"provider": PROVIDER, **context}
+    template = WIZARD_TEMPLATE + ("#wizard" if request.htmx else "")
+    return render(request, template, context)
+
+
+@require_permissions(read=MANAGE)
+def connect_review(request: HttpRequest) -> HttpResponse:
+    return _render_step(request, {"step": 1, "mode": "connect"})
+
+
+@require_permissions(read=MANAGE, write=MANAGE)
+def connect_details(request: HttpRequest) -> HttpResponse:
+    return _key_step(request, mode="connect")
+
+
+@require_permissions(read=MANAGE, write=MANAGE)
+def edit(request: HttpRequest) -> HttpResponse:
+    if connection_for(provider=PROVIDER.slug) is None:
+        return redirect("integrations:opsgenie-connect")
+    return _key_step(request, mode="edit")
+
+
+def _key_step(request: HttpRequest, *, mode: str) -> HttpResponse:
+    connection = connection_for(provider=PROVIDER.slug)
+    initial = {"region": connection.region} if connection and mode == "edit" else {}
+    form = OpsgenieKeyForm(request.POST or None, initial=initial)
+    failure = None
+    if request.method == "POST" and form.is_valid():
+        api_key, region = form.cleaned_data["api_key"], form.cleaned_data["region"]
+        failure = validate_key(api_key=api_key, region=region)
+        if failure is None:
+            connection_save_validated(
+                provider=PROVIDER.slug,
+                region=region,
+                credentials={"api_key": api_key},
+                hint=credential_hint(api_key),
+                user=request.user,
+            )
+            messages.success(request, "OpsGenie is connected.")
+            target = reverse("integrations:opsgenie")
+            if request.htmx:
+                return HttpResponseClientRedirect(target)
+            return redirect(target)
+    context = {
+        "step": 3 if failure else 2,
+        "mode": mode,
+        "form": form,
+        "failure": failure,
+        "connection": connection,
+    }
+    return _render_step(request, context)
+
+
+@require_permissions(read=VIEW)
+def detail(request: HttpRequest) -> HttpResponse:
+    connection = connection_for(provider=PROVIDER.slug)
+    if connection is None:
+        if request.user.has_perm(MANAGE):
+            return redirect("integrations:opsgenie-connect")
+        raise Http404("OpsGenie is not connected.")
+    return render(
+        request,
+        "integrations/opsgenie/detail.html",
+        {
+            "provider": PROVIDER,
+            "connection": connection,
+            "can_manage": request.user.has_perm(MANAGE),
+        },
+    )
+
+
+@require_permissions(read=MANAGE, write=MANAGE)
+def disconnect(request: HttpRequest) -> HttpResponse:
+    connection = connection_for(provider=PROVIDER.slug)
+    if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
+        return redirect("integrations:catalog")
+    if request.method == "POST":
+        connection_disconnect(connection=connection)
+        messages.success(
+            request, "OpsGenie is disconnected. Its synced evidence is kept; syncing has stopped."
+        )
+        return redirect("integrations:opsgenie")
+    return render(
+        request,
+        "integrations/opsgenie/disconnect.html",
+        {"provider": PROVIDER, "connection": connection},
+    )

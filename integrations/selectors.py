@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from integrations.models import Connection, ConnectionStatus
+from integrations.providers.base import ProviderInfo
+from integrations.providers.registry import PROVIDERS
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    provider: ProviderInfo
+    connection: Connection | None
+
+    @property
+    def status_label(self) -> str:
+        return self.connection.get_status_display() if self.connection else "Not connected"
+
+    @property
+    def status_slug(self) -> str:
+        return self.connection.status if self.connection else "not-connected"
+
+    @property
+    def is_connected(self) -> bool:
+        return self.connection is not None and self.connection.status != ConnectionStatus.DISCONNECTED
+
+
+def catalog_entries(*, query: str = "", connected_only: bool = False) -> list[CatalogEntry]:
+    connections = {c.provider: c for c in Connection.objects.filter(provider__in=PROVIDERS)}
+    entries = [
+        CatalogEntry(provider, connections.get(slug))
+        for slug, provider in PROVIDERS.items()
+        if not query or provider.matches(query)
+    ]
+    if connected_only:
+        entries = [entry for entry in entries if entry.is_connected]
+    return entries
+
+
+def connection_for(*, provider: str) -> Connection | None:
+    return Connection.objects.select_related("connected_by").filter(provider=provider).first()

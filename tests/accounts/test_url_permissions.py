@@ -1,0 +1,134 @@
+"""Walk every URL the project defines, as every role and anonymously, for GET and POST.
+
+A URL missing from EXPECTED fails the suite, so a new view cannot ship without a decision here
+about who may read and write it (and the view's own server-side check must match).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from integrations.models import Connection, ConnectionStatus
+
+LOGGED_OUT = 1302  # a redirect to the login page, expected only from logging out
+ROLES = ("admin", "auditor", "staff")
+
+# path -> {method: {role: expected status}}. 302 means "a redirect that is not to the login page".
+R_ADMIN_ONLY = {"admin": 200, "auditor": 403, "staff": 403}
+EXPECTED: dict[str, dict[str, dict[str, int]]] = {
+    "/": {"GET": {"admin": 200, "auditor": 200, "staff": 200}, "POST": dict.fromkeys(ROLES, 405)},
+    "/login/": {"GET": dict.fromkeys(ROLES, 302), "POST": dict.fromkeys(ROLES, 302)},
+    "/logout/": {"GET": dict.fromkeys(ROLES, 405), "POST": dict.fromkeys(ROLES, LOGGED_OUT)},
+    "/settings/integrations/": {
+        "GET": {"admin": 200, "auditor": 200, "staff": 403},
+        "POST": {"admin": 405, "auditor": 405, "staff": 405},
+    },
+    "/settings/integrations/opsgenie/": {
+        "GET": {"admin": 200, "auditor": 200, "staff": 403},
+        "POST": dict.fromkeys(ROLES, 405),
+    },
+    "/settings/integrations/opsgenie/connect/": {
+        "GET": R_ADMIN_ONLY,
+        "POST": {"admin": 405, "auditor": 405, "staff": 405},
+    },
+    "/settings/integrations/opsgenie/connect/details/": {
+        "GET": R_ADMIN_ONLY,
+        # An empty POST re-renders the form with errors for an admin.
+        "POST": R_ADMIN_ONLY,
+    },
+    "/settings/integrations/opsgenie/edit/": {"GET": R_ADMIN_ONLY, "POST": R_ADMIN_ONLY},
+    "/settings/integrations/opsgenie/disconnect/": {
+        "GET": R_ADMIN_ONLY,
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
+}
+ANONYMOUS_ALLOWED = {"/login/": {"GET": 200, "POST": 200}}
+
+
+def _walk(resolver: URLResolver, prefix: str = "") -> list[str]:
+    paths = []
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            paths.extend(_walk(pattern, route))
+        elif isinstance(pattern, URLPattern):
+            paths.append(route)
+    return paths
+
+
+def _project_paths() -> list[str]:
+    # Concrete paths for every project route; the admin site is tested separately below.
+    routes = [r for r in _walk(get_resolver()) if not r.startswith("admin/")]
+    return ["/" + re.sub(r"<(?:\w+:)?(\w+)>", "1", route) for route in routes]
+
+
+def test_every_project_url_has_an_expected_answer_per_role() -> None:
+    assert sorted(_project_paths()) == sorted(EXPECTED), (
+        "A URL was added or removed: decide who may use it in EXPECTED."
+    )
+
+
+@pytest.fixture
+def connected_opsgenie(admin_user) -> Connection:  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    connection = Connection(
+        provider="opsgenie",
+        status=ConnectionStatus.CONNECTED,
+        region="us",
+        connected_at=timezone.now(),
+    )
+    connection.set_credentials({"api_key": "k" * 36}, hint="kkkk")
+    connection.save()
+    return connection
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", sorted(EXPECTED))
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("role", ROLES)
+def test_role_gets_the_expected_answer(
+    request, connected_opsgenie, path: str, method: str, role: str
+) -> None:  # type: ignore[no-untyped-def]
+    client = request.getfixturevalue(f"{role}_client")
+    response = client.generic(method, path)
+    expected = EXPECTED[path][method][role]
+    if expected == LOGGED_OUT:
+        assert response.status_code == 302 and response["Location"] == "/login/"
+        return
+    assert response.status_code == expected, f"{role} {method} {path}"
+    if expected == 302:
+        assert not response["Location"].startswith("/login/"), f"{role} {method} {path}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", sorted(EXPECTED))
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_anonymous_is_sent_to_login(path: str, method: str) -> None:
+    # CSRF is enforced so an anonymous POST is refused before it reaches any view.
+    client = Client(enforce_csrf_checks=method == "POST")
+    response = client.generic(method, path)
+    if path in ANONYMOUS_ALLOWED:
+        expected = ANONYMOUS_ALLOWED[path][method]
+        assert response.status_code in (expected, 403)
+        return
+    if method == "POST":
+        assert response.status_code in (302, 403)
+    else:
+        assert response.status_code == 302
+    if response.status_code == 302:
+        assert response["Location"].startswith("/login/?next=")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_the_admin_site_is_for_superusers_only(request, role: str, django_user_model) -> None:  # type: ignore[no-untyped-def]
+    client = request.getfixturevalue(f"{role}_client")
+    assert client.get("/admin/").status_code == 302
+    superuser = django_user_model.objects.create_superuser("root", password="x" * 20)
+    client.force_login(superuser)
+    assert client.get("/admin/").status_code == 200

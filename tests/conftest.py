@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from accounts.roles import Role
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(django_user_model, username: str, role: Role | None, **extra):  # type: ignore[no-untyped-def]
+    user = django_user_model.objects.create_user(username=username, password=PASSWORD, **extra)
+    if role is not None:
+        user.groups.add(Group.objects.get(name=role.value))
+    return user
+
+
+@pytest.fixture
+def admin_user(django_user_model):  # type: ignore[no-untyped-def]
+    return make_user(django_user_model, "alice-admin", Role.ADMIN)
+
+
+@pytest.fixture
+def auditor_user(django_user_model):  # type: ignore[no-untyped-def]
+    return make_user(django_user_model, "bob-auditor", Role.AUDITOR)
+
+
+@pytest.fixture
+def staff_user(django_user_model):  # type: ignore[no-untyped-def]
+    return make_user(django_user_model, "carol-staff", Role.STAFF)
+
+
+def _client_for(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_client(admin_user) -> Client:  # type: ignore[no-untyped-def]
+    return _client_for(admin_user)
+
+
+@pytest.fixture
+def auditor_client(auditor_user) -> Client:  # type: ignore[no-untyped-def]
+    return _client_for(auditor_user)
+
+
+@pytest.fixture
+def staff_client(staff_user) -> Client:  # type: ignore[no-untyped-def]
+    return _client_for(staff_user)
