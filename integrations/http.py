@@ -104,10 +104,9 @@ class UpstreamSession:
     def __post_init__(self) -> None:
         self._session = requests.Session()
         self._session.headers.update({"Accept": "application/json", **self.headers})
-        # Credentials are only ever sent to the host they were saved for: never follow
-        # redirects or read proxy credentials from ~/.netrc.
-        self._session.trust_env = False
-        self._session.max_redirects = 0
+        # Credentials are only ever sent to the host they were saved for: redirects are never
+        # followed (allow_redirects=False below). Proxy and CA settings from the environment
+        # still apply, for operators behind a corporate proxy.
 
     def close(self) -> None:
         self._session.close()
