@@ -30,7 +30,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
 
 
 def sync_role_groups(apps, schema_editor=None) -> None:  # type: ignore[no-untyped-def]
-    """Create the role groups and give each exactly its permissions (idempotent)."""
+    """Migration entry point: create the role groups with exactly their permissions."""
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after migrate; create them now so groups can use them.
@@ -38,9 +38,23 @@ def sync_role_groups(apps, schema_editor=None) -> None:  # type: ignore[no-untyp
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
+    _apply(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
-    group_model = apps.get_model("auth", "Group")
-    permission_model = apps.get_model("auth", "Permission")
+
+def sync_role_groups_after_migrate(**kwargs: object) -> None:
+    """post_migrate handler: keeps groups right after any migrate, and after the database flush
+    of transactional tests (which empties the groups the migration made)."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    # post_migrate runs app by app; make sure every app's permissions exist before assigning.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    _apply(Group, Permission)
+
+
+def _apply(group_model, permission_model) -> None:  # type: ignore[no-untyped-def]
     for role, names in ROLE_PERMISSIONS.items():
         group, _ = group_model.objects.get_or_create(name=role.value)
         permissions = []

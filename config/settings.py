@@ -27,8 +27,8 @@ if not DEBUG:
         )
     if not FIELD_ENCRYPTION_KEY:
         raise ImproperlyConfigured(
-            "FIELD_ENCRYPTION_KEY must be set (a Fernet key: "
-            'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())")'
+            "FIELD_ENCRYPTION_KEY must be set to a Fernet key (generate one with: python -c "
+            '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())")'
         )
 elif not SECRET_KEY or not FIELD_ENCRYPTION_KEY:
     raise ImproperlyConfigured(

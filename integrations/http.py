@@ -38,7 +38,9 @@ class ErrorKind(StrEnum):
     HTTP = "http"  # any other status
 
 
-PERMANENT_KINDS = frozenset({ErrorKind.UNAUTHORIZED, ErrorKind.PAYMENT_REQUIRED, ErrorKind.FORBIDDEN})
+PERMANENT_KINDS = frozenset(
+    {ErrorKind.UNAUTHORIZED, ErrorKind.PAYMENT_REQUIRED, ErrorKind.FORBIDDEN}
+)
 
 
 class UpstreamError(Exception):

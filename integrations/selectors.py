@@ -22,7 +22,9 @@ class CatalogEntry:
 
     @property
     def is_connected(self) -> bool:
-        return self.connection is not None and self.connection.status != ConnectionStatus.DISCONNECTED
+        return (
+            self.connection is not None and self.connection.status != ConnectionStatus.DISCONNECTED
+        )
 
 
 def catalog_entries(*, query: str = "", connected_only: bool = False) -> list[CatalogEntry]:

@@ -50,3 +50,21 @@ def auditor_client(auditor_user) -> Client:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def staff_client(staff_user) -> Client:  # type: ignore[no-untyped-def]
     return _client_for(staff_user)
+
+
+@pytest.fixture(scope="session")
+def sandbox():  # type: ignore[no-untyped-def]
+    """One OpsGenie emulator for the session, on a free loopback port."""
+    from integrations.sandbox.server import SandboxServer
+
+    server = SandboxServer(seed=11, incidents=60, users=12).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def opsgenie_sandbox(sandbox, settings):  # type: ignore[no-untyped-def]
+    """Point the app's OpsGenie regions at the sandbox, as `make run` does."""
+    settings.OPSGENIE_BASE_URLS = {region: sandbox.opsgenie_url(region) for region in ("us", "eu")}
+    yield sandbox
+    sandbox.faults.clear()

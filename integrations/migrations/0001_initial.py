@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,23 +15,64 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Connection',
+            name="Connection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=40, unique=True)),
-                ('status', models.CharField(choices=[('connected', 'Connected'), ('error', 'Error'), ('disconnected', 'Disconnected')], max_length=20)),
-                ('region', models.CharField(max_length=8)),
-                ('credentials', encrypted_model_fields.fields.EncryptedTextField()),
-                ('credential_hint', models.CharField(blank=True, max_length=8)),
-                ('connected_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('last_error_action', models.CharField(blank=True, choices=[('', 'Nothing'), ('reenter_key', 'Re-enter the API key'), ('fix_permissions', "Fix the key's permissions"), ('select_region', 'Select the other region'), ('upgrade_plan', 'Use an account whose plan includes the API'), ('retry', 'Try again later')], default='', max_length=20)),
-                ('last_error_at', models.DateTimeField(blank=True, null=True)),
-                ('connected_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("provider", models.CharField(max_length=40, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("connected", "Connected"),
+                            ("error", "Error"),
+                            ("disconnected", "Disconnected"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("region", models.CharField(max_length=8)),
+                ("credentials", encrypted_model_fields.fields.EncryptedTextField()),
+                ("credential_hint", models.CharField(blank=True, max_length=8)),
+                ("connected_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("last_error", models.TextField(blank=True)),
+                (
+                    "last_error_action",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Nothing"),
+                            ("reenter_key", "Re-enter the API key"),
+                            ("fix_permissions", "Fix the key's permissions"),
+                            ("select_region", "Select the other region"),
+                            ("upgrade_plan", "Use an account whose plan includes the API"),
+                            ("retry", "Try again later"),
+                        ],
+                        default="",
+                        max_length=20,
+                    ),
+                ),
+                ("last_error_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "connected_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'permissions': [('manage_connection', 'Can connect, edit and disconnect integrations')],
+                "permissions": [
+                    ("manage_connection", "Can connect, edit and disconnect integrations")
+                ],
             },
         ),
     ]

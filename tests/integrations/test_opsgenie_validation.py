@@ -62,7 +62,9 @@ def test_it_names_the_us_region_for_a_us_key_sent_to_eu() -> None:
 @responses.activate
 def test_a_key_the_other_region_knows_but_forbids_still_names_that_region() -> None:
     _unauthorized(US)
-    responses.get(EU, status=403, json={"code": 40301, "message": "no", "took": 0, "requestId": "r"})
+    responses.get(
+        EU, status=403, json={"code": 40301, "message": "no", "took": 0, "requestId": "r"}
+    )
     failure = validate_key(api_key=KEY, region="us")
     assert failure is not None and failure.action == ErrorAction.SELECT_REGION
 

@@ -158,9 +158,10 @@ def test_a_failed_edit_leaves_the_connection_unchanged(admin_client: Client, con
 
 
 def test_disconnect_keeps_the_row_and_stops_the_connection(admin_client: Client, connected) -> None:  # type: ignore[no-untyped-def]
-    assert "Disconnect OpsGenie?" in admin_client.get(
-        "/settings/integrations/opsgenie/disconnect/"
-    ).content.decode()
+    assert (
+        "Disconnect OpsGenie?"
+        in admin_client.get("/settings/integrations/opsgenie/disconnect/").content.decode()
+    )
     admin_client.post("/settings/integrations/opsgenie/disconnect/")
     connected.refresh_from_db()
     assert connected.status == ConnectionStatus.DISCONNECTED

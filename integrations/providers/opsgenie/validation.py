@@ -44,9 +44,7 @@ def _check(*, api_key: str, region: str, max_attempts: int) -> None:
         client.close()
 
 
-def _failure(
-    error: UpstreamError, *, api_key: str | None, region: str | None
-) -> ValidationFailure:
+def _failure(error: UpstreamError, *, api_key: str | None, region: str | None) -> ValidationFailure:
     if error.kind == ErrorKind.UNAUTHORIZED:
         other = _other_region_accepting(api_key, region) if api_key and region else None
         if other:
@@ -88,8 +86,8 @@ def _failure(
             ErrorAction.RETRY,
         )
     return ValidationFailure(
-        f"OpsGenie answered {error.describe()}", ErrorAction.RETRY if not error.permanent else
-        ErrorAction.REENTER_KEY,
+        f"OpsGenie answered {error.describe()}",
+        ErrorAction.RETRY if not error.permanent else ErrorAction.REENTER_KEY,
     )
 
 

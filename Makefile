@@ -1,0 +1,32 @@
+# The two commands: `make run` and `make test`. Everything else is a helper of theirs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint format bench
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+.local/dev.env: | $(STAMP)
+	$(PY) bin/make_dev_env.py $@
+
+## Start everything on SQLite: sandbox, web server and worker; prints the URL, login and keys.
+run: $(STAMP) .local/dev.env
+	bin/run-dev
+
+## Run the whole test suite (browser tests too when Debian's chromium is installed).
+test: $(STAMP)
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .

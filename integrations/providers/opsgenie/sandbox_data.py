@@ -1,0 +1,440 @@
+"""Deterministic synthetic OpsGenie account data for the sandbox, plus the store that holds it.
+
+Records are plain dicts shaped exactly like the API's JSON (reference/opsgenie-api.md §3.3, §5),
+so the handler can serve them as they are. The same (seed, region, now) always yields the same
+account; the text deliberately includes unicode and markup-like strings so every consumer of the
+data (templates, CSV exports, logs) meets them early.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+Record = dict[str, Any]
+
+HISTORY_DAYS = 180
+_DAY_MS = 86_400_000
+_HOUR_MS = 3_600_000
+_MINUTE_MS = 60_000
+
+PRIORITY_WEIGHTS = {"P1": 5, "P2": 12, "P3": 38, "P4": 33, "P5": 12}
+
+_API_HOST = {"us": "api.opsgenie.com", "eu": "api.eu.opsgenie.com"}
+_APP_HOST = {
+    "us": "evidencehub-sandbox.app.opsgenie.com",
+    "eu": "evidencehub-sandbox.app.eu.opsgenie.com",
+}
+
+_TEAMS = (
+    ("Platform", "Kubernetes, networking and the shared runtime."),
+    ("Payments", "Checkout, billing and payouts."),
+    ("Data", "Warehouse, pipelines and backups."),
+    ("Mobile", "iOS/Android apps & their <b>backend</b>."),
+    ("SRE", "On-call for everything that has no other owner."),
+    ("Security", "Detection & response; owns the {{ secrets }} vault."),
+    ("Équipe Support", "Support de niveau 2 — Genève & Montréal."),
+)
+
+# (name, index of the owning team in _TEAMS)
+_SERVICES = (
+    ("Checkout API", 1),
+    ("Billing", 1),
+    ("Payouts", 1),
+    ("Kubernetes cluster", 0),
+    ("Edge CDN", 0),
+    ("Search", 0),
+    ("Data warehouse", 2),
+    ("Nightly backups", 2),
+    ("Mobile backend", 3),
+    ("Auth (SSO)", 5),
+    ("Kundenportal", 6),
+    ("配送サービス", 4),
+)
+
+_MESSAGES = (
+    "Elevated 5xx rate on {service}",
+    "{service} latency above SLO",
+    "{service} unreachable from {region}",
+    "Disk usage above 90% on {host}",
+    "Certificate for {service} expires in 3 days",
+    "Queue backlog growing on {service}",
+    "Partial outage of {service} — customers affected",
+    "Memory leak suspected in {service}",
+    "Deploy of {service} rolled back",
+    "Dégradation du service {service} à Zürich",
+    "支付服务响应缓慢 ({service})",
+    "🔥 {service} is down 🔥",
+    "خطأ في خدمة {service}",
+    "<script>alert(1)</script> found in {service} logs",
+    "<b>{service}</b> returns stale data",
+    "Template {{ request.user.password }} rendered by {service}",
+    "=cmd|' /C calc'!A0",
+)
+# Kept apart so "data loss" stays rare (a few per hundred), as it would be in a real account.
+_DATA_LOSS_MESSAGES = (
+    "Possible data loss in {service}",
+    "Data loss: {count} records missing from {service}",
+)
+
+_DESCRIPTIONS = (
+    "",
+    "Alert fired from the synthetic monitor; see the runbook.",
+    "Customers reported errors via support.\nImpact: checkout failures in {region}.",
+    "Root cause: a config change to {service}. Rolled back after {count} minutes.",
+    "Le basculement a échoué ; les réplicas étaient en retard de {count} s.",
+    "監視アラートが発報しました。担当: {team}",
+    "Payload contained <img src=x onerror=alert(1)> and was rejected.",
+    "No customer impact. 👍",
+)
+_DATA_LOSS_DESCRIPTION = (
+    "Backups for {service} were incomplete; {count} rows could not be restored."
+)
+
+_TAGS = (
+    "customer-impact",
+    "database",
+    "network",
+    "deploy",
+    "security",
+    "infra",
+    "payments",
+    "gdpr",
+    "postmortem",
+    "sev-review",
+)
+_ACTIONS = ("Restart", "Failover", "Page DBA", "Open status page")
+_SOURCES = ("API", "Web", "Email", "Opsgenie Heartbeat")
+_CLOUD_REGIONS = ("eu-west-1", "eu-central-1", "us-east-1", "us-west-2", "ap-northeast-1")
+
+_FIRST_NAMES = (
+    "Ana", "José", "Zoë", "Björn", "Łukasz", "Amélie", "Søren", "Mei", "Hiroshi", "Fatima",
+    "Noam", "Chloé", "Ivan", "Priya", "Olu", "Grace", "Omar", "Lena", "Mateo", "Aisha",
+)  # fmt: skip
+_LAST_NAMES = (
+    "Núñez", "O'Brien", "Müller", "Kowalski", "Dubois", "李", "山田", "Haddad", "Cohen",
+    "Sørensen", "Smith", "García", "Nguyen", "Okafor", "Ivanova", "Schäfer",
+)  # fmt: skip
+# E-mail local parts for names that do not transliterate by stripping accents.
+_ASCII_NAMES = {
+    "李": "li",
+    "山田": "yamada",
+    "Łukasz": "lukasz",
+    "Søren": "soren",
+    "Sørensen": "sorensen",
+}
+_TIME_ZONES = (
+    "Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC", "Europe/Paris", "Asia/Kolkata",
+    "America/Los_Angeles", "Asia/Jerusalem",
+)  # fmt: skip
+_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "ja_JP", "he_IL")
+_BUILT_IN_ROLES = ("Owner", "Admin", "User")
+_CUSTOM_ROLE_NAME = "Auditor"
+
+
+@dataclass
+class OpsGenieDataset:
+    incidents: list[Record]
+    users: list[Record]
+    teams: list[Record]
+    services: list[Record]
+
+
+def iso_ms(epoch_ms: int) -> str:
+    """OpsGenie's timestamp format: ISO-8601 UTC with milliseconds and `Z`."""
+    # time.strftime is several times faster than datetime.isoformat, which matters at 10k+ rows.
+    seconds, millis = divmod(epoch_ms, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+
+
+def start_of_day(moment: datetime | None = None) -> datetime:
+    """Today 00:00 UTC: recent data that stays identical for everyone within a day."""
+    moment = moment or datetime.now(UTC)
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def generate_dataset(
+    *, seed: int, incidents: int, users: int, region: str, now: datetime | None = None
+) -> OpsGenieDataset:
+    if region not in _API_HOST:
+        raise ValueError(f"Unknown OpsGenie region {region!r}")
+    now = start_of_day() if now is None else now
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    now_ms = int(now.timestamp() * 1000)
+    # A string seed is hashed by random.Random, so each region gets its own, stable stream.
+    rng = random.Random(f"opsgenie:{seed}:{region}:{now_ms}")
+    teams = _teams(rng, region)
+    services = _services(rng, region, teams)
+    people = _users(rng, users, now_ms)
+    return OpsGenieDataset(
+        incidents=_incidents(rng, incidents, region, now_ms, teams, services, people),
+        users=people,
+        teams=teams,
+        services=services,
+    )
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _teams(rng: random.Random, region: str) -> list[Record]:
+    teams = []
+    for name, description in _TEAMS:
+        team_id = _uuid(rng)
+        teams.append(
+            {
+                "id": team_id,
+                "name": name,
+                "description": description,
+                "links": {
+                    "web": f"https://{_APP_HOST[region]}/teams/dashboard/{team_id}/main",
+                    "api": f"https://{_API_HOST[region]}/v2/teams/{team_id}",
+                },
+            }
+        )
+    return teams
+
+
+def _services(rng: random.Random, region: str, teams: list[Record]) -> list[Record]:
+    services = []
+    for name, team_index in _SERVICES:
+        service_id = _uuid(rng)
+        services.append(
+            {
+                "id": service_id,
+                "name": name,
+                "description": f"{name} (owned by {teams[team_index]['name']})",
+                "teamId": teams[team_index]["id"],
+                "isExternal": rng.random() < 0.1,
+                "tags": rng.sample(_TAGS, rng.randint(0, 2)),
+                "visibility": rng.choice(("TEAM_MEMBERS", "OPSGENIE_USERS")),
+                "links": {
+                    "web": f"https://{_APP_HOST[region]}/service/{service_id}",
+                    "api": f"https://{_API_HOST[region]}/v1/services/{service_id}",
+                },
+            }
+        )
+    return services
+
+
+def _ascii(name: str) -> str:
+    if name in _ASCII_NAMES:
+        return _ASCII_NAMES[name]
+    stripped = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in stripped.lower() if ch.isalnum())
+
+
+def _users(rng: random.Random, count: int, now_ms: int) -> list[Record]:
+    custom_role = {"id": _uuid(rng), "name": _CUSTOM_ROLE_NAME}
+    users: list[Record] = []
+    taken: set[str] = set()
+    for index in range(count):
+        first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
+        full_name = f"{first} {last}"
+        local = f"{_ascii(first)}.{_ascii(last)}"
+        if index == count - 1 and count > 3:
+            full_name = "Bobby <b>Tables</b>'); --"  # someone always types markup into a form
+            local = "bobby.tables"
+        username = f"{local}@example.com"
+        suffix = 2
+        while username in taken:
+            username = f"{local}{suffix}@example.com"
+            suffix += 1
+        taken.add(username)
+        if index == 0:
+            role = {"id": "Owner", "name": "Owner"}
+        elif index <= 3:
+            role = {"id": "Admin", "name": "Admin"}
+        elif rng.random() < 0.1:
+            role = dict(custom_role)
+        else:
+            role = {"id": "User", "name": "User"}
+        users.append(
+            {
+                "id": _uuid(rng),
+                "username": username,
+                "fullName": full_name,
+                "role": role,
+                "blocked": index > 0 and rng.random() < 0.07,
+                "verified": rng.random() < 0.9,
+                "createdAt": iso_ms(now_ms - rng.randrange(30 * _DAY_MS, 3 * 365 * _DAY_MS)),
+                "timeZone": rng.choice(_TIME_ZONES),
+                "locale": rng.choice(_LOCALES),
+                "userAddress": {"country": "", "state": "", "city": "", "line": "", "zipCode": ""},
+                "tags": [],
+                "details": {},
+            }
+        )
+    return users
+
+
+def _incidents(
+    rng: random.Random,
+    count: int,
+    region: str,
+    now_ms: int,
+    teams: list[Record],
+    services: list[Record],
+    users: list[Record],
+) -> list[Record]:
+    # Creation times first, sorted, so tinyId grows with creation as it does upstream.
+    created = sorted(now_ms - rng.randrange(1, HISTORY_DAYS * _DAY_MS) for _ in range(count))
+    priorities = rng.choices(
+        list(PRIORITY_WEIGHTS), weights=list(PRIORITY_WEIGHTS.values()), k=count
+    )
+    incidents = []
+    for index, created_ms in enumerate(created):
+        incident = _incident(rng, region, now_ms, created_ms, teams, services, users)
+        incident["tinyId"] = str(index + 1)
+        incident["priority"] = priorities[index]
+        incidents.append(incident)
+    return incidents
+
+
+def _status(rng: random.Random, age_ms: int) -> str:
+    open_share = 0.6 if age_ms < 2 * _DAY_MS else 0.25 if age_ms < 14 * _DAY_MS else 0.04
+    if rng.random() < open_share:
+        return "open"
+    return "resolved" if rng.random() < 0.4 else "closed"
+
+
+def _incident(
+    rng: random.Random,
+    region: str,
+    now_ms: int,
+    created_ms: int,
+    teams: list[Record],
+    services: list[Record],
+    users: list[Record],
+) -> Record:
+    incident_id = _uuid(rng)
+    status = _status(rng, now_ms - created_ms)
+    impacted = rng.sample(services, rng.choice((1, 1, 1, 2, 3)))
+    service = impacted[0]
+    owner_team = next(t for t in teams if t["id"] == service["teamId"])
+    fields_ = {
+        "service": service["name"],
+        "region": rng.choice(_CLOUD_REGIONS),
+        "host": f"node-{rng.randint(1, 64):02d}",
+        "team": owner_team["name"],
+        "count": rng.randint(2, 5000),
+    }
+    if rng.random() < 0.03:
+        message = rng.choice(_DATA_LOSS_MESSAGES).format(**fields_)
+        description = _DATA_LOSS_DESCRIPTION.format(**fields_)
+    else:
+        # str.replace, not format(): some templates contain literal {{ }} on purpose.
+        message = _fill(rng.choice(_MESSAGES), fields_)
+        description = _fill(rng.choice(_DESCRIPTIONS), fields_)
+
+    impact_start = created_ms - rng.randrange(0, 30 * _MINUTE_MS) if rng.random() < 0.85 else None
+    impact_end = None
+    if status == "open":
+        updated_ms = created_ms + rng.randrange(0, min(now_ms - created_ms, 3 * _DAY_MS) + 1)
+    else:
+        duration = max(5 * _MINUTE_MS, int(rng.expovariate(1 / (3 * _HOUR_MS))))
+        resolved_ms = min(created_ms + duration, now_ms)
+        if impact_start is not None and rng.random() < 0.85:
+            impact_end = resolved_ms
+        later = rng.randrange(0, (3 * _DAY_MS if status == "closed" else 2 * _HOUR_MS) + 1)
+        updated_ms = min(resolved_ms + later, now_ms)
+
+    responders = [{"type": "team", "id": t["id"]} for t in _unique_teams(impacted, teams)]
+    if users and rng.random() < 0.3:
+        responders.append({"type": "user", "id": rng.choice(users)["id"]})
+    extra = {"region": fields_["region"]} if rng.random() < 0.5 else {}
+    if rng.random() < 0.2:
+        extra["runbook"] = f"https://runbooks.example.com/{service['id'][:8]}"
+
+    record: Record = {
+        "id": incident_id,
+        "tinyId": "",
+        "message": message[:130],
+        "description": description,
+        "status": status,
+        "isSeen": status != "open" or rng.random() < 0.7,
+        "tags": rng.sample(_TAGS, rng.choice((0, 1, 1, 2, 3))),
+        "createdAt": iso_ms(created_ms),
+        "updatedAt": iso_ms(updated_ms),
+        "source": rng.choice(_SOURCES),
+        "owner": "",
+        "priority": "P3",
+        "responders": responders,
+        # Upstream sends "" rather than null for an incident without an owner team.
+        "ownerTeam": owner_team["id"] if rng.random() < 0.9 else "",
+        "extraProperties": extra,
+        "impactedServices": [s["id"] for s in impacted],
+        "links": {
+            "web": f"https://{_APP_HOST[region]}/incident/detail/{incident_id}/details",
+            "api": f"https://{_API_HOST[region]}/v1/incidents/{incident_id}",
+        },
+        "actions": rng.sample(_ACTIONS, rng.choice((0, 0, 0, 1, 2))),
+    }
+    if impact_start is not None:
+        record["impactStartDate"] = iso_ms(impact_start)
+        record["impactDetectDate"] = iso_ms(created_ms)
+    if impact_end is not None:
+        record["impactEndDate"] = iso_ms(impact_end)
+    return record
+
+
+def _fill(template: str, values: dict[str, Any]) -> str:
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", str(value))
+    return template
+
+
+def _unique_teams(impacted: list[Record], teams: list[Record]) -> list[Record]:
+    ids = dict.fromkeys(s["teamId"] for s in impacted)
+    return [t for t in teams if t["id"] in ids]
+
+
+@dataclass
+class OpsGenieStore:
+    """One region's account, shared by all request threads.
+
+    Readers take a snapshot (a shallow list copy) under the lock and work on it without holding
+    the lock. Writers — the future "advance time" feature — must therefore replace records with
+    new dicts rather than mutate them in place, and rebuild the indexes under the lock.
+    """
+
+    dataset: OpsGenieDataset
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _by_id: dict[str, Record] = field(default_factory=dict, repr=False)
+    _by_tiny: dict[str, Record] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.reindex()
+
+    def reindex(self) -> None:
+        with self.lock:
+            self._by_id = {i["id"]: i for i in self.dataset.incidents}
+            self._by_tiny = {i["tinyId"]: i for i in self.dataset.incidents}
+
+    def incidents(self) -> list[Record]:
+        with self.lock:
+            return list(self.dataset.incidents)
+
+    def incident(self, identifier: str, *, tiny: bool = False) -> Record | None:
+        with self.lock:
+            return (self._by_tiny if tiny else self._by_id).get(identifier)
+
+    def users(self) -> list[Record]:
+        with self.lock:
+            return list(self.dataset.users)
+
+    def teams(self) -> list[Record]:
+        with self.lock:
+            return list(self.dataset.teams)
+
+    def services(self) -> list[Record]:
+        with self.lock:
+            return list(self.dataset.services)

@@ -1,0 +1,242 @@
+"""The sandbox HTTP server: every emulated API under one port, plus a small control API.
+
+    /opsgenie/us/...   OpsGenie, US region (stands in for https://api.opsgenie.com)
+    /opsgenie/eu/...   OpsGenie, EU region (stands in for https://api.eu.opsgenie.com)
+    /_sandbox/keys     GET: keys and base URLs
+    /_sandbox/faults   GET / POST (JSON settings) / DELETE: read, set, clear faults
+
+The control API is unauthenticated: the sandbox is a loopback tool holding only synthetic data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import uuid
+from datetime import datetime
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from integrations.providers.opsgenie.sandbox import KeyAccess, OpsGenieSandbox
+from integrations.providers.opsgenie.sandbox_data import (
+    OpsGenieStore,
+    generate_dataset,
+    start_of_day,
+)
+from integrations.sandbox.faults import FaultConfigError, Faults
+from integrations.sandbox.wsgi import PrefixDispatcher, Request, Response, Router, StartResponse
+
+OPSGENIE_REGIONS = ("us", "eu")
+# A fixed namespace makes the default keys a pure function of the seed, so docs, demos and a
+# restarted sandbox all agree on them.
+_KEY_NAMESPACE = uuid.UUID("5b0c8f0e-6a57-4c1e-9a43-0d1a2f6b7e11")
+
+
+@dataclasses.dataclass(frozen=True)
+class SandboxKeys:
+    opsgenie_us: str
+    opsgenie_eu: str
+    opsgenie_no_incident_access: str
+    opsgenie_no_incident_api_plan: str
+
+    @classmethod
+    def from_seed(cls, seed: int) -> SandboxKeys:
+        values = {
+            f.name: str(uuid.uuid5(_KEY_NAMESPACE, f"{seed}:{f.name}"))
+            for f in dataclasses.fields(cls)
+        }
+        return cls(**values)
+
+    def as_dict(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+
+def describe(base_url: str, keys: SandboxKeys) -> dict[str, Any]:
+    """Keys and base URLs, as printed by `manage.py sandbox` and served at /_sandbox/keys."""
+    return {
+        "base_url": base_url,
+        **{f"opsgenie_{region}_url": opsgenie_url(base_url, region) for region in OPSGENIE_REGIONS},
+        "keys": keys.as_dict(),
+    }
+
+
+def opsgenie_url(base_url: str, region: str) -> str:
+    if region not in OPSGENIE_REGIONS:
+        raise ValueError(f"Unknown OpsGenie region {region!r}")
+    return f"{base_url}/opsgenie/{region}"
+
+
+def display_host(host: str) -> str:
+    # A wildcard bind address is not something a client can connect to; loopback is.
+    return "127.0.0.1" if host in ("", "0.0.0.0") else host  # noqa: S104
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Request logs would drown test and demo output."""
+
+
+class SandboxServer:
+    """All emulators on one threaded stdlib server; `start()` serves from a daemon thread."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        seed: int = 1,
+        incidents: int = 200,
+        users: int = 30,
+        keys: SandboxKeys | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.seed = seed
+        self.now = start_of_day() if now is None else now
+        self.keys = keys or SandboxKeys.from_seed(seed)
+        self.faults = Faults()
+        self.opsgenie_stores = {
+            region: OpsGenieStore(
+                generate_dataset(
+                    seed=seed, incidents=incidents, users=users, region=region, now=self.now
+                )
+            )
+            for region in OPSGENIE_REGIONS
+        }
+        self.app = PrefixDispatcher({"/_sandbox": _ControlApp(self)})
+        for region, store in self.opsgenie_stores.items():
+            handler = OpsGenieSandbox(
+                store=store, keys=self._opsgenie_keys(region), faults=self.faults
+            )
+            self.app.mount(f"/opsgenie/{region}", handler)
+        self._httpd: _ThreadingWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._serving = threading.Event()
+
+    def _opsgenie_keys(self, region: str) -> dict[str, KeyAccess]:
+        if region == "eu":
+            return {self.keys.opsgenie_eu: KeyAccess.FULL}
+        return {
+            self.keys.opsgenie_us: KeyAccess.FULL,
+            self.keys.opsgenie_no_incident_access: KeyAccess.NO_INCIDENT_ACCESS,
+            self.keys.opsgenie_no_incident_api_plan: KeyAccess.NO_INCIDENT_PLAN,
+        }
+
+    def bind(self) -> SandboxServer:
+        """Open the listening socket (resolving port 0) without serving yet."""
+        if self._httpd is None:
+            self._httpd = make_server(
+                self.host,
+                self.port,
+                self.app,
+                server_class=_ThreadingWSGIServer,
+                handler_class=_QuietHandler,
+            )
+            self.port = self._httpd.server_address[1]
+        return self
+
+    def start(self) -> SandboxServer:
+        self.bind()
+        assert self._httpd is not None
+        self._serving.set()
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"sandbox:{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve from the calling thread until interrupted (used by `manage.py sandbox`)."""
+        self.bind()
+        assert self._httpd is not None
+        httpd = self._httpd
+        self._serving.set()
+        try:
+            httpd.serve_forever(poll_interval=0.2)
+        finally:
+            self._serving.clear()
+            httpd.server_close()
+            if self._httpd is httpd:
+                self._httpd = None
+
+    def stop(self) -> None:
+        httpd, self._httpd = self._httpd, None
+        if httpd is not None:
+            # shutdown() waits for the serve loop to end, so it would hang on a socket that was
+            # bound but never served.
+            if self._serving.is_set():
+                httpd.shutdown()
+                self._serving.clear()
+            httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if self._httpd is None and self.port == 0:
+            raise RuntimeError("The sandbox has no port yet; call start() or bind() first")
+        return f"http://{display_host(self.host)}:{self.port}"
+
+    def opsgenie_url(self, region: str) -> str:
+        return opsgenie_url(self.base_url, region)
+
+    def describe(self) -> dict[str, Any]:
+        return describe(self.base_url, self.keys)
+
+
+class _ControlApp:
+    """`/_sandbox/...`: never subject to faults, so a test can always switch them off again."""
+
+    def __init__(self, server: SandboxServer) -> None:
+        self.server = server
+        self.router = Router()
+        self.router.add("GET", "/keys", self._keys)
+        self.router.add(("GET", "POST", "DELETE"), "/faults", self._faults)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        request = Request.from_environ(environ)
+        match = self.router.match(request.method, request.path)
+        if match is None:
+            response = Response.json(404, {"message": f"No sandbox control at {request.path}"})
+        elif match.handler is None:
+            response = Response.json(
+                405, {"message": "Method not allowed"}, [("Allow", ", ".join(match.allowed))]
+            )
+        else:
+            response = match.handler(request)
+        return response(start_response)
+
+    def _keys(self, request: Request) -> Response:
+        # Links use the host the caller reached us by, which may differ from our bind address.
+        return Response.json(200, describe(request.host_url, self.server.keys))
+
+    def _faults(self, request: Request) -> Response:
+        faults = self.server.faults
+        if request.method == "DELETE":
+            return Response.json(200, faults.clear())
+        if request.method == "GET":
+            return Response.json(200, faults.snapshot())
+        try:
+            settings = request.json()
+            if not isinstance(settings, dict):
+                raise FaultConfigError("Send a JSON object of fault settings")
+            return Response.json(200, faults.set(**settings))
+        except (ValueError, FaultConfigError) as error:  # json.JSONDecodeError is a ValueError
+            return Response.json(400, {"message": str(error)})

@@ -1,0 +1,66 @@
+"""Production settings: refuse to start without real keys; `check --deploy` is clean."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from cryptography.fernet import Fernet
+
+SECRET = "p" * 30 + "Q9r8s7t6u5v4w3x2y1z0" + "k" * 20
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        capture_output=True,
+        text=True,
+        env={**base, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    result = _manage("check", FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode())
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_an_encryption_key() -> None:
+    result = _manage("check", SECRET_KEY=SECRET)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY must be set" in result.stderr
+
+
+def test_secrets_can_come_from_files(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "secret").write_text(SECRET + "\n")
+    result = _manage(
+        "check",
+        SECRET_KEY_FILE=str(tmp_path / "secret"),
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="evidence.example.com",
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_typo_in_a_boolean_is_an_error_not_a_guess() -> None:
+    result = _manage("check", DEBUG="ture")
+    assert result.returncode != 0
+    assert "DEBUG must be true or false" in result.stderr
+
+
+def test_check_deploy_passes_with_no_warnings() -> None:
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY=SECRET,
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="evidence.example.com",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
