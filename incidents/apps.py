@@ -6,3 +6,9 @@ class IncidentsConfig(AppConfig):
 
     name = "incidents"
     verbose_name = "Incidents"
+
+    def ready(self) -> None:
+        from incidents.store import IncidentStore
+        from integrations.sync.stores import register_store
+
+        register_store("incidents", IncidentStore())

@@ -4,8 +4,22 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from encrypted_model_fields.fields import EncryptedTextField
+
+MIN_SYNC_MINUTES = 30
+MAX_SYNC_MINUTES = 24 * 60
+
+
+def validate_sync_interval(minutes: int) -> None:
+    """PRODUCT 3.4: every 30 minutes at least, 24 hours at most, whole hours above one hour."""
+    if minutes < MIN_SYNC_MINUTES or minutes > MAX_SYNC_MINUTES:
+        raise ValidationError("Sync every 30 minutes at the most often and every 24 hours at most.")
+    if minutes > 60 and minutes % 60:
+        raise ValidationError("Above one hour, the sync frequency must be a whole number of hours.")
+    if minutes < 60 and minutes != MIN_SYNC_MINUTES:
+        raise ValidationError("Below one hour, the only frequency is every 30 minutes.")
 
 
 class ConnectionStatus(models.TextChoices):
@@ -47,6 +61,9 @@ class Connection(models.Model):
         max_length=20, choices=ErrorAction.choices, blank=True, default=ErrorAction.NONE
     )
     last_error_at = models.DateTimeField(null=True, blank=True)
+    sync_interval_minutes = models.PositiveIntegerField(
+        default=60, validators=[validate_sync_interval]
+    )
 
     class Meta:
         permissions = [("manage_connection", "Can connect, edit and disconnect integrations")]
@@ -65,3 +82,63 @@ class Connection(models.Model):
     def is_active(self) -> bool:
         """Connected or in error: the admin still wants it; only Disconnected stops everything."""
         return self.status != ConnectionStatus.DISCONNECTED
+
+
+class SyncTrigger(models.TextChoices):
+    CONNECT = "connect", "Connect"
+    SCHEDULE = "schedule", "Schedule"
+    MANUAL = "manual", "Manual"
+    COMMAND = "command", "Command line"
+
+
+class SyncKind(models.TextChoices):
+    INCREMENTAL = "incremental", "Incremental"
+    FULL = "full", "Full reconciliation"
+
+
+class SyncOutcome(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class SyncRun(models.Model):
+    """One sync of one connection: what triggered it, what it fetched and wrote, how it ended.
+
+    At most one run per connection is RUNNING at a time: a partial unique index enforces it in
+    the database itself, so two workers (or machines) cannot both start one.
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sync_runs")
+    trigger = models.CharField(max_length=20, choices=SyncTrigger.choices)
+    kind = models.CharField(max_length=20, choices=SyncKind.choices)
+    outcome = models.CharField(
+        max_length=20, choices=SyncOutcome.choices, default=SyncOutcome.RUNNING
+    )
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Updated after every page: shows progress, and tells a stuck run from a live one.
+    heartbeat_at = models.DateTimeField()
+    counts = models.JSONField(default=dict, blank=True)
+    http_calls = models.PositiveIntegerField(default=0)
+    retries = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection"],
+                condition=models.Q(outcome="running"),
+                name="one_running_sync_per_connection",
+            )
+        ]
+        indexes = [models.Index(fields=["connection", "-started_at"], name="syncrun_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.connection.provider} {self.kind} sync {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

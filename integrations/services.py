@@ -46,16 +46,39 @@ def connection_save_validated(
     connection.last_error_action = ErrorAction.NONE
     connection.last_error_at = None
     connection.save()
-    transaction.on_commit(
-        lambda: connection_connected.send(sender=Connection, connection=connection)
-    )
+    transaction.on_commit(lambda: _after_connect(connection))
     return connection
+
+
+def _after_connect(connection: Connection) -> None:
+    # Imported here: tasks import the engine, which imports these services.
+    from integrations.tasks import sync_enqueue, sync_schedule_update
+
+    sync_schedule_update(connection=connection)
+    # The first sync starts at once, as a full read (it is also the reconnect's reconciliation).
+    sync_enqueue(connection=connection, trigger="connect", full=True)
+    connection_connected.send(sender=Connection, connection=connection)
 
 
 def connection_disconnect(*, connection: Connection) -> Connection:
     """Stop using the connection; keep the row and everything synced from it."""
+    from integrations.tasks import sync_schedule_remove
+
     connection.status = ConnectionStatus.DISCONNECTED
     connection.save(update_fields=["status", "updated_at"])
+    sync_schedule_remove(connection=connection)
+    return connection
+
+
+def connection_set_sync_interval(*, connection: Connection, minutes: int) -> Connection:
+    from integrations.models import validate_sync_interval
+    from integrations.tasks import sync_schedule_update
+
+    validate_sync_interval(minutes)
+    connection.sync_interval_minutes = minutes
+    connection.save(update_fields=["sync_interval_minutes", "updated_at"])
+    if connection.is_active:
+        sync_schedule_update(connection=connection)
     return connection
 
 
@@ -70,4 +93,13 @@ def connection_record_error(
     connection.save(
         update_fields=["status", "last_error", "last_error_action", "last_error_at", "updated_at"]
     )
+    return connection
+
+
+def connection_clear_error(*, connection: Connection) -> Connection:
+    """A sync that works again puts an Error connection back to Connected."""
+    connection.status = ConnectionStatus.CONNECTED
+    connection.last_error = ""
+    connection.last_error_action = ErrorAction.NONE
+    connection.save(update_fields=["status", "last_error", "last_error_action", "updated_at"])
     return connection

@@ -2,6 +2,7 @@ from django.urls import path
 
 from integrations import views
 from integrations.providers.opsgenie import views as opsgenie
+from integrations.sync import views as sync
 
 app_name = "integrations"
 
@@ -12,4 +13,9 @@ urlpatterns = [
     path("opsgenie/connect/details/", opsgenie.connect_details, name="opsgenie-connect-details"),
     path("opsgenie/edit/", opsgenie.edit, name="opsgenie-edit"),
     path("opsgenie/disconnect/", opsgenie.disconnect, name="opsgenie-disconnect"),
+    # Sync controls are the same for every provider.
+    path("<slug:provider>/sync/", sync.sync_now, name="sync-now"),
+    path("<slug:provider>/sync/status/", sync.sync_status, name="sync-status"),
+    path("<slug:provider>/sync/history/", sync.sync_history, name="sync-history"),
+    path("<slug:provider>/sync/frequency/", sync.sync_frequency, name="sync-frequency"),
 ]

@@ -4,6 +4,8 @@
     /opsgenie/eu/...   OpsGenie, EU region (stands in for https://api.eu.opsgenie.com)
     /_sandbox/keys     GET: keys and base URLs
     /_sandbox/faults   GET / POST (JSON settings) / DELETE: read, set, clear faults
+    /_sandbox/advance  POST (JSON options): let time pass upstream (incidents change, appear,
+                       disappear); answers what changed
 
 The control API is unauthenticated: the sandbox is a loopback tool holding only synthetic data.
 """
@@ -28,6 +30,7 @@ from integrations.sandbox.faults import FaultConfigError, Faults
 from integrations.sandbox.wsgi import PrefixDispatcher, Request, Response, Router, StartResponse
 
 OPSGENIE_REGIONS = ("us", "eu")
+ADVANCE_OPTIONS = ("region", "changed_fraction", "new", "deleted", "seed")
 # A fixed namespace makes the default keys a pure function of the seed, so docs, demos and a
 # restarted sandbox all agree on them.
 _KEY_NAMESPACE = uuid.UUID("5b0c8f0e-6a57-4c1e-9a43-0d1a2f6b7e11")
@@ -200,6 +203,15 @@ class SandboxServer:
     def describe(self) -> dict[str, Any]:
         return describe(self.base_url, self.keys)
 
+    def advance(self, region: str = "us", **options: Any) -> dict[str, Any]:
+        """Let an hour pass in one region's account; see `OpsGenieStore.advance` for options."""
+        store = self.opsgenie_stores.get(region)
+        if store is None:
+            raise ValueError(
+                f"Unknown OpsGenie region {region!r}; known: {', '.join(OPSGENIE_REGIONS)}"
+            )
+        return store.advance(**options)
+
 
 class _ControlApp:
     """`/_sandbox/...`: never subject to faults, so a test can always switch them off again."""
@@ -209,6 +221,7 @@ class _ControlApp:
         self.router = Router()
         self.router.add("GET", "/keys", self._keys)
         self.router.add(("GET", "POST", "DELETE"), "/faults", self._faults)
+        self.router.add("POST", "/advance", self._advance)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         request = Request.from_environ(environ)
@@ -239,4 +252,20 @@ class _ControlApp:
                 raise FaultConfigError("Send a JSON object of fault settings")
             return Response.json(200, faults.set(**settings))
         except (ValueError, FaultConfigError) as error:  # json.JSONDecodeError is a ValueError
+            return Response.json(400, {"message": str(error)})
+
+    def _advance(self, request: Request) -> Response:
+        try:
+            options = request.json()
+            if not isinstance(options, dict):
+                raise ValueError("Send a JSON object of options")
+            unknown = sorted(set(options) - set(ADVANCE_OPTIONS))
+            if unknown:
+                raise ValueError(
+                    f"Unknown option {unknown[0]!r}; known: {', '.join(ADVANCE_OPTIONS)}"
+                )
+            if not isinstance(options.get("region", "us"), str):
+                raise ValueError("region must be a string")
+            return Response.json(200, self.server.advance(**options))
+        except ValueError as error:  # json.JSONDecodeError is a ValueError
             return Response.json(400, {"message": str(error)})

@@ -45,6 +45,22 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "GET": R_ADMIN_ONLY,
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
+    "/settings/integrations/opsgenie/sync/": {
+        "GET": dict.fromkeys(ROLES, 302),
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
+    "/settings/integrations/opsgenie/sync/status/": {
+        "GET": {"admin": 200, "auditor": 200, "staff": 403},
+        "POST": dict.fromkeys(ROLES, 405),
+    },
+    "/settings/integrations/opsgenie/sync/history/": {
+        "GET": {"admin": 200, "auditor": 200, "staff": 403},
+        "POST": dict.fromkeys(ROLES, 405),
+    },
+    "/settings/integrations/opsgenie/sync/frequency/": {
+        "GET": dict.fromkeys(ROLES, 302),
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
 }
 ANONYMOUS_ALLOWED = {"/login/": {"GET": 200, "POST": 200}}
 
@@ -63,7 +79,11 @@ def _walk(resolver: URLResolver, prefix: str = "") -> list[str]:
 def _project_paths() -> list[str]:
     # Concrete paths for every project route; the admin site is tested separately below.
     routes = [r for r in _walk(get_resolver()) if not r.startswith("admin/")]
-    return ["/" + re.sub(r"<(?:\w+:)?(\w+)>", "1", route) for route in routes]
+    samples = {"provider": "opsgenie"}
+    return [
+        "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: samples.get(m.group(1), "1"), route)
+        for route in routes
+    ]
 
 
 def test_every_project_url_has_an_expected_answer_per_role() -> None:

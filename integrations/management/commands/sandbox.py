@@ -68,6 +68,7 @@ class Command(BaseCommand):
                 "",
                 f"Faults  {server.base_url}/_sandbox/faults",
                 f"Keys    {server.base_url}/_sandbox/keys",
+                f"Time    POST {server.base_url}/_sandbox/advance  (manage.py sandbox_control)",
             ]
         )
 

@@ -8,6 +8,8 @@ data (templates, CSV exports, logs) meets them early.
 
 from __future__ import annotations
 
+import calendar
+import math
 import random
 import threading
 import time
@@ -144,6 +146,9 @@ class OpsGenieDataset:
     users: list[Record]
     teams: list[Record]
     services: list[Record]
+    region: str = "us"
+    # The account's clock (epoch ms): no timestamp in the data is later. `advance` moves it on.
+    now_ms: int | None = None
 
 
 def iso_ms(epoch_ms: int) -> str:
@@ -151,6 +156,12 @@ def iso_ms(epoch_ms: int) -> str:
     # time.strftime is several times faster than datetime.isoformat, which matters at 10k+ rows.
     seconds, millis = divmod(epoch_ms, 1000)
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+
+
+def parse_iso_ms(timestamp: str) -> int:
+    """The inverse of `iso_ms` (that exact format only)."""
+    seconds = calendar.timegm(time.strptime(timestamp[:19], "%Y-%m-%dT%H:%M:%S"))
+    return seconds * 1000 + int(timestamp[20:23])
 
 
 def start_of_day(moment: datetime | None = None) -> datetime:
@@ -178,6 +189,8 @@ def generate_dataset(
         users=people,
         teams=teams,
         services=services,
+        region=region,
+        now_ms=now_ms,
     )
 
 
@@ -314,9 +327,12 @@ def _incident(
     teams: list[Record],
     services: list[Record],
     users: list[Record],
+    *,
+    status: str | None = None,
 ) -> Record:
     incident_id = _uuid(rng)
-    status = _status(rng, now_ms - created_ms)
+    if status is None:
+        status = _status(rng, now_ms - created_ms)
     impacted = rng.sample(services, rng.choice((1, 1, 1, 2, 3)))
     service = impacted[0]
     owner_team = next(t for t in teams if t["id"] == service["teamId"])
@@ -397,27 +413,51 @@ def _unique_teams(impacted: list[Record], teams: list[Record]) -> list[Record]:
     return [t for t in teams if t["id"] in ids]
 
 
+# How the changes of one `advance` split between kinds; whatever a kind cannot take (no open
+# incident left to resolve, say) becomes a priority change instead, so the total stays as asked.
+_RESOLVE_SHARE = 0.55
+_CLOSE_SHARE = 0.2
+_REOPEN_SHARE = 0.05
+_MAX_NEW_PER_ADVANCE = 100_000
+
+
 @dataclass
 class OpsGenieStore:
     """One region's account, shared by all request threads.
 
     Readers take a snapshot (a shallow list copy) under the lock and work on it without holding
-    the lock. Writers — the future "advance time" feature — must therefore replace records with
-    new dicts rather than mutate them in place, and rebuild the indexes under the lock.
+    the lock, so every page is computed from one consistent state. Writers (`advance`) therefore
+    replace records with new dicts rather than mutate them in place, swap in a new list and rebuild
+    the indexes, all under the lock.
     """
 
     dataset: OpsGenieDataset
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _by_id: dict[str, Record] = field(default_factory=dict, repr=False)
     _by_tiny: dict[str, Record] = field(default_factory=dict, repr=False)
+    # Never reused, even after the highest tinyId is deleted.
+    _next_tiny: int = field(default=1, repr=False)
 
     def __post_init__(self) -> None:
-        self.reindex()
+        with self.lock:
+            self.reindex()
+            latest = max(
+                (i[name] for i in self.dataset.incidents for name in ("createdAt", "updatedAt")),
+                default=None,
+            )
+            clock = [self.dataset.now_ms or 0]
+            if latest is not None:
+                clock.append(parse_iso_ms(latest))  # the format sorts like the instants it names
+            if not any(clock):
+                clock.append(int(start_of_day().timestamp() * 1000))
+            self.dataset.now_ms = max(clock)
 
     def reindex(self) -> None:
         with self.lock:
             self._by_id = {i["id"]: i for i in self.dataset.incidents}
             self._by_tiny = {i["tinyId"]: i for i in self.dataset.incidents}
+            highest = max(map(int, self._by_tiny), default=0)
+            self._next_tiny = max(self._next_tiny, highest + 1)
 
     def incidents(self) -> list[Record]:
         with self.lock:
@@ -438,3 +478,153 @@ class OpsGenieStore:
     def services(self) -> list[Record]:
         with self.lock:
             return list(self.dataset.services)
+
+    @property
+    def now_ms(self) -> int:
+        with self.lock:
+            assert self.dataset.now_ms is not None  # set by __post_init__
+            return self.dataset.now_ms
+
+    def advance(
+        self,
+        *,
+        changed_fraction: float = 0.01,
+        new: int | None = None,
+        deleted: int | None = None,
+        seed: int | None = None,
+    ) -> dict[str, Any]:
+        """Let time pass upstream: one hour on the account's clock, and what happened in it.
+
+        `changed_fraction` of the existing incidents change (open → resolved, resolved → closed, a
+        few resolved/closed → reopened, the rest a new priority); `new` incidents appear (default:
+        half as many as changed) and `deleted` ones disappear (default: a tenth). Every change is
+        stamped at or after the returned `now`, later than any timestamp already in the store;
+        `createdAt` never changes. The same seed on the same state gives the same result; without
+        a seed the state alone decides, so replaying the same calls replays the same history.
+        """
+        _check_fraction(changed_fraction)
+        _check_count("new", new, most=_MAX_NEW_PER_ADVANCE)
+        _check_count("deleted", deleted)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ValueError("seed must be an integer")
+        with self.lock:
+            return self._advance(changed_fraction, new, deleted, seed)
+
+    def _advance(
+        self, changed_fraction: float, new: int | None, deleted: int | None, seed: int | None
+    ) -> dict[str, Any]:
+        incidents = self.dataset.incidents
+        total = len(incidents)
+        changes = round(changed_fraction * total)
+        new = changes // 2 if new is None else new
+        deleted = changes // 10 if deleted is None else deleted
+        if deleted > total:
+            raise ValueError(f"Cannot delete {deleted} incidents: the account has {total}")
+        changes = min(changes, total - deleted)
+        now_ms = self.now_ms + _HOUR_MS
+        rng = random.Random(
+            f"opsgenie-advance:{seed}:{self.dataset.region}:{now_ms}:{total}:{self._next_tiny}"
+        )
+
+        gone = set(rng.sample(range(total), deleted))
+        by_status: dict[str, list[int]] = {"open": [], "resolved": [], "closed": []}
+        for index, incident in enumerate(incidents):
+            if index not in gone:
+                by_status.setdefault(incident["status"], []).append(index)
+        taken = set(gone)
+
+        def pick(pool: list[int], wanted: int) -> list[int]:
+            free = [index for index in pool if index not in taken]
+            chosen = rng.sample(free, min(wanted, len(free)))
+            taken.update(chosen)
+            return chosen
+
+        plan = {
+            "resolve": pick(by_status["open"], round(changes * _RESOLVE_SHARE)),
+            "close": pick(by_status["resolved"], round(changes * _CLOSE_SHARE)),
+            "reopen": pick(
+                by_status["resolved"] + by_status["closed"], round(changes * _REOPEN_SHARE)
+            ),
+        }
+        planned = sum(len(chosen) for chosen in plan.values())
+        plan["priority"] = pick(list(range(total)), changes - planned)
+        kinds = {index: kind for kind, chosen in plan.items() for index in chosen}
+
+        # Each change gets its own millisecond, as separate upstream events would.
+        replaced: dict[int, Record] = {}
+        for step, index in enumerate(sorted(kinds)):
+            replaced[index] = _changed(rng, incidents[index], kinds[index], now_ms + step)
+        created = self._new_incidents(rng, new, now_ms)
+
+        self.dataset.incidents = [
+            replaced.get(index, incident)
+            for index, incident in enumerate(incidents)
+            if index not in gone
+        ] + created
+        self.dataset.now_ms = now_ms + max(len(replaced), len(created), 1) - 1
+        self.reindex()
+        return {
+            "changed": [replaced[index]["id"] for index in sorted(replaced)],
+            "created": [incident["id"] for incident in created],
+            "deleted": [incidents[index]["id"] for index in sorted(gone)],
+            "now": iso_ms(now_ms),
+        }
+
+    def _new_incidents(self, rng: random.Random, count: int, now_ms: int) -> list[Record]:
+        dataset = self.dataset
+        created = []
+        for offset in range(count):
+            created_ms = now_ms + offset
+            incident = _incident(
+                rng,
+                dataset.region,
+                created_ms,
+                created_ms,
+                dataset.teams,
+                dataset.services,
+                dataset.users,
+                status="open",  # it appeared within the last hour: still being worked on
+            )
+            incident["tinyId"] = str(self._next_tiny + offset)
+            incident["priority"] = _priority(rng)
+            created.append(incident)
+        return created
+
+
+def _changed(rng: random.Random, incident: Record, kind: str, at_ms: int) -> Record:
+    """A new dict (readers may hold the old one) with one status or priority change applied."""
+    record = {**incident, "updatedAt": iso_ms(at_ms)}
+    if kind == "resolve":
+        record.update(status="resolved", isSeen=True, impactEndDate=iso_ms(at_ms))
+    elif kind == "close":
+        record.update(status="closed", isSeen=True)
+    elif kind == "reopen":
+        record.pop("impactEndDate", None)
+        record.update(status="open", isSeen=rng.random() < 0.5)
+    else:
+        record["priority"] = _priority(rng, instead_of=record["priority"])
+    return record
+
+
+def _priority(rng: random.Random, *, instead_of: str | None = None) -> str:
+    choices = [p for p in PRIORITY_WEIGHTS if p != instead_of]
+    return rng.choices(choices, weights=[PRIORITY_WEIGHTS[p] for p in choices])[0]
+
+
+def _check_fraction(value: Any) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 <= value <= 1
+    ):
+        raise ValueError("changed_fraction must be a number between 0 and 1")
+
+
+def _check_count(name: str, value: Any, *, most: int | None = None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0")
+    if most is not None and value > most:
+        raise ValueError(f"{name} must be at most {most}")

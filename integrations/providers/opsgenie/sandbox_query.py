@@ -73,10 +73,10 @@ class _Parser:
         return predicate
 
     def _or_expr(self) -> Predicate:
-        left = self._and_expr()
+        operands = [self._and_expr()]
         while self._keyword("OR"):
-            left = _either(left, self._and_expr())
-        return left
+            operands.append(self._and_expr())
+        return _any(operands)
 
     def _and_expr(self) -> Predicate:
         left = self._unary()
@@ -130,7 +130,7 @@ class _Parser:
             return _compare(lambda r: int(r[name]), operator, self._integer(name, value))
         wanted = value.casefold()
         if name in EXACT_FIELDS:
-            return lambda record: str(record[name]).casefold() == wanted
+            return _OneOf(name, frozenset({wanted}))
         if name in TEXT_FIELDS:
             return lambda record: wanted in str(record.get(name, "")).casefold()
         if name == "tag":
@@ -222,8 +222,35 @@ class _Parser:
         return QueryError(f"{message} at position {self.pos} of the query")
 
 
-def _either(left: Predicate, right: Predicate) -> Predicate:
-    return lambda record: left(record) or right(record)
+class _OneOf:
+    """`field:a OR field:b OR ...` on an exact-match field, as one set lookup per record.
+
+    A sync client re-fetches known incidents 50 ids per query; as a chain of 50 closures that cost
+    over half a second per request at 100,000 incidents, as a set it costs one lookup.
+    """
+
+    def __init__(self, name: str, values: frozenset[str]) -> None:
+        self.name = name
+        self.values = values
+
+    def __call__(self, record: Record) -> bool:
+        return str(record[self.name]).casefold() in self.values
+
+
+def _any(operands: list[Predicate]) -> Predicate:
+    # OR of pure predicates: order does not change the result, so exact terms on the same field
+    # can be merged into one set wherever they stand.
+    merged: dict[str, set[str]] = {}
+    others: list[Predicate] = []
+    for operand in operands:
+        if isinstance(operand, _OneOf):
+            merged.setdefault(operand.name, set()).update(operand.values)
+        else:
+            others.append(operand)
+    predicates = [_OneOf(name, frozenset(values)) for name, values in merged.items()] + others
+    if len(predicates) == 1:
+        return predicates[0]
+    return lambda record: any(predicate(record) for predicate in predicates)
 
 
 def _both(left: Predicate, right: Predicate) -> Predicate:

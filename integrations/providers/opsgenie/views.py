@@ -20,6 +20,8 @@ from integrations.services import (
     connection_save_validated,
     credential_hint,
 )
+from integrations.sync.selectors import interval_choices, sync_runs_page
+from integrations.sync.views import sync_context
 
 VIEW = "integrations.view_connection"
 MANAGE = "integrations.manage_connection"
@@ -91,9 +93,11 @@ def detail(request: HttpRequest) -> HttpResponse:
         request,
         "integrations/opsgenie/detail.html",
         {
+            **sync_context(request, connection),
             "provider": PROVIDER,
-            "connection": connection,
             "can_manage": request.user.has_perm(MANAGE),
+            "runs": sync_runs_page(connection=connection, page=request.GET.get("runs_page")),
+            "interval_choices": interval_choices(),
         },
     )
 

@@ -1,0 +1,132 @@
+"""Store step of the sync for the incidents stream: bulk upserts keyed by (connection, id)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.models import Incident
+from integrations.models import Connection
+from integrations.records import IncidentRecord, IncidentStatus
+from integrations.sync.stores import StreamCounts
+
+SYNCED_FIELDS = (
+    "number",
+    "title",
+    "description",
+    "status",
+    "raw_status",
+    "priority",
+    "raw_priority",
+    "services",
+    "created_at",
+    "updated_at",
+    "resolved_at",
+    "impact_start",
+    "impact_end",
+    "upstream_url",
+)
+
+
+def content_hash(record: IncidentRecord) -> str:
+    values = asdict(record)
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _values(record: IncidentRecord) -> dict[str, object]:
+    values = {name: getattr(record, name) for name in SYNCED_FIELDS}
+    values["status"] = record.status.value
+    values["priority"] = record.priority.value
+    values["services"] = list(record.services)
+    return values
+
+
+class IncidentStore:
+    def save(self, *, connection: Connection, records: Sequence[IncidentRecord]) -> StreamCounts:
+        # The same incident can arrive twice in one batch when upstream offsets shift.
+        by_id = {record.upstream_id: record for record in records}
+        counts = StreamCounts(fetched=len(records))
+        now = timezone.now()
+        with transaction.atomic():
+            existing = {
+                row.upstream_id: row
+                for row in Incident.objects.filter(
+                    connection=connection, upstream_id__in=list(by_id)
+                ).only("id", "upstream_id", "content_hash", "deleted_upstream")
+            }
+            to_create, to_update = [], []
+            for upstream_id, record in by_id.items():
+                digest = content_hash(record)
+                row = existing.get(upstream_id)
+                if row is None:
+                    to_create.append(
+                        Incident(
+                            connection=connection,
+                            source=connection.provider,
+                            upstream_id=upstream_id,
+                            content_hash=digest,
+                            changed_at=now,
+                            **_values(record),
+                        )
+                    )
+                elif row.content_hash != digest or row.deleted_upstream:
+                    for name, value in _values(record).items():
+                        setattr(row, name, value)
+                    row.content_hash = digest
+                    row.changed_at = now
+                    # Seen again upstream: it was not deleted after all.
+                    row.deleted_upstream, row.deleted_upstream_at = False, None
+                    to_update.append(row)
+            Incident.objects.bulk_create(to_create, batch_size=500)
+            Incident.objects.bulk_update(
+                to_update,
+                [
+                    *SYNCED_FIELDS,
+                    "content_hash",
+                    "changed_at",
+                    "deleted_upstream",
+                    "deleted_upstream_at",
+                ],
+                batch_size=500,
+            )
+        counts.created = len(to_create)
+        counts.updated = len(to_update)
+        counts.unchanged = len(by_id) - len(to_create) - len(to_update)
+        return counts
+
+    def newest_created_at(self, *, connection: Connection) -> datetime | None:
+        newest = (
+            Incident.objects.filter(connection=connection)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        return newest
+
+    def unfinished_ids(self, *, connection: Connection) -> list[str]:
+        return list(
+            Incident.objects.filter(
+                connection=connection, status=IncidentStatus.OPEN, deleted_upstream=False
+            ).values_list("upstream_id", flat=True)
+        )
+
+    def ids_created_between(
+        self, *, connection: Connection, after: datetime | None, until: datetime | None
+    ) -> list[str]:
+        rows = Incident.objects.filter(connection=connection, deleted_upstream=False)
+        if after is not None:
+            rows = rows.filter(created_at__gt=after)
+        if until is not None:
+            rows = rows.filter(created_at__lte=until)
+        return list(rows.values_list("upstream_id", flat=True))
+
+    def mark_deleted(self, *, connection: Connection, upstream_ids: Sequence[str]) -> int:
+        return Incident.objects.filter(
+            connection=connection, upstream_id__in=list(upstream_ids), deleted_upstream=False
+        ).update(deleted_upstream=True, deleted_upstream_at=timezone.now())

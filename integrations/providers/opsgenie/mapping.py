@@ -1,0 +1,80 @@
+"""Transform: OpsGenie incident JSON → IncidentRecord (reference/opsgenie-api.md §3.3)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from integrations.http import ErrorKind, UpstreamError
+from integrations.records import IncidentRecord, IncidentStatus, Priority
+
+PRIORITIES = {
+    "P1": Priority.HIGH,
+    "P2": Priority.HIGH,
+    "P3": Priority.MEDIUM,
+    "P4": Priority.LOW,
+    "P5": Priority.LOW,
+}
+STATUSES = {
+    "open": IncidentStatus.OPEN,
+    "resolved": IncidentStatus.RESOLVED,
+    "closed": IncidentStatus.CLOSED,
+}
+# Keep every record's text bounded: upstream limits are 130 (message) and 15,000 (description).
+MAX_TITLE = 1000
+MAX_DESCRIPTION = 20000
+
+
+def incident_record(raw: Any) -> IncidentRecord:
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"]:
+        raise UpstreamError(ErrorKind.MALFORMED, message="an incident without an id")
+    raw_status = str(raw.get("status") or "")
+    raw_priority = str(raw.get("priority") or "")
+    status = STATUSES.get(raw_status.lower(), IncidentStatus.OPEN)
+    impact_end = _time(raw.get("impactEndDate"))
+    links = raw.get("links") if isinstance(raw.get("links"), dict) else {}
+    services = raw.get("impactedServices") or []
+    return IncidentRecord(
+        upstream_id=raw["id"],
+        number=str(raw.get("tinyId") or ""),
+        title=str(raw.get("message") or "")[:MAX_TITLE],
+        description=str(raw.get("description") or "")[:MAX_DESCRIPTION],
+        status=status,
+        raw_status=raw_status,
+        priority=PRIORITIES.get(raw_priority.upper(), Priority.UNKNOWN),
+        raw_priority=raw_priority,
+        created_at=_required_time(raw.get("createdAt"), raw["id"]),
+        updated_at=_time(raw.get("updatedAt")),
+        # OpsGenie has no resolution timestamp; the impact end date is when it stopped hurting.
+        resolved_at=impact_end if status != IncidentStatus.OPEN else None,
+        impact_start=_time(raw.get("impactStartDate")),
+        impact_end=impact_end,
+        upstream_url=_web_link(links.get("web")),
+        services=tuple(str(s) for s in services if isinstance(s, str)),
+    )
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+def _required_time(value: Any, incident_id: str) -> datetime:
+    parsed = _time(value)
+    if parsed is None:
+        raise UpstreamError(
+            ErrorKind.MALFORMED, message=f"incident {incident_id[:40]} has no valid createdAt"
+        )
+    return parsed
+
+
+def _web_link(value: Any) -> str:
+    # Rendered as a link: anything but http(s) (javascript:, data:) is dropped.
+    if isinstance(value, str) and value.startswith(("https://", "http://")):
+        return value[:500]
+    return ""

@@ -1,0 +1,42 @@
+"""Plain records that providers yield and domain apps store (STYLE 2: the integrations layer
+never imports the domain apps)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Priority(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    UNKNOWN = ""
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """One upstream incident in canonical form (PRODUCT 3.5). Text is untrusted, kept as given."""
+
+    upstream_id: str
+    number: str
+    title: str
+    description: str
+    status: IncidentStatus
+    raw_status: str
+    priority: Priority
+    raw_priority: str
+    created_at: datetime
+    updated_at: datetime | None
+    resolved_at: datetime | None
+    impact_start: datetime | None
+    impact_end: datetime | None
+    upstream_url: str
+    services: tuple[str, ...] = field(default=())

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.utils import timezone
+
+from incidents.models import Incident
+from integrations.models import Connection, ConnectionStatus
+from integrations.providers.opsgenie.mapping import incident_record
+from integrations.sandbox.server import SandboxServer
+from integrations.sync.engine import sync_connection
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def upstream(settings):  # type: ignore[no-untyped-def]
+    """A fresh emulator per test: these tests change its data."""
+    server = SandboxServer(seed=5, incidents=250, users=5, now=NOW).start()
+    settings.OPSGENIE_BASE_URLS = {region: server.opsgenie_url(region) for region in ("us", "eu")}
+    settings.UPSTREAM_TIMEOUT_SECONDS = 2
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def connection(upstream, db) -> Connection:  # type: ignore[no-untyped-def]
+    connection = Connection(
+        provider="opsgenie",
+        status=ConnectionStatus.CONNECTED,
+        region="us",
+        connected_at=timezone.now(),
+    )
+    connection.set_credentials({"api_key": upstream.keys.opsgenie_us}, hint="xxxx")
+    connection.save()
+    return connection
+
+
+def run_sync(connection: Connection, *, full: bool = False, **kwargs):  # type: ignore[no-untyped-def]
+    waits: list[float] = []
+    run = sync_connection(
+        connection_id=connection.pk, trigger="manual", full=full, sleep=waits.append, **kwargs
+    )
+    assert run is not None
+    run.refresh_from_db()
+    run.waits = waits
+    return run
+
+
+def _truth(upstream: SandboxServer) -> dict[str, object]:
+    return {raw["id"]: incident_record(raw) for raw in upstream.opsgenie_stores["us"].incidents()}
+
+
+def assert_store_equals_upstream(upstream: SandboxServer, connection: Connection) -> None:
+    """Every upstream incident stored exactly once with its current values; nothing else live."""
+    truth = _truth(upstream)
+    rows = {row.upstream_id: row for row in Incident.objects.filter(connection=connection)}
+    live = {i for i, row in rows.items() if not row.deleted_upstream}
+    assert live == set(truth)
+    assert_rows_match_upstream(upstream, connection, set(truth))
+
+
+def assert_rows_match_upstream(
+    upstream: SandboxServer, connection: Connection, upstream_ids: set[str]
+) -> None:
+    truth = _truth(upstream)
+    rows = {row.upstream_id: row for row in Incident.objects.filter(connection=connection)}
+    for upstream_id in upstream_ids:
+        record = truth[upstream_id]
+        row = rows[upstream_id]
+        assert (row.status, row.priority, row.title, row.number) == (
+            record.status,
+            record.priority,
+            record.title,
+            record.number,
+        )
+        assert row.impact_end == record.impact_end
