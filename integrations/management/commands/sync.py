@@ -1,0 +1,83 @@
+"""python manage.py sync [--connection ID | --all] [--full]
+
+Runs syncs in the foreground with a progress line, prints the counts, exits non-zero when a sync
+fails or could not start."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from integrations.models import Connection, ConnectionStatus, SyncOutcome, SyncRun, SyncTrigger
+from integrations.sync.engine import sync_connection
+
+
+class Command(BaseCommand):
+    help = "Sync connections now, in the foreground."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        which = parser.add_mutually_exclusive_group(required=True)
+        which.add_argument(
+            "--connection", type=int, help="The connection id (see the connection page)."
+        )
+        which.add_argument("--all", action="store_true", help="Every connection not disconnected.")
+        parser.add_argument("--full", action="store_true", help="A full reconciliation.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["all"]:
+            connections = list(Connection.objects.exclude(status=ConnectionStatus.DISCONNECTED))
+            if not connections:
+                raise CommandError("No connection to sync: connect an integration first.")
+        else:
+            connection = Connection.objects.filter(pk=options["connection"]).first()
+            if connection is None:
+                raise CommandError(f"There is no connection {options['connection']}.")
+            connections = [connection]
+        failures = 0
+        for connection in connections:
+            failures += not self._sync(connection, full=options["full"])
+        if failures:
+            raise CommandError(f"{failures} of {len(connections)} syncs failed.")
+
+    def _sync(self, connection: Connection, *, full: bool) -> bool:
+        label = f"{connection.provider} (connection {connection.pk})"
+        if connection.status == ConnectionStatus.DISCONNECTED:
+            self.stderr.write(f"{label} is disconnected: reconnect it first.")
+            return False
+        run = sync_connection(
+            connection_id=connection.pk,
+            trigger=SyncTrigger.COMMAND,
+            full=full,
+            on_progress=self._progress,
+        )
+        self.stdout.write("")
+        if run is None:
+            self.stderr.write(f"{label}: a sync of this connection is already running.")
+            return False
+        counts = run.counts.get("incidents", {})
+        summary = ", ".join(
+            f"{name} {counts.get(name, 0)}"
+            for name in ("fetched", "created", "updated", "unchanged", "deleted")
+        )
+        timing = f"{run.duration_seconds:.1f} s, {run.http_calls} HTTP calls, {run.retries} retries"
+        if run.outcome != SyncOutcome.SUCCEEDED:
+            self.stderr.write(
+                f"{label}: {run.get_kind_display()} FAILED: {run.error} ({summary}; {timing})"
+            )
+            return False
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{label}: {run.get_kind_display()} done. Incidents: {summary} ({timing})."
+            )
+        )
+        return True
+
+    def _progress(self, run: SyncRun) -> None:
+        counts = run.counts.get("incidents", {})
+        self.stdout.write(
+            f"\r  {counts.get('fetched', 0)} fetched, {counts.get('created', 0)} new, "
+            f"{counts.get('updated', 0)} updated, {run.http_calls} HTTP calls",
+            ending="",
+        )
+        self.stdout.flush()
