@@ -8,6 +8,7 @@ from accounts.services import user_role
 # Only sections that exist are listed; each appears to the roles that may read it.
 # (label, url name, permission needed or None for every signed-in user)
 NAV_SECTIONS: tuple[tuple[str, str, str | None], ...] = (
+    ("Incidents", "incidents:list", "incidents.view_incident"),
     ("Integrations", "integrations:catalog", "integrations.view_connection"),
 )
 

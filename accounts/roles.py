@@ -23,9 +23,10 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.ADMIN: (
         "integrations.view_connection",
         "integrations.manage_connection",
+        "incidents.view_incident",
     ),
-    Role.AUDITOR: ("integrations.view_connection",),
-    Role.STAFF: (),
+    Role.AUDITOR: ("integrations.view_connection", "incidents.view_incident"),
+    Role.STAFF: ("incidents.view_incident",),
 }
 
 

@@ -12,6 +12,7 @@ admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("incidents/", include("incidents.urls")),
     path("settings/integrations/", include("integrations.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -56,3 +56,10 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} #{self.number}: {self.title[:60]}"
+
+    @property
+    def source_label(self) -> str:
+        from integrations.providers.registry import PROVIDERS
+
+        provider = PROVIDERS.get(self.source)
+        return provider.name if provider else self.source

@@ -45,22 +45,24 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "GET": R_ADMIN_ONLY,
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
-    "/settings/integrations/opsgenie/sync/": {
+    "/settings/integrations/<provider>/sync/": {
         "GET": dict.fromkeys(ROLES, 302),
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
-    "/settings/integrations/opsgenie/sync/status/": {
+    "/settings/integrations/<provider>/sync/status/": {
         "GET": {"admin": 200, "auditor": 200, "staff": 403},
         "POST": dict.fromkeys(ROLES, 405),
     },
-    "/settings/integrations/opsgenie/sync/history/": {
+    "/settings/integrations/<provider>/sync/history/": {
         "GET": {"admin": 200, "auditor": 200, "staff": 403},
         "POST": dict.fromkeys(ROLES, 405),
     },
-    "/settings/integrations/opsgenie/sync/frequency/": {
+    "/settings/integrations/<provider>/sync/frequency/": {
         "GET": dict.fromkeys(ROLES, 302),
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
+    "/incidents/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
+    "/incidents/<pk>/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
 }
 ANONYMOUS_ALLOWED = {"/login/": {"GET": 200, "POST": 200}}
 
@@ -77,19 +79,40 @@ def _walk(resolver: URLResolver, prefix: str = "") -> list[str]:
 
 
 def _project_paths() -> list[str]:
-    # Concrete paths for every project route; the admin site is tested separately below.
+    # Every project route as "/path/<name>/"; the admin site is tested separately below.
     routes = [r for r in _walk(get_resolver()) if not r.startswith("admin/")]
-    samples = {"provider": "opsgenie"}
-    return [
-        "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: samples.get(m.group(1), "1"), route)
-        for route in routes
-    ]
+    return ["/" + re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", route) for route in routes]
+
+
+def _concrete(path: str, samples: dict[str, object]) -> str:
+    return re.sub(r"<(\w+)>", lambda m: str(samples[m.group(1)]), path)
 
 
 def test_every_project_url_has_an_expected_answer_per_role() -> None:
     assert sorted(_project_paths()) == sorted(EXPECTED), (
         "A URL was added or removed: decide who may use it in EXPECTED."
     )
+
+
+@pytest.fixture
+def samples(connected_opsgenie) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from incidents.models import Incident
+
+    incident = Incident.objects.create(
+        connection=connected_opsgenie,
+        source="opsgenie",
+        upstream_id="abc",
+        number="1",
+        title="Database down",
+        status="open",
+        priority="high",
+        created_at=timezone.now(),
+        content_hash="x",
+        changed_at=timezone.now(),
+    )
+    return {"provider": "opsgenie", "pk": incident.pk}
 
 
 @pytest.fixture
@@ -111,11 +134,9 @@ def connected_opsgenie(admin_user) -> Connection:  # type: ignore[no-untyped-def
 @pytest.mark.parametrize("path", sorted(EXPECTED))
 @pytest.mark.parametrize("method", ["GET", "POST"])
 @pytest.mark.parametrize("role", ROLES)
-def test_role_gets_the_expected_answer(
-    request, connected_opsgenie, path: str, method: str, role: str
-) -> None:  # type: ignore[no-untyped-def]
+def test_role_gets_the_expected_answer(request, samples, path: str, method: str, role: str) -> None:  # type: ignore[no-untyped-def]
     client = request.getfixturevalue(f"{role}_client")
-    response = client.generic(method, path)
+    response = client.generic(method, _concrete(path, samples))
     expected = EXPECTED[path][method][role]
     if expected == LOGGED_OUT:
         assert response.status_code == 302 and response["Location"] == "/login/"
@@ -128,10 +149,10 @@ def test_role_gets_the_expected_answer(
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", sorted(EXPECTED))
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_anonymous_is_sent_to_login(path: str, method: str) -> None:
+def test_anonymous_is_sent_to_login(samples, path: str, method: str) -> None:  # type: ignore[no-untyped-def]
     # CSRF is enforced so an anonymous POST is refused before it reaches any view.
     client = Client(enforce_csrf_checks=method == "POST")
-    response = client.generic(method, path)
+    response = client.generic(method, _concrete(path, samples))
     if path in ANONYMOUS_ALLOWED:
         expected = ANONYMOUS_ALLOWED[path][method]
         assert response.status_code in (expected, 403)
