@@ -30,3 +30,7 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+## Benchmarks: printed as ratios against a baseline measured in the same run.
+bench: $(STAMP)
+	$(PY) tests/bench/bench_sync.py

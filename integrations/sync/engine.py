@@ -8,7 +8,7 @@ every page, which is both the progress display and the heartbeat.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from importlib import import_module
 from typing import Any
@@ -27,6 +27,7 @@ from integrations.models import (
     SyncTrigger,
 )
 from integrations.services import connection_clear_error, connection_record_error
+from integrations.sync.prefetch import prefetched
 from integrations.sync.stores import EVALUATORS, STORES, RecordStore, StreamCounts
 
 logger = logging.getLogger(__name__)
@@ -149,9 +150,9 @@ def _claim(connection: Connection, *, trigger: str, kind: str) -> SyncRun | None
 
 
 def _save_pages(
-    pages: Iterable[list[Any]], store: RecordStore, connection: Connection, tracker: Tracker
+    pages: Iterator[list[Any]], store: RecordStore, connection: Connection, tracker: Tracker
 ) -> Iterable[list[Any]]:
-    for page in pages:
+    for page in prefetched(pages):
         tracker.add(store.save(connection=connection, records=page))
         yield page
 

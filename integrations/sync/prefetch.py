@@ -1,0 +1,60 @@
+"""Read the next page while the current one is stored.
+
+The upstream's answer time and our write time then overlap instead of adding up. The producer
+thread only does HTTP and parsing, never database work; at most ``depth`` pages wait in the
+queue, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+_DONE = object()
+
+
+class _Failure:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def prefetched(pages: Iterator[T], *, depth: int = 2) -> Iterator[T]:
+    buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                buffer.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                if not put(page):
+                    return
+        except BaseException as error:  # handed to the consumer, which re-raises it
+            put(_Failure(error))
+            return
+        put(_DONE)
+
+    worker = threading.Thread(target=produce, name="sync-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failure):
+                raise item.error
+            yield item  # type: ignore[misc]
+    finally:
+        # The consumer stopped (finished, or a write failed): let the producer end.
+        stop.set()
+        worker.join(timeout=30)

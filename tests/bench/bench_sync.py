@@ -1,0 +1,194 @@
+"""`make bench`: the sync's budgets (issue 3), as ratios against a baseline from the same run.
+
+The sandbox runs in its own process on loopback, the app on a throwaway SQLite file. Measured:
+(a) downloading every page with plain requests at the largest page size, (b) the full first
+sync, (c) a second sync with nothing changed, (d) a scheduled sync after 1% of incidents
+changed; peak Python memory of (b) at a small and the large size.
+Budgets: b/a <= 1.5, nothing written in (c), d/b <= 0.15, memory flat.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "2000,20000").split(",")]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_sandbox(incidents: int) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
+    port = _free_port()
+    cmd = [
+        sys.executable,
+        "manage.py",
+        "sandbox",
+        "--port",
+        str(port),
+        "--incidents",
+        str(incidents),
+        "--users",
+        "10",
+        "--seed",
+        "1",
+    ]
+    process = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    base = f"http://127.0.0.1:{port}"
+    import requests
+
+    for _ in range(200):
+        try:
+            keys = requests.get(f"{base}/_sandbox/keys", timeout=1).json()
+            return process, base, keys["keys"]
+        except requests.RequestException:
+            time.sleep(0.05)
+    process.kill()
+    raise SystemExit("the sandbox did not start")
+
+
+def _setup_django(db_path: str) -> None:
+    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    # Production answers: no per-query logging (DEBUG keeps every SQL string in memory).
+    settings.DEBUG = False
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _download_all(base: str, key: str) -> tuple[float, int]:
+    import requests
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"GenieKey {key}"
+    url: str | None = f"{base}/opsgenie/us/v1/incidents"
+    params: dict[str, object] | None = {
+        "limit": 100,
+        "offset": 0,
+        "sort": "createdAt",
+        "order": "asc",
+    }
+    count = 0
+    start = time.perf_counter()
+    while url:
+        body = session.get(url, params=params, timeout=30).json()
+        count += len(body["data"])
+        url, params = body["paging"].get("next"), None
+    return time.perf_counter() - start, count
+
+
+def _sync(connection_id: int, *, measure_memory: bool = False) -> tuple[float, dict, int]:
+    from integrations.sync.engine import sync_connection
+
+    if measure_memory:
+        tracemalloc.start()
+    start = time.perf_counter()
+    run = sync_connection(connection_id=connection_id, trigger="command")
+    elapsed = time.perf_counter() - start
+    peak = 0
+    if measure_memory:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert run is not None and run.outcome == "succeeded", run and run.error
+    return elapsed, run.counts["incidents"], peak
+
+
+def bench(size: int) -> dict[str, object]:
+    from django.conf import settings
+    from django.utils import timezone
+
+    from incidents.models import Incident
+    from integrations.models import Connection
+
+    process, base, keys = _start_sandbox(size)
+    try:
+        settings.OPSGENIE_BASE_URLS = {"us": f"{base}/opsgenie/us", "eu": f"{base}/opsgenie/eu"}
+        Incident.objects.all().delete()
+        Connection.objects.all().delete()
+        connection = Connection(
+            provider="opsgenie", status="connected", region="us", connected_at=timezone.now()
+        )
+        connection.set_credentials({"api_key": keys["opsgenie_us"]}, hint="bench")
+        connection.save()
+        _download_all(base, keys["opsgenie_us"])  # warm both processes up
+        a, downloaded = _download_all(base, keys["opsgenie_us"])
+        b, b_counts, _ = _sync(connection.pk)
+        c, c_counts, _ = _sync(connection.pk)
+        # Peak memory of the same first sync, measured apart: tracemalloc slows Python down.
+        snapshot = list(Incident.objects.values_list("id", flat=True))
+        Incident.objects.all().delete()
+        _, _, peak = _sync(connection.pk, measure_memory=True)
+        assert Incident.objects.count() == len(snapshot)
+        import requests
+
+        requests.post(
+            f"{base}/_sandbox/advance", json={"changed_fraction": 0.01, "seed": 1}, timeout=30
+        )
+        d, d_counts, _ = _sync(connection.pk)
+        assert downloaded == size == b_counts["created"], (downloaded, b_counts)
+        return {
+            "incidents": size,
+            "a_download_s": round(a, 3),
+            "b_first_sync_s": round(b, 3),
+            "c_resync_s": round(c, 3),
+            "d_after_1pct_s": round(d, 3),
+            "b/a": round(b / a, 2),
+            "c/a": round(c / a, 2),
+            "d/b": round(d / b, 3),
+            "rows_written_c": c_counts["created"] + c_counts["updated"] + c_counts["deleted"],
+            "d_fetched": d_counts["fetched"],
+            "d_written": d_counts["created"] + d_counts["updated"],
+            "b_peak_memory_mb": round(peak / 1e6, 2),
+        }
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        _setup_django(f"{tmp}/bench.sqlite3")
+        results = [bench(size) for size in SIZES]
+    for row in results:
+        print(json.dumps(row))
+    small, large = results[0], results[-1]
+    print()
+    print(
+        f"Sync of OpsGenie incidents against the sandbox on loopback ({large['incidents']} incidents):"
+    )
+    print(f"  (a) plain download of every page     {large['a_download_s']:8.3f} s")
+    print(
+        f"  (b) full first sync                  {large['b_first_sync_s']:8.3f} s   b/a = {large['b/a']}  (budget <= 1.5)"
+    )
+    print(
+        f"  (c) second sync, nothing changed     {large['c_resync_s']:8.3f} s   c/a = {large['c/a']}  rows written: {large['rows_written_c']} (budget 0)"
+    )
+    print(
+        f"  (d) scheduled sync after 1% changed  {large['d_after_1pct_s']:8.3f} s   d/b = {large['d/b']}  (budget <= 0.15)"
+    )
+    print(
+        f"  peak memory of (b): {small['b_peak_memory_mb']} MB at {small['incidents']}, "
+        f"{large['b_peak_memory_mb']} MB at {large['incidents']} (budget: flat)"
+    )
+
+
+if __name__ == "__main__":
+    main()
