@@ -170,24 +170,21 @@ def main() -> None:
     for row in results:
         print(json.dumps(row))
     small, large = results[0], results[-1]
-    print()
-    print(
-        f"Sync of OpsGenie incidents against the sandbox on loopback ({large['incidents']} incidents):"
-    )
-    print(f"  (a) plain download of every page     {large['a_download_s']:8.3f} s")
-    print(
-        f"  (b) full first sync                  {large['b_first_sync_s']:8.3f} s   b/a = {large['b/a']}  (budget <= 1.5)"
-    )
-    print(
-        f"  (c) second sync, nothing changed     {large['c_resync_s']:8.3f} s   c/a = {large['c/a']}  rows written: {large['rows_written_c']} (budget 0)"
-    )
-    print(
-        f"  (d) scheduled sync after 1% changed  {large['d_after_1pct_s']:8.3f} s   d/b = {large['d/b']}  (budget <= 0.15)"
-    )
-    print(
+    n = large["incidents"]
+    lines = [
+        "",
+        f"Sync of OpsGenie incidents against the sandbox on loopback ({n} incidents):",
+        f"  (a) plain download of every page     {large['a_download_s']:8.3f} s",
+        f"  (b) full first sync                  {large['b_first_sync_s']:8.3f} s"
+        f"   b/a = {large['b/a']}  (budget <= 1.5)",
+        f"  (c) second sync, nothing changed     {large['c_resync_s']:8.3f} s"
+        f"   c/a = {large['c/a']}  rows written: {large['rows_written_c']} (budget 0)",
+        f"  (d) scheduled sync after 1% changed  {large['d_after_1pct_s']:8.3f} s"
+        f"   d/b = {large['d/b']}  (budget <= 0.15)",
         f"  peak memory of (b): {small['b_peak_memory_mb']} MB at {small['incidents']}, "
-        f"{large['b_peak_memory_mb']} MB at {large['incidents']} (budget: flat)"
-    )
+        f"{large['b_peak_memory_mb']} MB at {n} (budget: flat)",
+    ]
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":
