@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from integrations.models import SyncRun
+from integrations.sync.stores import EVALUATORS
+from tests.sync.conftest import run_sync
+
+DETAIL = "/settings/integrations/opsgenie/"
+
+
+def _run(connection, minutes_ago: int, **fields) -> SyncRun:  # type: ignore[no-untyped-def]
+    started = timezone.now() - timedelta(minutes=minutes_ago)
+    values = {
+        "trigger": "schedule",
+        "kind": "incremental",
+        "outcome": "succeeded",
+        "started_at": started,
+        "finished_at": started + timedelta(seconds=3),
+        "heartbeat_at": started,
+        "counts": {
+            "incidents": {
+                "fetched": minutes_ago,
+                "created": 1,
+                "updated": 2,
+                "unchanged": 3,
+                "deleted": 0,
+            }
+        },
+        **fields,
+    }
+    return SyncRun.objects.create(connection=connection, **values)
+
+
+def test_the_history_is_newest_first_and_paginated(admin_client, connection) -> None:  # type: ignore[no-untyped-def]
+    for minutes in range(1, 26):
+        _run(connection, minutes)
+    page = admin_client.get(DETAIL).content.decode()
+    assert "Sync history" in page and "Page 1 of 2" in page
+    assert page.index("<td>1</td>") < page.index("<td>2</td>")  # fetched counts, newest first
+    older = admin_client.get(
+        "/settings/integrations/opsgenie/sync/history/?page=2", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Page 2 of 2" in older and "<td>25</td>" in older
+
+
+def test_a_failed_run_shows_its_error(auditor_client, connection) -> None:  # type: ignore[no-untyped-def]
+    _run(connection, 5, outcome="failed", error="OpsGenie is not answering, try again <later>")
+    page = auditor_client.get(DETAIL).content.decode()
+    assert "Failed" in page and "try again &lt;later&gt;" in page
+    assert "Sync now" not in page  # auditors read, they do not act
+
+
+def test_a_running_sync_shows_live_progress(admin_client, connection) -> None:  # type: ignore[no-untyped-def]
+    _run(
+        connection,
+        0,
+        outcome="running",
+        finished_at=None,
+        counts={"incidents": {"fetched": 300, "created": 120, "updated": 5}},
+    )
+    status = admin_client.get("/settings/integrations/opsgenie/sync/status/").content.decode()
+    assert "Syncing…" in status and "300 incidents fetched, 120 new, 5 updated" in status
+    assert 'hx-trigger="every 2s"' in status
+
+
+def test_sync_now_queues_a_sync_and_polls_until_it_starts(
+    admin_client, connection, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    queued = []
+    monkeypatch.setattr("integrations.tasks.async_task", lambda *a, **k: queued.append((a, k)))
+    response = admin_client.post(
+        "/settings/integrations/opsgenie/sync/", {"full": "1"}, follow=True
+    )
+    page = response.content.decode()
+    assert "A full reconciliation has been queued" in page
+    assert "Queued…" in page and 'hx-trigger="every 2s"' in page
+    assert queued[0][1]["trigger"] == "manual" and queued[0][1]["full"] is True
+
+
+def test_the_auditor_cannot_start_a_sync(auditor_client, connection, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    queued = []
+    monkeypatch.setattr("integrations.tasks.async_task", lambda *a, **k: queued.append(a))
+    assert auditor_client.post("/settings/integrations/opsgenie/sync/").status_code == 403
+    assert queued == []
+
+
+def test_evaluators_run_after_a_sync_that_changed_something_only(upstream, connection) -> None:  # type: ignore[no-untyped-def]
+    calls = []
+
+    def evaluator(*, connection, streams) -> None:  # type: ignore[no-untyped-def]
+        calls.append(streams["incidents"].created)
+
+    EVALUATORS.append(evaluator)
+    try:
+        run_sync(connection)
+        run_sync(connection)
+    finally:
+        EVALUATORS.remove(evaluator)
+    assert calls == [250]
