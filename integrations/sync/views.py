@@ -30,6 +30,11 @@ def _connection(provider: str) -> Connection:
     return connection
 
 
+def mark_sync_requested(request: HttpRequest, connection: Connection) -> None:
+    """Remember that a sync was just queued, so the status card polls until it has run."""
+    request.session[f"sync-requested-{connection.pk}"] = timezone.now().timestamp()
+
+
 def sync_context(request: HttpRequest, connection: Connection) -> dict[str, object]:
     latest = sync_latest(connection=connection)
     running = latest is not None and latest.outcome == SyncOutcome.RUNNING
@@ -54,7 +59,11 @@ def sync_context(request: HttpRequest, connection: Connection) -> dict[str, obje
 def sync_status(request: HttpRequest, provider: str) -> HttpResponse:
     connection = _connection(provider)
     context = {**sync_context(request, connection), "can_manage": request.user.has_perm(MANAGE)}
-    return render(request, "integrations/sync/status.html", context)
+    response = render(request, "integrations/sync/status.html", context)
+    if request.htmx and not (context["sync_running"] or context["sync_queued"]):
+        # The poll that sees the sync end: tell the page, so the history reloads too.
+        response["HX-Trigger"] = "sync-finished"
+    return response
 
 
 @require_permissions(read=VIEW)
@@ -75,7 +84,7 @@ def sync_now(request: HttpRequest, provider: str) -> HttpResponse:
         return redirect("integrations:" + provider)
     full = request.POST.get("full") == "1"
     sync_enqueue(connection=connection, trigger="manual", full=full)
-    request.session[f"sync-requested-{connection.pk}"] = timezone.now().timestamp()
+    mark_sync_requested(request, connection)
     kind = "A full reconciliation" if full else "A sync"
     messages.success(request, f"{kind} has been queued; progress shows below.")
     return redirect("integrations:" + provider)

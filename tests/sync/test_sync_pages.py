@@ -100,3 +100,14 @@ def test_evaluators_run_after_a_sync_that_changed_something_only(upstream, conne
     finally:
         EVALUATORS.remove(evaluator)
     assert calls == [250]
+
+
+def test_the_poll_that_sees_the_end_tells_the_history_to_reload(admin_client, connection) -> None:  # type: ignore[no-untyped-def]
+    _run(connection, 1)
+    response = admin_client.get(
+        "/settings/integrations/opsgenie/sync/status/", HTTP_HX_REQUEST="true"
+    )
+    assert response["HX-Trigger"] == "sync-finished"
+    assert 'hx-trigger="every 2s"' not in response.content.decode()
+    page = admin_client.get(DETAIL).content.decode()
+    assert 'hx-trigger="sync-finished from:body"' in page

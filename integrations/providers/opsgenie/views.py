@@ -21,7 +21,7 @@ from integrations.services import (
     credential_hint,
 )
 from integrations.sync.selectors import interval_choices, sync_runs_page
-from integrations.sync.views import sync_context
+from integrations.sync.views import mark_sync_requested, sync_context
 
 VIEW = "integrations.view_connection"
 MANAGE = "integrations.manage_connection"
@@ -60,14 +60,15 @@ def _key_step(request: HttpRequest, *, mode: str) -> HttpResponse:
         api_key, region = form.cleaned_data["api_key"], form.cleaned_data["region"]
         failure = validate_key(api_key=api_key, region=region)
         if failure is None:
-            connection_save_validated(
+            connection = connection_save_validated(
                 provider=PROVIDER.slug,
                 region=region,
                 credentials={"api_key": api_key},
                 hint=credential_hint(api_key),
                 user=request.user,
             )
-            messages.success(request, "OpsGenie is connected.")
+            mark_sync_requested(request, connection)  # the first sync starts at once
+            messages.success(request, "OpsGenie is connected. The first sync has started.")
             target = reverse("integrations:opsgenie")
             if request.htmx:
                 return HttpResponseClientRedirect(target)
