@@ -14,8 +14,15 @@ def test_the_first_sync_stores_exactly_the_upstreams_incidents(upstream, connect
     run = run_sync(connection)
     assert run.outcome == SyncOutcome.SUCCEEDED and run.kind == SyncKind.FULL
     assert run.counts["incidents"]["created"] == 250
-    assert run.http_calls == 3  # 250 incidents at 100 a page
+    assert run.http_calls == 4  # the services once, then 250 incidents at 100 a page
     assert_store_equals_upstream(upstream, connection)
+
+
+def test_incidents_name_their_services(upstream, connection) -> None:  # type: ignore[no-untyped-def]
+    run_sync(connection)
+    names = {s["name"] for s in upstream.opsgenie_stores["us"].services()}
+    stored = {name for row in Incident.objects.all() for name in row.services}
+    assert stored and stored <= names
 
 
 def test_a_resync_with_nothing_changed_writes_nothing(upstream, connection) -> None:  # type: ignore[no-untyped-def]

@@ -25,7 +25,7 @@ MAX_TITLE = 1000
 MAX_DESCRIPTION = 20000
 
 
-def incident_record(raw: Any) -> IncidentRecord:
+def incident_record(raw: Any, *, service_names: dict[str, str] | None = None) -> IncidentRecord:
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"]:
         raise UpstreamError(ErrorKind.MALFORMED, message="an incident without an id")
     raw_status = str(raw.get("status") or "")
@@ -50,7 +50,8 @@ def incident_record(raw: Any) -> IncidentRecord:
         impact_start=_time(raw.get("impactStartDate")),
         impact_end=impact_end,
         upstream_url=_web_link(links.get("web")),
-        services=tuple(str(s) for s in services if isinstance(s, str)),
+        # Names when the key may read services, else OpsGenie's service ids.
+        services=tuple((service_names or {}).get(s, s) for s in services if isinstance(s, str)),
     )
 
 

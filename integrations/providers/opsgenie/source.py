@@ -36,6 +36,29 @@ class OpsgenieIncidentSource:
 
     def __init__(self, client: OpsgenieClient) -> None:
         self.client = client
+        self._service_names: dict[str, str] | None = None
+
+    def service_names(self) -> dict[str, str]:
+        """Service id → name, read once per sync (a few calls: services are few)."""
+        if self._service_names is None:
+            names: dict[str, str] = {}
+            try:
+                url: str | None = f"{self.client.base_url}/v1/services"
+                params: dict[str, Any] | None = {"limit": PAGE_SIZE, "offset": 0}
+                while url:
+                    data, url = _page(self.client.session.get_json(url, params=params).data)
+                    names.update(
+                        (s["id"], str(s.get("name") or s["id"]))
+                        for s in data
+                        if isinstance(s, dict) and isinstance(s.get("id"), str)
+                    )
+                    url, params = (self._same_host(url) if url else None), None
+            except UpstreamError as error:
+                # A key limited to incidents cannot read services: keep their ids instead.
+                if error.kind != ErrorKind.FORBIDDEN:
+                    raise
+            self._service_names = names
+        return self._service_names
 
     def scan_all(self) -> Iterator[list[IncidentRecord]]:
         """Every incident, oldest first, one page at a time."""
@@ -92,7 +115,9 @@ class OpsgenieIncidentSource:
             body = self.client.session.get_json(url, params=request_params).data
             data, next_url = _page(body)
             at_cap = offset + PAGE_SIZE >= WINDOW_OFFSET
-            yield [incident_record(raw) for raw in data], next_url is not None and at_cap
+            names = self.service_names()
+            records = [incident_record(raw, service_names=names) for raw in data]
+            yield records, next_url is not None and at_cap
             if next_url is None or at_cap:
                 return
             url = self._same_host(next_url)
