@@ -84,3 +84,15 @@ def test_a_pagerduty_style_error_envelope_is_understood() -> None:
     with pytest.raises(UpstreamError) as raised:
         session.get_json(URL)
     assert (raised.value.message, raised.value.code) == ("Invalid Input", 2001)
+
+
+@responses.activate
+def test_a_connection_reset_is_retried_with_backoff() -> None:
+    import requests
+
+    responses.get(URL, body=requests.ConnectionError("Connection reset by peer"))
+    responses.get(URL, body=requests.ConnectionError("Connection reset by peer"))
+    responses.get(URL, json={"data": [1]})
+    session, waits = _session()
+    assert session.get_json(URL).data == {"data": [1]}
+    assert waits == [1, 2] and session.stats.retries == 2
