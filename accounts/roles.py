@@ -24,9 +24,19 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "integrations.view_connection",
         "integrations.manage_connection",
         "incidents.view_incident",
+        "incidents.change_datalossreport",
+        "incidents.change_incidentpolicy",
+        "checks.view_checkstate",
+        "checks.manage_special_cases",
+        "checks.export_evidence",
     ),
-    Role.AUDITOR: ("integrations.view_connection", "incidents.view_incident"),
-    Role.STAFF: ("incidents.view_incident",),
+    Role.AUDITOR: (
+        "integrations.view_connection",
+        "incidents.view_incident",
+        "checks.view_checkstate",
+        "checks.export_evidence",
+    ),
+    Role.STAFF: ("incidents.view_incident", "incidents.change_datalossreport"),
 }
 
 

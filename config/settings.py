@@ -50,10 +50,12 @@ INSTALLED_APPS = [
     "template_partials",
     "encrypted_model_fields",
     "django_q",
+    "simple_history",
     "accounts",
     "integrations",
     "incidents",
     "access",
+    "checks",
 ]
 
 MIDDLEWARE = [
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Records the signed-in user as the author of every history entry.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
 ]
 
@@ -114,6 +118,11 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+
+MEDIA_ROOT = env_str("MEDIA_ROOT", str(LOCAL_DIR / "media"))
+# Special-case attachments are evidence: served only through a permission-checked view.
+MEDIA_URL = "/media/"
+MAX_ATTACHMENT_BYTES = env_int("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -8,7 +8,16 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self) -> None:
+        from incidents.checks import register_incident_checks
         from incidents.store import IncidentStore
-        from integrations.sync.stores import register_store
+        from integrations.sync.stores import register_evaluator, register_store
 
         register_store("incidents", IncidentStore())
+        register_incident_checks()
+        register_evaluator(evaluate_after_sync)
+
+
+def evaluate_after_sync(**kwargs: object) -> None:
+    from checks.engine import evaluate
+
+    evaluate(topic="incidents", reason="after a sync")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from integrations.models import Connection
 from integrations.records import IncidentStatus, Priority
@@ -63,3 +64,118 @@ class Incident(models.Model):
 
         provider = PROVIDERS.get(self.source)
         return provider.name if provider else self.source
+
+
+class DataLost(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    NOT_ASSESSED = "not_assessed", "Not assessed"
+
+
+DATA_CATEGORIES = (
+    ("personal", "Personal data"),
+    ("financial", "Financial"),
+    ("credentials", "Credentials"),
+    ("health", "Health"),
+    ("confidential", "Confidential business"),
+    ("other", "Other"),
+)
+# (field prefix, label) of each stakeholder group that may have to be told.
+STAKEHOLDERS = (
+    ("customers", "Customers"),
+    ("regulators", "Regulators / authority"),
+    ("management", "Management"),
+    ("dpo", "Data protection officer"),
+    ("other", "Other"),
+)
+
+
+class DataLossReport(models.Model):
+    """What staff know about data lost or exposed in an incident (PRODUCT 4).
+
+    Every save is kept by django-simple-history (who, when, before → after)."""
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="data_loss")
+    data_lost = models.CharField(
+        "Was data lost or exposed?",
+        max_length=20,
+        choices=DataLost.choices,
+        default=DataLost.NOT_ASSESSED,
+    )
+    what_happened = models.TextField("What happened", blank=True)
+    categories = models.JSONField("Data categories", default=list, blank=True)
+    records_affected = models.PositiveBigIntegerField(
+        "Approximate records affected", null=True, blank=True
+    )
+    people_affected = models.PositiveBigIntegerField(
+        "Approximate people affected", null=True, blank=True
+    )
+    customers_notified_on = models.DateField("Customers notified on", null=True, blank=True)
+    regulators_notified_on = models.DateField(
+        "Regulators / authority notified on", null=True, blank=True
+    )
+    management_notified_on = models.DateField("Management notified on", null=True, blank=True)
+    dpo_notified_on = models.DateField("Data protection officer notified on", null=True, blank=True)
+    other_notified_on = models.DateField("Others notified on", null=True, blank=True)
+    reference_notes = models.TextField("Reference notes", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        indexes = [models.Index(fields=["data_lost"], name="dataloss_status")]
+
+    def __str__(self) -> str:
+        return f"Data loss report of {self.incident}"
+
+    @property
+    def notified(self) -> list[tuple[str, object]]:
+        return [
+            (label, getattr(self, f"{key}_notified_on"))
+            for key, label in STAKEHOLDERS
+            if getattr(self, f"{key}_notified_on")
+        ]
+
+    def missing_details(self) -> list[str]:
+        """What a Yes report still lacks (the data-loss check's reasons)."""
+        missing = []
+        if not self.what_happened.strip():
+            missing.append("what happened")
+        if not self.categories:
+            missing.append("data categories")
+        if self.records_affected is None and self.people_affected is None:
+            missing.append("records or people affected")
+        if not self.notified:
+            missing.append("a stakeholder notification")
+        return missing
+
+
+class IncidentPolicy(models.Model):
+    """The admin's SLA per priority and the incident checks' options (one row)."""
+
+    high_sla_hours = models.PositiveIntegerField("High priority SLA (hours)", default=24)
+    medium_sla_hours = models.PositiveIntegerField("Medium priority SLA (hours)", default=72)
+    low_sla_hours = models.PositiveIntegerField("Low priority SLA (hours)", default=168)
+    close_check_uses_sla = models.BooleanField(
+        "“Reported incident should be closed” fails only when open longer than its SLA",
+        default=False,
+    )
+    assess_resolved_high = models.BooleanField(
+        "“Data loss information” also fails for resolved High incidents not assessed",
+        default=False,
+    )
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return "Incident policy"
+
+    @classmethod
+    def current(cls) -> IncidentPolicy:
+        policy, _ = cls.objects.get_or_create(pk=1)
+        return policy
+
+    def sla_hours(self) -> dict[str, int]:
+        return {
+            Priority.HIGH.value: self.high_sla_hours,
+            Priority.MEDIUM.value: self.medium_sla_hours,
+            Priority.LOW.value: self.low_sla_hours,
+        }

@@ -123,7 +123,8 @@ def sync_connection(
     tracker.save(outcome=SyncOutcome.SUCCEEDED, finished_at=timezone.now())
     if connection.status == ConnectionStatus.ERROR:
         connection_clear_error(connection=connection)
-    if tracker.counts.written:
+    # A full read also (re)activates checks after connecting, even when it wrote nothing.
+    if tracker.counts.written or kind == SyncKind.FULL:
         for evaluate in EVALUATORS:
             evaluate(connection=connection, streams={"incidents": tracker.counts})
     return run

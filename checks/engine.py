@@ -1,0 +1,95 @@
+"""Evaluate registered checks; keep their state, failing items and status history."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from checks.models import CheckState, CheckStatus, CheckStatusChange, FailingItem, SpecialCase
+from checks.registry import Check, checks_for
+
+
+def active_special_case_keys(state: CheckState, now) -> set[str]:  # type: ignore[no-untyped-def]
+    return set(
+        SpecialCase.objects.filter(check_state=state, ended_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .values_list("item_key", flat=True)
+    )
+
+
+def evaluate(*, topic: str | None = None, reason: str = "") -> list[CheckState]:
+    return [evaluate_check(check, reason=reason) for check in checks_for(topic)]
+
+
+def evaluate_check(check: Check, *, reason: str = "") -> CheckState:
+    now = timezone.now()
+    applicable = check.applicable()
+    rows = {row.item_key: row for row in check.failing(now)} if applicable else {}
+    checked = check.checked_count() if applicable else 0
+    with transaction.atomic():
+        state, created = CheckState.objects.select_for_update().get_or_create(
+            key=check.key,
+            defaults={
+                "status": CheckStatus.NOT_APPLICABLE,
+                "status_since": now,
+                "last_evaluated_at": now,
+            },
+        )
+        _store_items(state, rows, now)
+        excepted = active_special_case_keys(state, now) & rows.keys()
+        failing = len(rows) - len(excepted)
+        if not applicable:
+            status = CheckStatus.NOT_APPLICABLE
+        else:
+            status = CheckStatus.FAILING if failing else CheckStatus.PASSING
+        if created or status != state.status:
+            CheckStatusChange.objects.create(
+                check_state=state,
+                at=now,
+                status=status,
+                previous_status="" if created else state.status,
+                failing_count=failing,
+                checked_count=checked,
+                reason=reason[:200],
+            )
+            state.status, state.status_since = status, now
+        state.last_evaluated_at = now
+        state.checked_count, state.failing_count, state.excepted_count = (
+            checked,
+            failing,
+            len(excepted),
+        )
+        state.save()
+    return state
+
+
+def _store_items(state: CheckState, rows: dict, now) -> None:  # type: ignore[no-untyped-def]
+    """Bring the failing items in line with ``rows``, writing only what changed."""
+    existing = {
+        item.item_key: item
+        for item in FailingItem.objects.filter(check_state=state).only(
+            "id", "item_key", "label", "reason", "url"
+        )
+    }
+    gone = [item.pk for key, item in existing.items() if key not in rows]
+    FailingItem.objects.filter(pk__in=gone).delete()
+    new, changed = [], []
+    for key, row in rows.items():
+        item = existing.get(key)
+        if item is None:
+            new.append(
+                FailingItem(
+                    check_state=state,
+                    item_key=key,
+                    label=row.label[:300],
+                    url=row.url,
+                    reason=row.reason[:500],
+                    failing_since=now,
+                )
+            )
+        elif (item.label, item.reason, item.url) != (row.label[:300], row.reason[:500], row.url):
+            item.label, item.reason, item.url = row.label[:300], row.reason[:500], row.url
+            changed.append(item)
+    FailingItem.objects.bulk_create(new, batch_size=1000)
+    FailingItem.objects.bulk_update(changed, ["label", "reason", "url"], batch_size=1000)
