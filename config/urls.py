@@ -13,6 +13,8 @@ admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
 urlpatterns = [
     path("", include("accounts.urls")),
     path("incidents/", include("incidents.urls")),
+    path("checks/", include("checks.urls")),
+    path("evidence/", include("evidence.urls")),
     path("settings/integrations/", include("integrations.urls")),
     path("admin/", admin.site.urls),
 ]
