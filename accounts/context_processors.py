@@ -9,7 +9,9 @@ from accounts.services import user_role
 # (label, url name, permission needed or None for every signed-in user)
 NAV_SECTIONS: tuple[tuple[str, str, str | None], ...] = (
     ("Incidents", "incidents:list", "incidents.view_incident"),
+    ("Checks", "checks:list", "checks.view_checkstate"),
     ("Integrations", "integrations:catalog", "integrations.view_connection"),
+    ("Settings", "incident-policy", "checks.view_checkstate"),
 )
 
 

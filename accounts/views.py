@@ -2,10 +2,83 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from accounts.permissions import require_permissions
+from dashboard import selectors, svg
+
+# Each priority keeps its look on every chart: colour and pattern (PRIORITIES order).
+PRIORITY_STYLES = {
+    "high": svg.Style("#a4161a", "solid"),
+    "medium": svg.Style("#b25e00", "stripes"),
+    "low": svg.Style("#1f4fbf", "dots"),
+    "": svg.Style("#5b6474", "crosshatch"),
+}
+
+
+def _hours(value: float) -> str:
+    """Hours as "2 d 4 h" / "5 h" / "40 min": what an auditor reads a resolution time in."""
+    if value <= 0:
+        return "0"
+    if value >= 24:
+        days, hours = divmod(round(value), 24)
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if value >= 1:
+        return f"{round(value)} h"
+    return f"{round(value * 60)} min"
+
+
+def _by_priority(
+    counts: selectors.PriorityCounts, *, title: str, chart_id: str, category_label: str
+) -> SafeString:
+    present = counts.priorities_present()
+    return svg.bar_chart(
+        counts.categories,
+        [svg.Series(label, counts.counts[value]) for value, label in present],
+        title=title,
+        chart_id=chart_id,
+        stacked=True,
+        category_label=category_label,
+        styles=[PRIORITY_STYLES[value] for value, _ in present],
+    )
 
 
 @require_permissions(read=None)
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/home.html")
+    """The dashboard: checks, incident trends and integration health, for every role."""
+    now = timezone.now()
+    _, weekly = selectors.incidents_per_week(now=now)
+    ages = selectors.open_incidents_by_age(now=now)
+    resolve_times = selectors.mean_time_to_resolve(now=now)
+    resolved = sum(row.resolved for row in resolve_times)
+    context = {
+        "checks": selectors.check_summaries(),
+        "integrations": selectors.integration_health(),
+        "weekly_total": weekly.total,
+        "weekly_chart": _by_priority(
+            weekly,
+            title=f"Incidents reported per week, last {selectors.WEEKS} weeks, by priority",
+            chart_id="chart-weekly",
+            category_label="Week of",
+        ),
+        "open_total": ages.total,
+        "age_chart": _by_priority(
+            ages, title="Open incidents by age and priority", chart_id="chart-age",
+            category_label="Open for",
+        ),
+        "resolved_total": resolved,
+        "resolve_chart": svg.bar_chart(
+            [f"{row.label} ({row.resolved})" for row in resolve_times],
+            [svg.Series("Mean time to resolve", [row.mean_hours for row in resolve_times])],
+            title=f"Mean time to resolve by priority, last {selectors.MTTR_DAYS} days",
+            chart_id="chart-mttr",
+            category_label="Priority (incidents resolved)",
+            value_format=_hours,
+            styles=[svg.Style("#1f4fbf", "solid")],
+        ),
+        "resolve_times": resolve_times,
+        "mttr_days": selectors.MTTR_DAYS,
+        "weeks": selectors.WEEKS,
+    }
+    return render(request, "accounts/home.html", context)

@@ -1,5 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from checks import views
 
 app_name = "checks"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.check_list, name="list"),
+    path("<slug:key>/", views.check_detail, name="detail"),
+    path("<slug:key>/special-cases/", views.special_case_new, name="special-case-new"),
+    path(
+        "<slug:key>/special-cases/<int:case>/end/",
+        views.special_case_stop,
+        name="special-case-end",
+    ),
+    path(
+        "<slug:key>/special-cases/<int:case>/attachment/",
+        views.special_case_attachment,
+        name="special-case-attachment",
+    ),
+]

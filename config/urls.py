@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import include, path
 
+from incidents.policy_views import incident_policy
+
 
 def _superusers_only(request: HttpRequest) -> bool:
     # PRODUCT 1: Django's admin site stays available to superusers only, not to every is_staff.
@@ -16,5 +18,6 @@ urlpatterns = [
     path("checks/", include("checks.urls")),
     path("evidence/", include("evidence.urls")),
     path("settings/integrations/", include("integrations.urls")),
+    path("settings/incidents/", incident_policy, name="incident-policy"),
     path("admin/", admin.site.urls),
 ]

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from incidents import views
+from incidents import detail_views, views
 
 app_name = "incidents"
 
 urlpatterns = [
     path("", views.incidents, name="list"),
-    path("<int:pk>/", views.incident_detail, name="detail"),
+    path("<int:pk>/", detail_views.incident_detail, name="detail"),
+    path("<int:pk>/data-loss/", detail_views.data_loss, name="data-loss"),
 ]

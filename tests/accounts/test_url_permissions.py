@@ -19,6 +19,7 @@ ROLES = ("admin", "auditor", "staff")
 
 # path -> {method: {role: expected status}}. 302 means "a redirect that is not to the login page".
 R_ADMIN_ONLY = {"admin": 200, "auditor": 403, "staff": 403}
+R_READERS = {"admin": 200, "auditor": 200, "staff": 403}
 EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "/": {"GET": {"admin": 200, "auditor": 200, "staff": 200}, "POST": dict.fromkeys(ROLES, 405)},
     "/login/": {"GET": dict.fromkeys(ROLES, 302), "POST": dict.fromkeys(ROLES, 302)},
@@ -63,6 +64,30 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     },
     "/incidents/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
     "/incidents/<pk>/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
+    # An empty POST re-renders the form with errors; GET redirects to the incident.
+    "/incidents/<pk>/data-loss/": {
+        "GET": dict.fromkeys(ROLES, 302),
+        "POST": {"admin": 200, "auditor": 403, "staff": 200},
+    },
+    "/checks/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
+    "/checks/<key>/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
+    "/checks/<key>/special-cases/": {
+        "GET": {"admin": 302, "auditor": 302, "staff": 403},
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
+    "/checks/<key>/special-cases/<case>/end/": {
+        "GET": {"admin": 302, "auditor": 302, "staff": 403},
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
+    "/checks/<key>/special-cases/<case>/attachment/": {
+        "GET": R_READERS,
+        "POST": dict.fromkeys(ROLES, 405),
+    },
+    "/settings/incidents/": {
+        "GET": R_READERS,
+        # An empty POST re-renders the form with errors for an admin.
+        "POST": {"admin": 200, "auditor": 403, "staff": 403},
+    },
 }
 ANONYMOUS_ALLOWED = {"/login/": {"GET": 200, "POST": 200}}
 
@@ -112,7 +137,17 @@ def samples(connected_opsgenie) -> dict[str, object]:  # type: ignore[no-untyped
         content_hash="x",
         changed_at=timezone.now(),
     )
-    return {"provider": "opsgenie", "pk": incident.pk}
+    from django.core.files.base import ContentFile
+
+    from checks.engine import evaluate
+    from checks.models import CheckState, SpecialCase
+
+    evaluate()
+    state = CheckState.objects.get(key="incident-closed")
+    case = SpecialCase(check_state=state, item_key=f"incident:{incident.pk}", label="x", reason="r")
+    case.attachment.save("proof.txt", ContentFile(b"proof"), save=False)
+    case.save()
+    return {"provider": "opsgenie", "pk": incident.pk, "key": state.key, "case": case.pk}
 
 
 @pytest.fixture

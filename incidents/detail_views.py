@@ -1,0 +1,139 @@
+"""The incident page: every field, this incident's checks, the data-loss report (inline form
+for staff and admins, read-only for auditors) and the report's change history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from accounts.permissions import require_permissions
+from checks.engine import active_special_case_keys
+from checks.models import CheckState, FailingItem
+from checks.registry import checks_for
+from incidents.checks import TOPIC
+from incidents.forms import DataLossForm
+from incidents.models import DATA_CATEGORIES, DataLossReport, Incident
+from incidents.services import data_loss_report_for, data_loss_report_save
+
+VIEW = "incidents.view_incident"
+EDIT = "incidents.change_datalossreport"
+TEMPLATE = "incidents/detail.html"
+CATEGORY_LABELS = dict(DATA_CATEGORIES)
+
+
+@dataclass(frozen=True)
+class IncidentCheck:
+    title: str
+    key: str
+    status: str  # "failing", "passing", "excepted" or "not evaluated"
+    reason: str
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: str
+    after: str
+
+
+def incident_checks(incident: Incident) -> list[IncidentCheck]:
+    item_key = f"incident:{incident.pk}"
+    states = {state.key: state for state in CheckState.objects.all()}
+    items = {
+        item.check_state_id: item
+        for item in FailingItem.objects.filter(item_key=item_key).select_related("check_state")
+    }
+    result = []
+    for check in checks_for(TOPIC):
+        state = states.get(check.key)
+        item = items.get(state.pk) if state else None
+        if state is None:
+            result.append(IncidentCheck(check.title, check.key, "not evaluated", ""))
+        elif item is None:
+            result.append(IncidentCheck(check.title, check.key, "passing", ""))
+        elif item_key in active_special_case_keys(state, timezone.now()):
+            result.append(IncidentCheck(check.title, check.key, "excepted", item.reason))
+        else:
+            result.append(IncidentCheck(check.title, check.key, "failing", item.reason))
+    return result
+
+
+def _show(field: str, value: object) -> str:
+    if value in (None, "", []):
+        return "—"
+    if field == "categories" and isinstance(value, list):
+        return ", ".join(CATEGORY_LABELS.get(v, v) for v in value)
+    if field == "data_lost":
+        return {"yes": "Yes", "no": "No", "not_assessed": "Not assessed"}.get(
+            str(value), str(value)
+        )
+    return str(value)
+
+
+def report_history(report: DataLossReport) -> list[dict[str, object]]:
+    if report.pk is None:
+        return []
+    records = list(report.history.select_related("history_user").order_by("history_date"))
+    entries, previous = [], None
+    for record in records:
+        fields = DataLossReport._meta
+        if previous is None:
+            changes = [
+                Change(fields.get_field(name).verbose_name, "—", _show(name, getattr(record, name)))
+                for name in DataLossForm.Meta.fields
+                if getattr(record, name) not in (None, "", [])
+            ]
+        else:
+            changes = [
+                Change(
+                    fields.get_field(c.field).verbose_name,
+                    _show(c.field, c.old),
+                    _show(c.field, c.new),
+                )
+                for c in record.diff_against(previous, excluded_fields=["updated_at"]).changes
+            ]
+        entries.append({"record": record, "changes": changes})
+        previous = record
+    return list(reversed(entries))
+
+
+def _context(request: HttpRequest, incident: Incident, form: DataLossForm | None = None) -> dict:
+    report = data_loss_report_for(incident)
+    can_edit = request.user.has_perm(EDIT)
+    if form is None and can_edit:
+        form = DataLossForm(instance=report, initial={"categories": report.categories})
+    return {
+        "incident": incident,
+        "report": report,
+        "form": form,
+        "can_edit": can_edit,
+        "history": report_history(report),
+        "checks": incident_checks(incident),
+    }
+
+
+@require_permissions(read=VIEW)
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_object_or_404(Incident.objects.select_related("connection"), pk=pk)
+    return render(request, TEMPLATE, _context(request, incident))
+
+
+@require_permissions(read=VIEW, write=EDIT)
+def data_loss(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_object_or_404(Incident, pk=pk)
+    if request.method != "POST":
+        return redirect("incidents:detail", pk=pk)
+    form = DataLossForm(request.POST, instance=data_loss_report_for(incident))
+    if form.is_valid():
+        data_loss_report_save(form=form)
+        messages.success(request, "Data-loss report saved.")
+        if not request.htmx:
+            return redirect("incidents:detail", pk=pk)
+        form = None
+    # HTMX swaps the checks, the report and its history; errors keep what was typed.
+    template = TEMPLATE + ("#evidence" if request.htmx else "")
+    return render(request, template, _context(request, incident, form))

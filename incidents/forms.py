@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from django import forms
+
+from incidents.models import DATA_CATEGORIES, STAKEHOLDERS, DataLossReport, IncidentPolicy
+
+NOTIFIED_FIELDS = [f"{key}_notified_on" for key, _label in STAKEHOLDERS]
+
+
+class DataLossForm(forms.ModelForm):
+    categories = forms.MultipleChoiceField(
+        label="Data categories",
+        choices=DATA_CATEGORIES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = DataLossReport
+        fields = [
+            "data_lost",
+            "what_happened",
+            "categories",
+            "records_affected",
+            "people_affected",
+            *NOTIFIED_FIELDS,
+            "reference_notes",
+        ]
+        widgets = {
+            "data_lost": forms.RadioSelect,
+            "what_happened": forms.Textarea(attrs={"rows": 3}),
+            "reference_notes": forms.Textarea(attrs={"rows": 2}),
+            **{name: forms.DateInput(attrs={"type": "date"}) for name in NOTIFIED_FIELDS},
+        }
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("data_lost") == "no" and (
+            cleaned.get("categories") or cleaned.get("records_affected")
+        ):
+            self.add_error(
+                "data_lost", "You said no data was lost but listed categories or records."
+            )
+        return cleaned
+
+
+class IncidentPolicyForm(forms.ModelForm):
+    class Meta:
+        model = IncidentPolicy
+        fields = [
+            "high_sla_hours",
+            "medium_sla_hours",
+            "low_sla_hours",
+            "close_check_uses_sla",
+            "assess_resolved_high",
+        ]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in ("high_sla_hours", "medium_sla_hours", "low_sla_hours"):
+            value = cleaned.get(name)
+            if value is not None and not 1 <= value <= 24 * 365:
+                self.add_error(name, "An SLA is between 1 hour and 365 days (8760 hours).")
+        return cleaned

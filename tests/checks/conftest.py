@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from incidents.models import Incident
+from integrations.models import Connection, ConnectionStatus
+
+NOW = timezone.now()
+
+
+@pytest.fixture
+def connection() -> Connection:
+    connection = Connection(
+        provider="opsgenie", status=ConnectionStatus.CONNECTED, region="us", connected_at=NOW
+    )
+    connection.set_credentials({"api_key": "k" * 30}, hint="kkkk")
+    connection.save()
+    return connection
+
+
+def make(connection: Connection, n: int, **fields) -> Incident:  # type: ignore[no-untyped-def]
+    values = {
+        "status": "resolved",
+        "priority": "high",
+        "created_at": NOW - timedelta(days=10),
+        "title": f"Incident {n}",
+    }
+    values.update(fields)
+    if values["status"] != "open" and "resolved_at" not in fields:
+        values["resolved_at"] = values["created_at"] + timedelta(hours=1)
+    return Incident.objects.create(
+        connection=connection,
+        source="opsgenie",
+        upstream_id=f"u{n}",
+        number=str(n),
+        content_hash="x",
+        changed_at=NOW,
+        **values,
+    )

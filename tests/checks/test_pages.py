@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from checks.engine import evaluate
+from checks.models import CheckState, SpecialCase
+from incidents.checks import CLOSED_KEY, DATA_LOSS_KEY
+from incidents.models import DataLossReport
+from tests.checks.conftest import make
+
+pytestmark = pytest.mark.django_db
+
+
+def _report(client, incident, **data):  # type: ignore[no-untyped-def]
+    values = {
+        "data_lost": "yes",
+        "what_happened": "",
+        "records_affected": "",
+        "people_affected": "",
+    }
+    values.update(data)
+    return client.post(f"/incidents/{incident.pk}/data-loss/", values, HTTP_HX_REQUEST="true")
+
+
+def test_staff_report_data_loss_and_the_check_follows(
+    staff_client, admin_client, connection
+) -> None:  # type: ignore[no-untyped-def]
+    incident = make(connection, 1)
+    page = _report(
+        staff_client,
+        incident,
+        what_happened="Export bucket public",
+        categories=["personal"],
+        people_affected="40",
+    ).content.decode()
+    assert "Data-loss report saved." in page and 'id="evidence"' in page and "<html" not in page
+    assert CheckState.objects.get(key=DATA_LOSS_KEY).status == "failing"
+    assert "✗ Failing" in page and "missing: a stakeholder notification" in page
+    page = _report(
+        admin_client,
+        incident,
+        what_happened="Export bucket public",
+        categories=["personal"],
+        people_affected="40",
+        dpo_notified_on="2026-11-20",
+    ).content.decode()
+    assert CheckState.objects.get(key=DATA_LOSS_KEY).status == "passing"
+    # The history shows who changed what, before → after.
+    assert "alice-admin" in page and "carol-staff" in page
+    assert "Data protection officer notified on" in page and "2026-11-20" in page
+    assert DataLossReport.history.count() == 2
+
+
+def test_an_auditor_cannot_write_a_data_loss_report(auditor_client, connection) -> None:  # type: ignore[no-untyped-def]
+    incident = make(connection, 1)
+    assert _report(auditor_client, incident, what_happened="x").status_code == 403
+    assert not DataLossReport.objects.exists()
+    page = auditor_client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "Read-only: staff and compliance admins record data-loss details." in page
+    assert 'name="what_happened"' not in page
+
+
+def test_invalid_report_input_is_explained_and_changes_nothing(staff_client, connection) -> None:  # type: ignore[no-untyped-def]
+    incident = make(connection, 1)
+    page = _report(staff_client, incident, data_lost="no", categories=["health"]).content.decode()
+    assert "You said no data was lost but listed categories or records." in page
+    assert not DataLossReport.objects.exists()
+
+
+def test_the_check_pages_show_status_items_and_history(auditor_client, connection) -> None:  # type: ignore[no-untyped-def]
+    make(connection, 1, status="open", resolved_at=None, title="<i>Payments</i> down")
+    evaluate()
+    listing = auditor_client.get("/checks/").content.decode()
+    assert "Reported incident should be closed" in listing and "Failing" in listing
+    page = auditor_client.get(f"/checks/{CLOSED_KEY}/").content.decode()
+    assert "How to fix" in page and "#1 &lt;i&gt;Payments&lt;/i&gt; down" in page
+    assert "Status history" in page and "Mark as special case" not in page
+
+
+def test_an_admin_marks_and_ends_a_special_case(
+    admin_client, connection, settings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = str(tmp_path)
+    incident = make(connection, 1, status="open", resolved_at=None)
+    evaluate()
+    url = f"/checks/{CLOSED_KEY}/special-cases/"
+    response = admin_client.post(url, {"item_key": f"incident:{incident.pk}", "reason": "  "})
+    assert not SpecialCase.objects.exists()
+    proof = SimpleUploadedFile("vendor-ticket.pdf", b"%PDF-1.4 proof")
+    expires = (timezone.localdate() + timedelta(days=30)).isoformat()
+    admin_client.post(
+        url,
+        {
+            "item_key": f"incident:{incident.pk}",
+            "reason": "Vendor outage",
+            "attachment": proof,
+            "expires_on": expires,
+        },
+    )
+    case = SpecialCase.objects.get()
+    assert CheckState.objects.get(key=CLOSED_KEY).status == "passing"
+    download = admin_client.get(f"/checks/{CLOSED_KEY}/special-cases/{case.pk}/attachment/")
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 proof"
+    admin_client.post(f"/checks/{CLOSED_KEY}/special-cases/{case.pk}/end/")
+    assert CheckState.objects.get(key=CLOSED_KEY).status == "failing"
+    assert "Ended" in admin_client.get(f"/checks/{CLOSED_KEY}/").content.decode()
+    assert response.status_code == 302
