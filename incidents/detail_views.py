@@ -82,10 +82,16 @@ def report_history(report: DataLossReport) -> list[dict[str, object]]:
     for record in records:
         fields = DataLossReport._meta
         if previous is None:
+            # Before the first save the incident had no report: every field at its default
+            # (so "Was data lost?" reads Not assessed → Yes).
             changes = [
-                Change(fields.get_field(name).verbose_name, "—", _show(name, getattr(record, name)))
+                Change(
+                    fields.get_field(name).verbose_name,
+                    _show(name, fields.get_field(name).get_default()),
+                    _show(name, getattr(record, name)),
+                )
                 for name in DataLossForm.Meta.fields
-                if getattr(record, name) not in (None, "", [])
+                if getattr(record, name) != fields.get_field(name).get_default()
             ]
         else:
             changes = [

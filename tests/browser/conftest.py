@@ -56,15 +56,21 @@ def page(chromium):  # type: ignore[no-untyped-def]
     context.close()
 
 
-@pytest.fixture
-def logged_in_admin(page, live_server, transactional_db, django_user_model):  # type: ignore[no-untyped-def]
-    from accounts.roles import Role
-    from tests.conftest import PASSWORD, make_user
+def log_in(page, live_server, username: str) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import PASSWORD
 
-    make_user(django_user_model, "admin-browser", Role.ADMIN)
     page.goto(live_server.url + "/login/")
-    page.get_by_label("Username").fill("admin-browser")
+    page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(live_server.url + "/")
+
+
+@pytest.fixture
+def logged_in_admin(page, live_server, transactional_db, django_user_model):  # type: ignore[no-untyped-def]
+    from accounts.roles import Role
+    from tests.conftest import make_user
+
+    make_user(django_user_model, "admin-browser", Role.ADMIN)
+    log_in(page, live_server, "admin-browser")
     return page
