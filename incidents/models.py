@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import re
+
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from integrations.models import Connection
 from integrations.records import IncidentStatus, Priority
+
+DATA_LOSS_MENTION = re.compile(r"data[\s_-]*loss", re.IGNORECASE)
 
 
 class Incident(models.Model):
@@ -57,6 +61,12 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} #{self.number}: {self.title[:60]}"
+
+    @property
+    def mentions_data_loss(self) -> bool:
+        """PRODUCT 4: incidents whose upstream text mentions data loss are flagged for
+        assessment (notes are not synced yet: title and description are read)."""
+        return bool(DATA_LOSS_MENTION.search(f"{self.title}\n{self.description}"))
 
     @property
     def source_label(self) -> str:

@@ -109,3 +109,14 @@ def test_an_admin_marks_and_ends_a_special_case(
     assert CheckState.objects.get(key=CLOSED_KEY).status == "failing"
     assert "Ended" in admin_client.get(f"/checks/{CLOSED_KEY}/").content.decode()
     assert response.status_code == 302
+
+
+def test_an_incident_mentioning_data_loss_is_flagged_for_assessment(
+    staff_client, connection
+) -> None:  # type: ignore[no-untyped-def]
+    incident = make(connection, 1, description="Possible DATA-LOSS on the replica")
+    page = staff_client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "mentions data loss for this incident: please assess it." in page
+    _report(staff_client, incident, data_lost="no")
+    page = staff_client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "please assess it" not in page
