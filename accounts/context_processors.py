@@ -10,6 +10,7 @@ from accounts.services import user_role
 NAV_SECTIONS: tuple[tuple[str, str, str | None], ...] = (
     ("Incidents", "incidents:list", "incidents.view_incident"),
     ("Checks", "checks:list", "checks.view_checkstate"),
+    ("Evidence", "evidence:export", "checks.export_evidence"),
     ("Integrations", "integrations:catalog", "integrations.view_connection"),
     ("Settings", "incident-policy", "checks.view_checkstate"),
 )

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from evidence import views
 
 app_name = "evidence"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.export, name="export"),
+    path("download/", views.download, name="download"),
+]

@@ -83,6 +83,9 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "GET": R_READERS,
         "POST": dict.fromkeys(ROLES, 405),
     },
+    # Without dates the download is the last 90 days' ZIP.
+    "/evidence/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
+    "/evidence/download/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
     "/settings/incidents/": {
         "GET": R_READERS,
         # An empty POST re-renders the form with errors for an admin.
