@@ -8,6 +8,7 @@ from accounts.services import user_role
 # Only sections that exist are listed; each appears to the roles that may read it.
 # (label, url name, permission needed or None for every signed-in user)
 NAV_SECTIONS: tuple[tuple[str, str, str | None], ...] = (
+    ("Dashboard", "home", None),
     ("Incidents", "incidents:list", "incidents.view_incident"),
     ("Checks", "checks:list", "checks.view_checkstate"),
     ("Evidence", "evidence:export", "checks.export_evidence"),
@@ -20,9 +21,12 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "user_role": None}
-    items = [
-        {"label": label, "url": reverse(name), "active": request.path.startswith(reverse(name))}
-        for label, name, perm in NAV_SECTIONS
-        if perm is None or user.has_perm(perm)
-    ]
+    items = []
+    for label, name, perm in NAV_SECTIONS:
+        if perm is not None and not user.has_perm(perm):
+            continue
+        url = reverse(name)
+        # "/" is a prefix of every path: the Dashboard is active only on itself.
+        active = request.path == url if url == "/" else request.path.startswith(url)
+        items.append({"label": label, "url": url, "active": active})
     return {"nav_items": items, "user_role": user_role(user)}
