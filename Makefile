@@ -33,4 +33,4 @@ format: $(STAMP)
 
 ## Benchmarks: printed as ratios against a baseline measured in the same run.
 bench: $(STAMP)
-	$(PY) tests/bench/bench_sync.py
+	$(PY) tests/bench/bench_sync.py && $(PY) tests/bench/bench_pages.py

@@ -57,6 +57,21 @@ class Incident(models.Model):
             models.Index(fields=["-created_at", "-id"], name="incident_newest"),
             models.Index(fields=["connection", "status"], name="incident_conn_status"),
             models.Index(fields=["connection", "created_at"], name="incident_conn_created"),
+            # The incident list's filters and sorts (incidents/selectors.py): each filter keeps
+            # the newest-first order from its index, and each sort walks an index, id only.
+            models.Index(fields=["status", "created_at", "id"], name="incident_status_created"),
+            # Triage's usual pair ("open, High") counted from the index alone.
+            models.Index(
+                fields=["status", "priority", "created_at", "id"], name="incident_status_priority"
+            ),
+            models.Index(fields=["priority", "created_at", "id"], name="incident_priority_created"),
+            models.Index(fields=["source", "created_at", "id"], name="incident_source_created"),
+            models.Index(
+                models.functions.Length("number"),
+                "number",
+                "id",
+                name="incident_number_order",
+            ),
         ]
 
     def __str__(self) -> str:

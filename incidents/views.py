@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from accounts.permissions import require_permissions
+from incidents.list_filters import IncidentFilterForm, sort_links
 from incidents.models import Incident
 from incidents.selectors import incident_list
 from integrations.providers.registry import PROVIDERS
@@ -13,9 +14,21 @@ VIEW = "incidents.view_incident"
 
 @require_permissions(read=VIEW)
 def incidents(request: HttpRequest) -> HttpResponse:
-    page = incident_list(page=request.GET.get("page"))
+    form = IncidentFilterForm(request.GET)
+    filters = form.filters()
+    page = incident_list(page=request.GET.get("page"), **filters)
+    context = {
+        "page": page,
+        "form": form,
+        "ignored": form.ignored(),
+        "filters": filters,
+        "sort_links": sort_links(
+            request.GET, sort=filters["sort"], descending=filters["descending"]
+        ),
+    }
+    # HTMX asks for the table alone (filters, sorting, pages); a plain GET gets the whole page.
     template = "incidents/list.html" + ("#incident-table" if request.htmx else "")
-    return render(request, template, {"page": page})
+    return render(request, template, context)
 
 
 @require_permissions(read=VIEW)

@@ -1,0 +1,146 @@
+"""The incident list's filter form (a GET form: the URL is the filter, so it can be shared).
+
+An invalid value never fails the page: the form drops that one filter and says so, and the list
+is shown with the filters that were valid.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+
+from checks.registry import checks_for
+from incidents.checks import TOPIC
+from incidents.models import DataLost, Incident
+from incidents.selectors import (
+    ANY_CHECK,
+    NO_REPORT,
+    SORT_FIELDS,
+    UNKNOWN_PRIORITY,
+)
+from integrations.providers.registry import PROVIDERS
+
+SORT_CHOICES = [
+    ("reported", "Reported on"),
+    ("priority", "Priority"),
+    ("status", "Status"),
+    ("number", "Number"),
+]
+assert {key for key, _ in SORT_CHOICES} == set(SORT_FIELDS)
+
+
+def _check_choices() -> list[tuple[str, str]]:
+    return [("", "Any"), (ANY_CHECK, "Failing any check")] + [
+        (check.key, f"Failing: {check.title}") for check in checks_for(TOPIC)
+    ]
+
+
+def _source_choices() -> list[tuple[str, str]]:
+    return [("", "Any")] + [(slug, provider.name) for slug, provider in PROVIDERS.items()]
+
+
+class IncidentFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Title, number or description"}
+        ),
+    )
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any"), *Incident._meta.get_field("status").choices],
+    )
+    priority = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any"),
+            ("high", "High"),
+            ("medium", "Medium"),
+            ("low", "Low"),
+            (UNKNOWN_PRIORITY, "Unknown"),
+        ],
+    )
+    source = forms.ChoiceField(required=False, choices=_source_choices)
+    service = forms.CharField(
+        required=False, max_length=200, help_text="The exact name of an impacted service."
+    )
+    data_loss = forms.ChoiceField(
+        label="Data loss",
+        required=False,
+        choices=[("", "Any"), *DataLost.choices, (NO_REPORT, "No report")],
+    )
+    check = forms.ChoiceField(label="Checks", required=False, choices=_check_choices)
+    created_from = forms.DateField(
+        label="Reported from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = forms.DateField(
+        label="Reported to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
+    order = forms.ChoiceField(
+        required=False, choices=[("desc", "Descending"), ("asc", "Ascending")]
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("created_from"), cleaned.get("created_to")
+        if start and end and start > end:
+            self.add_error("created_to", "The “to” date is before the “from” date.")
+        return cleaned
+
+    def ignored(self) -> list[tuple[str, str]]:
+        """(field label, message) of every value that was dropped."""
+        self.is_valid()
+        return [
+            (self.fields[name].label or name.replace("_", " ").capitalize(), " ".join(errors))
+            for name, errors in self.errors.items()
+            if name in self.fields
+        ]
+
+    def has_filters(self) -> bool:
+        return any(
+            value for name, value in self.filters().items() if name not in ("sort", "descending")
+        )
+
+    def filters(self) -> dict[str, Any]:
+        """The selector's keyword arguments, from the valid values only."""
+        self.is_valid()
+        data = self.cleaned_data
+        return {
+            "search": data.get("q") or "",
+            "status": data.get("status") or "",
+            "priority": data.get("priority") or "",
+            "source": data.get("source") or "",
+            "service": (data.get("service") or "").strip(),
+            "data_loss": data.get("data_loss") or "",
+            "check": data.get("check") or "",
+            "created_from": data.get("created_from"),
+            "created_to": data.get("created_to"),
+            "sort": data.get("sort") or "reported",
+            "descending": (data.get("order") or "desc") == "desc",
+        }
+
+
+# The direction of a column's first click: newest, highest priority, open first.
+FIRST_CLICK_DESCENDING = {"reported": True, "priority": True, "status": False, "number": True}
+
+
+def sort_links(query: QueryDict, *, sort: str, descending: bool) -> dict[str, dict[str, str]]:
+    """Per sortable column: the query string of its header link (the filters kept, back to page
+    one; a second click reverses) and its aria-sort value."""
+    links = {}
+    for key in SORT_FIELDS:
+        current = key == sort
+        next_descending = not descending if current else FIRST_CLICK_DESCENDING[key]
+        params = query.copy()
+        params.pop("page", None)
+        params["sort"], params["order"] = key, "desc" if next_descending else "asc"
+        links[key] = {
+            "query": params.urlencode(),
+            "aria": ("descending" if descending else "ascending") if current else "none",
+        }
+    return links
