@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from importlib import import_module
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from integrations.http import CallStats, UpstreamError
@@ -132,14 +132,14 @@ def sync_connection(
 
 def _claim(connection: Connection, *, trigger: str, kind: str) -> SyncRun | None:
     now = timezone.now()
-    SyncRun.objects.filter(
-        connection=connection, outcome=SyncOutcome.RUNNING, heartbeat_at__lt=now - STALE_AFTER
-    ).update(
-        outcome=SyncOutcome.FAILED,
-        finished_at=now,
-        error="Abandoned: the worker running it stopped answering.",
-    )
     try:
+        SyncRun.objects.filter(
+            connection=connection, outcome=SyncOutcome.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+        ).update(
+            outcome=SyncOutcome.FAILED,
+            finished_at=now,
+            error="Abandoned: the worker running it stopped answering.",
+        )
         # The partial unique index lets exactly one of two simultaneous claims through.
         with transaction.atomic():
             return SyncRun.objects.create(
@@ -147,6 +147,13 @@ def _claim(connection: Connection, *, trigger: str, kind: str) -> SyncRun | None
             )
     except IntegrityError:
         logger.info("connection %s is already syncing; skipped", connection.pk)
+        return None
+    except OperationalError as exc:
+        # SQLite answers a claim racing another writer with "locked" rather than waiting for
+        # the unique index: another worker is claiming, so this one stands down too.
+        if "locked" not in str(exc):
+            raise
+        logger.info("connection %s is being claimed by another worker; skipped", connection.pk)
         return None
 
 
