@@ -65,31 +65,36 @@ def evaluate_check(check: Check, *, reason: str = "") -> CheckState:
 
 
 def _store_items(state: CheckState, rows: dict, now) -> None:  # type: ignore[no-untyped-def]
-    """Bring the failing items in line with ``rows``, writing only what changed."""
+    """Bring the failing items in line with ``rows``, writing only what changed.
+
+    Existing items are read as tuples, not model instances: there can be tens of thousands."""
     existing = {
-        item.item_key: item
-        for item in FailingItem.objects.filter(check_state=state).only(
-            "id", "item_key", "label", "reason", "url"
-        )
+        key: (pk, label, reason, url)
+        for pk, key, label, reason, url in FailingItem.objects.filter(
+            check_state=state
+        ).values_list("pk", "item_key", "label", "reason", "url")
     }
-    gone = [item.pk for key, item in existing.items() if key not in rows]
-    FailingItem.objects.filter(pk__in=gone).delete()
+    gone = [pk for key, (pk, *_rest) in existing.items() if key not in rows]
+    if gone:
+        FailingItem.objects.filter(pk__in=gone).delete()
     new, changed = [], []
     for key, row in rows.items():
-        item = existing.get(key)
-        if item is None:
+        values = (row.label[:300], row.reason[:500], row.url)
+        current = existing.get(key)
+        if current is None:
             new.append(
                 FailingItem(
                     check_state=state,
                     item_key=key,
-                    label=row.label[:300],
-                    url=row.url,
-                    reason=row.reason[:500],
+                    label=values[0],
+                    reason=values[1],
+                    url=values[2],
                     failing_since=now,
                 )
             )
-        elif (item.label, item.reason, item.url) != (row.label[:300], row.reason[:500], row.url):
-            item.label, item.reason, item.url = row.label[:300], row.reason[:500], row.url
-            changed.append(item)
+        elif current[1:] != values:
+            changed.append(
+                FailingItem(pk=current[0], label=values[0], reason=values[1], url=values[2])
+            )
     FailingItem.objects.bulk_create(new, batch_size=1000)
     FailingItem.objects.bulk_update(changed, ["label", "reason", "url"], batch_size=1000)

@@ -11,8 +11,6 @@ from django.db.models import (
     Avg,
     Count,
     F,
-    FloatField,
-    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -23,6 +21,7 @@ from django.utils import timezone
 
 from checks.models import CheckState
 from checks.registry import REGISTRY
+from incidents.expressions import SecondsBetween
 from incidents.models import Incident
 from integrations.models import Connection, ConnectionStatus, SyncOutcome, SyncRun
 from integrations.providers.registry import PROVIDERS
@@ -176,30 +175,6 @@ def open_incidents_by_age(*, now: datetime) -> PriorityCounts:
         if row["priority"] in counts:
             counts[row["priority"]] = [row[f"b{n}"] for n in range(len(AGE_BUCKETS))]
     return PriorityCounts(categories=[label for label, _, _ in AGE_BUCKETS], counts=counts)
-
-
-class SecondsBetween(Func):
-    """``end - start`` in seconds, as a float, computed by the database itself.
-
-    Django's ``F("end") - F("start")`` works on both databases, but on SQLite it calls a Python
-    function for every row; julianday() is SQLite's own (and exact to well under a second)."""
-
-    output_field = FloatField()
-    arity = 2
-
-    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
-        # PostgreSQL (and any other database with intervals).
-        template = "EXTRACT(EPOCH FROM (%(end)s - %(start)s))"
-        return self._as_sql(compiler, connection, template)
-
-    def as_sqlite(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
-        template = "((julianday(%(end)s) - julianday(%(start)s)) * 86400.0)"
-        return self._as_sql(compiler, connection, template)
-
-    def _as_sql(self, compiler, connection, template):  # type: ignore[no-untyped-def]
-        end, end_params = compiler.compile(self.source_expressions[0])
-        start, start_params = compiler.compile(self.source_expressions[1])
-        return template % {"end": end, "start": start}, [*end_params, *start_params]
 
 
 @dataclass(frozen=True)
