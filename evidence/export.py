@@ -25,7 +25,7 @@ from django.utils import timezone
 from checks.models import CheckStatusChange, FailingItem, SpecialCase
 from checks.registry import REGISTRY
 from evidence.csv_safe import DigestingWriter, write_csv
-from incidents.models import DataLossReport, DataLost, Incident
+from incidents.models import DataLossReport, DataLost, Incident, IncidentChange
 from integrations.models import SyncRun
 
 DEFAULT_PERIOD_DAYS = 90
@@ -462,6 +462,48 @@ def sync_run_rows(*, period: Period) -> Iterator[Row]:
         )
 
 
+INCIDENT_CHANGES_HEADER = (
+    "incident_id",
+    "source",
+    "number",
+    "title",
+    "seen_by_sync_at",
+    "field",
+    "before",
+    "after",
+)
+
+
+def incident_change_rows(*, period: Period) -> Iterator[Row]:
+    """Changes syncs found upstream (status, priority, dates, deletion) during the period."""
+    changes = (
+        IncidentChange.objects.filter(at__gte=period.since, at__lt=period.until)
+        .select_related("incident")
+        .only(
+            "at",
+            "field",
+            "before",
+            "after",
+            "incident__source",
+            "incident__number",
+            "incident__title",
+        )
+        .order_by("at", "id")
+    )
+    for change in changes.iterator(chunk_size=2000):
+        incident = change.incident
+        yield (
+            incident.pk,
+            incident.source,
+            incident.number,
+            incident.title,
+            change.at,
+            change.field,
+            change.before,
+            change.after,
+        )
+
+
 # --- the archive ----------------------------------------------------------------------------
 
 
@@ -528,6 +570,11 @@ def _csv_files(
             "data_loss_history.csv",
             DATA_LOSS_HISTORY_HEADER,
             lambda: data_loss_history_rows(period=period),
+        ),
+        (
+            "incident_changes.csv",
+            INCIDENT_CHANGES_HEADER,
+            lambda: incident_change_rows(period=period),
         ),
         ("sync_runs.csv", SYNC_RUNS_HEADER, lambda: sync_run_rows(period=period)),
     ]

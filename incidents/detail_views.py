@@ -118,6 +118,7 @@ def _context(request: HttpRequest, incident: Incident, form: DataLossForm | None
         "form": form,
         "can_edit": can_edit,
         "history": report_history(report),
+        "incident_changes": list(incident.changes.order_by("-at", "-id")[:200]),
         "checks": incident_checks(incident),
     }
 

@@ -204,3 +204,20 @@ class IncidentPolicy(models.Model):
             Priority.MEDIUM.value: self.medium_sla_hours,
             Priority.LOW.value: self.low_sla_hours,
         }
+
+
+class IncidentChange(models.Model):
+    """A field of an incident that a sync found changed upstream (status, priority, ...), or
+    its deletion upstream: the incident's own change history."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField()
+    field = models.CharField(max_length=40)
+    before = models.TextField(blank=True)
+    after = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["incident", "-at"], name="incidentchange_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.field}: {self.before} → {self.after}"

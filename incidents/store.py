@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from incidents.models import Incident
+from incidents.models import Incident, IncidentChange
 from integrations.models import Connection
 from integrations.records import IncidentRecord, IncidentStatus
 from integrations.sync.stores import StreamCounts
@@ -69,6 +69,67 @@ def insert_rows(rows: list[Incident]) -> None:
         cursor.executemany(sql, params)
 
 
+# Fields whose changes are kept in an incident's history (the rest follow from them).
+TRACKED_FIELDS = (
+    "title",
+    "status",
+    "raw_status",
+    "priority",
+    "raw_priority",
+    "services",
+    "resolved_at",
+    "impact_start",
+    "impact_end",
+    "description",
+)
+
+
+def record_changes(rows: list[Incident], now) -> None:  # type: ignore[no-untyped-def]
+    """Write one IncidentChange per tracked field that differs from the stored row.
+
+    Only rows whose content hash changed get here, so their old values are read in one query
+    and a sync that changed nothing reads and writes nothing more."""
+    if not rows:
+        return
+    before = {
+        values["pk"]: values
+        for values in Incident.objects.filter(pk__in=[row.pk for row in rows]).values(
+            "pk", "deleted_upstream", *TRACKED_FIELDS
+        )
+    }
+    changes = []
+    for row in rows:
+        old = before[row.pk]
+        if old["deleted_upstream"]:
+            changes.append(
+                IncidentChange(
+                    incident_id=row.pk, at=now, field="deleted upstream", before="yes", after="no"
+                )
+            )
+        for name in TRACKED_FIELDS:
+            if old[name] != getattr(row, name):
+                changes.append(
+                    IncidentChange(
+                        incident_id=row.pk,
+                        at=now,
+                        field=name,
+                        before=_text(old[name]),
+                        after=_text(getattr(row, name)),
+                    )
+                )
+    IncidentChange.objects.bulk_create(changes, batch_size=1000)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[union-attr]
+    return str(value)[:2000]
+
+
 class IncidentStore:
     def save(self, *, connection: Connection, records: Sequence[IncidentRecord]) -> StreamCounts:
         # The same incident can arrive twice in one batch when upstream offsets shift.
@@ -106,6 +167,7 @@ class IncidentStore:
                     row.deleted_upstream, row.deleted_upstream_at = False, None
                     to_update.append(row)
             insert_rows(to_create)
+            record_changes(to_update, now)
             Incident.objects.bulk_update(
                 to_update,
                 [
@@ -149,6 +211,15 @@ class IncidentStore:
         return list(rows.values_list("upstream_id", flat=True))
 
     def mark_deleted(self, *, connection: Connection, upstream_ids: Sequence[str]) -> int:
-        return Incident.objects.filter(
+        now = timezone.now()
+        rows = Incident.objects.filter(
             connection=connection, upstream_id__in=list(upstream_ids), deleted_upstream=False
-        ).update(deleted_upstream=True, deleted_upstream_at=timezone.now())
+        )
+        with transaction.atomic():
+            IncidentChange.objects.bulk_create(
+                IncidentChange(
+                    incident_id=pk, at=now, field="deleted upstream", before="no", after="yes"
+                )
+                for pk in rows.values_list("pk", flat=True)
+            )
+            return rows.update(deleted_upstream=True, deleted_upstream_at=now)

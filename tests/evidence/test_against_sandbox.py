@@ -52,3 +52,4 @@ def test_a_synced_dataset_exports_with_every_formula_neutralised(synced, admin_u
                 assert not any(str(v).startswith(TRIGGERS) for v in row.values()), (name, row)
         assert synced.encode() not in archive.read(name)
     assert len(read_csv(archive, "sync_runs.csv")) == 1
+    assert read_csv(archive, "incident_changes.csv") == []  # one sync: nothing changed yet

@@ -18,6 +18,7 @@ CSV_FILES = [
     "special_cases.csv",
     "data_loss_reports.csv",
     "data_loss_history.csv",
+    "incident_changes.csv",
     "sync_runs.csv",
 ]
 

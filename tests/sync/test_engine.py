@@ -94,3 +94,41 @@ def test_incidents_created_and_deleted_while_paging_are_neither_lost_nor_doubled
     assert Incident.objects.count() == len(
         set(Incident.objects.values_list("upstream_id", flat=True))
     )
+
+
+def test_each_incident_keeps_the_changes_syncs_found(upstream, connection, admin_client) -> None:  # type: ignore[no-untyped-def]
+    from incidents.models import IncidentChange
+
+    run_sync(connection)
+    assert not IncidentChange.objects.exists()  # a first sync is not a change
+    summary = upstream.advance(changed_fraction=0.04, new=0, deleted=2, seed=7)
+    run_sync(connection, full=True)
+    changed = set(summary["changed"])
+    recorded = set(IncidentChange.objects.values_list("incident__upstream_id", flat=True))
+    assert recorded == changed | set(summary["deleted"])
+    status_change = IncidentChange.objects.filter(field="status").first()
+    assert status_change is not None and status_change.before != status_change.after
+    page = admin_client.get(f"/incidents/{status_change.incident_id}/").content.decode()
+    assert "Changes in OpsGenie" in page and "Status" in page
+    # A sync that changes nothing records nothing.
+    count = IncidentChange.objects.count()
+    run_sync(connection, full=True)
+    assert IncidentChange.objects.count() == count
+
+
+def test_the_evidence_export_carries_the_incident_changes(upstream, connection, admin_user) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from evidence.export import Period, build_evidence_zip
+    from tests.evidence.conftest import read_csv, read_zip
+
+    run_sync(connection)
+    summary = upstream.advance(changed_fraction=0.0, new=0, deleted=1, seed=3)
+    run_sync(connection, full=True)
+    period = Period(start=date(2000, 1, 1), end=date(2100, 1, 1))
+    with build_evidence_zip(period=period, generated_by=admin_user) as file:
+        rows = read_csv(read_zip(file.read()), "incident_changes.csv")
+    assert [(r["field"], r["before"], r["after"]) for r in rows] == [
+        ("deleted upstream", "no", "yes")
+    ]
+    assert Incident.objects.get(pk=rows[0]["incident_id"]).upstream_id == summary["deleted"][0]
