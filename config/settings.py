@@ -159,6 +159,10 @@ OPSGENIE_BASE_URLS = {
     "us": env_str("OPSGENIE_US_URL", "https://api.opsgenie.com").rstrip("/"),
     "eu": env_str("OPSGENIE_EU_URL", "https://api.eu.opsgenie.com").rstrip("/"),
 }
+PAGERDUTY_BASE_URLS = {
+    "us": env_str("PAGERDUTY_US_URL", "https://api.pagerduty.com").rstrip("/"),
+    "eu": env_str("PAGERDUTY_EU_URL", "https://api.eu.pagerduty.com").rstrip("/"),
+}
 UPSTREAM_TIMEOUT_SECONDS = float(env_str("UPSTREAM_TIMEOUT_SECONDS", "15"))
 # How long the wizard keeps retrying an upstream that answers 429/5xx or times out.
 WIZARD_MAX_ATTEMPTS = env_int("WIZARD_MAX_ATTEMPTS", 3)

@@ -14,3 +14,4 @@ UPSTREAM_RETRY_BASE_SECONDS = 0.0
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 # Unit tests assert the real region hosts, whatever the developer's shell exports.
 OPSGENIE_BASE_URLS = {"us": "https://api.opsgenie.com", "eu": "https://api.eu.opsgenie.com"}
+PAGERDUTY_BASE_URLS = {"us": "https://api.pagerduty.com", "eu": "https://api.eu.pagerduty.com"}

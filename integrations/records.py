@@ -40,3 +40,21 @@ class IncidentRecord:
     impact_end: datetime | None
     upstream_url: str
     services: tuple[str, ...] = field(default=())
+
+
+def parse_upstream_time(value: object) -> datetime | None:
+    """An ISO 8601 time with its offset, or None for anything else (missing, naive, garbage)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+def safe_web_link(value: object) -> str:
+    """An upstream link we will render as href: http(s) only (never javascript:, data:)."""
+    if isinstance(value, str) and value.startswith(("https://", "http://")):
+        return value[:500]
+    return ""

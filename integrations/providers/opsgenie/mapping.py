@@ -6,7 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from integrations.http import ErrorKind, UpstreamError
-from integrations.records import IncidentRecord, IncidentStatus, Priority
+from integrations.records import (
+    IncidentRecord,
+    IncidentStatus,
+    Priority,
+    parse_upstream_time,
+    safe_web_link,
+)
 
 PRIORITIES = {
     "P1": Priority.HIGH,
@@ -31,7 +37,7 @@ def incident_record(raw: Any, *, service_names: dict[str, str] | None = None) ->
     raw_status = str(raw.get("status") or "")
     raw_priority = str(raw.get("priority") or "")
     status = STATUSES.get(raw_status.lower(), IncidentStatus.OPEN)
-    impact_end = _time(raw.get("impactEndDate"))
+    impact_end = parse_upstream_time(raw.get("impactEndDate"))
     links = raw.get("links") if isinstance(raw.get("links"), dict) else {}
     services = raw.get("impactedServices") or []
     return IncidentRecord(
@@ -44,38 +50,21 @@ def incident_record(raw: Any, *, service_names: dict[str, str] | None = None) ->
         priority=PRIORITIES.get(raw_priority.upper(), Priority.UNKNOWN),
         raw_priority=raw_priority,
         created_at=_required_time(raw.get("createdAt"), raw["id"]),
-        updated_at=_time(raw.get("updatedAt")),
+        updated_at=parse_upstream_time(raw.get("updatedAt")),
         # OpsGenie has no resolution timestamp; the impact end date is when it stopped hurting.
         resolved_at=impact_end if status != IncidentStatus.OPEN else None,
-        impact_start=_time(raw.get("impactStartDate")),
+        impact_start=parse_upstream_time(raw.get("impactStartDate")),
         impact_end=impact_end,
-        upstream_url=_web_link(links.get("web")),
+        upstream_url=safe_web_link(links.get("web")),
         # Names when the key may read services, else OpsGenie's service ids.
         services=tuple((service_names or {}).get(s, s) for s in services if isinstance(s, str)),
     )
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
-
-
 def _required_time(value: Any, incident_id: str) -> datetime:
-    parsed = _time(value)
+    parsed = parse_upstream_time(value)
     if parsed is None:
         raise UpstreamError(
             ErrorKind.MALFORMED, message=f"incident {incident_id[:40]} has no valid createdAt"
         )
     return parsed
-
-
-def _web_link(value: Any) -> str:
-    # Rendered as a link: anything but http(s) (javascript:, data:) is dropped.
-    if isinstance(value, str) and value.startswith(("https://", "http://")):
-        return value[:500]
-    return ""

@@ -1,0 +1,99 @@
+"""Turning an upstream's answer to a credential check into what the admin must do.
+
+Each provider supplies its wording; the branches (PRODUCT 3.2) are the same for all: 401 asks the
+other region too, because a credential of the other region gets the same 401."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from integrations.http import ErrorKind, UpstreamError
+from integrations.models import ErrorAction
+
+REGION_NAMES = {"us": "US", "eu": "EU"}
+
+
+@dataclass(frozen=True)
+class ValidationFailure:
+    message: str
+    action: ErrorAction
+    # The form field the message is about, so the form can show it there.
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Wording:
+    provider: str
+    invalid: str  # the 401 message
+    forbidden: str  # the 403 message, before the upstream's own words
+    payment: str  # the 402 message, before the upstream's own words
+    credential: str = "API key"
+
+
+# check(region, max_attempts) raises UpstreamError when the credential does not work there.
+Check = Callable[[str, int], None]
+
+
+def validate(
+    *, check: Check, region: str, wording: Wording, max_attempts: int
+) -> ValidationFailure | None:
+    try:
+        check(region, max_attempts)
+    except UpstreamError as error:
+        other = (
+            _other_region_accepting(check, region) if error.kind == ErrorKind.UNAUTHORIZED else None
+        )
+        return failure(error, wording=wording, region=region, other_region=other)
+    return None
+
+
+def failure(
+    error: UpstreamError,
+    *,
+    wording: Wording,
+    region: str | None = None,
+    other_region: str | None = None,
+) -> ValidationFailure:
+    upstream = f"({wording.provider} said: {error.message})" if error.message else ""
+    if error.kind == ErrorKind.UNAUTHORIZED:
+        if other_region:
+            name = REGION_NAMES[other_region]
+            return ValidationFailure(
+                f"Invalid {wording.credential} for the {REGION_NAMES[region or 'us']} region. "
+                f"This key belongs to the {name} region — select {name}.",
+                ErrorAction.SELECT_REGION,
+                "region",
+            )
+        return ValidationFailure(wording.invalid, ErrorAction.REENTER_KEY, "api_key")
+    if error.kind == ErrorKind.FORBIDDEN:
+        return ValidationFailure(
+            f"{wording.forbidden} {upstream}".strip(), ErrorAction.FIX_PERMISSIONS, "api_key"
+        )
+    if error.kind == ErrorKind.PAYMENT_REQUIRED:
+        return ValidationFailure(f"{wording.payment} {upstream}".strip(), ErrorAction.UPGRADE_PLAN)
+    if error.kind in (ErrorKind.RATE_LIMITED, ErrorKind.UNAVAILABLE):
+        return ValidationFailure(
+            f"{wording.provider} is not answering, try again in a minute ({error.describe()}, "
+            f"after {error.attempts} attempts). Nothing was saved.",
+            ErrorAction.RETRY,
+        )
+    if error.kind == ErrorKind.MALFORMED:
+        return ValidationFailure(
+            f"{wording.provider} answered with something that is not valid JSON; try again later.",
+            ErrorAction.RETRY,
+        )
+    action = ErrorAction.REENTER_KEY if error.permanent else ErrorAction.RETRY
+    return ValidationFailure(f"{wording.provider} answered {error.describe()}", action)
+
+
+def _other_region_accepting(check: Check, region: str) -> str | None:
+    """Any answer other than 401 in the other region means the credential is known there."""
+    other = next(slug for slug in REGION_NAMES if slug != region)
+    try:
+        check(other, 1)
+    except UpstreamError as error:
+        if error.kind in (ErrorKind.FORBIDDEN, ErrorKind.PAYMENT_REQUIRED):
+            return other
+        return None
+    return other
