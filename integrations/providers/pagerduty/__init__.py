@@ -1,0 +1,1 @@
+"""PagerDuty (REST API v2)."""
