@@ -2,6 +2,8 @@
 
     /opsgenie/us/...   OpsGenie, US region (stands in for https://api.opsgenie.com)
     /opsgenie/eu/...   OpsGenie, EU region (stands in for https://api.eu.opsgenie.com)
+    /pagerduty/us/...  PagerDuty REST API v2, US region (stands in for https://api.pagerduty.com)
+    /pagerduty/eu/...  PagerDuty, EU region (stands in for https://api.eu.pagerduty.com)
     /_sandbox/keys     GET: keys and base URLs
     /_sandbox/faults   GET / POST (JSON settings) / DELETE: read, set, clear faults
     /_sandbox/advance  POST (JSON options): let time pass upstream (incidents change, appear,
@@ -13,6 +15,7 @@ The control API is unauthenticated: the sandbox is a loopback tool holding only 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
 import uuid
 from datetime import datetime
@@ -26,11 +29,21 @@ from integrations.providers.opsgenie.sandbox_data import (
     generate_dataset,
     start_of_day,
 )
+from integrations.providers.pagerduty.sandbox import Credential, PagerDutySandbox
+from integrations.providers.pagerduty.sandbox import KeyAccess as PagerDutyAccess
+from integrations.providers.pagerduty.sandbox_data import PagerDutyStore
+from integrations.providers.pagerduty.sandbox_data import (
+    generate_dataset as generate_pagerduty_dataset,
+)
 from integrations.sandbox.faults import FaultConfigError, Faults
 from integrations.sandbox.wsgi import PrefixDispatcher, Request, Response, Router, StartResponse
 
 OPSGENIE_REGIONS = ("us", "eu")
-ADVANCE_OPTIONS = ("region", "changed_fraction", "new", "deleted", "seed")
+PAGERDUTY_REGIONS = ("us", "eu")
+PROVIDERS = ("opsgenie", "pagerduty")
+ADVANCE_OPTIONS = ("provider", "region", "changed_fraction", "new", "deleted", "seed")
+# Scopes of the Scoped-OAuth token that may read everything but incidents (403 on incidents).
+PAGERDUTY_NO_INCIDENT_SCOPES = frozenset({"services.read", "users.read", "teams.read"})
 # A fixed namespace makes the default keys a pure function of the seed, so docs, demos and a
 # restarted sandbox all agree on them.
 _KEY_NAMESPACE = uuid.UUID("5b0c8f0e-6a57-4c1e-9a43-0d1a2f6b7e11")
@@ -42,17 +55,40 @@ class SandboxKeys:
     opsgenie_eu: str
     opsgenie_no_incident_access: str
     opsgenie_no_incident_api_plan: str
+    # PagerDuty account REST API keys (`Authorization: Token token=...`).
+    pagerduty_us: str = ""
+    pagerduty_eu: str = ""
+    pagerduty_no_incident_ability: str = ""  # US account without the incident ability: 402
+    # PagerDuty OAuth access tokens (`Authorization: Bearer ...`), acting as a user.
+    pagerduty_us_oauth: str = ""
+    pagerduty_eu_oauth: str = ""
+    pagerduty_no_incident_scope_oauth: str = ""  # US token without incidents.read: 403
 
     @classmethod
     def from_seed(cls, seed: int) -> SandboxKeys:
-        values = {
-            f.name: str(uuid.uuid5(_KEY_NAMESPACE, f"{seed}:{f.name}"))
-            for f in dataclasses.fields(cls)
-        }
+        values = {f.name: _derived_key(seed, f.name) for f in dataclasses.fields(cls)}
         return cls(**values)
+
+    def __post_init__(self) -> None:
+        # Keys built by hand with only the OpsGenie fields still get distinct PagerDuty ones.
+        for f in dataclasses.fields(self):
+            if not getattr(self, f.name):
+                seed = int(hashlib.sha256(self.opsgenie_us.encode()).hexdigest()[:8], 16)
+                object.__setattr__(self, f.name, _derived_key(seed, f.name))
 
     def as_dict(self) -> dict[str, str]:
         return dataclasses.asdict(self)
+
+
+def _derived_key(seed: int, name: str) -> str:
+    derived = uuid.uuid5(_KEY_NAMESPACE, f"{seed}:{name}")
+    if not name.startswith("pagerduty_"):
+        return str(derived)
+    if name.endswith("_oauth"):
+        # The shape of PagerDuty's OAuth access tokens (reference §1.2).
+        return f"pdus+_0XBPWQQ_{derived}"
+    # 20 characters, like the account API key in PagerDuty's docs.
+    return derived.hex[:20]
 
 
 def describe(base_url: str, keys: SandboxKeys) -> dict[str, Any]:
@@ -60,6 +96,10 @@ def describe(base_url: str, keys: SandboxKeys) -> dict[str, Any]:
     return {
         "base_url": base_url,
         **{f"opsgenie_{region}_url": opsgenie_url(base_url, region) for region in OPSGENIE_REGIONS},
+        **{
+            f"pagerduty_{region}_url": pagerduty_url(base_url, region)
+            for region in PAGERDUTY_REGIONS
+        },
         "keys": keys.as_dict(),
     }
 
@@ -68,6 +108,12 @@ def opsgenie_url(base_url: str, region: str) -> str:
     if region not in OPSGENIE_REGIONS:
         raise ValueError(f"Unknown OpsGenie region {region!r}")
     return f"{base_url}/opsgenie/{region}"
+
+
+def pagerduty_url(base_url: str, region: str) -> str:
+    if region not in PAGERDUTY_REGIONS:
+        raise ValueError(f"Unknown PagerDuty region {region!r}")
+    return f"{base_url}/pagerduty/{region}"
 
 
 def display_host(host: str) -> str:
@@ -98,6 +144,7 @@ class SandboxServer:
         users: int = 30,
         keys: SandboxKeys | None = None,
         now: datetime | None = None,
+        pagerduty_incidents: int = 300,
     ) -> None:
         self.host = host
         self.port = port
@@ -113,12 +160,30 @@ class SandboxServer:
             )
             for region in OPSGENIE_REGIONS
         }
+        self.pagerduty_stores = {
+            region: PagerDutyStore(
+                generate_pagerduty_dataset(
+                    seed=seed,
+                    incidents=pagerduty_incidents,
+                    users=users,
+                    region=region,
+                    now=self.now,
+                )
+            )
+            for region in PAGERDUTY_REGIONS
+        }
         self.app = PrefixDispatcher({"/_sandbox": _ControlApp(self)})
         for region, store in self.opsgenie_stores.items():
             handler = OpsGenieSandbox(
                 store=store, keys=self._opsgenie_keys(region), faults=self.faults
             )
             self.app.mount(f"/opsgenie/{region}", handler)
+        for region, pd_store in self.pagerduty_stores.items():
+            api_keys, tokens = self._pagerduty_credentials(region, pd_store)
+            pd_handler = PagerDutySandbox(
+                store=pd_store, api_keys=api_keys, oauth_tokens=tokens, faults=self.faults
+            )
+            self.app.mount(f"/pagerduty/{region}", pd_handler)
         self._httpd: _ThreadingWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._serving = threading.Event()
@@ -131,6 +196,32 @@ class SandboxServer:
             self.keys.opsgenie_no_incident_access: KeyAccess.NO_INCIDENT_ACCESS,
             self.keys.opsgenie_no_incident_api_plan: KeyAccess.NO_INCIDENT_PLAN,
         }
+
+    def _pagerduty_credentials(
+        self, region: str, store: PagerDutyStore
+    ) -> tuple[dict[str, PagerDutyAccess], dict[str, Credential]]:
+        users = store.users()
+        # OAuth tokens act as the account's first admin (or owner), the user who connected it.
+        admin = next((u for u in users if u["role"] == "admin"), users[0] if users else None)
+        user_id = admin["id"] if admin else None
+        keys = self.keys
+        if region == "eu":
+            return (
+                {keys.pagerduty_eu: PagerDutyAccess.FULL},
+                {keys.pagerduty_eu_oauth: Credential(user_id=user_id)},
+            )
+        return (
+            {
+                keys.pagerduty_us: PagerDutyAccess.FULL,
+                keys.pagerduty_no_incident_ability: PagerDutyAccess.NO_INCIDENT_ABILITY,
+            },
+            {
+                keys.pagerduty_us_oauth: Credential(user_id=user_id),
+                keys.pagerduty_no_incident_scope_oauth: Credential(
+                    user_id=user_id, scopes=PAGERDUTY_NO_INCIDENT_SCOPES
+                ),
+            },
+        )
 
     def bind(self) -> SandboxServer:
         """Open the listening socket (resolving port 0) without serving yet."""
@@ -200,11 +291,26 @@ class SandboxServer:
     def opsgenie_url(self, region: str) -> str:
         return opsgenie_url(self.base_url, region)
 
+    def pagerduty_url(self, region: str) -> str:
+        return pagerduty_url(self.base_url, region)
+
     def describe(self) -> dict[str, Any]:
         return describe(self.base_url, self.keys)
 
-    def advance(self, region: str = "us", **options: Any) -> dict[str, Any]:
-        """Let an hour pass in one region's account; see `OpsGenieStore.advance` for options."""
+    def advance(
+        self, region: str = "us", provider: str = "opsgenie", **options: Any
+    ) -> dict[str, Any]:
+        """Let an hour pass in one region's account; see `OpsGenieStore.advance` (the same
+        options apply to `PagerDutyStore.advance`)."""
+        if provider == "pagerduty":
+            pd_store = self.pagerduty_stores.get(region)
+            if pd_store is None:
+                raise ValueError(
+                    f"Unknown PagerDuty region {region!r}; known: {', '.join(PAGERDUTY_REGIONS)}"
+                )
+            return pd_store.advance(**options)
+        if provider != "opsgenie":
+            raise ValueError(f"Unknown provider {provider!r}; known: {', '.join(PROVIDERS)}")
         store = self.opsgenie_stores.get(region)
         if store is None:
             raise ValueError(
@@ -264,8 +370,9 @@ class _ControlApp:
                 raise ValueError(
                     f"Unknown option {unknown[0]!r}; known: {', '.join(ADVANCE_OPTIONS)}"
                 )
-            if not isinstance(options.get("region", "us"), str):
-                raise ValueError("region must be a string")
+            for name in ("region", "provider"):
+                if not isinstance(options.get(name, ""), str):
+                    raise ValueError(f"{name} must be a string")
             return Response.json(200, self.server.advance(**options))
         except ValueError as error:  # json.JSONDecodeError is a ValueError
             return Response.json(400, {"message": str(error)})

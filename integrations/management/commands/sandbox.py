@@ -12,7 +12,7 @@ from integrations.sandbox.server import SandboxKeys, SandboxServer, describe, di
 
 
 class Command(BaseCommand):
-    help = "Serve the OpsGenie API emulator with a deterministic synthetic account."
+    help = "Serve the OpsGenie and PagerDuty API emulators with deterministic synthetic accounts."
     # The sandbox shares nothing with the project at runtime; a project check failing (e.g. no
     # database yet) must not stop someone from trying the product against it.
     requires_system_checks: list[str] = []
@@ -21,12 +21,19 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8810)
         parser.add_argument("--incidents", type=int, default=200, help="per region")
+        parser.add_argument(
+            "--pd-incidents", type=int, default=300, help="PagerDuty incidents per region"
+        )
         parser.add_argument("--users", type=int, default=30, help="per region")
         parser.add_argument("--seed", type=int, default=1, help="same seed, same data and keys")
         parser.add_argument("--key-us", help="OpsGenie US key (default: derived from the seed)")
         parser.add_argument("--key-eu", help="OpsGenie EU key")
         parser.add_argument("--key-no-access", help="US key without incident access (403)")
         parser.add_argument("--key-no-plan", help="US key on a plan without the Incident API")
+        parser.add_argument("--pd-key-us", help="PagerDuty US REST API key")
+        parser.add_argument("--pd-key-eu", help="PagerDuty EU REST API key")
+        parser.add_argument("--pd-token-us", help="PagerDuty US OAuth access token")
+        parser.add_argument("--pd-token-eu", help="PagerDuty EU OAuth access token")
         parser.add_argument(
             "--print-keys",
             action="store_true",
@@ -46,6 +53,7 @@ class Command(BaseCommand):
             incidents=options["incidents"],
             users=options["users"],
             keys=keys,
+            pagerduty_incidents=options["pd_incidents"],
         ).bind()
         self.stdout.write(self._banner(server))
         try:
@@ -66,6 +74,15 @@ class Command(BaseCommand):
                 f"OpsGenie EU  {server.opsgenie_url('eu')}",
                 f"  key                         {keys.opsgenie_eu}",
                 "",
+                f"PagerDuty US  {server.pagerduty_url('us')}",
+                f"  API key (Token token=...)   {keys.pagerduty_us}",
+                f"  OAuth token (Bearer ...)    {keys.pagerduty_us_oauth}",
+                f"  key without incidents       {keys.pagerduty_no_incident_ability}  (402)",
+                f"  token without incidents     {keys.pagerduty_no_incident_scope_oauth}  (403)",
+                f"PagerDuty EU  {server.pagerduty_url('eu')}",
+                f"  API key (Token token=...)   {keys.pagerduty_eu}",
+                f"  OAuth token (Bearer ...)    {keys.pagerduty_eu_oauth}",
+                "",
                 f"Faults  {server.base_url}/_sandbox/faults",
                 f"Keys    {server.base_url}/_sandbox/keys",
                 f"Time    POST {server.base_url}/_sandbox/advance  (manage.py sandbox_control)",
@@ -81,6 +98,10 @@ def _keys(options: dict[str, Any]) -> SandboxKeys:
             ("key_eu", "opsgenie_eu"),
             ("key_no_access", "opsgenie_no_incident_access"),
             ("key_no_plan", "opsgenie_no_incident_api_plan"),
+            ("pd_key_us", "pagerduty_us"),
+            ("pd_key_eu", "pagerduty_eu"),
+            ("pd_token_us", "pagerduty_us_oauth"),
+            ("pd_token_eu", "pagerduty_eu_oauth"),
         )
         if options.get(option)
     }

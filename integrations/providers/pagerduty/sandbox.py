@@ -1,0 +1,545 @@
+"""PagerDuty REST API v2 emulator for one region, as a plain WSGI app.
+
+Faithful to reference/pagerduty-api.md where it is confirmed (auth header forms, error envelope
+and codes, classic pagination with its 10,000 cap, the incident date window, rate-limit headers);
+where upstream is unconfirmed, the choice is a named constant or marked `Guess:` so it is easy to
+find and correct. No OAuth endpoints: bearer tokens are accepted from a set the server holds.
+"""
+
+from __future__ import annotations
+
+import calendar
+import enum
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any, Final
+
+from integrations.providers.pagerduty.sandbox_data import (
+    API_BASE,
+    PagerDutyDataset,
+    PagerDutyStore,
+    Record,
+    generate_dataset,
+    iso_s,
+)
+from integrations.sandbox.faults import Draw, Faults
+from integrations.sandbox.wsgi import Request, Response, Router, StartResponse
+
+__all__ = [
+    "Credential",
+    "KeyAccess",
+    "PagerDutyDataset",
+    "PagerDutySandbox",
+    "PagerDutyStore",
+    "generate_dataset",
+]
+
+# Classic pagination (reference §5.1).
+DEFAULT_LIMIT: Final = 25
+MAX_LIMIT: Final = 100
+# Guess (reference §10): whether a larger limit is clamped or rejected is unconfirmed; we clamp.
+CLAMP_LIMIT_ABOVE_MAX: Final = True
+MAX_OFFSET_PLUS_LIMIT: Final = 10_000
+OFFSET_CAP_ERROR: Final = {
+    "message": "Arguments Caused Error",
+    "code": 2002,
+    "errors": [
+        "Offset+limit exceeds maximum allowed value of 10000. Please try to refine your search "
+        "to reduce the returned set of records below this number, like adding a date range."
+    ],
+}
+
+# The incident date window (reference §3.1). Guess: "1 month" / "6 months" read as calendar
+# months; a missing `until` is now, a missing `since` is one window before `until`; `since` is
+# inclusive and `until` exclusive; the window applies to `created_at`.
+DEFAULT_WINDOW_MONTHS: Final = 1
+MAX_WINDOW_MONTHS: Final = 6
+# Guess: the documented 2005 vs the observed 2001 for a too-long range; we follow the observation.
+WINDOW_TOO_LONG_ERROR: Final = {
+    "message": "Invalid Input Provided",
+    "code": 2001,
+    "errors": [f"Date range cannot exceed {MAX_WINDOW_MONTHS} months."],
+}
+BAD_TIME_ERROR: Final = {
+    "message": "Invalid time values in 'since' and/or 'until'",
+    "code": 2004,
+}
+REVERSED_WINDOW_ERROR: Final = {"message": "Invalid Query Date Range", "code": 2005}
+
+INCIDENT_SORT_FIELDS: Final = ("incident_number", "created_at", "resolved_at", "urgency")
+MAX_SORT_FIELDS: Final = 2
+# Guess (reference §5.1 [U]): the default order of /incidents is not documented.
+DEFAULT_INCIDENT_SORT: Final = (("created_at", False),)
+INCIDENT_STATUSES: Final = ("triggered", "acknowledged", "resolved")
+URGENCIES: Final = ("high", "low")
+
+# Rate limits (reference §5.3): 960 requests a minute per credential.
+RATE_LIMIT_PER_MINUTE: Final = 960
+RATE_LIMIT_WINDOW_SECONDS: Final = 60
+
+AUTH_FAILED: Final = {"message": "Authentication failed", "code": 2006}
+NOT_FOUND: Final = {"message": "Not Found", "code": 2100}
+INCIDENT_NOT_FOUND: Final = {"message": "Incident Not Found", "code": 5001}
+RATE_LIMITED: Final = {"message": "Rate Limit Exceeded", "code": 2020}
+MISSING_ABILITY: Final = {"message": "Missing Account Ability", "code": 2014}
+# Guess: reference §2.7 says a token without the needed scope gets 403; code 2010 is "Access
+# Denied" in the error table, the exact body is unconfirmed.
+MISSING_SCOPE: Final = {"message": "Access Denied", "code": 2010}
+USERS_ME_ACCOUNT_KEY: Final = (
+    "Because this request was made using an account-level access token, we were unable to "
+    "determine the user's identity. Please use a user-level token."
+)
+
+# Guess: the name of the ability that gates the incident API is not documented.
+INCIDENTS_ABILITY: Final = "incidents"
+ACCOUNT_ABILITIES: Final = (
+    INCIDENTS_ABILITY,
+    "teams",
+    "read_only_users",
+    "service_support_hours",
+    "urgencies",
+    "advanced_permissions",
+)
+
+
+class KeyAccess(enum.Enum):
+    FULL = "full"
+    # The account's plan lacks the incident ability: 402 code 2014 on incident endpoints.
+    NO_INCIDENT_ABILITY = "no_incident_ability"
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What one key or token may do. `scopes=None` means every read scope (API keys, `read`)."""
+
+    access: KeyAccess = KeyAccess.FULL
+    # Bearer OAuth tokens act as a user (the /users/me answer); API keys here are account keys.
+    user_id: str | None = None
+    scopes: frozenset[str] | None = None
+
+
+class _Problem(Exception):
+    def __init__(self, status: int, error: dict[str, Any] | str) -> None:
+        super().__init__(str(error))
+        self.status = status
+        self.error = error
+
+
+@dataclass(frozen=True)
+class _Page:
+    offset: int
+    limit: int
+    total: bool
+
+
+class _RateWindow:
+    """Per-credential request counts in fixed windows, for the `ratelimit-*` headers."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._counts: dict[str, tuple[int, int]] = {}
+
+    def hit(self, credential: str) -> tuple[int, int]:
+        """Count one request; returns (remaining, seconds until the window resets)."""
+        now = self._clock()
+        window = int(now // RATE_LIMIT_WINDOW_SECONDS)
+        with self._lock:
+            started, used = self._counts.get(credential, (window, 0))
+            used = used + 1 if started == window else 1
+            self._counts[credential] = (window, used)
+        reset = (window + 1) * RATE_LIMIT_WINDOW_SECONDS - now
+        return max(RATE_LIMIT_PER_MINUTE - used, 0), max(1, round(reset))
+
+
+class PagerDutySandbox:
+    """WSGI app answering like `https://api.pagerduty.com` (or the EU host) for one account."""
+
+    def __init__(
+        self,
+        *,
+        store: PagerDutyStore,
+        api_keys: Mapping[str, KeyAccess | Credential],
+        oauth_tokens: Mapping[str, Credential] | None = None,
+        faults: Faults | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        enforce_rate_limit: bool = False,
+    ) -> None:
+        self.store = store
+        self.api_keys = {
+            key: value if isinstance(value, Credential) else Credential(value)
+            for key, value in api_keys.items()
+        }
+        self.oauth_tokens = dict(oauth_tokens or {})
+        self.faults = faults or Faults()
+        # Off by default: test suites share keys and would trip 960/min; faults script 429s.
+        self.enforce_rate_limit = enforce_rate_limit
+        self._sleep = sleep
+        self._rate = _RateWindow(clock)
+        self.router = Router()
+        self.router.add("GET", "/incidents", self._list_incidents)
+        self.router.add("GET", "/incidents/{identifier}", self._get_incident)
+        self.router.add("GET", "/incidents/{identifier}/notes", self._list_notes)
+        self.router.add("GET", "/services", self._list_services)
+        self.router.add("GET", "/users", self._list_users)
+        self.router.add("GET", "/users/me", self._users_me)
+        self.router.add("GET", "/teams", self._list_teams)
+        self.router.add("GET", "/abilities", self._list_abilities)
+        self.router.add("GET", "/abilities/{ability}", self._get_ability)
+        self._scopes = {
+            self._list_incidents: "incidents.read",
+            self._get_incident: "incidents.read",
+            self._list_notes: "incidents.read",
+            self._list_services: "services.read",
+            self._list_users: "users.read",
+            self._list_teams: "teams.read",
+            self._list_abilities: "abilities.read",
+            self._get_ability: "abilities.read",
+        }
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        delay = self.faults.delay()
+        if delay:
+            self._sleep(delay)
+        return self.handle(Request.from_environ(environ))(start_response)
+
+    def handle(self, request: Request) -> Response:
+        request_id = uuid.uuid4().hex
+        headers: list[tuple[str, str]] = [("x-request-id", request_id)]
+        try:
+            status, payload = self._dispatch(request, headers)
+        except _Problem as problem:
+            status, payload = problem.status, {"error": problem.error}
+        if isinstance(payload, _NoContent):
+            response = Response(204, b"", headers)
+        else:
+            response = Response.json(status, payload, headers)
+        # Stored links name the real API host; send clients back here instead.
+        response.body = response.body.replace(
+            API_BASE[self.store.region].encode(), request.root_url.encode()
+        )
+        if 200 <= status < 300 and self.faults.take_malformed():
+            response.body = response.body[: max(1, len(response.body) // 2)]
+        return response
+
+    def _dispatch(
+        self, request: Request, headers: list[tuple[str, str]]
+    ) -> tuple[int, dict[str, Any]]:
+        secret, credential = self._authenticate(request)
+        failure = self.faults.draw()
+        remaining, reset = self._rate.hit(secret)
+        if failure.rate_limited:
+            remaining, reset = 0, failure.rate_limit_period_seconds
+        headers += [
+            ("ratelimit-limit", str(RATE_LIMIT_PER_MINUTE)),
+            ("ratelimit-remaining", str(remaining)),
+            ("ratelimit-reset", str(reset)),
+        ]
+        if failure.fails:
+            return _fault(failure)
+        if self.enforce_rate_limit and remaining == 0:
+            raise _Problem(429, RATE_LIMITED)
+        match = self.router.match(request.method, request.path)
+        if match is None:
+            raise _Problem(404, NOT_FOUND)
+        if match.handler is None:
+            headers.append(("Allow", ", ".join(sorted(match.allowed))))
+            # Guess: the sandbox serves reads only; upstream would route writes elsewhere.
+            raise _Problem(405, {"message": "Method Not Allowed", "code": 2100})
+        scope = self._scopes.get(match.handler)
+        if scope is not None and credential.scopes is not None and scope not in credential.scopes:
+            raise _Problem(403, MISSING_SCOPE)
+        if scope == "incidents.read" and credential.access is KeyAccess.NO_INCIDENT_ABILITY:
+            raise _Problem(402, MISSING_ABILITY)
+        payload = match.handler(request, credential, **match.params)
+        return (204 if isinstance(payload, _NoContent) else 200), payload
+
+    def _authenticate(self, request: Request) -> tuple[str, Credential]:
+        header = request.headers.get("authorization", "").strip()
+        scheme, _, rest = header.partition(" ")
+        rest = rest.strip()
+        credential: Credential | None = None
+        if scheme == "Token" and rest.startswith("token="):
+            # The form must match exactly (reference §1.2).
+            secret = rest[len("token=") :]
+            credential = self.api_keys.get(secret)
+        elif scheme.lower() == "bearer":
+            secret = rest
+            credential = self.oauth_tokens.get(secret)
+        if credential is None:
+            # Same answer for missing, malformed, unknown and other-region credentials.
+            raise _Problem(401, AUTH_FAILED)
+        return secret, credential
+
+    # --- incidents ----------------------------------------------------------------------------
+
+    def _list_incidents(self, request: Request, credential: Credential) -> dict[str, Any]:
+        page = _page(request)
+        statuses = _set_param(request, "statuses", INCIDENT_STATUSES)
+        urgencies = _set_param(request, "urgencies", URGENCIES)
+        service_ids = _set_param(request, "service_ids")
+        team_ids = _set_param(request, "team_ids")
+        user_ids = _set_param(request, "user_ids")
+        incident_key = request.arg("incident_key")
+        order = _incident_sort(request.arg("sort_by"))
+        window = None if request.arg("date_range") == "all" else self._window(request)
+        if request.arg("date_range") not in (None, "all"):
+            raise _Problem(400, _invalid("date_range"))
+
+        def wanted(incident: Record) -> bool:
+            if window is not None and not window[0] <= incident["created_at"] < window[1]:
+                return False
+            if statuses and incident["status"] not in statuses:
+                return False
+            if urgencies and incident["urgency"] not in urgencies:
+                return False
+            if service_ids and incident["service"]["id"] not in service_ids:
+                return False
+            if team_ids and not any(team["id"] in team_ids for team in incident["teams"]):
+                return False
+            if user_ids and not any(
+                a["assignee"]["id"] in user_ids for a in incident["assignments"]
+            ):
+                return False
+            return incident_key is None or incident["incident_key"] == incident_key
+
+        matching = [incident for incident in self.store.incidents() if wanted(incident)]
+        for field, descending in reversed(order):
+            matching.sort(key=_incident_sort_key(field, descending), reverse=descending)
+        return _paged("incidents", matching, page)
+
+    def _window(self, request: Request) -> tuple[str, str]:
+        now = datetime.fromtimestamp(self.store.now_s, UTC)
+        until = _parse_time(request.arg("until"), default=now)
+        since = _parse_time(
+            request.arg("since"), default=_add_months(until, -DEFAULT_WINDOW_MONTHS)
+        )
+        if since > until:
+            raise _Problem(400, REVERSED_WINDOW_ERROR)
+        if until > _add_months(since, MAX_WINDOW_MONTHS):
+            raise _Problem(400, WINDOW_TOO_LONG_ERROR)
+        return iso_s(int(since.timestamp())), iso_s(int(until.timestamp()))
+
+    def _get_incident(
+        self, request: Request, credential: Credential, identifier: str
+    ) -> dict[str, Any]:
+        return {"incident": self._incident(identifier)}
+
+    def _list_notes(
+        self, request: Request, credential: Credential, identifier: str
+    ) -> dict[str, Any]:
+        # Not paginated upstream: no limit/offset/more (reference §3.3).
+        return {"notes": self.store.notes(self._incident(identifier))}
+
+    def _incident(self, identifier: str) -> Record:
+        incident = self.store.incident(identifier)
+        if incident is None:
+            raise _Problem(404, INCIDENT_NOT_FOUND)
+        return incident
+
+    # --- configuration ------------------------------------------------------------------------
+
+    def _list_services(self, request: Request, credential: Credential) -> dict[str, Any]:
+        page = _page(request)
+        sort_by = request.arg("sort_by") or "name"
+        if sort_by not in ("name", "name:asc", "name:desc"):
+            raise _Problem(400, _invalid("sort_by"))
+        services = _named(request, self.store.services())
+        services.sort(key=lambda s: (s["name"].casefold(), s["id"]), reverse=sort_by == "name:desc")
+        return _paged("services", services, page)
+
+    def _list_users(self, request: Request, credential: Credential) -> dict[str, Any]:
+        page = _page(request)
+        users = [
+            user
+            for user in self.store.users()
+            if _matches_query(request, user["name"]) or _matches_query(request, user["email"])
+        ]
+        team_ids = _set_param(request, "team_ids")
+        if team_ids:
+            users = [u for u in users if any(t["id"] in team_ids for t in u["teams"])]
+        users.sort(key=lambda u: (u["name"].casefold(), u["id"]))
+        return _paged("users", users, page)
+
+    def _users_me(self, request: Request, credential: Credential) -> dict[str, Any]:
+        if credential.user_id is None:
+            # A bare string, not the usual error object (reference §4.2).
+            raise _Problem(400, USERS_ME_ACCOUNT_KEY)
+        user = next((u for u in self.store.users() if u["id"] == credential.user_id), None)
+        if user is None:
+            raise _Problem(404, NOT_FOUND)
+        return {"user": user}
+
+    def _list_teams(self, request: Request, credential: Credential) -> dict[str, Any]:
+        page = _page(request)
+        teams = _named(request, self.store.teams())
+        teams.sort(key=lambda t: (t["name"].casefold(), t["id"]))
+        return _paged("teams", teams, page)
+
+    def _list_abilities(self, request: Request, credential: Credential) -> dict[str, Any]:
+        return {"abilities": _abilities(credential)}
+
+    def _get_ability(self, request: Request, credential: Credential, ability: str) -> Any:
+        if ability in _abilities(credential):
+            return _NoContent()
+        if ability in ACCOUNT_ABILITIES:
+            raise _Problem(402, MISSING_ABILITY)
+        raise _Problem(404, NOT_FOUND)
+
+
+class _NoContent(dict):  # type: ignore[type-arg]
+    """Marks a 204 answer (GET /abilities/{id} when the account has it)."""
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _abilities(credential: Credential) -> list[str]:
+    if credential.access is KeyAccess.NO_INCIDENT_ABILITY:
+        return [a for a in ACCOUNT_ABILITIES if a != INCIDENTS_ABILITY]
+    return list(ACCOUNT_ABILITIES)
+
+
+def _invalid(name: str) -> dict[str, Any]:
+    return {"message": "Invalid Input Provided", "code": 2001, "errors": [f"{name} is invalid."]}
+
+
+def _bool(request: Request, name: str) -> bool:
+    raw = request.arg(name)
+    if raw is None or raw == "":
+        return False
+    if raw.lower() in ("true", "1"):
+        return True
+    if raw.lower() in ("false", "0"):
+        return False
+    raise _Problem(400, _invalid(name))
+
+
+def _int(request: Request, name: str, default: int) -> int:
+    raw = request.arg(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise _Problem(400, _invalid(name)) from None
+
+
+def _page(request: Request) -> _Page:
+    limit = _int(request, "limit", DEFAULT_LIMIT)
+    offset = _int(request, "offset", 0)
+    if limit < 1 or (limit > MAX_LIMIT and not CLAMP_LIMIT_ABOVE_MAX):
+        raise _Problem(400, _invalid("limit"))
+    if offset < 0:
+        raise _Problem(400, _invalid("offset"))
+    limit = min(limit, MAX_LIMIT)
+    if offset + limit > MAX_OFFSET_PLUS_LIMIT:
+        raise _Problem(400, OFFSET_CAP_ERROR)
+    return _Page(offset, limit, _bool(request, "total"))
+
+
+def _paged(name: str, items: list[Record], page: _Page) -> dict[str, Any]:
+    chunk = items[page.offset : page.offset + page.limit]
+    return {
+        name: chunk,
+        "limit": page.limit,
+        "offset": page.offset,
+        "more": page.offset + len(chunk) < len(items),
+        "total": len(items) if page.total else None,
+    }
+
+
+def _set_param(request: Request, name: str, allowed: tuple[str, ...] | None = None) -> set[str]:
+    """`name[]=a&name[]=b` (also the bare `name=a`, or a comma-separated list)."""
+    values = {
+        part
+        for key, value in request.query_items
+        if key in (name, f"{name}[]")
+        for part in value.split(",")
+        if part
+    }
+    if allowed is not None and not values <= set(allowed):
+        raise _Problem(400, _invalid(f"{name}[]"))
+    return values
+
+
+def _incident_sort(raw: str | None) -> tuple[tuple[str, bool], ...]:
+    if not raw:
+        return DEFAULT_INCIDENT_SORT
+    order = []
+    for item in raw.split(","):
+        field, _, direction = item.strip().partition(":")
+        if field not in INCIDENT_SORT_FIELDS or direction not in ("", "asc", "desc"):
+            raise _Problem(400, _invalid("sort_by"))
+        order.append((field, direction == "desc"))
+    if len(order) > MAX_SORT_FIELDS:
+        raise _Problem(400, _invalid("sort_by"))
+    return tuple(order)
+
+
+def _incident_sort_key(field: str, descending: bool) -> Callable[[Record], Any]:
+    # Stable sorts applied last-field-first; incident_number breaks ties in the chosen direction.
+    if field == "incident_number":
+        return lambda incident: incident["incident_number"]
+    if field == "urgency":
+        return lambda incident: (incident["urgency"] == "high", incident["incident_number"])
+    if field == "resolved_at":
+        # Guess: unresolved incidents (null) sort after resolved ones when ascending.
+        return lambda incident: (
+            (incident["resolved_at"] is None) != descending,
+            incident["resolved_at"] or "",
+            incident["incident_number"],
+        )
+    return lambda incident: (incident[field], incident["incident_number"])
+
+
+def _parse_time(raw: str | None, *, default: datetime) -> datetime:
+    if raw is None or raw == "":
+        return default
+    try:
+        moment = datetime.fromisoformat(raw.strip().replace(" ", "+"))
+    except ValueError:
+        raise _Problem(400, BAD_TIME_ERROR) from None
+    if moment.tzinfo is None:
+        # Read in the account's time zone, which is UTC in the sandbox (reference §3.1).
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _matches_query(request: Request, text: str) -> bool:
+    query = request.arg("query")
+    return not query or query.casefold() in text.casefold()
+
+
+def _named(request: Request, records: list[Record]) -> list[Record]:
+    exact = request.arg("name")
+    return [
+        record
+        for record in records
+        if _matches_query(request, record["name"]) and (exact is None or record["name"] == exact)
+    ]
+
+
+def _fault(draw: Draw) -> tuple[int, dict[str, Any]]:
+    if draw.rate_limited:
+        return 429, {"error": RATE_LIMITED}
+    status = draw.server_error_status or 500
+    try:
+        message = HTTPStatus(status).phrase
+    except ValueError:
+        message = "Server Error"
+    # Guess: PagerDuty's 5xx bodies are undocumented; the usual envelope without a code.
+    return status, {"error": {"message": message}}

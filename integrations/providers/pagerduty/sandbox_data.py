@@ -1,0 +1,737 @@
+"""Deterministic synthetic PagerDuty account data for the sandbox, plus the store that holds it.
+
+Records are plain dicts shaped like the REST API v2 JSON (reference/pagerduty-api.md §3.2, §4), so
+the handler can serve them as they are. `self` links name the real upstream API host; the handler
+rewrites them to its own address. The same (seed, region, now) always yields the same account; the
+text deliberately includes unicode and markup-like strings, like the OpsGenie data.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import random
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+Record = dict[str, Any]
+
+HISTORY_DAYS: Final = 365
+_DAY_S = 86_400
+_HOUR_S = 3_600
+_MINUTE_S = 60
+
+REGIONS: Final = ("us", "eu")
+API_BASE: Final = {"us": "https://api.pagerduty.com", "eu": "https://api.eu.pagerduty.com"}
+SUBDOMAIN: Final = "evidencehub-sandbox"
+# Guess (reference §1.1 [U]): the EU web host form is unconfirmed.
+WEB_BASE: Final = {
+    "us": f"https://{SUBDOMAIN}.pagerduty.com",
+    "eu": f"https://{SUBDOMAIN}.eu.pagerduty.com",
+}
+
+PRIORITY_WEIGHTS: Final = {None: 30, "P1": 4, "P2": 9, "P3": 25, "P4": 22, "P5": 10}
+URGENCY_WEIGHTS: Final = {"high": 60, "low": 40}
+USER_ROLES: Final = (
+    "owner",
+    "admin",
+    "user",
+    "limited_user",
+    "observer",
+    "restricted_access",
+    "read_only_user",
+)
+
+_TEAMS = (
+    ("Platform", "Kubernetes, networking and the shared runtime."),
+    ("Payments", "Checkout, billing and payouts."),
+    ("Data", "Warehouse, pipelines and backups."),
+    ("Mobile", "iOS/Android apps & their <b>backend</b>."),
+    ("SRE", "On-call for everything that has no other owner."),
+    ("Security", "Detection & response; owns the {{ secrets }} vault."),
+    ("Équipe Support", "Support de niveau 2 — Genève & Montréal."),
+)
+# (name, index of the owning team in _TEAMS, status)
+_SERVICES = (
+    ("Checkout API", 1, "active"),
+    ("Billing", 1, "active"),
+    ("Kubernetes cluster", 0, "warning"),
+    ("Data warehouse", 2, "active"),
+    ("Mobile backend", 3, "critical"),
+    ("Auth (SSO)", 5, "active"),
+    ("Kundenportal", 6, "maintenance"),
+    ("配送サービス", 4, "disabled"),
+)
+_TITLES = (
+    "Elevated 5xx rate on {service}",
+    "{service} latency above SLO",
+    "{service} unreachable from {region}",
+    "Disk usage above 90% on {host}",
+    "Certificate for {service} expires in 3 days",
+    "Queue backlog growing on {service}",
+    "Partial outage of {service} — customers affected",
+    "Deploy of {service} rolled back",
+    "Dégradation du service {service} à Zürich",
+    "支付服务响应缓慢 ({service})",
+    "🔥 {service} is down 🔥",
+    "خطأ في خدمة {service}",
+    "<script>alert(1)</script> found in {service} logs",
+    "<b>{service}</b> returns stale data",
+    "Template {{ request.user.password }} rendered by {service}",
+    "=cmd|' /C calc'!A0",
+)
+_DATA_LOSS_TITLES = (
+    "Possible data loss in {service}",
+    "Data loss: {count} records missing from {service}",
+)
+_NOTES = (
+    "Acknowledged, looking into it.",
+    "Rolled back the last deploy; error rate back to normal.",
+    "Root cause: config change to {service}. Postmortem to follow.",
+    "Customers notified via the status page.",
+    "Le basculement a échoué ; nous relançons à la main.",
+    "監視アラートが発報しました。",
+    "Payload contained <img src=x onerror=alert(1)> and was rejected.",
+    "No data loss. 👍",
+    "Dataloss: {count} rows could not be restored from backup.",
+)
+_CLOUD_REGIONS = ("eu-west-1", "eu-central-1", "us-east-1", "us-west-2", "ap-northeast-1")
+_FIRST_NAMES = (
+    "Ana", "José", "Zoë", "Björn", "Łukasz", "Amélie", "Søren", "Mei", "Hiroshi", "Fatima",
+    "Noam", "Chloé", "Ivan", "Priya", "Olu", "Grace", "Omar", "Lena", "Mateo", "Aisha",
+)  # fmt: skip
+_LAST_NAMES = (
+    "Núñez", "O'Brien", "Müller", "Kowalski", "Dubois", "李", "山田", "Haddad", "Cohen",
+    "Sørensen", "Smith", "García", "Nguyen", "Okafor", "Ivanova", "Schäfer",
+)  # fmt: skip
+_ASCII_NAMES = {"李": "li", "山田": "yamada", "Łukasz": "lukasz", "Søren": "soren"}
+_ASCII_NAMES["Sørensen"] = "sorensen"
+_TIME_ZONES = (
+    "Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC", "Europe/Paris", "Asia/Kolkata",
+    "America/Los_Angeles", None,  # null: the account's time zone
+)  # fmt: skip
+_COLORS = ("red", "green", "purple", "teal", "orange", "dark-slate-blue", "cayenne")
+_JOB_TITLES = ("SRE", "Backend engineer", "Engineering manager", "Auditor", "Support <lead>", "")
+_ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+@dataclass
+class PagerDutyDataset:
+    incidents: list[Record]
+    users: list[Record]
+    teams: list[Record]
+    services: list[Record]
+    priorities: list[Record]
+    escalation_policies: list[Record]
+    region: str = "us"
+    # The account's clock (epoch seconds): no timestamp in the data is later.
+    now_s: int | None = None
+    # Mixed into derived data (notes) so two sandboxes with different seeds differ.
+    seed: int = 0
+
+
+def iso_s(epoch_s: int) -> str:
+    """PagerDuty's timestamp format: ISO-8601 UTC to the second with `Z`; sorts chronologically."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_s))
+
+
+def parse_iso_s(timestamp: str) -> int:
+    """The inverse of `iso_s` (that exact format only)."""
+    return calendar.timegm(time.strptime(timestamp[:19], "%Y-%m-%dT%H:%M:%S"))
+
+
+def start_of_day(moment: datetime | None = None) -> datetime:
+    moment = moment or datetime.now(UTC)
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def reference(record: Record) -> Record:
+    """The `*_reference` form of a full object (reference §3.2)."""
+    return {
+        "id": record["id"],
+        "type": f"{record['type']}_reference",
+        "summary": record["summary"],
+        "self": record["self"],
+        "html_url": record["html_url"],
+    }
+
+
+class _Ids:
+    """PagerDuty-looking ids (`PT4KHLK`), unique within one dataset, drawn from the rng."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.taken: set[str] = set()
+
+    def __call__(self, prefix: str = "P", length: int = 7) -> str:
+        while True:
+            value = prefix + "".join(self.rng.choices(_ID_CHARS, k=length - len(prefix)))
+            if value not in self.taken:
+                self.taken.add(value)
+                return value
+
+
+def generate_dataset(
+    *, seed: int, incidents: int, users: int, region: str, now: datetime | None = None
+) -> PagerDutyDataset:
+    if region not in API_BASE:
+        raise ValueError(f"Unknown PagerDuty region {region!r}")
+    now = start_of_day() if now is None else now
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    now_s = int(now.timestamp())
+    rng = random.Random(f"pagerduty:{seed}:{region}:{now_s}")
+    ids = _Ids(rng)
+    teams = _teams(ids, region)
+    policies = _escalation_policies(ids, region, teams)
+    services = _services(rng, ids, region, now_s, teams, policies)
+    priorities = _priorities(ids, region)
+    people = _users(rng, ids, region, users, now_s, teams)
+    dataset = PagerDutyDataset(
+        incidents=[],
+        users=people,
+        teams=teams,
+        services=services,
+        priorities=priorities,
+        escalation_policies=policies,
+        region=region,
+        now_s=now_s,
+        seed=seed,
+    )
+    created = sorted(now_s - rng.randrange(1, HISTORY_DAYS * _DAY_S) for _ in range(incidents))
+    dataset.incidents = [
+        _incident(rng, ids, dataset, number, created_s, now_s)
+        for number, created_s in enumerate(created, start=1)
+    ]
+    return dataset
+
+
+def _links(region: str, collection: str, record_id: str) -> dict[str, str]:
+    return {
+        "self": f"{API_BASE[region]}/{collection}/{record_id}",
+        "html_url": f"{WEB_BASE[region]}/{collection}/{record_id}",
+    }
+
+
+def _teams(ids: _Ids, region: str) -> list[Record]:
+    teams = []
+    for index, (name, description) in enumerate(_TEAMS):
+        team_id = ids()
+        teams.append(
+            {
+                "id": team_id,
+                "type": "team",
+                "summary": name,
+                **_links(region, "teams", team_id),
+                "name": name,
+                "description": description,
+                # manager = public team, none = private team (reference §4.3).
+                "default_role": "none" if index == 5 else "manager",
+                "parent": None,
+            }
+        )
+    return teams
+
+
+def _escalation_policies(ids: _Ids, region: str, teams: list[Record]) -> list[Record]:
+    policies = []
+    for team in teams:
+        policy_id = ids()
+        name = f"{team['name']} escalation"
+        policies.append(
+            {
+                "id": policy_id,
+                "type": "escalation_policy",
+                "summary": name,
+                **_links(region, "escalation_policies", policy_id),
+            }
+        )
+    return policies
+
+
+def _services(
+    rng: random.Random,
+    ids: _Ids,
+    region: str,
+    now_s: int,
+    teams: list[Record],
+    policies: list[Record],
+) -> list[Record]:
+    services = []
+    for name, team_index, status in _SERVICES:
+        service_id = ids()
+        created_s = now_s - rng.randrange(HISTORY_DAYS * _DAY_S, 3 * HISTORY_DAYS * _DAY_S)
+        services.append(
+            {
+                "id": service_id,
+                "type": "service",
+                "summary": name,
+                **_links(region, "service-directory", service_id),
+                "name": name,
+                "description": f"{name} (owned by {teams[team_index]['name']})",
+                "auto_resolve_timeout": rng.choice((14400, None)),
+                "acknowledgement_timeout": rng.choice((1800, None)),
+                "created_at": iso_s(created_s),
+                "updated_at": iso_s(created_s + rng.randrange(0, _DAY_S * 30)),
+                "status": status,
+                "last_incident_timestamp": None,
+                "escalation_policy": reference(policies[team_index]),
+                "response_play": None,
+                "teams": [reference(teams[team_index])],
+                "integrations": [],
+                "addons": [],
+                "incident_urgency_rule": {"type": "constant", "urgency": "high"},
+                "support_hours": None,
+                "scheduled_actions": [],
+                "alert_creation": "create_alerts_and_incidents",
+                "alert_grouping_parameters": {"type": None},
+            }
+        )
+    # The html_url of a service lives under /service-directory, its API path under /services.
+    for service in services:
+        service["self"] = f"{API_BASE[region]}/services/{service['id']}"
+    return services
+
+
+def _priorities(ids: _Ids, region: str) -> list[Record]:
+    return [
+        {
+            "id": ids(),
+            "type": "priority",
+            "summary": name,
+            "self": "",
+            "name": name,
+            "description": description,
+        }
+        for name, description in (
+            ("P1", "Critical"),
+            ("P2", "High"),
+            ("P3", "Moderate"),
+            ("P4", "Low"),
+            ("P5", "Informational"),
+        )
+    ]
+
+
+def _ascii(name: str) -> str:
+    if name in _ASCII_NAMES:
+        return _ASCII_NAMES[name]
+    stripped = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in stripped.lower() if ch.isalnum())
+
+
+def _users(
+    rng: random.Random, ids: _Ids, region: str, count: int, now_s: int, teams: list[Record]
+) -> list[Record]:
+    users: list[Record] = []
+    taken: set[str] = set()
+    for index in range(count):
+        first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
+        name = f"{first} {last}"
+        local = f"{_ascii(first)}.{_ascii(last)}"
+        if index == count - 1 and count > 3:
+            name = "Bobby <b>Tables</b>'); --"
+            local = "bobby.tables"
+        email = f"{local}@example.com"
+        suffix = 2
+        while email in taken:
+            email = f"{local}{suffix}@example.com"
+            suffix += 1
+        taken.add(email)
+        if index == 0:
+            role = "owner"
+        elif index <= 2:
+            role = "admin"
+        elif index < len(USER_ROLES) + 1:
+            role = USER_ROLES[index - 1]  # every role appears at least once
+        else:
+            role = rng.choices(USER_ROLES[1:], weights=(2, 10, 8, 2, 1, 2))[0]
+        user_id = ids()
+        member_of = rng.sample(teams, rng.choice((0, 1, 1, 1, 2)))
+        users.append(
+            {
+                "id": user_id,
+                "type": "user",
+                "summary": name,
+                **_links(region, "users", user_id),
+                "name": name,
+                "email": email,
+                "time_zone": rng.choice(_TIME_ZONES),
+                "color": rng.choice(_COLORS),
+                "role": role,
+                "avatar_url": f"https://secure.gravatar.com/avatar/{user_id.lower()}.png",
+                "description": "",
+                "job_title": rng.choice(_JOB_TITLES),
+                # An outstanding invitation: the person never logged in.
+                "invitation_sent": index > 0 and rng.random() < 0.15,
+                "created_via_sso": rng.random() < 0.3,
+                "teams": [reference(team) for team in member_of],
+                "contact_methods": [],
+                "notification_rules": [],
+                "coordinated_incidents": [],
+                "created_at": iso_s(now_s - rng.randrange(30 * _DAY_S, 3 * 365 * _DAY_S)),
+            }
+        )
+    return users
+
+
+def _status(rng: random.Random, age_s: int) -> str:
+    open_share = 0.6 if age_s < 2 * _DAY_S else 0.25 if age_s < 14 * _DAY_S else 0.03
+    if rng.random() < open_share:
+        return "triggered" if rng.random() < 0.5 else "acknowledged"
+    return "resolved"
+
+
+def _priority_ref(rng: random.Random, dataset: PagerDutyDataset, *, instead_of: Any = "") -> Any:
+    names = [name for name in PRIORITY_WEIGHTS if name != instead_of]
+    name = rng.choices(names, weights=[PRIORITY_WEIGHTS[n] for n in names])[0]
+    if name is None:
+        return None
+    priority = next(p for p in dataset.priorities if p["name"] == name)
+    return {
+        "id": priority["id"],
+        "type": "priority_reference",
+        "summary": name,
+        "self": f"{API_BASE[dataset.region]}/priorities/{priority['id']}",
+        "name": name,
+    }
+
+
+def _incident(
+    rng: random.Random,
+    ids: _Ids,
+    dataset: PagerDutyDataset,
+    number: int,
+    created_s: int,
+    now_s: int,
+    *,
+    status: str | None = None,
+) -> Record:
+    region = dataset.region
+    incident_id = ids("Q", 14)
+    service_index = rng.randrange(len(dataset.services))
+    service = dataset.services[service_index]
+    values = {
+        "service": service["name"],
+        "region": rng.choice(_CLOUD_REGIONS),
+        "host": f"node-{rng.randint(1, 64):02d}",
+        "count": rng.randint(2, 5000),
+    }
+    if rng.random() < 0.03:
+        title = _fill(rng.choice(_DATA_LOSS_TITLES), values)
+    else:
+        title = _fill(rng.choice(_TITLES), values)
+    status = status or _status(rng, now_s - created_s)
+    responder = rng.choice(dataset.users) if dataset.users else None
+    incident: Record = {
+        "id": incident_id,
+        "type": "incident",
+        "summary": f"[#{number}] {title}",
+        **_links(region, "incidents", incident_id),
+        "incident_number": number,
+        "title": title,
+        # Not in the spec, but seen in real answers with the title's text (reference §3.2 [O]).
+        "description": title,
+        "created_at": iso_s(created_s),
+        "updated_at": iso_s(created_s),
+        "status": "triggered",
+        "incident_key": f"{rng.getrandbits(128):032x}",
+        "service": reference(service),
+        "assignments": [],
+        "assigned_via": "escalation_policy",
+        "last_status_change_at": iso_s(created_s),
+        "last_status_change_by": reference(service),
+        "resolved_at": None,
+        "first_trigger_log_entry": {
+            "id": ids("R", 26),
+            "type": "trigger_log_entry_reference",
+        },
+        "alert_counts": {"all": 1, "triggered": 1, "resolved": 0},
+        "is_mergeable": True,
+        "incident_type": {"name": "incident_default"},
+        "escalation_policy": service["escalation_policy"],
+        "teams": service["teams"],
+        "pending_actions": [],
+        "acknowledgements": [],
+        "alert_grouping": None,
+        "resolve_reason": None,
+        "conference_bridge": None,
+        "incidents_responders": [],
+        "responder_requests": [],
+        "urgency": rng.choices(list(URGENCY_WEIGHTS), weights=list(URGENCY_WEIGHTS.values()))[0],
+        "priority": _priority_ref(rng, dataset),
+    }
+    incident["first_trigger_log_entry"]["self"] = (
+        f"{API_BASE[region]}/log_entries/{incident['first_trigger_log_entry']['id']}"
+    )
+    if responder is not None:
+        incident["assignments"] = [{"at": iso_s(created_s), "assignee": reference(responder)}]
+    if status == "acknowledged":
+        at = created_s + rng.randrange(0, max(1, min(now_s - created_s, _HOUR_S)) + 1)
+        incident = _with_status(incident, "acknowledged", at, responder)
+    elif status == "resolved":
+        duration = max(5 * _MINUTE_S, int(rng.expovariate(1 / (3 * _HOUR_S))))
+        incident = _with_status(incident, "resolved", min(created_s + duration, now_s), responder)
+    return incident
+
+
+def _with_status(incident: Record, status: str, at_s: int, user: Record | None) -> Record:
+    """A new dict (readers may hold the old one) with a status change applied at `at_s`."""
+    record = {**incident, "status": status}
+    at = iso_s(at_s)
+    agent = reference(user) if user is not None else incident["service"]
+    record.update(updated_at=at, last_status_change_at=at, last_status_change_by=agent)
+    alerts = record["alert_counts"]["all"]
+    if status == "acknowledged":
+        record["acknowledgements"] = [{"at": at, "acknowledger": agent}]
+    elif status == "resolved":
+        # Resolved incidents have no assignees or acknowledgers any more (reference §3.2).
+        record.update(
+            assignments=[],
+            acknowledgements=[],
+            resolved_at=at,
+            alert_counts={"all": alerts, "triggered": 0, "resolved": alerts},
+        )
+    return record
+
+
+def _fill(template: str, values: dict[str, Any]) -> str:
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", str(value))
+    return template
+
+
+def incident_notes(dataset: PagerDutyDataset, incident: Record) -> list[Record]:
+    """An incident's notes, derived from it (not stored): cheap at any dataset size."""
+    rng = random.Random(f"pagerduty-notes:{dataset.seed}:{incident['id']}:{incident['status']}")
+    wanted = rng.choice((0, 1, 1, 2, 3) if incident["status"] == "resolved" else (0, 0, 1))
+    if not dataset.users or not wanted:
+        return []
+    start = parse_iso_s(incident["created_at"])
+    end = parse_iso_s(incident["last_status_change_at"])
+    notes = []
+    for step in range(wanted):
+        at = iso_s(start + (end - start) * (step + 1) // (wanted + 1))
+        author = rng.choice(dataset.users)
+        notes.append(
+            {
+                "id": "".join(rng.choices(_ID_CHARS, k=26)),
+                "user": reference(author),
+                "channel": {"summary": "The PagerDuty website or APIs"},
+                "content": _fill(
+                    rng.choice(_NOTES),
+                    {"service": incident["service"]["summary"], "count": rng.randint(2, 999)},
+                ),
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
+    return notes
+
+
+# How the changes of one `advance` split between kinds; whatever a kind cannot take becomes an
+# urgency or priority change, so the total stays as asked.
+_ACKNOWLEDGE_SHARE = 0.3
+_RESOLVE_SHARE = 0.5
+_MAX_NEW_PER_ADVANCE = 100_000
+
+
+@dataclass
+class PagerDutyStore:
+    """One region's account, shared by all request threads.
+
+    Readers take a snapshot (a shallow list copy) under the lock; writers (`advance`) replace
+    records with new dicts rather than mutate them, swap in a new list and rebuild the indexes.
+    """
+
+    dataset: PagerDutyDataset
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _by_id: dict[str, Record] = field(default_factory=dict, repr=False)
+    _by_number: dict[int, Record] = field(default_factory=dict, repr=False)
+    _next_number: int = field(default=1, repr=False)
+
+    def __post_init__(self) -> None:
+        with self.lock:
+            self.reindex()
+            latest = max(
+                (i[name] for i in self.dataset.incidents for name in ("created_at", "updated_at")),
+                default=None,
+            )
+            clock = [self.dataset.now_s or 0]
+            if latest is not None:
+                clock.append(parse_iso_s(latest))
+            if not any(clock):
+                clock.append(int(start_of_day().timestamp()))
+            self.dataset.now_s = max(clock)
+
+    def reindex(self) -> None:
+        with self.lock:
+            self._by_id = {i["id"]: i for i in self.dataset.incidents}
+            self._by_number = {i["incident_number"]: i for i in self.dataset.incidents}
+            self._next_number = max(self._next_number, max(self._by_number, default=0) + 1)
+
+    def incidents(self) -> list[Record]:
+        with self.lock:
+            return list(self.dataset.incidents)
+
+    def incident(self, identifier: str) -> Record | None:
+        """By id or by incident number, as `GET /incidents/{id}` accepts both (reference §3.3)."""
+        with self.lock:
+            if identifier.isdigit():
+                found = self._by_number.get(int(identifier))
+                if found is not None:
+                    return found
+            return self._by_id.get(identifier)
+
+    def notes(self, incident: Record) -> list[Record]:
+        return incident_notes(self.dataset, incident)
+
+    def users(self) -> list[Record]:
+        with self.lock:
+            return list(self.dataset.users)
+
+    def teams(self) -> list[Record]:
+        with self.lock:
+            return list(self.dataset.teams)
+
+    def services(self) -> list[Record]:
+        with self.lock:
+            return list(self.dataset.services)
+
+    @property
+    def region(self) -> str:
+        return self.dataset.region
+
+    @property
+    def now_s(self) -> int:
+        with self.lock:
+            assert self.dataset.now_s is not None  # set by __post_init__
+            return self.dataset.now_s
+
+    def advance(
+        self,
+        *,
+        changed_fraction: float = 0.01,
+        new: int | None = None,
+        deleted: int | None = None,
+        seed: int | None = None,
+    ) -> dict[str, Any]:
+        """Let an hour pass upstream, like `OpsGenieStore.advance`.
+
+        `changed_fraction` of the incidents change (triggered → acknowledged, open → resolved, the
+        rest a new urgency or priority); `new` triggered incidents appear (default: half as many as
+        changed) and `deleted` ones disappear (default: a tenth). Every change is stamped at or
+        after the returned `now`; `created_at` and `incident_number` never change.
+        """
+        _check_fraction(changed_fraction)
+        _check_count("new", new, most=_MAX_NEW_PER_ADVANCE)
+        _check_count("deleted", deleted)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ValueError("seed must be an integer")
+        with self.lock:
+            return self._advance(changed_fraction, new, deleted, seed)
+
+    def _advance(
+        self, changed_fraction: float, new: int | None, deleted: int | None, seed: int | None
+    ) -> dict[str, Any]:
+        dataset = self.dataset
+        incidents = dataset.incidents
+        total = len(incidents)
+        changes = round(changed_fraction * total)
+        new = changes // 2 if new is None else new
+        deleted = changes // 10 if deleted is None else deleted
+        if deleted > total:
+            raise ValueError(f"Cannot delete {deleted} incidents: the account has {total}")
+        changes = min(changes, total - deleted)
+        now_s = self.now_s + _HOUR_S
+        rng = random.Random(
+            f"pagerduty-advance:{seed}:{dataset.region}:{now_s}:{total}:{self._next_number}"
+        )
+        gone = set(rng.sample(range(total), deleted))
+        by_status: dict[str, list[int]] = {"triggered": [], "acknowledged": [], "resolved": []}
+        for index, incident in enumerate(incidents):
+            if index not in gone:
+                by_status[incident["status"]].append(index)
+        taken = set(gone)
+
+        def pick(pool: list[int], wanted: int) -> list[int]:
+            free = [index for index in pool if index not in taken]
+            chosen = rng.sample(free, min(wanted, len(free)))
+            taken.update(chosen)
+            return chosen
+
+        plan = {
+            "acknowledge": pick(by_status["triggered"], round(changes * _ACKNOWLEDGE_SHARE)),
+            "resolve": pick(
+                by_status["triggered"] + by_status["acknowledged"], round(changes * _RESOLVE_SHARE)
+            ),
+        }
+        planned = sum(len(chosen) for chosen in plan.values())
+        plan["other"] = pick(list(range(total)), changes - planned)
+        kinds = {index: kind for kind, chosen in plan.items() for index in chosen}
+
+        replaced: dict[int, Record] = {}
+        for step, index in enumerate(sorted(kinds)):
+            replaced[index] = self._changed(rng, incidents[index], kinds[index], now_s + step)
+        ids = _Ids(rng)
+        ids.taken = set(self._by_id)
+        created = []
+        for offset in range(new):
+            created_s = now_s + offset
+            number = self._next_number + offset
+            incident = _incident(
+                rng, ids, dataset, number, created_s, created_s, status="triggered"
+            )
+            created.append(incident)
+
+        dataset.incidents = [
+            replaced.get(index, incident)
+            for index, incident in enumerate(incidents)
+            if index not in gone
+        ] + created
+        dataset.now_s = now_s + max(len(replaced), len(created), 1) - 1
+        self.reindex()
+        return {
+            "changed": [replaced[index]["id"] for index in sorted(replaced)],
+            "created": [incident["id"] for incident in created],
+            "deleted": [incidents[index]["id"] for index in sorted(gone)],
+            "now": iso_s(now_s),
+        }
+
+    def _changed(self, rng: random.Random, incident: Record, kind: str, at_s: int) -> Record:
+        user = rng.choice(self.dataset.users) if self.dataset.users else None
+        if kind == "acknowledge":
+            return _with_status(incident, "acknowledged", at_s, user)
+        if kind == "resolve":
+            return _with_status(incident, "resolved", at_s, user)
+        at = iso_s(at_s)
+        if rng.random() < 0.5:
+            urgency = "low" if incident["urgency"] == "high" else "high"
+            return {**incident, "urgency": urgency, "updated_at": at}
+        priority = _priority_ref(
+            rng, self.dataset, instead_of=(incident["priority"] or {}).get("name")
+        )
+        return {**incident, "priority": priority, "updated_at": at}
+
+
+def _check_fraction(value: Any) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 <= value <= 1
+    ):
+        raise ValueError("changed_fraction must be a number between 0 and 1")
+
+
+def _check_count(name: str, value: Any, *, most: int | None = None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0")
+    if most is not None and value > most:
+        raise ValueError(f"{name} must be at most {most}")
