@@ -120,3 +120,11 @@ def test_an_incident_mentioning_data_loss_is_flagged_for_assessment(
     _report(staff_client, incident, data_lost="no")
     page = staff_client.get(f"/incidents/{incident.pk}/").content.decode()
     assert "please assess it" not in page
+
+
+def test_the_incident_page_title_is_plain_text(staff_client, connection) -> None:  # type: ignore[no-untyped-def]
+    incident = make(connection, 1)
+    page = staff_client.get(f"/incidents/{incident.pk}/").content.decode()
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.strip() == "Incident #1 · EvidenceHub"
+    assert page.count('id="evidence"') == 1
