@@ -26,6 +26,7 @@ from checks.models import CheckStatusChange, FailingItem, SpecialCase
 from checks.registry import REGISTRY
 from evidence.csv_safe import DigestingWriter, write_csv
 from incidents.models import DataLossReport, DataLost, Incident, IncidentChange
+from incidents.store import SYNCED_FIELDS
 from integrations.models import SyncRun
 
 DEFAULT_PERIOD_DAYS = 90
@@ -74,24 +75,12 @@ def _username(user: AbstractBaseUser | None) -> str:
 
 # --- incidents.csv -------------------------------------------------------------------------
 
+# Every canonical field the sync stores, so a field added there reaches the evidence too.
 INCIDENT_HEADER = (
     "incident_id",
     "source",
     "upstream_id",
-    "number",
-    "title",
-    "description",
-    "status",
-    "raw_status",
-    "priority",
-    "raw_priority",
-    "services",
-    "created_at",
-    "updated_at",
-    "resolved_at",
-    "impact_start",
-    "impact_end",
-    "upstream_url",
+    *SYNCED_FIELDS,
     "deleted_upstream",
     "deleted_upstream_at",
     "first_synced_at",
@@ -112,26 +101,20 @@ def incident_rows(*, period: Period) -> Iterator[Row]:
             incident.pk,
             incident.source,
             incident.upstream_id,
-            incident.number,
-            incident.title,
-            incident.description,
-            incident.status,
-            incident.raw_status,
-            incident.get_priority_display(),
-            incident.raw_priority,
-            incident.services,
-            incident.created_at,
-            incident.updated_at,
-            incident.resolved_at,
-            incident.impact_start,
-            incident.impact_end,
-            incident.upstream_url,
+            *(_incident_value(incident, name) for name in SYNCED_FIELDS),
             incident.deleted_upstream,
             incident.deleted_upstream_at,
             incident.first_synced_at,
             incident.changed_at,
             report.get_data_lost_display() if report else "Not assessed (no report)",
         )
+
+
+def _incident_value(incident: Incident, name: str) -> object:
+    # The priority reads as people say it ("High"); raw_priority keeps the upstream's value.
+    if name == "priority":
+        return incident.get_priority_display()
+    return getattr(incident, name)
 
 
 # --- check_status_history.csv ---------------------------------------------------------------
