@@ -9,7 +9,6 @@ data (templates, CSV exports, logs) meets them early.
 from __future__ import annotations
 
 import calendar
-import math
 import random
 import threading
 import time
@@ -18,6 +17,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from integrations.sandbox.timeline import (
+    advance_counts,
+    apply_changes,
+    check_advance_options,
+    plan_changes,
+)
 
 Record = dict[str, Any]
 
@@ -502,11 +508,13 @@ class OpsGenieStore:
         `createdAt` never changes. The same seed on the same state gives the same result; without
         a seed the state alone decides, so replaying the same calls replays the same history.
         """
-        _check_fraction(changed_fraction)
-        _check_count("new", new, most=_MAX_NEW_PER_ADVANCE)
-        _check_count("deleted", deleted)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise ValueError("seed must be an integer")
+        check_advance_options(
+            changed_fraction=changed_fraction,
+            new=new,
+            deleted=deleted,
+            seed=seed,
+            max_new=_MAX_NEW_PER_ADVANCE,
+        )
         with self.lock:
             return self._advance(changed_fraction, new, deleted, seed)
 
@@ -515,60 +523,37 @@ class OpsGenieStore:
     ) -> dict[str, Any]:
         incidents = self.dataset.incidents
         total = len(incidents)
-        changes = round(changed_fraction * total)
-        new = changes // 2 if new is None else new
-        deleted = changes // 10 if deleted is None else deleted
-        if deleted > total:
-            raise ValueError(f"Cannot delete {deleted} incidents: the account has {total}")
-        changes = min(changes, total - deleted)
+        changes, new, deleted = advance_counts(
+            total=total, changed_fraction=changed_fraction, new=new, deleted=deleted
+        )
         now_ms = self.now_ms + _HOUR_MS
         rng = random.Random(
             f"opsgenie-advance:{seed}:{self.dataset.region}:{now_ms}:{total}:{self._next_tiny}"
         )
-
-        gone = set(rng.sample(range(total), deleted))
-        by_status: dict[str, list[int]] = {"open": [], "resolved": [], "closed": []}
-        for index, incident in enumerate(incidents):
-            if index not in gone:
-                by_status.setdefault(incident["status"], []).append(index)
-        taken = set(gone)
-
-        def pick(pool: list[int], wanted: int) -> list[int]:
-            free = [index for index in pool if index not in taken]
-            chosen = rng.sample(free, min(wanted, len(free)))
-            taken.update(chosen)
-            return chosen
-
-        plan = {
-            "resolve": pick(by_status["open"], round(changes * _RESOLVE_SHARE)),
-            "close": pick(by_status["resolved"], round(changes * _CLOSE_SHARE)),
-            "reopen": pick(
-                by_status["resolved"] + by_status["closed"], round(changes * _REOPEN_SHARE)
+        gone, kinds = plan_changes(
+            rng,
+            incidents,
+            status_of=lambda incident: incident["status"],
+            changes=changes,
+            deleted=deleted,
+            transitions=(
+                ("resolve", ("open",), _RESOLVE_SHARE),
+                ("close", ("resolved",), _CLOSE_SHARE),
+                ("reopen", ("resolved", "closed"), _REOPEN_SHARE),
             ),
-        }
-        planned = sum(len(chosen) for chosen in plan.values())
-        plan["priority"] = pick(list(range(total)), changes - planned)
-        kinds = {index: kind for kind, chosen in plan.items() for index in chosen}
-
+            rest="priority",
+        )
         # Each change gets its own millisecond, as separate upstream events would.
         replaced: dict[int, Record] = {}
         for step, index in enumerate(sorted(kinds)):
             replaced[index] = _changed(rng, incidents[index], kinds[index], now_ms + step)
         created = self._new_incidents(rng, new, now_ms)
-
-        self.dataset.incidents = [
-            replaced.get(index, incident)
-            for index, incident in enumerate(incidents)
-            if index not in gone
-        ] + created
+        self.dataset.incidents, summary = apply_changes(
+            incidents, gone=gone, replaced=replaced, created=created, now=iso_ms(now_ms)
+        )
         self.dataset.now_ms = now_ms + max(len(replaced), len(created), 1) - 1
         self.reindex()
-        return {
-            "changed": [replaced[index]["id"] for index in sorted(replaced)],
-            "created": [incident["id"] for incident in created],
-            "deleted": [incidents[index]["id"] for index in sorted(gone)],
-            "now": iso_ms(now_ms),
-        }
+        return summary
 
     def _new_incidents(self, rng: random.Random, count: int, now_ms: int) -> list[Record]:
         dataset = self.dataset
@@ -609,22 +594,3 @@ def _changed(rng: random.Random, incident: Record, kind: str, at_ms: int) -> Rec
 def _priority(rng: random.Random, *, instead_of: str | None = None) -> str:
     choices = [p for p in PRIORITY_WEIGHTS if p != instead_of]
     return rng.choices(choices, weights=[PRIORITY_WEIGHTS[p] for p in choices])[0]
-
-
-def _check_fraction(value: Any) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or not 0 <= value <= 1
-    ):
-        raise ValueError("changed_fraction must be a number between 0 and 1")
-
-
-def _check_count(name: str, value: Any, *, most: int | None = None) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{name} must be an integer >= 0")
-    if most is not None and value > most:
-        raise ValueError(f"{name} must be at most {most}")

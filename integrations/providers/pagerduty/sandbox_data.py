@@ -9,7 +9,6 @@ text deliberately includes unicode and markup-like strings, like the OpsGenie da
 from __future__ import annotations
 
 import calendar
-import math
 import random
 import threading
 import time
@@ -17,6 +16,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
+
+from integrations.sandbox.timeline import (
+    advance_counts,
+    apply_changes,
+    check_advance_options,
+    plan_changes,
+)
 
 Record = dict[str, Any]
 
@@ -627,11 +633,13 @@ class PagerDutyStore:
         changed) and `deleted` ones disappear (default: a tenth). Every change is stamped at or
         after the returned `now`; `created_at` and `incident_number` never change.
         """
-        _check_fraction(changed_fraction)
-        _check_count("new", new, most=_MAX_NEW_PER_ADVANCE)
-        _check_count("deleted", deleted)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise ValueError("seed must be an integer")
+        check_advance_options(
+            changed_fraction=changed_fraction,
+            new=new,
+            deleted=deleted,
+            seed=seed,
+            max_new=_MAX_NEW_PER_ADVANCE,
+        )
         with self.lock:
             return self._advance(changed_fraction, new, deleted, seed)
 
@@ -641,66 +649,48 @@ class PagerDutyStore:
         dataset = self.dataset
         incidents = dataset.incidents
         total = len(incidents)
-        changes = round(changed_fraction * total)
-        new = changes // 2 if new is None else new
-        deleted = changes // 10 if deleted is None else deleted
-        if deleted > total:
-            raise ValueError(f"Cannot delete {deleted} incidents: the account has {total}")
-        changes = min(changes, total - deleted)
+        changes, new, deleted = advance_counts(
+            total=total, changed_fraction=changed_fraction, new=new, deleted=deleted
+        )
         now_s = self.now_s + _HOUR_S
         rng = random.Random(
             f"pagerduty-advance:{seed}:{dataset.region}:{now_s}:{total}:{self._next_number}"
         )
-        gone = set(rng.sample(range(total), deleted))
-        by_status: dict[str, list[int]] = {"triggered": [], "acknowledged": [], "resolved": []}
-        for index, incident in enumerate(incidents):
-            if index not in gone:
-                by_status[incident["status"]].append(index)
-        taken = set(gone)
-
-        def pick(pool: list[int], wanted: int) -> list[int]:
-            free = [index for index in pool if index not in taken]
-            chosen = rng.sample(free, min(wanted, len(free)))
-            taken.update(chosen)
-            return chosen
-
-        plan = {
-            "acknowledge": pick(by_status["triggered"], round(changes * _ACKNOWLEDGE_SHARE)),
-            "resolve": pick(
-                by_status["triggered"] + by_status["acknowledged"], round(changes * _RESOLVE_SHARE)
+        gone, kinds = plan_changes(
+            rng,
+            incidents,
+            status_of=lambda incident: incident["status"],
+            changes=changes,
+            deleted=deleted,
+            transitions=(
+                ("acknowledge", ("triggered",), _ACKNOWLEDGE_SHARE),
+                ("resolve", ("triggered", "acknowledged"), _RESOLVE_SHARE),
             ),
-        }
-        planned = sum(len(chosen) for chosen in plan.values())
-        plan["other"] = pick(list(range(total)), changes - planned)
-        kinds = {index: kind for kind, chosen in plan.items() for index in chosen}
-
+            rest="other",
+        )
         replaced: dict[int, Record] = {}
         for step, index in enumerate(sorted(kinds)):
             replaced[index] = self._changed(rng, incidents[index], kinds[index], now_s + step)
         ids = _Ids(rng)
         ids.taken = set(self._by_id)
-        created = []
-        for offset in range(new):
-            created_s = now_s + offset
-            number = self._next_number + offset
-            incident = _incident(
-                rng, ids, dataset, number, created_s, created_s, status="triggered"
+        created = [
+            _incident(
+                rng,
+                ids,
+                dataset,
+                self._next_number + offset,
+                now_s + offset,
+                now_s + offset,
+                status="triggered",
             )
-            created.append(incident)
-
-        dataset.incidents = [
-            replaced.get(index, incident)
-            for index, incident in enumerate(incidents)
-            if index not in gone
-        ] + created
+            for offset in range(new)
+        ]
+        dataset.incidents, summary = apply_changes(
+            incidents, gone=gone, replaced=replaced, created=created, now=iso_s(now_s)
+        )
         dataset.now_s = now_s + max(len(replaced), len(created), 1) - 1
         self.reindex()
-        return {
-            "changed": [replaced[index]["id"] for index in sorted(replaced)],
-            "created": [incident["id"] for incident in created],
-            "deleted": [incidents[index]["id"] for index in sorted(gone)],
-            "now": iso_s(now_s),
-        }
+        return summary
 
     def _changed(self, rng: random.Random, incident: Record, kind: str, at_s: int) -> Record:
         user = rng.choice(self.dataset.users) if self.dataset.users else None
@@ -716,22 +706,3 @@ class PagerDutyStore:
             rng, self.dataset, instead_of=(incident["priority"] or {}).get("name")
         )
         return {**incident, "priority": priority, "updated_at": at}
-
-
-def _check_fraction(value: Any) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or not 0 <= value <= 1
-    ):
-        raise ValueError("changed_fraction must be a number between 0 and 1")
-
-
-def _check_count(name: str, value: Any, *, most: int | None = None) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{name} must be an integer >= 0")
-    if most is not None and value > most:
-        raise ValueError(f"{name} must be at most {most}")
