@@ -68,3 +68,33 @@ def opsgenie_sandbox(sandbox, settings):  # type: ignore[no-untyped-def]
     settings.OPSGENIE_BASE_URLS = {region: sandbox.opsgenie_url(region) for region in ("us", "eu")}
     yield sandbox
     sandbox.faults.clear()
+
+
+def make_connection(  # type: ignore[no-untyped-def]
+    *,
+    provider: str = "opsgenie",
+    region: str = "us",
+    api_key: str = "k" * 30,
+    status: str = "connected",
+    connected_at=None,
+):
+    """A saved connection, as the wizard leaves it, without calling any upstream."""
+    from django.utils import timezone
+
+    from integrations.models import Connection
+
+    connection = Connection(
+        provider=provider,
+        status=status,
+        region=region,
+        connected_at=connected_at or timezone.now(),
+    )
+    connection.set_credentials({"api_key": api_key}, hint=api_key[-4:])
+    connection.save()
+    return connection
+
+
+@pytest.fixture
+def connection(db):  # type: ignore[no-untyped-def]
+    """A connected OpsGenie account (its key reaches no real upstream)."""
+    return make_connection()

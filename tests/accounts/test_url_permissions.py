@@ -12,7 +12,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from integrations.models import Connection, ConnectionStatus
+from integrations.models import Connection
+from tests.conftest import make_connection
 
 LOGGED_OUT = 1302  # a redirect to the login page, expected only from logging out
 ROLES = ("admin", "auditor", "staff")
@@ -155,17 +156,7 @@ def samples(connected_opsgenie) -> dict[str, object]:  # type: ignore[no-untyped
 
 @pytest.fixture
 def connected_opsgenie(admin_user) -> Connection:  # type: ignore[no-untyped-def]
-    from django.utils import timezone
-
-    connection = Connection(
-        provider="opsgenie",
-        status=ConnectionStatus.CONNECTED,
-        region="us",
-        connected_at=timezone.now(),
-    )
-    connection.set_credentials({"api_key": "k" * 36}, hint="kkkk")
-    connection.save()
-    return connection
+    return make_connection()
 
 
 @pytest.mark.django_db

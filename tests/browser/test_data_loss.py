@@ -16,16 +16,11 @@ def test_staff_report_data_loss_and_an_admin_completes_it(
     from accounts.roles import Role
     from checks.engine import evaluate
     from incidents.models import Incident
-    from integrations.models import Connection
-    from tests.conftest import make_user
+    from tests.conftest import make_connection, make_user
 
     make_user(django_user_model, "sam-staff", Role.STAFF)
     make_user(django_user_model, "ada-admin", Role.ADMIN)
-    connection = Connection(
-        provider="opsgenie", status="connected", region="us", connected_at=timezone.now()
-    )
-    connection.set_credentials({"api_key": "k" * 30}, hint="kkkk")
-    connection.save()
+    connection = make_connection()
     incident = Incident.objects.create(
         connection=connection,
         source="opsgenie",

@@ -2,23 +2,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from incidents.models import Incident
-from integrations.models import Connection, ConnectionStatus
+from integrations.models import Connection
 
 NOW = timezone.now()
-
-
-@pytest.fixture
-def connection() -> Connection:
-    connection = Connection(
-        provider="opsgenie", status=ConnectionStatus.CONNECTED, region="us", connected_at=NOW
-    )
-    connection.set_credentials({"api_key": "k" * 30}, hint="kkkk")
-    connection.save()
-    return connection
 
 
 def make(connection: Connection, n: int, **fields) -> Incident:  # type: ignore[no-untyped-def]

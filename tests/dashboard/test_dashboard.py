@@ -14,6 +14,7 @@ from checks.registry import REGISTRY
 from dashboard import selectors
 from incidents.models import Incident
 from integrations.models import Connection, ConnectionStatus, SyncRun
+from tests.conftest import make_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -23,12 +24,7 @@ _numbers = count(1)
 
 
 def _connection(provider: str = "opsgenie", status: str = ConnectionStatus.CONNECTED) -> Connection:
-    connection = Connection(
-        provider=provider, status=status, region="us", connected_at=NOW - timedelta(days=200)
-    )
-    connection.set_credentials({"api_key": "k" * 30}, hint="kkkk")
-    connection.save()
-    return connection
+    return make_connection(provider=provider, status=status, connected_at=NOW - timedelta(days=200))
 
 
 def _incident(connection: Connection, *, created_at: datetime, **fields) -> Incident:  # type: ignore[no-untyped-def]

@@ -14,7 +14,8 @@ from checks.models import CheckState, CheckStatusChange, FailingItem, SpecialCas
 from evidence.export import Period
 from incidents.checks import CLOSED_KEY, DATA_LOSS_KEY
 from incidents.models import DataLossReport, Incident
-from integrations.models import Connection, ConnectionStatus, SyncRun
+from integrations.models import Connection, SyncRun
+from tests.conftest import make_connection
 
 API_KEY = "0f1e2d3c-SECRET-4b5a-6978-key-never-exported"
 EVIL_TITLE = "=cmd|' /C calc'!A0"
@@ -61,14 +62,7 @@ def _save(report: DataLossReport, user, when: datetime) -> None:  # type: ignore
 @pytest.fixture
 def dataset(settings, tmp_path, admin_user, staff_user):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    connection = Connection(
-        provider="opsgenie",
-        status=ConnectionStatus.CONNECTED,
-        region="eu",
-        connected_at=at(2025, 6, 1),
-    )
-    connection.set_credentials({"api_key": API_KEY}, hint=API_KEY[-4:])
-    connection.save()
+    connection = make_connection(region="eu", api_key=API_KEY, connected_at=at(2025, 6, 1))
 
     inside = _incident(
         connection,

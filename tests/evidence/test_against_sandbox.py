@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from django.utils import timezone
 
 from evidence.export import Period, build_evidence_zip
-from integrations.models import Connection, ConnectionStatus
 from integrations.sandbox.server import SandboxServer
 from integrations.sync.engine import sync_connection
+from tests.conftest import make_connection
 from tests.evidence.conftest import read_csv, read_zip
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -22,14 +21,7 @@ def synced(settings, db):  # type: ignore[no-untyped-def]
     server = SandboxServer(seed=5, incidents=400, users=5, now=NOW).start()
     settings.OPSGENIE_BASE_URLS = {region: server.opsgenie_url(region) for region in ("us", "eu")}
     try:
-        connection = Connection(
-            provider="opsgenie",
-            status=ConnectionStatus.CONNECTED,
-            region="us",
-            connected_at=timezone.now(),
-        )
-        connection.set_credentials({"api_key": server.keys.opsgenie_us}, hint="xxxx")
-        connection.save()
+        connection = make_connection(api_key=server.keys.opsgenie_us)
         run = sync_connection(
             connection_id=connection.pk, trigger="manual", full=True, sleep=lambda _: None
         )

@@ -11,22 +11,9 @@ from checks.engine import evaluate
 from checks.models import CheckState, SpecialCase
 from incidents.checks import CLOSED_KEY, DATA_LOSS_KEY
 from incidents.models import DataLossReport, Incident
-from integrations.models import Connection, ConnectionStatus
+from integrations.models import Connection
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def connection() -> Connection:
-    connection = Connection(
-        provider="opsgenie",
-        status=ConnectionStatus.CONNECTED,
-        region="us",
-        connected_at=timezone.now(),
-    )
-    connection.set_credentials({"api_key": "k" * 30}, hint="kkkk")
-    connection.save()
-    return connection
 
 
 def _incident(connection: Connection, n: int, **fields) -> Incident:  # type: ignore[no-untyped-def]

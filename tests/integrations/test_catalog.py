@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
-from integrations.models import Connection, ConnectionStatus
+from tests.conftest import make_connection
 
 pytestmark = pytest.mark.django_db
 CATALOG = "/settings/integrations/"
@@ -33,14 +32,7 @@ def test_htmx_search_returns_only_the_cards(admin_client: Client) -> None:
 def test_the_connected_tab_shows_only_connected_integrations(admin_client: Client) -> None:
     page = admin_client.get(CATALOG, {"tab": "connected"}).content.decode()
     assert "No integration is connected yet." in page
-    connection = Connection(
-        provider="opsgenie",
-        status=ConnectionStatus.CONNECTED,
-        region="us",
-        connected_at=timezone.now(),
-    )
-    connection.set_credentials({"api_key": "k" * 30}, hint="kkkk")
-    connection.save()
+    make_connection()
     page = admin_client.get(CATALOG, {"tab": "connected"}).content.decode()
     assert 'data-provider="opsgenie"' in page and ">Manage</a>" in page
 

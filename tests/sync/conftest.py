@@ -3,13 +3,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.utils import timezone
 
 from incidents.models import Incident
-from integrations.models import Connection, ConnectionStatus
+from integrations.models import Connection
 from integrations.providers.opsgenie.mapping import incident_record
 from integrations.sandbox.server import SandboxServer
 from integrations.sync.engine import sync_connection
+from tests.conftest import make_connection
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -26,15 +26,7 @@ def upstream(settings):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def connection(upstream, db) -> Connection:  # type: ignore[no-untyped-def]
-    connection = Connection(
-        provider="opsgenie",
-        status=ConnectionStatus.CONNECTED,
-        region="us",
-        connected_at=timezone.now(),
-    )
-    connection.set_credentials({"api_key": upstream.keys.opsgenie_us}, hint="xxxx")
-    connection.save()
-    return connection
+    return make_connection(api_key=upstream.keys.opsgenie_us)
 
 
 def run_sync(connection: Connection, *, full: bool = False, **kwargs):  # type: ignore[no-untyped-def]
