@@ -98,3 +98,21 @@ def make_connection(  # type: ignore[no-untyped-def]
 def connection(db):  # type: ignore[no-untyped-def]
     """A connected OpsGenie account (its key reaches no real upstream)."""
     return make_connection()
+
+
+def make_incident(connection, n: int, **fields):  # type: ignore[no-untyped-def]
+    """A stored incident #n of ``connection``; each test module passes its own defaults."""
+    from django.utils import timezone
+
+    from incidents.models import Incident
+
+    values = {"title": f"Incident {n}", "status": "open", "created_at": timezone.now(), **fields}
+    return Incident.objects.create(
+        connection=connection,
+        source=connection.provider,
+        upstream_id=f"id-{n}",
+        number=str(n),
+        content_hash="x",
+        changed_at=timezone.now(),
+        **values,
+    )

@@ -18,11 +18,14 @@ import statistics
 import sys
 import tempfile
 import time
-import warnings
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.bench.bench_sync import _setup_django as setup_django  # noqa: E402
+
 SMALL = int(os.environ.get("BENCH_SMALL", "1000"))
 LARGE = int(os.environ.get("BENCH_INCIDENTS", "100000"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "30"))
@@ -31,23 +34,11 @@ CHECKS_BUDGET_S = 1.0
 
 
 def _setup_django(db_path: str) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_django(db_path)
     from django.conf import settings
 
-    # Production answers: no per-query logging (DEBUG keeps every SQL string in memory).
-    settings.DEBUG = False
     # The test Client's host, without setup_test_environment's template instrumentation.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    # WhiteNoise warns once that collectstatic has not run; the bench serves no static file.
-    warnings.filterwarnings("ignore", message="No directory at")
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def populate(size: int, *, seed: int = 1) -> None:

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +72,8 @@ def _setup_django(db_path: str) -> None:
 
     # Production answers: no per-query logging (DEBUG keeps every SQL string in memory).
     settings.DEBUG = False
+    # WhiteNoise warns once that collectstatic has not run; the benches serve no static file.
+    warnings.filterwarnings("ignore", message="No directory at")
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from incidents.models import Incident
 from integrations.models import Connection
+from tests.conftest import make_incident
 
 NOW = timezone.now()
 
@@ -20,12 +21,4 @@ def make(connection: Connection, n: int, **fields) -> Incident:  # type: ignore[
     values.update(fields)
     if values["status"] != "open" and "resolved_at" not in fields:
         values["resolved_at"] = values["created_at"] + timedelta(hours=1)
-    return Incident.objects.create(
-        connection=connection,
-        source="opsgenie",
-        upstream_id=f"u{n}",
-        number=str(n),
-        content_hash="x",
-        changed_at=NOW,
-        **values,
-    )
+    return make_incident(connection, n, **values)

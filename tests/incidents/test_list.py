@@ -12,6 +12,7 @@ from checks.models import CheckState, SpecialCase
 from incidents.checks import CLOSED_KEY, DATA_LOSS_KEY
 from incidents.models import DataLossReport, Incident
 from integrations.models import Connection
+from tests.conftest import make_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -25,15 +26,7 @@ def _incident(connection: Connection, n: int, **fields) -> Incident:  # type: ig
         "resolved_at": timezone.now() - timedelta(hours=n) + timedelta(minutes=5),
         **fields,
     }
-    return Incident.objects.create(
-        connection=connection,
-        source="opsgenie",
-        upstream_id=f"id-{n}",
-        number=str(n),
-        content_hash="x",
-        changed_at=timezone.now(),
-        **values,
-    )
+    return make_incident(connection, n, **values)
 
 
 def _rows(client, query: str = "", **headers) -> str:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from incidents.models import Incident
 from integrations.models import Connection
+from tests.conftest import make_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -21,15 +22,7 @@ def _incident(connection: Connection, n: int, **fields) -> Incident:  # type: ig
         "created_at": timezone.now() - timedelta(hours=n),
         **fields,
     }
-    return Incident.objects.create(
-        connection=connection,
-        source="opsgenie",
-        upstream_id=f"id-{n}",
-        number=str(n),
-        content_hash="x",
-        changed_at=timezone.now(),
-        **values,
-    )
+    return make_incident(connection, n, **values)
 
 
 def test_the_list_is_newest_first_with_status_priority_and_source(staff_client, connection) -> None:  # type: ignore[no-untyped-def]
