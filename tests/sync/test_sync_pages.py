@@ -22,7 +22,7 @@ def _run(connection, minutes_ago: int, **fields) -> SyncRun:  # type: ignore[no-
         "heartbeat_at": started,
         "counts": {
             "incidents": {
-                "fetched": minutes_ago,
+                "fetched": 9000 + minutes_ago,  # unlike any other cell
                 "created": 1,
                 "updated": 2,
                 "unchanged": 3,
@@ -39,11 +39,12 @@ def test_the_history_is_newest_first_and_paginated(admin_client, connection) -> 
         _run(connection, minutes)
     page = admin_client.get(DETAIL).content.decode()
     assert "Sync history" in page and "Page 1 of 2" in page
-    assert page.index("<td>1</td>") < page.index("<td>2</td>")  # fetched counts, newest first
+    assert page.index("<td>9001</td>") < page.index("<td>9002</td>") < page.index("<td>9020</td>")
+    assert "<td>9021</td>" not in page  # the 21st run is on page 2
     older = admin_client.get(
         "/settings/integrations/opsgenie/sync/history/?page=2", HTTP_HX_REQUEST="true"
     ).content.decode()
-    assert "Page 2 of 2" in older and "<td>25</td>" in older
+    assert "Page 2 of 2" in older and "<td>9025</td>" in older and "<td>9001</td>" not in older
 
 
 def test_a_failed_run_shows_its_error(auditor_client, connection) -> None:  # type: ignore[no-untyped-def]
