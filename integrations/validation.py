@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from integrations.http import ErrorKind, UpstreamError
 from integrations.models import ErrorAction
@@ -33,6 +34,24 @@ class Wording:
 
 # check(region, max_attempts) raises UpstreamError when the credential does not work there.
 Check = Callable[[str, int], None]
+
+
+class _IncidentReader(Protocol):
+    def check_incident_access(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def incident_access_check(make_client: Callable[[str, int], _IncidentReader]) -> Check:
+    """A Check that opens a provider client for the region and asks for one incident."""
+
+    def check(region: str, max_attempts: int) -> None:
+        client = make_client(region, max_attempts)
+        try:
+            client.check_incident_access()
+        finally:
+            client.close()
+
+    return check
 
 
 def validate(

@@ -6,7 +6,13 @@ from django.conf import settings
 
 from integrations.http import UpstreamError
 from integrations.providers.pagerduty.client import PagerDutyClient
-from integrations.validation import ValidationFailure, Wording, failure, validate
+from integrations.validation import (
+    ValidationFailure,
+    Wording,
+    failure,
+    incident_access_check,
+    validate,
+)
 
 WORDING = Wording(
     provider="PagerDuty",
@@ -20,14 +26,11 @@ WORDING = Wording(
 
 def validate_key(*, api_key: str, region: str) -> ValidationFailure | None:
     """None when the key reads incidents in ``region``; otherwise what went wrong."""
-
-    def check(region: str, max_attempts: int) -> None:
-        client = PagerDutyClient(api_key=api_key, region=region, max_attempts=max_attempts)
-        try:
-            client.check_incident_access()
-        finally:
-            client.close()
-
+    check = incident_access_check(
+        lambda region, attempts: PagerDutyClient(
+            api_key=api_key, region=region, max_attempts=attempts
+        )
+    )
     return validate(
         check=check, region=region, wording=WORDING, max_attempts=settings.WIZARD_MAX_ATTEMPTS
     )
