@@ -195,6 +195,37 @@ def _figure(
     )
 
 
+def _y_grid(
+    y: Callable[[float], float],
+    *,
+    y_max: float,
+    step: float,
+    left: float,
+    right: float,
+    label: Callable[[float], str],
+) -> list[SafeString]:
+    """Horizontal grid lines with their values, from 0 to ``y_max``."""
+    lines = []
+    tick = 0.0
+    while tick <= y_max + 1e-9:
+        lines.append(
+            format_html(
+                '<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
+                '<text class="tick" x="{}" y="{}" text-anchor="end" dominant-baseline="middle">'
+                "{}</text>",
+                left,
+                right,
+                _c(y(tick)),
+                _c(y(tick)),
+                left - 6,
+                _c(y(tick)),
+                label(tick),
+            )
+        )
+        tick += step
+    return lines
+
+
 def bar_chart(
     categories: Sequence[str],
     series: Sequence[Series],
@@ -233,24 +264,14 @@ def bar_chart(
     def y(value: float) -> float:
         return top + plot_h - value / y_max * plot_h
 
-    parts: list[SafeString] = []
-    tick = 0.0
-    while tick <= y_max + 1e-9:
-        parts.append(
-            format_html(
-                '<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
-                '<text class="tick" x="{}" y="{}" text-anchor="end" dominant-baseline="middle">'
-                "{}</text>",
-                left,
-                width - right,
-                _c(y(tick)),
-                _c(y(tick)),
-                left - 6,
-                _c(y(tick)),
-                (tick_format or (_compact if value_format is _number else value_format))(tick),
-            )
-        )
-        tick += step
+    parts: list[SafeString] = _y_grid(
+        y,
+        y_max=y_max,
+        step=step,
+        left=left,
+        right=width - right,
+        label=(tick_format or (_compact if value_format is _number else value_format)),
+    )
     group_w = plot_w / max(len(categories), 1)
     for n, category in enumerate(categories):
         x0 = left + n * group_w
@@ -414,24 +435,14 @@ def step_chart(
     def y(value: float) -> float:
         return top + plot_h - value / y_max * plot_h
 
-    parts: list[SafeString] = []
-    tick = 0.0
-    while tick <= y_max + 1e-9:
-        parts.append(
-            format_html(
-                '<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
-                '<text class="tick" x="{}" y="{}" text-anchor="end" dominant-baseline="middle">'
-                "{}</text>",
-                left,
-                width - right,
-                _c(y(tick)),
-                _c(y(tick)),
-                left - 6,
-                _c(y(tick)),
-                (_compact if value_format is _number else value_format)(tick),
-            )
-        )
-        tick += step
+    parts: list[SafeString] = _y_grid(
+        y,
+        y_max=y_max,
+        step=step,
+        left=left,
+        right=width - right,
+        label=(_compact if value_format is _number else value_format),
+    )
     for n in range(5):
         moment = start + span * n / 4
         parts.append(
