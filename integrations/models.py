@@ -64,6 +64,16 @@ class Connection(models.Model):
     sync_interval_minutes = models.PositiveIntegerField(
         default=60, validators=[validate_sync_interval]
     )
+    # How the credentials authenticate: "api_key" or "oauth" (PagerDuty offers both).
+    auth_method = models.CharField(max_length=10, default="api_key")
+    # The upstream account's name where known (PagerDuty subdomain), for display only.
+    account_name = models.CharField(max_length=100, blank=True)
+    # Upstream ids of the services whose incidents count; empty means every service.
+    service_ids = models.JSONField(default=list, blank=True)
+    # Set once the admin has confirmed the services step; syncing starts then.
+    services_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Where staff report incidents (shown on the staff "Report an incident" page).
+    report_email = models.EmailField(blank=True)
 
     class Meta:
         permissions = [("manage_connection", "Can connect, edit and disconnect integrations")]
@@ -82,6 +92,32 @@ class Connection(models.Model):
     def is_active(self) -> bool:
         """Connected or in error: the admin still wants it; only Disconnected stops everything."""
         return self.status != ConnectionStatus.DISCONNECTED
+
+
+class ProviderService(models.Model):
+    """A service of a connected account (PagerDuty /services), refreshed by every sync.
+
+    Services that disappear upstream are flagged, not deleted: a selection may still name them."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="services")
+    upstream_id = models.CharField(max_length=100)
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=20, blank=True)
+    upstream_url = models.URLField(max_length=500, blank=True)
+    deleted_upstream = models.BooleanField(default=False)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "upstream_id"], name="service_unique_per_connection"
+            )
+        ]
+        ordering = ["name", "upstream_id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class SyncTrigger(models.TextChoices):

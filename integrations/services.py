@@ -28,17 +28,23 @@ def connection_save_validated(
     credentials: dict[str, Any],
     hint: str,
     user: AbstractBaseUser | None,
+    auth_method: str = "api_key",
+    account_name: str = "",
+    start_sync: bool = True,
 ) -> Connection:
     """Store credentials that the upstream has just accepted, as a Connected connection.
 
     Called only after a successful validation: nothing else creates a Connected integration.
     Reconnecting a disconnected provider reuses its row, so its synced evidence stays attached.
+    ``start_sync=False`` leaves scheduling to a later step (PagerDuty's service selection).
     """
     connection = Connection.objects.select_for_update().filter(provider=provider).first()
     if connection is None:
         connection = Connection(provider=provider)
     connection.status = ConnectionStatus.CONNECTED
     connection.region = region
+    connection.auth_method = auth_method
+    connection.account_name = account_name
     connection.set_credentials(credentials, hint=hint)
     connection.connected_by = user if user is not None and user.is_authenticated else None
     connection.connected_at = timezone.now()
@@ -46,11 +52,12 @@ def connection_save_validated(
     connection.last_error_action = ErrorAction.NONE
     connection.last_error_at = None
     connection.save()
-    transaction.on_commit(lambda: _after_connect(connection))
+    if start_sync:
+        transaction.on_commit(lambda: connection_start_syncing(connection))
     return connection
 
 
-def _after_connect(connection: Connection) -> None:
+def connection_start_syncing(connection: Connection) -> None:
     # Imported here: tasks import the engine, which imports these services.
     from integrations.tasks import sync_enqueue, sync_schedule_update
 
