@@ -4,10 +4,15 @@
     /opsgenie/eu/...   OpsGenie, EU region (stands in for https://api.eu.opsgenie.com)
     /pagerduty/us/...  PagerDuty REST API v2, US region (stands in for https://api.pagerduty.com)
     /pagerduty/eu/...  PagerDuty, EU region (stands in for https://api.eu.pagerduty.com)
+    /pagerduty/identity/...  PagerDuty OAuth 2.0 identity server, both regions (stands in for
+                       https://identity.pagerduty.com): /oauth/authorize, /oauth/token,
+                       /global/oauth/anonymous/jwks
     /_sandbox/keys     GET: keys and base URLs
     /_sandbox/faults   GET / POST (JSON settings) / DELETE: read, set, clear faults
     /_sandbox/advance  POST (JSON options): let time pass upstream (incidents change, appear,
                        disappear); answers what changed
+    /_sandbox/oauth    GET / POST (JSON settings) / DELETE: read, set, reset the lifetimes of
+                       new OAuth codes and access tokens
 
 The control API is unauthenticated: the sandbox is a loopback tool holding only synthetic data.
 """
@@ -17,7 +22,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -31,9 +38,14 @@ from integrations.providers.opsgenie.sandbox_data import (
 )
 from integrations.providers.pagerduty.sandbox import Credential, PagerDutySandbox
 from integrations.providers.pagerduty.sandbox import KeyAccess as PagerDutyAccess
-from integrations.providers.pagerduty.sandbox_data import PagerDutyStore
+from integrations.providers.pagerduty.sandbox_data import SUBDOMAIN, PagerDutyStore
 from integrations.providers.pagerduty.sandbox_data import (
     generate_dataset as generate_pagerduty_dataset,
+)
+from integrations.providers.pagerduty.sandbox_oauth import (
+    OAuthAccount,
+    OAuthClient,
+    PagerDutyIdentitySandbox,
 )
 from integrations.sandbox.faults import FaultConfigError, Faults
 from integrations.sandbox.wsgi import PrefixDispatcher, Request, Response, Router, StartResponse
@@ -41,6 +53,10 @@ from integrations.sandbox.wsgi import PrefixDispatcher, Request, Response, Route
 OPSGENIE_REGIONS = ("us", "eu")
 PAGERDUTY_REGIONS = ("us", "eu")
 PROVIDERS = ("opsgenie", "pagerduty")
+PAGERDUTY_IDENTITY_PATH = "/pagerduty/identity"
+# The consent page's choice of account; the subdomain is the one the REST data's html_url links
+# name, so the redirect, the ID token and GET /users/me agree about the account.
+PAGERDUTY_ACCOUNT_LABEL = "EvidenceHub sandbox ({region}) — subdomain {subdomain}"
 ADVANCE_OPTIONS = ("provider", "region", "changed_fraction", "new", "deleted", "seed")
 # Scopes of the Scoped-OAuth token that may read everything but incidents (403 on incidents).
 PAGERDUTY_NO_INCIDENT_SCOPES = frozenset({"services.read", "users.read", "teams.read"})
@@ -63,6 +79,9 @@ class SandboxKeys:
     pagerduty_us_oauth: str = ""
     pagerduty_eu_oauth: str = ""
     pagerduty_no_incident_scope_oauth: str = ""  # US token without incidents.read: 403
+    # The OAuth app registered with the identity server (/pagerduty/identity).
+    pagerduty_client_id: str = ""
+    pagerduty_client_secret: str = ""
 
     @classmethod
     def from_seed(cls, seed: int) -> SandboxKeys:
@@ -87,6 +106,11 @@ def _derived_key(seed: int, name: str) -> str:
     if name.endswith("_oauth"):
         # The shape of PagerDuty's OAuth access tokens (reference §1.2).
         return f"pdus+_0XBPWQQ_{derived}"
+    # Guess: the shapes of an OAuth app's client ID and secret are undocumented.
+    if name.endswith("_client_id"):
+        return str(derived)
+    if name.endswith("_client_secret"):
+        return derived.hex + uuid.uuid5(_KEY_NAMESPACE, f"{seed}:{name}:2").hex
     # 20 characters, like the account API key in PagerDuty's docs.
     return derived.hex[:20]
 
@@ -100,6 +124,7 @@ def describe(base_url: str, keys: SandboxKeys) -> dict[str, Any]:
             f"pagerduty_{region}_url": pagerduty_url(base_url, region)
             for region in PAGERDUTY_REGIONS
         },
+        "pagerduty_identity_url": pagerduty_identity_url(base_url),
         "keys": keys.as_dict(),
     }
 
@@ -114,6 +139,10 @@ def pagerduty_url(base_url: str, region: str) -> str:
     if region not in PAGERDUTY_REGIONS:
         raise ValueError(f"Unknown PagerDuty region {region!r}")
     return f"{base_url}/pagerduty/{region}"
+
+
+def pagerduty_identity_url(base_url: str) -> str:
+    return base_url + PAGERDUTY_IDENTITY_PATH
 
 
 def display_host(host: str) -> str:
@@ -145,13 +174,19 @@ class SandboxServer:
         keys: SandboxKeys | None = None,
         now: datetime | None = None,
         pagerduty_incidents: int = 300,
+        clock: Callable[[], float] | None = None,
+        pagerduty_redirect_uris: tuple[str, ...] | None = None,
     ) -> None:
+        """`clock` (epoch seconds) drives OAuth code and token expiry and the PagerDuty rate
+        windows, so tests can let time pass; `pagerduty_redirect_uris=None` lets the OAuth app
+        redirect to any http(s) URI."""
         self.host = host
         self.port = port
         self.seed = seed
         self.now = start_of_day() if now is None else now
         self.keys = keys or SandboxKeys.from_seed(seed)
         self.faults = Faults()
+        self.clock = clock or time.time
         self.opsgenie_stores = {
             region: OpsGenieStore(
                 generate_dataset(
@@ -178,12 +213,27 @@ class SandboxServer:
                 store=store, keys=self._opsgenie_keys(region), faults=self.faults
             )
             self.app.mount(f"/opsgenie/{region}", handler)
+        accounts = []
         for region, pd_store in self.pagerduty_stores.items():
             api_keys, tokens = self._pagerduty_credentials(region, pd_store)
             pd_handler = PagerDutySandbox(
-                store=pd_store, api_keys=api_keys, oauth_tokens=tokens, faults=self.faults
+                store=pd_store,
+                api_keys=api_keys,
+                oauth_tokens=tokens,
+                faults=self.faults,
+                clock=self.clock,
             )
             self.app.mount(f"/pagerduty/{region}", pd_handler)
+            accounts.append(self._pagerduty_account(region, pd_store, pd_handler))
+        client = OAuthClient(
+            self.keys.pagerduty_client_id,
+            self.keys.pagerduty_client_secret,
+            redirect_uris=pagerduty_redirect_uris,
+        )
+        self.pagerduty_identity = PagerDutyIdentitySandbox(
+            clients=[client], accounts=accounts, clock=self.clock
+        )
+        self.app.mount(PAGERDUTY_IDENTITY_PATH, self.pagerduty_identity)
         self._httpd: _ThreadingWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._serving = threading.Event()
@@ -197,13 +247,26 @@ class SandboxServer:
             self.keys.opsgenie_no_incident_api_plan: KeyAccess.NO_INCIDENT_PLAN,
         }
 
+    def _pagerduty_account(
+        self, region: str, store: PagerDutyStore, handler: PagerDutySandbox
+    ) -> OAuthAccount:
+        """The account a tester approves OAuth as; its tokens go to that region's API."""
+        account_id = uuid.uuid5(_KEY_NAMESPACE, f"{self.seed}:pagerduty_account:{region}")
+        return OAuthAccount(
+            key=region,
+            region=region,
+            label=PAGERDUTY_ACCOUNT_LABEL.format(region=region.upper(), subdomain=SUBDOMAIN),
+            subdomain=SUBDOMAIN,
+            account_id="P" + account_id.hex[:6].upper(),  # the shape of PagerDuty IDs
+            user_id=_pagerduty_admin_id(store),
+            api_path=f"/pagerduty/{region}",
+            tokens=handler.oauth_tokens,
+        )
+
     def _pagerduty_credentials(
         self, region: str, store: PagerDutyStore
     ) -> tuple[dict[str, PagerDutyAccess], dict[str, Credential]]:
-        users = store.users()
-        # OAuth tokens act as the account's first admin (or owner), the user who connected it.
-        admin = next((u for u in users if u["role"] == "admin"), users[0] if users else None)
-        user_id = admin["id"] if admin else None
+        user_id = _pagerduty_admin_id(store)
         keys = self.keys
         if region == "eu":
             return (
@@ -294,6 +357,9 @@ class SandboxServer:
     def pagerduty_url(self, region: str) -> str:
         return pagerduty_url(self.base_url, region)
 
+    def pagerduty_identity_url(self) -> str:
+        return pagerduty_identity_url(self.base_url)
+
     def describe(self) -> dict[str, Any]:
         return describe(self.base_url, self.keys)
 
@@ -319,6 +385,13 @@ class SandboxServer:
         return store.advance(**options)
 
 
+def _pagerduty_admin_id(store: PagerDutyStore) -> str | None:
+    users = store.users()
+    # OAuth tokens act as the account's first admin (or owner), the user who connected it.
+    admin = next((u for u in users if u["role"] == "admin"), users[0] if users else None)
+    return admin["id"] if admin else None
+
+
 class _ControlApp:
     """`/_sandbox/...`: never subject to faults, so a test can always switch them off again."""
 
@@ -328,6 +401,7 @@ class _ControlApp:
         self.router.add("GET", "/keys", self._keys)
         self.router.add(("GET", "POST", "DELETE"), "/faults", self._faults)
         self.router.add("POST", "/advance", self._advance)
+        self.router.add(("GET", "POST", "DELETE"), "/oauth", self._oauth)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         request = Request.from_environ(environ)
@@ -374,5 +448,19 @@ class _ControlApp:
                 if not isinstance(options.get(name, ""), str):
                     raise ValueError(f"{name} must be a string")
             return Response.json(200, self.server.advance(**options))
+        except ValueError as error:  # json.JSONDecodeError is a ValueError
+            return Response.json(400, {"message": str(error)})
+
+    def _oauth(self, request: Request) -> Response:
+        identity = self.server.pagerduty_identity
+        if request.method == "DELETE":
+            return Response.json(200, identity.reset())
+        if request.method == "GET":
+            return Response.json(200, identity.settings())
+        try:
+            settings = request.json()
+            if not isinstance(settings, dict):
+                raise ValueError("Send a JSON object of OAuth settings")
+            return Response.json(200, identity.configure(settings))
         except ValueError as error:  # json.JSONDecodeError is a ValueError
             return Response.json(400, {"message": str(error)})

@@ -3,7 +3,9 @@
 Faithful to reference/pagerduty-api.md where it is confirmed (auth header forms, error envelope
 and codes, classic pagination with its 10,000 cap, the incident date window, rate-limit headers);
 where upstream is unconfirmed, the choice is a named constant or marked `Guess:` so it is easy to
-find and correct. No OAuth endpoints: bearer tokens are accepted from a set the server holds.
+find and correct. The OAuth endpoints live in `sandbox_oauth` (the identity server, mounted at
+/pagerduty/identity); this app accepts the bearer tokens held in `oauth_tokens`: the fixed ones
+from SandboxKeys and those the identity server mints, each until its `expires_at`.
 """
 
 from __future__ import annotations
@@ -121,6 +123,8 @@ class Credential:
     # Bearer OAuth tokens act as a user (the /users/me answer); API keys here are account keys.
     user_id: str | None = None
     scopes: frozenset[str] | None = None
+    # Epoch seconds by the app's clock after which the token answers 401 (None: never expires).
+    expires_at: float | None = None
 
 
 class _Problem(Exception):
@@ -181,6 +185,7 @@ class PagerDutySandbox:
         # Off by default: test suites share keys and would trip 960/min; faults script 429s.
         self.enforce_rate_limit = enforce_rate_limit
         self._sleep = sleep
+        self._clock = clock
         self._rate = _RateWindow(clock)
         self.router = Router()
         self.router.add("GET", "/incidents", self._list_incidents)
@@ -272,6 +277,9 @@ class PagerDutySandbox:
         elif scheme.lower() == "bearer":
             secret = rest
             credential = self.oauth_tokens.get(secret)
+            expires_at = credential.expires_at if credential is not None else None
+            if expires_at is not None and self._clock() >= expires_at:
+                credential = None  # an expired OAuth token is a 401 (reference §2.7)
         if credential is None:
             # Same answer for missing, malformed, unknown and other-region credentials.
             raise _Problem(401, AUTH_FAILED)
