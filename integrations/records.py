@@ -42,6 +42,22 @@ class IncidentRecord:
     services: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class ServiceRecord:
+    """One upstream service (PagerDuty /services). Text is untrusted, kept as given."""
+
+    upstream_id: str
+    name: str
+    description: str = ""
+    status: str = ""
+    upstream_url: str = ""
+
+
+class ListingTruncated(Exception):
+    """A source could not read a whole listing (an upstream cap): the records it yielded are
+    current, but nothing may be called deleted for being absent from it."""
+
+
 def parse_upstream_time(value: object) -> datetime | None:
     """An ISO 8601 time with its offset, or None for anything else (missing, naive, garbage)."""
     if not isinstance(value, str) or not value:

@@ -3,6 +3,10 @@
 The provider's source yields pages of plain records; the stream's registered store writes each
 page in its own short transaction (never across an HTTP call); the SyncRun row is updated after
 every page, which is both the progress display and the heartbeat.
+
+A source may also offer ``services()`` (pages of ServiceRecord): they are read first, on every
+sync, and stored as the connection's ProviderService rows. Credentials that may not read
+services (403) skip that stream; the incidents still sync.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
-from integrations.http import CallStats, UpstreamError
+from integrations.http import CallStats, ErrorKind, UpstreamError
 from integrations.models import (
     Connection,
     ConnectionStatus,
@@ -29,17 +33,23 @@ from integrations.models import (
 )
 from integrations.services import connection_clear_error, connection_record_error
 from integrations.sync.prefetch import prefetched
+from integrations.sync.services_store import store_service_listing
 from integrations.sync.stores import EVALUATORS, STORES, RecordStore, StreamCounts
 
 logger = logging.getLogger(__name__)
 
-# provider slug → module with open_source(connection, stats=, sleep=) and describe_error(error)
-SOURCES = {"opsgenie": "integrations.providers.opsgenie.source"}
+# provider slug → module with open_source(connection, stats=, sleep=) and
+# describe_error(error, connection=)
+SOURCES = {
+    "opsgenie": "integrations.providers.opsgenie.source",
+    "pagerduty": "integrations.providers.pagerduty.source",
+}
 # A RUNNING run whose heartbeat is older than this lost its worker; it no longer blocks syncs.
 STALE_AFTER = timedelta(minutes=15)
 PROGRESS_EVERY_SECONDS = 0.5
 PERMANENT_ACTIONS = {
     ErrorAction.REENTER_KEY,
+    ErrorAction.RECONNECT,
     ErrorAction.FIX_PERMISSIONS,
     ErrorAction.UPGRADE_PLAN,
     ErrorAction.SELECT_REGION,
@@ -49,15 +59,23 @@ Progress = Callable[[SyncRun], None]
 
 
 class Tracker:
-    """Counts of one run, saved to its row after every page."""
+    """Counts of one run per stream, in the order the streams were read, saved to its row after
+    every page: ``run.counts == {"services": {...}, "incidents": {...}}``."""
 
-    def __init__(self, run: SyncRun, stream: str, stats: CallStats, on_progress: Progress | None):
-        self.run, self.stream, self.stats, self.on_progress = run, stream, stats, on_progress
-        self.counts = StreamCounts()
+    def __init__(self, run: SyncRun, stats: CallStats, on_progress: Progress | None):
+        self.run, self.stats, self.on_progress = run, stats, on_progress
+        self.streams: dict[str, StreamCounts] = {}
         self._saved_at = 0.0
 
-    def add(self, counts: StreamCounts) -> None:
-        self.counts.add(counts)
+    def counts(self, stream: str) -> StreamCounts:
+        return self.streams.setdefault(stream, StreamCounts())
+
+    @property
+    def written(self) -> int:
+        return sum(counts.written for counts in self.streams.values())
+
+    def add(self, stream: str, counts: StreamCounts) -> None:
+        self.counts(stream).add(counts)
         # The page polls every 2 s: writing the row after each of hundreds of pages only slows
         # the sync. A callback (the command's progress line, tests) still sees every page.
         if self.on_progress or time.monotonic() - self._saved_at >= PROGRESS_EVERY_SECONDS:
@@ -65,7 +83,7 @@ class Tracker:
 
     def save(self, **extra: Any) -> None:
         run = self.run
-        run.counts = {self.stream: vars(self.counts).copy()}
+        run.counts = {name: vars(counts).copy() for name, counts in self.streams.items()}
         run.http_calls, run.retries = self.stats.calls, self.stats.retries
         run.heartbeat_at = timezone.now()
         for name, value in extra.items():
@@ -89,6 +107,9 @@ def sync_connection(
     connection = Connection.objects.get(pk=connection_id)
     if connection.status == ConnectionStatus.DISCONNECTED:
         return None
+    if connection.services_confirmed_at is None:
+        # The admin has not yet chosen which services count (PagerDuty's last wizard step).
+        return None
     if (
         trigger == SyncTrigger.SCHEDULE
         and connection.status == ConnectionStatus.ERROR
@@ -105,16 +126,18 @@ def sync_connection(
     if run is None:
         return None
     stats = CallStats()
-    tracker = Tracker(run, "incidents", stats, on_progress)
+    tracker = Tracker(run, stats, on_progress)
     module = import_module(SOURCES[connection.provider])
     try:
         source = module.open_source(connection, stats=stats, sleep=sleep)
+        if hasattr(source, "services"):
+            _services(source, connection, tracker)
         if kind == SyncKind.FULL:
             _reconcile(source, store, connection, tracker)
         else:
             _incremental(source, store, connection, tracker)
     except UpstreamError as error:
-        message, action = module.describe_error(error)
+        message, action = module.describe_error(error, connection=connection)
         tracker.save(outcome=SyncOutcome.FAILED, finished_at=timezone.now(), error=message)
         if error.permanent:
             connection_record_error(connection=connection, message=message, action=action)
@@ -131,10 +154,29 @@ def sync_connection(
     if connection.status == ConnectionStatus.ERROR:
         connection_clear_error(connection=connection)
     # A full read also (re)activates checks after connecting, even when it wrote nothing.
-    if tracker.counts.written or kind == SyncKind.FULL:
+    if tracker.written or kind == SyncKind.FULL:
         for evaluate in EVALUATORS:
-            evaluate(connection=connection, streams={"incidents": tracker.counts})
+            evaluate(connection=connection, streams=dict(tracker.streams))
     return run
+
+
+def _services(source: Any, connection: Connection, tracker: Tracker) -> None:
+    """Every service, first: few pages, read whole on every sync (a full and an incremental
+    sync alike), so the service-selection page and deleted-upstream flags stay current."""
+    tracker.counts("services")
+    try:
+        store_service_listing(
+            connection=connection,
+            pages=source.services(),
+            on_counts=lambda counts: tracker.add("services", counts),
+        )
+    except UpstreamError as error:
+        if error.kind != ErrorKind.FORBIDDEN:
+            raise
+        # A key or token without services.read still reads incidents; the rows stay as they were.
+        logger.info("connection %s may not read services; skipped", connection.pk)
+        if not tracker.streams["services"].fetched:
+            del tracker.streams["services"]
 
 
 def _claim(connection: Connection, *, trigger: str, kind: str) -> SyncRun | None:
@@ -168,7 +210,7 @@ def _save_pages(
     pages: Iterator[list[Any]], store: RecordStore, connection: Connection, tracker: Tracker
 ) -> Iterable[list[Any]]:
     for page in prefetched(pages):
-        tracker.add(store.save(connection=connection, records=page))
+        tracker.add("incidents", store.save(connection=connection, records=page))
         yield page
 
 
@@ -182,7 +224,9 @@ def _incremental(source: Any, store: RecordStore, connection: Connection, tracke
         for page in _save_pages(pages, store, connection, tracker):
             seen.update(record.upstream_id for record in page)
     left_open = [upstream_id for upstream_id in unfinished if upstream_id not in seen]
-    for _page in _save_pages(source.by_ids(left_open), store, connection, tracker):
+    # Nearly all were resolved since; a source may know a cheaper read for them than by id.
+    recheck = getattr(source, "no_longer_open", source.by_ids)
+    for _page in _save_pages(recheck(left_open), store, connection, tracker):
         pass
     # An incident missing from all of these may be deleted; only a full scan may say so.
 
@@ -214,5 +258,5 @@ def _reconcile(source: Any, store: RecordStore, connection: Connection, tracker:
         found.update(record.upstream_id for record in page)
     missing = [upstream_id for upstream_id in unique if upstream_id not in found]
     if missing:
-        tracker.counts.deleted += store.mark_deleted(connection=connection, upstream_ids=missing)
-        tracker.save()
+        deleted = store.mark_deleted(connection=connection, upstream_ids=missing)
+        tracker.add("incidents", StreamCounts(deleted=deleted))

@@ -82,6 +82,9 @@ def sync_now(request: HttpRequest, provider: str) -> HttpResponse:
     if connection.status == ConnectionStatus.DISCONNECTED:
         messages.error(request, "This integration is disconnected: reconnect it to sync.")
         return redirect("integrations:" + provider)
+    if connection.services_confirmed_at is None:
+        messages.error(request, "Choose which services count first; syncing starts then.")
+        return redirect("integrations:" + provider)
     full = request.POST.get("full") == "1"
     sync_enqueue(connection=connection, trigger="manual", full=full)
     mark_sync_requested(request, connection)

@@ -4,7 +4,7 @@ import json
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from integrations.sandbox.server import SandboxKeys, SandboxServer
 
@@ -55,3 +55,38 @@ def test_hand_built_keys_with_only_the_opsgenie_fields_get_distinct_pagerduty_ke
 
     assert keys.opsgenie_us == "a"
     assert len(set(keys.as_dict().values())) == len(keys.as_dict())
+
+
+def test_sandbox_control_lets_time_pass_in_a_pagerduty_account():
+    with SandboxServer(seed=2, incidents=10, users=5, pagerduty_incidents=40) as server:
+        opsgenie_before = server.opsgenie_stores["us"].incidents()
+        out = StringIO()
+        call_command(
+            "sandbox_control",
+            "advance",
+            "--url",
+            server.base_url,
+            "--provider",
+            "pagerduty",
+            "--region",
+            "eu",
+            "--new",
+            "3",
+            "--deleted",
+            "1",
+            "--seed",
+            "4",
+            stdout=out,
+        )
+        summary = json.loads(out.getvalue())
+
+        assert [len(summary[k]) for k in ("created", "deleted")] == [3, 1]
+        assert server.pagerduty_stores["eu"].incident(summary["created"][0]) is not None
+        assert len(server.pagerduty_stores["eu"].incidents()) == 42
+        assert len(server.pagerduty_stores["us"].incidents()) == 40
+        assert server.opsgenie_stores["us"].incidents() == opsgenie_before
+
+
+def test_sandbox_control_refuses_an_unknown_provider():
+    with pytest.raises(CommandError, match="invalid choice"):
+        call_command("sandbox_control", "advance", "--provider", "jira", stdout=StringIO())

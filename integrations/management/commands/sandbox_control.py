@@ -28,7 +28,7 @@ _FAULT_FIELDS = {
     "delay": "delay_seconds",
     "malformed": "malformed",
 }
-_ADVANCE_FIELDS = ("region", "changed_fraction", "new", "deleted", "seed")
+_ADVANCE_FIELDS = ("provider", "region", "changed_fraction", "new", "deleted", "seed")
 
 
 class Command(BaseCommand):
@@ -44,6 +44,11 @@ class Command(BaseCommand):
             help="let an hour pass upstream: incidents change, appear and disappear",
         )
         _add_url(advance)
+        advance.add_argument(
+            "--provider",
+            choices=("opsgenie", "pagerduty"),
+            help="whose account changes (default opsgenie)",
+        )
         advance.add_argument("--region", default="us", choices=("us", "eu"))
         advance.add_argument(
             "--changed-fraction",

@@ -55,11 +55,9 @@ class Command(BaseCommand):
         if run is None:
             self.stderr.write(f"{label}: a sync of this connection is already running.")
             return False
-        counts = run.counts.get("incidents", {})
-        summary = ", ".join(
-            f"{name} {counts.get(name, 0)}"
-            for name in ("fetched", "created", "updated", "unchanged", "deleted")
-        )
+        summary = _summary(run.counts.get("incidents", {}))
+        if "services" in run.counts:
+            summary += f". Services: {_summary(run.counts['services'])}"
         timing = f"{run.duration_seconds:.1f} s, {run.http_calls} HTTP calls, {run.retries} retries"
         if run.outcome != SyncOutcome.SUCCEEDED:
             self.stderr.write(
@@ -81,3 +79,10 @@ class Command(BaseCommand):
             ending="",
         )
         self.stdout.flush()
+
+
+def _summary(counts: dict[str, int]) -> str:
+    return ", ".join(
+        f"{name} {counts.get(name, 0)}"
+        for name in ("fetched", "created", "updated", "unchanged", "deleted")
+    )

@@ -158,6 +158,8 @@ def open_source(
     return OpsgenieIncidentSource(client)
 
 
-def describe_error(error: UpstreamError) -> tuple[str, str]:
+def describe_error(
+    error: UpstreamError, *, connection: Connection | None = None
+) -> tuple[str, str]:
     failure = failure_for_error(error)
     return failure.message, failure.action

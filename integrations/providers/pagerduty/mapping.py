@@ -1,4 +1,5 @@
-"""Transform: PagerDuty incident JSON → IncidentRecord (reference §3.2, PRODUCT 3.5)."""
+"""Transform: PagerDuty incident JSON → IncidentRecord (reference §3.2, PRODUCT 3.5), service
+JSON → ServiceRecord (§4.1)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from integrations.records import (
     IncidentRecord,
     IncidentStatus,
     Priority,
+    ServiceRecord,
     parse_upstream_time,
     safe_web_link,
 )
@@ -30,6 +32,10 @@ PRIORITY_NAMES = {
 URGENCIES = {"high": Priority.HIGH, "low": Priority.LOW}
 MAX_TITLE = 1000
 MAX_DESCRIPTION = 20000
+# The ProviderService columns' sizes.
+MAX_SERVICE_ID = 100
+MAX_SERVICE_NAME = 255
+MAX_SERVICE_STATUS = 20
 
 
 def incident_record(raw: Any) -> IncidentRecord:
@@ -81,3 +87,16 @@ def _priority(raw: dict[str, Any]) -> tuple[Priority, str]:
     urgency = str(raw.get("urgency") or "")
     mapped = URGENCIES.get(urgency, Priority.UNKNOWN)
     return mapped, name or (f"urgency {urgency}" if urgency else "")
+
+
+def service_record(raw: Any) -> ServiceRecord:
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"]:
+        raise UpstreamError(ErrorKind.MALFORMED, message="a service without an id")
+    upstream_id = raw["id"][:MAX_SERVICE_ID]
+    return ServiceRecord(
+        upstream_id=upstream_id,
+        name=str(raw.get("name") or raw.get("summary") or upstream_id)[:MAX_SERVICE_NAME],
+        description=str(raw.get("description") or "")[:MAX_DESCRIPTION],
+        status=str(raw.get("status") or "")[:MAX_SERVICE_STATUS],
+        upstream_url=safe_web_link(raw.get("html_url")),
+    )

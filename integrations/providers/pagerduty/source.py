@@ -5,8 +5,11 @@ position). PagerDuty refuses offset + limit above 10,000 (reference §5.1), so a
 would pass it goes on in since/until windows from the last created_at seen, each window under
 the 6-month maximum span (§3.1).
 
-Not yet in the sync engine's SOURCES: that comes with the PagerDuty connect wizard and its
-service selection (issue 5), which decide the credentials and the services to read.
+Only the incidents of the services the admin picked are listed (``service_ids[]``). Reading by
+id (``GET /incidents/{id}``) cannot filter, and need not: the engine only asks by id for
+incidents it already stores, so it never adds one of another service. Such an incident (its
+service was unpicked later, or the incident was moved to another service) is kept as evidence,
+refreshed while we hold it open, and never flagged deleted while PagerDuty still has it.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from typing import Any
 from django.utils import timezone
 
 from integrations.http import CallStats, ErrorKind, UpstreamError
-from integrations.models import Connection
+from integrations.models import Connection, ErrorAction
 from integrations.providers.pagerduty.client import PagerDutyClient
-from integrations.providers.pagerduty.mapping import incident_record
-from integrations.providers.pagerduty.validation import failure_for_error
-from integrations.records import IncidentRecord
+from integrations.providers.pagerduty.mapping import incident_record, service_record
+from integrations.providers.pagerduty.validation import OAUTH_SYNC_WORDING, failure_for_error
+from integrations.records import IncidentRecord, ListingTruncated, ServiceRecord
+from integrations.validation import failure
 
 PAGE_SIZE = 100  # PagerDuty's largest page
 OFFSET_CAP = 10_000  # offset + limit may not exceed it
@@ -30,6 +34,8 @@ OFFSET_CAP = 10_000  # offset + limit may not exceed it
 MAX_WINDOW = timedelta(days=180)
 CREATED_OVERLAP = timedelta(minutes=10)
 OPEN_STATUSES = ("triggered", "acknowledged")
+# Below this many, one GET each is cheaper than any listing.
+LISTING_FROM = 3
 
 
 def iso(moment: datetime) -> str:
@@ -53,8 +59,48 @@ class PagerDutyIncidentSource:
     def still_open(self) -> Iterator[list[IncidentRecord]]:
         return self._listing({"date_range": "all", "statuses[]": list(OPEN_STATUSES)}, since=None)
 
+    def services(self) -> Iterator[list[ServiceRecord]]:
+        """Every service of the account, by name (reference §4.1); 403 without services.read."""
+        offset = 0
+        while True:
+            params = {"limit": PAGE_SIZE, "offset": offset, "sort_by": "name"}
+            body = self.client.get("/services", params=params)
+            if not isinstance(body, dict) or not isinstance(body.get("services"), list):
+                raise UpstreamError(ErrorKind.MALFORMED, message="a page without a services list")
+            yield [service_record(raw) for raw in body["services"]]
+            offset += PAGE_SIZE
+            if not body.get("more"):
+                return
+            if offset + PAGE_SIZE > OFFSET_CAP:
+                raise ListingTruncated("more than 10,000 services")
+
+    def no_longer_open(self, upstream_ids: Sequence[str]) -> Iterator[list[IncidentRecord]]:
+        """Incidents we hold as open that the open listing no longer returns.
+
+        Nearly all were resolved since the last sync, so they top the resolved incidents sorted
+        by resolved_at, newest first: read that listing while it keeps finding them, at most one
+        page per two ids still missing (so the worst case costs half again as many calls as
+        one GET each). The rest (deleted, or of a service no longer picked) are read by id."""
+        wanted = set(upstream_ids)
+        if len(wanted) >= LISTING_FROM:
+            params = {"date_range": "all", "statuses[]": ["resolved"]}
+            found_any = False
+            listing = self._pages(params, sort_by="resolved_at:desc")
+            for pages, (page, _capped) in enumerate(listing, start=1):
+                hits = [record for record in page if record.upstream_id in wanted]
+                if hits:
+                    found_any = True
+                    wanted.difference_update(record.upstream_id for record in hits)
+                    yield hits
+                if not wanted or (found_any and not hits) or 2 * pages >= len(wanted):
+                    break
+        yield from self.by_ids(
+            [upstream_id for upstream_id in upstream_ids if upstream_id in wanted]
+        )
+
     def by_ids(self, upstream_ids: Sequence[str]) -> Iterator[list[IncidentRecord]]:
-        """PagerDuty has no filter by id: one GET each (only incidents we hold as open)."""
+        """PagerDuty has no filter by id: one GET each. Whatever service the incident is in now
+        (see the module's docstring); a 404 is skipped, for the reconciliation to flag."""
         batch: list[IncidentRecord] = []
         for upstream_id in upstream_ids:
             try:
@@ -101,7 +147,9 @@ class PagerDutyIncidentSource:
         until = min(since + MAX_WINDOW, timezone.now() + timedelta(days=1))
         return {"since": iso(since), "until": iso(until)}
 
-    def _pages(self, params: dict[str, Any]) -> Iterator[tuple[list[IncidentRecord], bool]]:
+    def _pages(
+        self, params: dict[str, Any], *, sort_by: str = "created_at:asc"
+    ) -> Iterator[tuple[list[IncidentRecord], bool]]:
         """Pages of one window; the flag is True on the page after which the cap stops us."""
         offset = 0
         while True:
@@ -112,7 +160,7 @@ class PagerDutyIncidentSource:
                     **params,
                     "limit": PAGE_SIZE,
                     "offset": offset,
-                    "sort_by": "created_at:asc",
+                    "sort_by": sort_by,
                 },
             )
             incidents, more = _page(body)
@@ -133,21 +181,39 @@ def _page(body: Any) -> tuple[list[Any], bool]:
     return body["incidents"], bool(body.get("more"))
 
 
+def open_client(connection: Connection, *, max_attempts: int = 5) -> PagerDutyClient:
+    """A client with the connection's credentials: its API key, or for OAuth a bearer token
+    refreshed first when it is about to expire (which may raise UpstreamError)."""
+    if connection.auth_method == "oauth":
+        # Imported here: the OAuth module is only needed by OAuth connections.
+        from integrations.providers.pagerduty.oauth import access_token_for
+
+        token = access_token_for(connection)
+        return PagerDutyClient(
+            region=connection.region, access_token=token, max_attempts=max_attempts
+        )
+    # A missing key is sent empty: PagerDuty's 401 then asks the admin for a new one.
+    api_key = str(connection.get_credentials().get("api_key") or "")
+    return PagerDutyClient(region=connection.region, api_key=api_key, max_attempts=max_attempts)
+
+
 def open_source(
     connection: Connection, *, stats: CallStats, sleep: Callable[[float], None] | None = None
 ) -> PagerDutyIncidentSource:
-    credentials = connection.get_credentials()
-    client = PagerDutyClient(
-        region=connection.region,
-        api_key=credentials.get("api_key"),
-        access_token=credentials.get("access_token"),
-    )
+    client = open_client(connection)
     client.session.stats = stats
     if sleep is not None:
         client.session.sleep = sleep
-    return PagerDutyIncidentSource(client)
+    return PagerDutyIncidentSource(client, service_ids=connection.service_ids or ())
 
 
-def describe_error(error: UpstreamError) -> tuple[str, str]:
-    result = failure_for_error(error)
+def describe_error(
+    error: UpstreamError, *, connection: Connection | None = None
+) -> tuple[str, str]:
+    if connection is not None and connection.auth_method == "oauth":
+        result = failure(error, wording=OAUTH_SYNC_WORDING)
+        if result.action == ErrorAction.REENTER_KEY:  # there is no key: the admin signs in again
+            return result.message, ErrorAction.RECONNECT
+    else:
+        result = failure_for_error(error)
     return result.message, result.action

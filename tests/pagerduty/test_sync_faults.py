@@ -1,0 +1,209 @@
+"""The fault matrix for PagerDuty connections: every case ends with the database equal to the
+upstream, or, when the run fails, with nothing already stored lost, changed or duplicated."""
+
+from __future__ import annotations
+
+import pytest
+
+from incidents.models import Incident
+from integrations.models import ConnectionStatus, ErrorAction, ProviderService, SyncOutcome
+from integrations.providers.pagerduty.client import PagerDutyClient
+from integrations.providers.pagerduty.sandbox import Credential
+from integrations.sync.engine import sync_connection
+from tests.pagerduty.conftest import (
+    assert_services_equal_upstream,
+    assert_store_equals_upstream,
+    snapshot,
+)
+from tests.sync.conftest import run_sync
+
+
+def test_429s_wait_as_ratelimit_reset_says_and_end_with_the_upstreams_records(
+    upstream, connection
+) -> None:  # type: ignore[no-untyped-def]
+    upstream.faults.set(rate_limit=3, rate_limit_period_seconds=7)
+    run = run_sync(connection)
+    assert run.outcome == SyncOutcome.SUCCEEDED
+    assert run.waits == [7.0, 7.0, 7.0] and run.retries == 3
+    assert_store_equals_upstream(upstream, connection)
+
+
+def test_a_5xx_burst_is_retried_through(upstream, connection) -> None:  # type: ignore[no-untyped-def]
+    run_sync(connection)
+    upstream.advance(provider="pagerduty", changed_fraction=0.03, new=4, deleted=2, seed=9)
+    upstream.faults.set(server_errors=3, server_error_status=502)
+    run = run_sync(connection, full=True)
+    assert run.outcome == SyncOutcome.SUCCEEDED and run.retries == 3
+    assert_store_equals_upstream(upstream, connection)
+
+
+def test_a_long_outage_fails_the_run_clearly_and_loses_nothing(upstream, connection) -> None:  # type: ignore[no-untyped-def]
+    run_sync(connection)
+    before = snapshot()
+    upstream.advance(provider="pagerduty", changed_fraction=0.05, new=4, deleted=3, seed=3)
+    upstream.faults.set(server_errors=1000, server_error_status=503)
+    run = run_sync(connection, full=True)
+    assert run.outcome == SyncOutcome.FAILED
+    assert run.error.startswith("PagerDuty is not answering")
+    assert run.finished_at is not None and run.http_calls == 5  # capped attempts
+    assert snapshot() == before  # nothing marked deleted by a failed scan
+    connection.refresh_from_db()
+    assert connection.status == ConnectionStatus.CONNECTED  # a transient failure is not an Error
+
+
+def test_timeouts_are_retried_then_fail_the_run(upstream, connection, settings) -> None:  # type: ignore[no-untyped-def]
+    run_sync(connection)
+    before = snapshot()
+    settings.UPSTREAM_TIMEOUT_SECONDS = 0.1
+    upstream.faults.set(delay_seconds=0.3)
+    run = run_sync(connection)
+    assert run.outcome == SyncOutcome.FAILED
+    assert "timed out" in run.error and run.retries == 4
+    assert snapshot() == before
+
+
+def test_a_malformed_page_mid_reconciliation_fails_cleanly(
+    upstream, connection, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    run_sync(connection)
+    before = snapshot()
+    upstream.advance(provider="pagerduty", changed_fraction=0.0, new=0, deleted=5, seed=5)
+    real_get = PagerDutyClient.get
+    listed: list[str] = []
+
+    def get(self, path, params=None):  # type: ignore[no-untyped-def]
+        body = real_get(self, path, params)
+        if path == "/incidents":
+            listed.append(path)
+            if len(listed) == 2:  # the third page of the scan arrives truncated
+                upstream.faults.set(malformed=1)
+        return body
+
+    monkeypatch.setattr(PagerDutyClient, "get", get)
+    run = run_sync(connection, full=True)
+    assert run.outcome == SyncOutcome.FAILED
+    assert "not valid JSON" in run.error and len(listed) == 2
+    assert snapshot() == before
+    # The next reconciliation completes and flags exactly the deleted ones.
+    assert run_sync(connection, full=True).counts["incidents"]["deleted"] == 5
+    assert_store_equals_upstream(upstream, connection)
+
+
+@pytest.mark.parametrize(
+    ("key", "action", "text", "calls"),
+    [
+        ("not-a-key-of-this-account", ErrorAction.REENTER_KEY, "Invalid API key", 1),
+        ("no_incident_ability", ErrorAction.UPGRADE_PLAN, "lacks an ability", 2),
+    ],
+)
+def test_401_and_402_stop_at_once_and_put_the_connection_in_error(
+    upstream, connection, key: str, action: str, text: str, calls: int
+) -> None:  # type: ignore[no-untyped-def]
+    run_sync(connection)
+    before = snapshot()
+    connection.set_credentials(
+        {"api_key": getattr(upstream.keys, "pagerduty_" + key, key)}, hint="xxxx"
+    )
+    connection.save()
+    run = run_sync(connection)
+    # The services are read first; a 402 is about incidents only.
+    assert run.outcome == SyncOutcome.FAILED and run.http_calls == calls and run.retries == 0
+    connection.refresh_from_db()
+    assert connection.status == ConnectionStatus.ERROR
+    assert connection.last_error_action == action and text in connection.last_error
+    assert snapshot() == before
+    # The schedule does not hammer a rejected key; a manual sync may try again.
+    assert sync_connection(connection_id=connection.pk, trigger="schedule") is None
+    connection.set_credentials({"api_key": upstream.keys.pagerduty_us}, hint="xxxx")
+    connection.save()
+    assert run_sync(connection).outcome == SyncOutcome.SUCCEEDED
+    connection.refresh_from_db()
+    assert connection.status == ConnectionStatus.CONNECTED and connection.last_error == ""
+
+
+def _use_oauth(connection, monkeypatch, token: str) -> None:  # type: ignore[no-untyped-def]
+    from integrations.providers.pagerduty import oauth
+
+    connection.auth_method = "oauth"
+    connection.set_credentials({"access_token": "stale", "refresh_token": "r"}, hint="auth")
+    connection.save()
+    monkeypatch.setattr(oauth, "access_token_for", lambda connection: token)
+
+
+def test_an_oauth_token_without_incidents_read_is_told_to_fix_permissions(
+    upstream, connection, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    run_sync(connection)
+    before = snapshot()
+    _use_oauth(connection, monkeypatch, upstream.keys.pagerduty_no_incident_scope_oauth)
+    run = run_sync(connection)
+    assert run.outcome == SyncOutcome.FAILED and run.retries == 0
+    connection.refresh_from_db()
+    assert connection.status == ConnectionStatus.ERROR
+    assert connection.last_error_action == ErrorAction.FIX_PERMISSIONS
+    assert "authorization may not read incidents" in connection.last_error
+    assert snapshot() == before
+
+
+def test_an_oauth_connection_syncs_with_its_bearer_token(upstream, connection, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _use_oauth(connection, monkeypatch, upstream.keys.pagerduty_us_oauth)
+    assert run_sync(connection).outcome == SyncOutcome.SUCCEEDED
+    assert_store_equals_upstream(upstream, connection)
+
+
+def test_a_refused_token_refresh_fails_the_run_and_asks_to_connect_again(
+    upstream, connection, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from integrations.http import ErrorKind, UpstreamError
+
+    def refused(connection):  # type: ignore[no-untyped-def]
+        raise UpstreamError(ErrorKind.UNAUTHORIZED, message="invalid_grant")
+
+    _use_oauth(connection, monkeypatch, "unused")
+    monkeypatch.setattr("integrations.providers.pagerduty.oauth.access_token_for", refused)
+    run = run_sync(connection)
+    assert run.outcome == SyncOutcome.FAILED and run.http_calls == 0
+    connection.refresh_from_db()
+    assert connection.status == ConnectionStatus.ERROR
+    assert connection.last_error_action == ErrorAction.RECONNECT
+    assert "connect with PagerDuty again" in connection.last_error
+
+
+def test_a_key_that_may_not_read_services_still_syncs_the_incidents(upstream, connection) -> None:  # type: ignore[no-untyped-def]
+    run_sync(connection)
+    services = list(ProviderService.objects.values_list("id", "deleted_upstream", "synced_at"))
+    handler = upstream.app.mounts["/pagerduty/us"]
+    handler.api_keys["incidents-only"] = Credential(scopes=frozenset({"incidents.read"}))
+    connection.set_credentials({"api_key": "incidents-only"}, hint="only")
+    connection.save()
+    upstream.advance(provider="pagerduty", changed_fraction=0.02, new=3, deleted=2, seed=6)
+    run = run_sync(connection, full=True)
+    assert run.outcome == SyncOutcome.SUCCEEDED and "services" not in run.counts
+    assert_store_equals_upstream(upstream, connection)
+    # The services stored before are kept as they were, not flagged deleted.
+    assert list(ProviderService.objects.values_list("id", "deleted_upstream", "synced_at")) == (
+        services
+    )
+    assert_services_equal_upstream(upstream, connection)
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_incidents_created_and_deleted_while_paging_are_neither_lost_nor_doubled(
+    upstream, connection, full: bool
+) -> None:  # type: ignore[no-untyped-def]
+    run_sync(connection)
+    pages = []
+
+    def time_passes_mid_sync(run) -> None:  # type: ignore[no-untyped-def]
+        pages.append(run.counts)
+        if len(pages) == 2:  # after the services and the first incidents page
+            upstream.advance(provider="pagerduty", changed_fraction=0.02, new=5, deleted=3, seed=4)
+
+    run_sync(connection, full=full, on_progress=time_passes_mid_sync)
+    # Whatever was read mid-change, one more sync of each kind converges on the truth.
+    run_sync(connection)
+    run_sync(connection, full=True)
+    assert_store_equals_upstream(upstream, connection)
+    assert Incident.objects.count() == len(
+        set(Incident.objects.values_list("upstream_id", flat=True))
+    )
