@@ -10,6 +10,7 @@ from accounts.services import user_role
 NAV_SECTIONS: tuple[tuple[str, str, str | None], ...] = (
     ("Dashboard", "home", None),
     ("Incidents", "incidents:list", "incidents.view_incident"),
+    ("Report an incident", "incidents:report", "incidents.view_incident"),
     ("Checks", "checks:list", "checks.view_checkstate"),
     ("Evidence", "evidence:export", "checks.export_evidence"),
     ("Integrations", "integrations:catalog", "integrations.view_connection"),

@@ -163,6 +163,19 @@ PAGERDUTY_BASE_URLS = {
     "us": env_str("PAGERDUTY_US_URL", "https://api.pagerduty.com").rstrip("/"),
     "eu": env_str("PAGERDUTY_EU_URL", "https://api.eu.pagerduty.com").rstrip("/"),
 }
+# "Connect with PagerDuty" (OAuth 2.0 authorization code + PKCE). The app registered in
+# PagerDuty gives the client id and secret; without them only the API-key path is offered.
+# Classic apps get the `read` scope; scoped (private) apps the three read scopes we use.
+PAGERDUTY_IDENTITY_URL = env_str("PAGERDUTY_IDENTITY_URL", "https://identity.pagerduty.com").rstrip(
+    "/"
+)
+PAGERDUTY_OAUTH_CLIENT_ID = env_str("PAGERDUTY_OAUTH_CLIENT_ID")
+PAGERDUTY_OAUTH_CLIENT_SECRET = env_secret("PAGERDUTY_OAUTH_CLIENT_SECRET")
+PAGERDUTY_OAUTH_APP_TYPE = env_str("PAGERDUTY_OAUTH_APP_TYPE", "classic")
+if PAGERDUTY_OAUTH_APP_TYPE not in ("classic", "scoped"):
+    raise ImproperlyConfigured("PAGERDUTY_OAUTH_APP_TYPE must be classic or scoped.")
+# The redirect URI registered on the PagerDuty app; by default this site's callback URL.
+PAGERDUTY_OAUTH_REDIRECT_URI = env_str("PAGERDUTY_OAUTH_REDIRECT_URI")
 UPSTREAM_TIMEOUT_SECONDS = float(env_str("UPSTREAM_TIMEOUT_SECONDS", "15"))
 # How long the wizard keeps retrying an upstream that answers 429/5xx or times out.
 WIZARD_MAX_ATTEMPTS = env_int("WIZARD_MAX_ATTEMPTS", 3)

@@ -15,3 +15,8 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # Unit tests assert the real region hosts, whatever the developer's shell exports.
 OPSGENIE_BASE_URLS = {"us": "https://api.opsgenie.com", "eu": "https://api.eu.opsgenie.com"}
 PAGERDUTY_BASE_URLS = {"us": "https://api.pagerduty.com", "eu": "https://api.eu.pagerduty.com"}
+PAGERDUTY_IDENTITY_URL = "https://identity.pagerduty.com"
+PAGERDUTY_OAUTH_CLIENT_ID = "test-client-id"
+PAGERDUTY_OAUTH_CLIENT_SECRET = "test-client-secret"  # noqa: S105 - a test value
+PAGERDUTY_OAUTH_APP_TYPE = "classic"
+PAGERDUTY_OAUTH_REDIRECT_URI = ""

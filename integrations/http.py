@@ -150,6 +150,30 @@ class UpstreamSession:
             logger.info("upstream %s, retrying in %.1fs", failure.describe(), wait)
             self.sleep(wait)
 
+    def post_form(self, url: str, data: Mapping[str, str]) -> UpstreamResponse:
+        """One form POST (OAuth token requests). Never retried: the upstream may have used up a
+        one-time code or rotated a refresh token even when its answer was lost. A 4xx answer is
+        returned for the caller to read (OAuth errors have their own body); 5xx, a timeout or a
+        reset raise UNAVAILABLE."""
+        self.stats.calls += 1
+        try:
+            response = self._session.post(
+                url, data=dict(data), timeout=self.timeout, allow_redirects=False
+            )
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise UpstreamError(ErrorKind.UNAVAILABLE, message=_network_message(exc)) from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise _error_from_response(response, 1)
+        if 200 <= response.status_code < 300:
+            return UpstreamResponse(
+                response.status_code, _parse_json(response, 1), response.headers
+            )
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        return UpstreamResponse(response.status_code, body, response.headers)
+
     def _backoff(self, attempt: int) -> float:
         return min(self.backoff_base * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
 

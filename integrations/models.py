@@ -33,6 +33,7 @@ class ErrorAction(models.TextChoices):
 
     NONE = "", "Nothing"
     REENTER_KEY = "reenter_key", "Re-enter the API key"
+    RECONNECT = "reconnect", "Sign in to the provider again (reconnect)"
     FIX_PERMISSIONS = "fix_permissions", "Fix the key's permissions"
     SELECT_REGION = "select_region", "Select the other region"
     UPGRADE_PLAN = "upgrade_plan", "Use an account whose plan includes the API"

@@ -41,3 +41,20 @@ def catalog_entries(*, query: str = "", connected_only: bool = False) -> list[Ca
 
 def connection_for(*, provider: str) -> Connection | None:
     return Connection.objects.select_related("connected_by").filter(provider=provider).first()
+
+
+@dataclass(frozen=True)
+class ReportAddress:
+    provider: ProviderInfo
+    email: str
+
+
+def report_addresses() -> list[ReportAddress]:
+    """Where staff report incidents, per connected provider that has an address set."""
+    connections = (
+        Connection.objects.exclude(status=ConnectionStatus.DISCONNECTED)
+        .exclude(report_email="")
+        .filter(provider__in=PROVIDERS)
+        .order_by("provider")
+    )
+    return [ReportAddress(PROVIDERS[c.provider], c.report_email) for c in connections]

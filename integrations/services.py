@@ -51,6 +51,9 @@ def connection_save_validated(
     connection.last_error = ""
     connection.last_error_action = ErrorAction.NONE
     connection.last_error_at = None
+    if start_sync:
+        # Providers without a service step are ready to sync as soon as they connect.
+        connection.services_confirmed_at = connection.connected_at
     connection.save()
     if start_sync:
         transaction.on_commit(lambda: connection_start_syncing(connection))
@@ -65,6 +68,33 @@ def connection_start_syncing(connection: Connection) -> None:
     # The first sync starts at once, as a full read (it is also the reconnect's reconciliation).
     sync_enqueue(connection=connection, trigger="connect", full=True)
     connection_connected.send(sender=Connection, connection=connection)
+
+
+@transaction.atomic
+def connection_set_services(
+    *, connection: Connection, service_ids: list[str], report_email: str
+) -> bool:
+    """Save which services count and the report address. The first confirmation starts
+    syncing; a changed selection reads everything again (newly picked services' history).
+    Returns True when a sync was started."""
+    first = connection.services_confirmed_at is None
+    changed = sorted(service_ids) != sorted(connection.service_ids)
+    connection.service_ids = sorted(service_ids)
+    connection.report_email = report_email
+    if first:
+        connection.services_confirmed_at = timezone.now()
+    connection.save(
+        update_fields=["service_ids", "report_email", "services_confirmed_at", "updated_at"]
+    )
+    if first:
+        transaction.on_commit(lambda: connection_start_syncing(connection))
+    elif changed and connection.is_active:
+        from integrations.tasks import sync_enqueue
+
+        transaction.on_commit(
+            lambda: sync_enqueue(connection=connection, trigger="manual", full=True)
+        )
+    return first or (changed and connection.is_active)
 
 
 def connection_disconnect(*, connection: Connection) -> Connection:

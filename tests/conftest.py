@@ -83,11 +83,13 @@ def make_connection(  # type: ignore[no-untyped-def]
 
     from integrations.models import Connection
 
+    connected_at = connected_at or timezone.now()
     connection = Connection(
         provider=provider,
         status=status,
         region=region,
-        connected_at=connected_at or timezone.now(),
+        connected_at=connected_at,
+        services_confirmed_at=connected_at,
     )
     connection.set_credentials({"api_key": api_key}, hint=api_key[-4:])
     connection.save()

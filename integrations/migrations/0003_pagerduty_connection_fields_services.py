@@ -5,53 +5,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0002_connection_sync_interval_minutes_syncrun'),
+        ("integrations", "0002_connection_sync_interval_minutes_syncrun"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='connection',
-            name='account_name',
+            model_name="connection",
+            name="account_name",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='connection',
-            name='auth_method',
-            field=models.CharField(default='api_key', max_length=10),
+            model_name="connection",
+            name="auth_method",
+            field=models.CharField(default="api_key", max_length=10),
         ),
         migrations.AddField(
-            model_name='connection',
-            name='report_email',
+            model_name="connection",
+            name="report_email",
             field=models.EmailField(blank=True, max_length=254),
         ),
         migrations.AddField(
-            model_name='connection',
-            name='service_ids',
+            model_name="connection",
+            name="service_ids",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='connection',
-            name='services_confirmed_at',
+            model_name="connection",
+            name="services_confirmed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='ProviderService',
+            name="ProviderService",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('upstream_id', models.CharField(max_length=100)),
-                ('name', models.CharField(max_length=255)),
-                ('description', models.TextField(blank=True)),
-                ('status', models.CharField(blank=True, max_length=20)),
-                ('upstream_url', models.URLField(blank=True, max_length=500)),
-                ('deleted_upstream', models.BooleanField(default=False)),
-                ('synced_at', models.DateTimeField()),
-                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='services', to='integrations.connection')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("upstream_id", models.CharField(max_length=100)),
+                ("name", models.CharField(max_length=255)),
+                ("description", models.TextField(blank=True)),
+                ("status", models.CharField(blank=True, max_length=20)),
+                ("upstream_url", models.URLField(blank=True, max_length=500)),
+                ("deleted_upstream", models.BooleanField(default=False)),
+                ("synced_at", models.DateTimeField()),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="services",
+                        to="integrations.connection",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'upstream_id'],
-                'constraints': [models.UniqueConstraint(fields=('connection', 'upstream_id'), name='service_unique_per_connection')],
+                "ordering": ["name", "upstream_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("connection", "upstream_id"), name="service_unique_per_connection"
+                    )
+                ],
             },
         ),
     ]

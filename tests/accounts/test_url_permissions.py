@@ -47,6 +47,31 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "GET": R_ADMIN_ONLY,
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
+    "/settings/integrations/pagerduty/": {
+        "GET": {"admin": 200, "auditor": 200, "staff": 403},
+        "POST": dict.fromkeys(ROLES, 405),
+    },
+    "/settings/integrations/pagerduty/connect/": {
+        "GET": R_ADMIN_ONLY,
+        "POST": dict.fromkeys(ROLES, 405),
+    },
+    # Only a POST starts the authorization (to PagerDuty's identity host); a GET goes back.
+    "/settings/integrations/pagerduty/connect/oauth/": {
+        "GET": {"admin": 302, "auditor": 403, "staff": 403},
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
+    "/settings/integrations/pagerduty/connect/key/": {"GET": R_ADMIN_ONLY, "POST": R_ADMIN_ONLY},
+    # Without the state this session started, even an admin's callback is refused.
+    "/settings/integrations/pagerduty/oauth/callback/": {
+        "GET": dict.fromkeys(ROLES, 403),
+        "POST": dict.fromkeys(ROLES, 405),
+    },
+    # An empty POST re-renders the form with errors for an admin.
+    "/settings/integrations/pagerduty/services/": {"GET": R_ADMIN_ONLY, "POST": R_ADMIN_ONLY},
+    "/settings/integrations/pagerduty/disconnect/": {
+        "GET": R_ADMIN_ONLY,
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
     "/settings/integrations/<provider>/sync/": {
         "GET": dict.fromkeys(ROLES, 302),
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
@@ -64,6 +89,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
     "/incidents/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
+    "/incidents/report/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
     "/incidents/<pk>/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
     # An empty POST re-renders the form with errors; GET redirects to the incident.
     "/incidents/<pk>/data-loss/": {
@@ -155,7 +181,12 @@ def samples(connected_opsgenie) -> dict[str, object]:  # type: ignore[no-untyped
 
 
 @pytest.fixture
-def connected_opsgenie(admin_user) -> Connection:  # type: ignore[no-untyped-def]
+def connected_opsgenie(admin_user, monkeypatch) -> Connection:  # type: ignore[no-untyped-def]
+    # PagerDuty is connected too, so its pages render; its services step reads no upstream.
+    make_connection(provider="pagerduty")
+    monkeypatch.setattr(
+        "integrations.providers.pagerduty.services_views.refresh_services", lambda c: []
+    )
     return make_connection()
 
 

@@ -4,24 +4,19 @@ same views answer with just the wizard body."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import require_permissions
-from integrations.models import ConnectionStatus
+from integrations.connection_views import detail_page, disconnect_page
 from integrations.providers.opsgenie import PROVIDER
 from integrations.providers.opsgenie.forms import OpsgenieKeyForm
 from integrations.providers.opsgenie.validation import validate_key
 from integrations.selectors import connection_for
-from integrations.services import (
-    connection_disconnect,
-    connection_save_validated,
-    credential_hint,
-)
-from integrations.sync.selectors import interval_choices, sync_runs_page
-from integrations.sync.views import mark_sync_requested, sync_context
+from integrations.services import connection_save_validated, credential_hint
+from integrations.sync.views import mark_sync_requested
 
 VIEW = "integrations.view_connection"
 MANAGE = "integrations.manage_connection"
@@ -85,37 +80,9 @@ def _key_step(request: HttpRequest, *, mode: str) -> HttpResponse:
 
 @require_permissions(read=VIEW)
 def detail(request: HttpRequest) -> HttpResponse:
-    connection = connection_for(provider=PROVIDER.slug)
-    if connection is None:
-        if request.user.has_perm(MANAGE):
-            return redirect("integrations:opsgenie-connect")
-        raise Http404("OpsGenie is not connected.")
-    return render(
-        request,
-        "integrations/opsgenie/detail.html",
-        {
-            **sync_context(request, connection),
-            "provider": PROVIDER,
-            "can_manage": request.user.has_perm(MANAGE),
-            "runs": sync_runs_page(connection=connection, page=request.GET.get("runs_page")),
-            "interval_choices": interval_choices(),
-        },
-    )
+    return detail_page(request, PROVIDER, "integrations/opsgenie/detail.html")
 
 
 @require_permissions(read=MANAGE, write=MANAGE)
 def disconnect(request: HttpRequest) -> HttpResponse:
-    connection = connection_for(provider=PROVIDER.slug)
-    if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
-        return redirect("integrations:catalog")
-    if request.method == "POST":
-        connection_disconnect(connection=connection)
-        messages.success(
-            request, "OpsGenie is disconnected. Its synced evidence is kept; syncing has stopped."
-        )
-        return redirect("integrations:opsgenie")
-    return render(
-        request,
-        "integrations/opsgenie/disconnect.html",
-        {"provider": PROVIDER, "connection": connection},
-    )
+    return disconnect_page(request, PROVIDER)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from integrations.http import UpstreamError
+from integrations.http import ErrorKind, UpstreamError
 from integrations.providers.pagerduty.client import PagerDutyClient
 from integrations.validation import (
     ValidationFailure,
@@ -38,3 +38,51 @@ def validate_key(*, api_key: str, region: str) -> ValidationFailure | None:
 
 def failure_for_error(error: UpstreamError) -> ValidationFailure:
     return failure(error, wording=WORDING)
+
+
+OAUTH_WORDING = Wording(
+    provider="PagerDuty",
+    invalid="PagerDuty did not accept the authorization it has just granted. Connect with "
+    "PagerDuty again.",
+    forbidden="This authorization cannot read incidents: the PagerDuty user who approved it "
+    "cannot see them, or the app lacks the incidents.read scope.",
+    payment=WORDING.payment,
+    credential="authorization",
+)
+
+
+def validate_token(
+    *, access_token: str, region: str | None
+) -> tuple[ValidationFailure | None, str]:
+    """Check an OAuth access token reads incidents; (failure or None, the region it works in).
+
+    The region normally comes from the ID token; when it does not say, both are tried."""
+    candidates = [region] if region else ["us", "eu"]
+    for attempt, candidate in enumerate(candidates, start=1):
+        client = PagerDutyClient(
+            access_token=access_token,
+            region=candidate,
+            max_attempts=settings.WIZARD_MAX_ATTEMPTS,
+        )
+        try:
+            client.check_incident_access()
+        except UpstreamError as error:
+            if error.kind == ErrorKind.UNAUTHORIZED and attempt < len(candidates):
+                continue  # not this region's token
+            return failure(error, wording=OAUTH_WORDING), candidate
+        finally:
+            client.close()
+        return None, candidate
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# After connecting, in a sync: the authorization stopped working.
+OAUTH_SYNC_WORDING = Wording(
+    provider="PagerDuty",
+    invalid="PagerDuty no longer accepts this connection's authorization (it was revoked, or "
+    "renewing it was refused): connect with PagerDuty again.",
+    forbidden="This PagerDuty authorization may not read incidents: connect with PagerDuty "
+    "again and allow reading incidents.",
+    payment=WORDING.payment,
+    credential="authorization",
+)

@@ -1,0 +1,55 @@
+"""What every provider's connection page and disconnect page share."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from integrations.models import ConnectionStatus
+from integrations.providers.base import ProviderInfo
+from integrations.selectors import connection_for
+from integrations.services import connection_disconnect
+from integrations.sync.selectors import interval_choices, sync_runs_page
+from integrations.sync.views import sync_context
+
+MANAGE = "integrations.manage_connection"
+
+
+def detail_page(
+    request: HttpRequest, provider: ProviderInfo, template: str, **extra: object
+) -> HttpResponse:
+    """The connection page; admins without a connection go to the wizard, others get 404."""
+    connection = connection_for(provider=provider.slug)
+    if connection is None:
+        if request.user.has_perm(MANAGE):
+            return redirect(provider.connect_url_name)
+        raise Http404(f"{provider.name} is not connected.")
+    return render(
+        request,
+        template,
+        {
+            **sync_context(request, connection),
+            "provider": provider,
+            "can_manage": request.user.has_perm(MANAGE),
+            "runs": sync_runs_page(connection=connection, page=request.GET.get("runs_page")),
+            "interval_choices": interval_choices(),
+            **extra,
+        },
+    )
+
+
+def disconnect_page(request: HttpRequest, provider: ProviderInfo) -> HttpResponse:
+    connection = connection_for(provider=provider.slug)
+    if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
+        return redirect("integrations:catalog")
+    if request.method == "POST":
+        connection_disconnect(connection=connection)
+        messages.success(
+            request,
+            f"{provider.name} is disconnected. Its synced evidence is kept; syncing has stopped.",
+        )
+        return redirect(f"integrations:{provider.slug}")
+    return render(
+        request, "integrations/disconnect.html", {"provider": provider, "connection": connection}
+    )

@@ -1,0 +1,40 @@
+"""The API-key step every provider's wizard shares: the key and the region."""
+
+from __future__ import annotations
+
+from django import forms
+
+from integrations.providers.base import Region
+
+
+class ApiKeyForm(forms.Form):
+    """Subclasses set the provider's regions and wording."""
+
+    regions: tuple[Region, ...] = ()
+    key_help = ""
+    region_help = ""
+    not_a_key = "This does not look like an API key."
+
+    # CharField strips surrounding whitespace and newlines: people paste keys with them.
+    api_key = forms.CharField(
+        label="API key",
+        max_length=200,
+        widget=forms.PasswordInput(
+            render_value=False, attrs={"autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+    region = forms.ChoiceField(label="Region", initial="us", widget=forms.RadioSelect)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["api_key"].help_text = self.key_help
+        region = self.fields["region"]
+        assert isinstance(region, forms.ChoiceField)
+        region.choices = [(r.slug, r.label) for r in self.regions]
+        region.help_text = self.region_help
+
+    def clean_api_key(self) -> str:
+        key = "".join(self.cleaned_data["api_key"].split())
+        if len(key) < 8:
+            raise forms.ValidationError(self.not_a_key)
+        return key

@@ -1,0 +1,223 @@
+"""Connect with PagerDuty: OAuth 2.0 authorization code with PKCE (reference §2).
+
+The identity host, client id and secret and the app type (classic `read` or scoped read scopes)
+come from settings only. Tokens are kept in the connection's encrypted credentials and refreshed,
+with rotation, shortly before the access token expires.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.http import ErrorKind, UpstreamError, UpstreamSession
+from integrations.models import Connection
+
+SCOPES = {"classic": "read", "scoped": "incidents.read services.read users.read"}
+# Refresh this long before the access token expires, so no sync starts with a dying token.
+REFRESH_MARGIN = timedelta(hours=1)
+# When a token answer omits expires_in: the shortest documented lifetime (scoped apps, §2.7).
+DEFAULT_LIFETIME_SECONDS = 86_400
+# The ID token's `region` claim; "UnitedStates" is documented, the EU spelling is not (§2.6).
+REGION_CLAIMS = {"unitedstates": "us", "us": "us", "europe": "eu", "eu": "eu"}
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    access_token: str
+    refresh_token: str
+    expires_at: datetime
+    scope: str
+    claims: dict[str, Any]
+
+    def credentials(self) -> dict[str, Any]:
+        """What the connection stores (encrypted)."""
+        return {
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "expires_at": self.expires_at.isoformat(),
+            "scope": self.scope,
+        }
+
+
+class OAuthError(Exception):
+    """The identity server refused a request; ``error`` is the RFC 6749 code."""
+
+    def __init__(self, error: str, description: str = "") -> None:
+        self.error, self.description = error, description
+        super().__init__(f"{error}: {description}" if description else error)
+
+
+def is_configured() -> bool:
+    return bool(settings.PAGERDUTY_OAUTH_CLIENT_ID and settings.PAGERDUTY_OAUTH_CLIENT_SECRET)
+
+
+def requested_scope() -> str:
+    return SCOPES[settings.PAGERDUTY_OAUTH_APP_TYPE]
+
+
+def new_pkce_pair() -> tuple[str, str]:
+    """(code_verifier, S256 code_challenge): 86 unreserved characters, RFC 7636."""
+    verifier = secrets.token_urlsafe(64)
+    return verifier, pkce_challenge(verifier)
+
+
+def pkce_challenge(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def authorize_url(*, state: str, code_challenge: str, redirect_uri: str) -> str:
+    query = urlencode(
+        {
+            "client_id": settings.PAGERDUTY_OAUTH_CLIENT_ID,
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            "scope": requested_scope(),
+            "code_challenge": code_challenge,
+            "code_challenge_method": "S256",
+            "state": state,
+        }
+    )
+    return f"{settings.PAGERDUTY_IDENTITY_URL}/oauth/authorize?{query}"
+
+
+def exchange_code(*, code: str, code_verifier: str, redirect_uri: str) -> TokenSet:
+    return _token_request(
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": code_verifier,
+        }
+    )
+
+
+def refresh(refresh_token: str) -> TokenSet:
+    return _token_request({"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+
+def _token_request(params: dict[str, str]) -> TokenSet:
+    session = UpstreamSession(headers={}, max_attempts=1)
+    try:
+        answer = session.post_form(
+            f"{settings.PAGERDUTY_IDENTITY_URL}/oauth/token",
+            {
+                **params,
+                "client_id": settings.PAGERDUTY_OAUTH_CLIENT_ID,
+                "client_secret": settings.PAGERDUTY_OAUTH_CLIENT_SECRET,
+            },
+        )
+    finally:
+        session.close()
+    body = answer.data if isinstance(answer.data, dict) else {}
+    if answer.status >= 400:
+        raise OAuthError(
+            _printable(body.get("error")) or f"HTTP {answer.status}",
+            _printable(body.get("error_description")),
+        )
+    access, refresh_token = body.get("access_token"), body.get("refresh_token")
+    if not isinstance(access, str) or not access or not isinstance(refresh_token, str):
+        raise UpstreamError(ErrorKind.MALFORMED, message="a token answer without its tokens")
+    try:
+        lifetime = max(int(body["expires_in"]), 0)
+    except (KeyError, TypeError, ValueError):
+        lifetime = DEFAULT_LIFETIME_SECONDS
+    id_token = body.get("id_token")
+    return TokenSet(
+        access_token=access,
+        refresh_token=refresh_token,
+        expires_at=timezone.now() + timedelta(seconds=lifetime),
+        scope=_printable(body.get("scope")),
+        claims=id_token_claims(id_token) if isinstance(id_token, str) else {},
+    )
+
+
+def id_token_claims(id_token: str) -> dict[str, Any]:
+    """The ID token's claims, read without checking its signature.
+
+    It came straight from the token endpoint over TLS, in answer to our own authenticated
+    request, which OpenID Connect Core §3.1.3.7 accepts in place of a signature check; the
+    audience is still checked to be our client."""
+    try:
+        payload = id_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError) as exc:
+        raise UpstreamError(ErrorKind.MALFORMED, message="an ID token that cannot be read") from exc
+    if not isinstance(claims, dict):
+        raise UpstreamError(ErrorKind.MALFORMED, message="an ID token that cannot be read")
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    if settings.PAGERDUTY_OAUTH_CLIENT_ID not in audiences:
+        raise UpstreamError(ErrorKind.MALFORMED, message="an ID token issued to another client")
+    return claims
+
+
+def account_of(claims: dict[str, Any]) -> tuple[str | None, str]:
+    """(region or None when the token does not say, subdomain) from the ID token (§2.6)."""
+    audience = claims.get("aud")
+    audiences = [a for a in (audience if isinstance(audience, list) else [audience]) if a]
+    region = next(
+        (
+            slug
+            for slug, base in settings.PAGERDUTY_BASE_URLS.items()
+            if any(str(a).rstrip("/") == base for a in audiences)
+        ),
+        None,
+    )
+    if region is None:
+        region = REGION_CLAIMS.get(str(claims.get("region") or "").lower())
+    subdomain = _printable(claims.get("subdomain"))[:100]
+    return region, subdomain
+
+
+def access_token_for(connection: Connection) -> str:
+    """A usable access token for an OAuth connection, refreshed first when it is about to expire.
+
+    The refresh rotates the refresh token, so two workers must never both spend the same one:
+    the connection row stays locked for the one POST (with its timeout) and the second worker
+    then finds the fresh token. A refused refresh is a 401: the admin must connect again."""
+    credentials = connection.get_credentials()
+    if not _expiring(credentials):
+        return str(credentials["access_token"])
+    with transaction.atomic():
+        locked = Connection.objects.select_for_update().get(pk=connection.pk)
+        credentials = locked.get_credentials()
+        if _expiring(credentials):
+            try:
+                tokens = refresh(str(credentials.get("refresh_token") or ""))
+            except OAuthError as error:
+                raise UpstreamError(
+                    ErrorKind.UNAUTHORIZED,
+                    status=401,
+                    message=f"PagerDuty refused to renew the authorization ({error.error}); "
+                    "connect with PagerDuty again",
+                ) from error
+            locked.set_credentials(tokens.credentials(), hint=locked.credential_hint)
+            locked.save(update_fields=["credentials", "credential_hint", "updated_at"])
+            credentials = tokens.credentials()
+    connection.credentials = locked.credentials
+    return str(credentials["access_token"])
+
+
+def _expiring(credentials: dict[str, Any]) -> bool:
+    try:
+        expires_at = datetime.fromisoformat(str(credentials.get("expires_at")))
+    except ValueError:
+        return True
+    return expires_at - timezone.now() <= REFRESH_MARGIN
+
+
+def _printable(value: Any) -> str:
+    text = value if isinstance(value, str) else ""
+    return "".join(ch for ch in text if ch.isprintable())[:300]
