@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0004_services_confirmed_for_existing'),
+        ("integrations", "0004_services_confirmed_for_existing"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='connection',
-            name='last_error_action',
-            field=models.CharField(blank=True, choices=[('', 'Nothing'), ('reenter_key', 'Re-enter the API key'), ('reconnect', 'Sign in to the provider again (reconnect)'), ('fix_permissions', "Fix the key's permissions"), ('select_region', 'Select the other region'), ('upgrade_plan', 'Use an account whose plan includes the API'), ('retry', 'Try again later')], default='', max_length=20),
+            model_name="connection",
+            name="last_error_action",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Nothing"),
+                    ("reenter_key", "Re-enter the API key"),
+                    ("reconnect", "Sign in to the provider again (reconnect)"),
+                    ("fix_permissions", "Fix the key's permissions"),
+                    ("select_region", "Select the other region"),
+                    ("upgrade_plan", "Use an account whose plan includes the API"),
+                    ("retry", "Try again later"),
+                ],
+                default="",
+                max_length=20,
+            ),
         ),
     ]
