@@ -28,6 +28,11 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             continue
         url = reverse(name)
         # "/" is a prefix of every path: the Dashboard is active only on itself.
-        active = request.path == url if url == "/" else request.path.startswith(url)
-        items.append({"label": label, "url": url, "active": active})
+        matches = request.path == url if url == "/" else request.path.startswith(url)
+        items.append({"label": label, "url": url, "active": matches})
+    # Only the most specific match is active (/incidents/report/ is not also "Incidents").
+    matching = [item for item in items if item["active"]]
+    longest = max(matching, key=lambda item: len(str(item["url"])), default=None)
+    for item in items:
+        item["active"] = item is longest
     return {"nav_items": items, "user_role": user_role(user)}

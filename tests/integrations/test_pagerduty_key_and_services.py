@@ -184,3 +184,9 @@ def test_nothing_syncs_before_the_services_are_chosen(admin_client, pagerduty) -
     assert pagerduty.started == []
     assert sync_connection(connection_id=pagerduty.pk, trigger="schedule") is None
     assert not pagerduty.sync_runs.exists()
+
+
+def test_only_report_an_incident_is_the_current_section_on_its_page(staff_client) -> None:  # type: ignore[no-untyped-def]
+    page = staff_client.get("/incidents/report/").content.decode()
+    assert page.count('aria-current="page"') == 1
+    assert 'aria-current="page">Report an incident' in page
