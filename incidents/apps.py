@@ -10,14 +10,26 @@ class IncidentsConfig(AppConfig):
     def ready(self) -> None:
         from incidents.checks import register_incident_checks
         from incidents.store import IncidentStore
+        from integrations.services import connection_services_changed
         from integrations.sync.stores import register_evaluator, register_store
 
         register_store("incidents", IncidentStore())
         register_incident_checks()
         register_evaluator(evaluate_after_sync)
+        connection_services_changed.connect(rescope_after_selection, dispatch_uid="incidents")
 
 
 def evaluate_after_sync(**kwargs: object) -> None:
     from checks.engine import evaluate
 
     evaluate(topic="incidents", reason="after a sync")
+
+
+def rescope_after_selection(*, connection: object, **kwargs: object) -> None:
+    """Incidents of services the admin dropped stop counting at once (and count again when
+    picked again), before any sync runs."""
+    from checks.engine import evaluate
+    from incidents.scope import rescope_incidents
+
+    if rescope_incidents(connection=connection):  # type: ignore[arg-type]
+        evaluate(topic="incidents", reason="the services that count changed")

@@ -25,8 +25,9 @@ LABELS = {"high": "High", "medium": "Medium", "low": "Low", "": "Unknown"}
 
 
 def active_incidents() -> QuerySet[Incident]:
-    """Incidents of sources still connected (or in error), not deleted upstream."""
-    return Incident.objects.filter(deleted_upstream=False).exclude(
+    """Incidents of sources still connected (or in error), not deleted upstream, of services
+    the admin chose."""
+    return Incident.objects.filter(deleted_upstream=False, out_of_scope=False).exclude(
         connection__status=ConnectionStatus.DISCONNECTED
     )
 

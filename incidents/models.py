@@ -35,6 +35,10 @@ class Incident(models.Model):
     )
     raw_priority = models.CharField(max_length=40, blank=True)
     services = models.JSONField(default=list, blank=True)
+    service_ids = models.JSONField(default=list, blank=True)
+    # None of its services is among those its connection's admin chose: kept as evidence, but
+    # not counted by the checks and not re-read by syncs (see incidents/scope.py).
+    out_of_scope = models.BooleanField(default=False)
     created_at = models.DateTimeField(help_text="When the incident was created upstream.")
     updated_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)

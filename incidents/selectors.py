@@ -244,7 +244,15 @@ def _rows(ids: list[int]) -> list[IncidentRow]:
     if not ids:
         return []
     by_id = Incident.objects.only(
-        "id", "source", "number", "title", "status", "priority", "created_at", "deleted_upstream"
+        "id",
+        "source",
+        "number",
+        "title",
+        "status",
+        "priority",
+        "created_at",
+        "deleted_upstream",
+        "out_of_scope",
     ).in_bulk(ids)
     data_lost = dict(
         DataLossReport.objects.filter(incident_id__in=ids).values_list("incident_id", "data_lost")

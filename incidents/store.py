@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from incidents.models import Incident, IncidentChange
+from incidents.scope import is_out_of_scope
 from integrations.models import Connection
 from integrations.records import IncidentRecord, IncidentStatus
 from integrations.sync.stores import StreamCounts
@@ -23,6 +24,7 @@ SYNCED_FIELDS = (
     "priority",
     "raw_priority",
     "services",
+    "service_ids",
     "created_at",
     "updated_at",
     "resolved_at",
@@ -42,6 +44,7 @@ def _values(record: IncidentRecord) -> dict[str, object]:
     values["status"] = record.status.value
     values["priority"] = record.priority.value
     values["services"] = list(record.services)
+    values["service_ids"] = list(record.service_ids)
     return values
 
 
@@ -144,6 +147,7 @@ class IncidentStore:
                 ).only("id", "upstream_id", "content_hash", "deleted_upstream")
             }
             to_create, to_update = [], []
+            selected = set(connection.service_ids)
             for upstream_id, record in by_id.items():
                 digest = content_hash(record)
                 row = existing.get(upstream_id)
@@ -155,6 +159,7 @@ class IncidentStore:
                             upstream_id=upstream_id,
                             content_hash=digest,
                             changed_at=now,
+                            out_of_scope=is_out_of_scope(record.service_ids, selected),
                             **_values(record),
                         )
                     )
@@ -163,6 +168,7 @@ class IncidentStore:
                         setattr(row, name, value)
                     row.content_hash = digest
                     row.changed_at = now
+                    row.out_of_scope = is_out_of_scope(record.service_ids, selected)
                     # Seen again upstream: it was not deleted after all.
                     row.deleted_upstream, row.deleted_upstream_at = False, None
                     to_update.append(row)
@@ -176,6 +182,7 @@ class IncidentStore:
                     "changed_at",
                     "deleted_upstream",
                     "deleted_upstream_at",
+                    "out_of_scope",
                 ],
                 batch_size=500,
             )
@@ -196,14 +203,20 @@ class IncidentStore:
     def unfinished_ids(self, *, connection: Connection) -> list[str]:
         return list(
             Incident.objects.filter(
-                connection=connection, status=IncidentStatus.OPEN, deleted_upstream=False
+                connection=connection,
+                status=IncidentStatus.OPEN,
+                deleted_upstream=False,
+                out_of_scope=False,
             ).values_list("upstream_id", flat=True)
         )
 
     def ids_created_between(
         self, *, connection: Connection, after: datetime | None, until: datetime | None
     ) -> list[str]:
-        rows = Incident.objects.filter(connection=connection, deleted_upstream=False)
+        # Incidents of services no longer chosen are not read any more, so never "missing".
+        rows = Incident.objects.filter(
+            connection=connection, deleted_upstream=False, out_of_scope=False
+        )
         if after is not None:
             rows = rows.filter(created_at__gt=after)
         if until is not None:

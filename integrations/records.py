@@ -40,6 +40,8 @@ class IncidentRecord:
     impact_end: datetime | None
     upstream_url: str
     services: tuple[str, ...] = field(default=())
+    # The upstream ids of the same services: what a connection's service selection names.
+    service_ids: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)

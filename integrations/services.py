@@ -14,6 +14,8 @@ from integrations.models import Connection, ConnectionStatus, ErrorAction
 # Sent after a connection becomes Connected (wizard, edit or command), on commit. Domain apps
 # (sync, checks) listen to it; the integrations layer never imports them.
 connection_connected = Signal()
+# Sent on commit after the admin changed which services count (connection=...).
+connection_services_changed = Signal()
 
 
 def credential_hint(secret: str) -> str:
@@ -86,6 +88,10 @@ def connection_set_services(
     connection.save(
         update_fields=["service_ids", "report_email", "services_confirmed_at", "updated_at"]
     )
+    if changed:
+        transaction.on_commit(
+            lambda: connection_services_changed.send(sender=Connection, connection=connection)
+        )
     if first:
         transaction.on_commit(lambda: connection_start_syncing(connection))
     elif changed and connection.is_active:

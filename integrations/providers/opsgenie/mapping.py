@@ -58,6 +58,7 @@ def incident_record(raw: Any, *, service_names: dict[str, str] | None = None) ->
         upstream_url=safe_web_link(links.get("web")),
         # Names when the key may read services, else OpsGenie's service ids.
         services=tuple((service_names or {}).get(s, s) for s in services if isinstance(s, str)),
+        service_ids=tuple(s for s in services if isinstance(s, str)),
     )
 
 

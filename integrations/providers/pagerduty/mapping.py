@@ -73,6 +73,7 @@ def incident_record(raw: Any) -> IncidentRecord:
         impact_end=resolved_at,
         upstream_url=safe_web_link(raw.get("html_url")),
         services=(str(service["summary"]),) if service.get("summary") else (),
+        service_ids=(service["id"],) if isinstance(service.get("id"), str) else (),
     )
 
 
