@@ -128,6 +128,7 @@ def sync_connection(
     stats = CallStats()
     tracker = Tracker(run, stats, on_progress)
     module = import_module(SOURCES[connection.provider])
+    source = None
     try:
         source = module.open_source(connection, stats=stats, sleep=sleep)
         if hasattr(source, "services"):
@@ -150,6 +151,9 @@ def sync_connection(
             error="Internal error while syncing; the worker's log has the details.",
         )
         return run
+    finally:
+        if source is not None:
+            source.client.close()  # the worker is long-lived: do not leak its connections
     tracker.save(outcome=SyncOutcome.SUCCEEDED, finished_at=timezone.now())
     if connection.status == ConnectionStatus.ERROR:
         connection_clear_error(connection=connection)
