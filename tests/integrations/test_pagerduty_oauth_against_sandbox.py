@@ -17,6 +17,7 @@ from django.test import Client
 from integrations.http import ErrorKind, UpstreamError
 from integrations.models import Connection
 from integrations.providers.pagerduty.oauth import REFRESH_MARGIN, access_token_for
+from integrations.providers.pagerduty.services import refresh_services
 from integrations.sandbox.server import SandboxServer
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +150,19 @@ def test_tokens_are_renewed_before_expiry_and_the_old_refresh_token_dies(  # typ
     with pytest.raises(UpstreamError) as refused:
         access_token_for(stale)
     assert refused.value.kind == ErrorKind.UNAUTHORIZED
+
+
+def test_a_scoped_app_connects_and_its_token_reads_incidents_and_services(  # type: ignore[no-untyped-def]
+    admin_client: Client, server: SandboxServer, settings
+) -> None:
+    settings.PAGERDUTY_OAUTH_APP_TYPE = "scoped"
+    admin_client.get(approve(admin_client))
+    connection = Connection.objects.get(provider="pagerduty")
+    credentials = connection.get_credentials()
+    assert credentials["scope"].split() == [
+        "openid",
+        "incidents.read",
+        "services.read",
+        "users.read",
+    ]
+    assert [s.name for s in refresh_services(connection)]  # services.read was granted
