@@ -72,6 +72,42 @@ def insert_rows(rows: list[Incident]) -> None:
         cursor.executemany(sql, params)
 
 
+UPDATED_FIELDS = (
+    *SYNCED_FIELDS,
+    "content_hash",
+    "changed_at",
+    "deleted_upstream",
+    "deleted_upstream_at",
+    "out_of_scope",
+)
+
+
+def update_rows(rows: list[Incident]) -> None:
+    """UPDATE changed incidents with one executemany, by primary key.
+
+    bulk_update builds a CASE WHEN per field over every row, which cost most of a scheduled
+    sync (make bench, issue 5: d/b 0.18); values are prepared by each field as in insert_rows."""
+    if not rows:
+        return
+    fields = [Incident._meta.get_field(name) for name in UPDATED_FIELDS]
+    quote = connection.ops.quote_name
+    # Built from model metadata only; every value goes through a placeholder.
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+        quote(Incident._meta.db_table),
+        ", ".join(f"{quote(field.column)} = %s" for field in fields),  # type: ignore[union-attr]
+        quote(Incident._meta.pk.column),  # type: ignore[union-attr]
+    )
+    params = [
+        [
+            *(field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields),  # type: ignore[union-attr]
+            row.pk,
+        ]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 # Fields whose changes are kept in an incident's history (the rest follow from them).
 TRACKED_FIELDS = (
     "title",
@@ -174,18 +210,7 @@ class IncidentStore:
                     to_update.append(row)
             insert_rows(to_create)
             record_changes(to_update, now)
-            Incident.objects.bulk_update(
-                to_update,
-                [
-                    *SYNCED_FIELDS,
-                    "content_hash",
-                    "changed_at",
-                    "deleted_upstream",
-                    "deleted_upstream_at",
-                    "out_of_scope",
-                ],
-                batch_size=500,
-            )
+            update_rows(to_update)
         counts.created = len(to_create)
         counts.updated = len(to_update)
         counts.unchanged = len(by_id) - len(to_create) - len(to_update)
