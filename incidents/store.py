@@ -6,7 +6,8 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import connections, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from incidents.models import Incident, IncidentChange
@@ -48,6 +49,12 @@ def _values(record: IncidentRecord) -> dict[str, object]:
     return values
 
 
+def _database() -> BaseDatabaseWrapper:
+    # The wrapper itself, not the `connection` proxy: each of the ~25 values per row asks the
+    # connection for its operations, and the proxy's thread-local lookup cost 8% of a first sync.
+    return connections[router.db_for_write(Incident)]
+
+
 def insert_rows(rows: list[Incident]) -> None:
     """INSERT new incidents with one executemany.
 
@@ -57,7 +64,8 @@ def insert_rows(rows: list[Incident]) -> None:
     if not rows:
         return
     fields = [field for field in Incident._meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
+    db = _database()
+    quote = db.ops.quote_name
     # Built from model metadata only; every value goes through a placeholder.
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         quote(Incident._meta.db_table),
@@ -65,10 +73,10 @@ def insert_rows(rows: list[Incident]) -> None:
         ", ".join(["%s"] * len(fields)),
     )
     params = [
-        [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields]
+        [field.get_db_prep_save(field.pre_save(row, add=True), db) for field in fields]
         for row in rows
     ]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.executemany(sql, params)
 
 
@@ -90,7 +98,8 @@ def update_rows(rows: list[Incident]) -> None:
     if not rows:
         return
     fields = [Incident._meta.get_field(name) for name in UPDATED_FIELDS]
-    quote = connection.ops.quote_name
+    db = _database()
+    quote = db.ops.quote_name
     # Built from model metadata only; every value goes through a placeholder.
     sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
         quote(Incident._meta.db_table),
@@ -99,12 +108,12 @@ def update_rows(rows: list[Incident]) -> None:
     )
     params = [
         [
-            *(field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields),  # type: ignore[union-attr]
+            *(field.get_db_prep_save(getattr(row, field.attname), db) for field in fields),  # type: ignore[union-attr]
             row.pk,
         ]
         for row in rows
     ]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.executemany(sql, params)
 
 
