@@ -25,6 +25,7 @@ from django.utils import timezone
 from checks.models import CheckStatusChange, FailingItem, SpecialCase
 from checks.registry import REGISTRY
 from evidence.csv_safe import DigestingWriter, write_csv
+from evidence.services import SERVICES_HEADER, service_rows
 from incidents.models import DataLossReport, DataLost, Incident, IncidentChange
 from incidents.store import SYNCED_FIELDS
 from integrations.models import SyncRun
@@ -562,6 +563,7 @@ def _csv_files(
             lambda: incident_change_rows(period=period),
         ),
         ("sync_runs.csv", SYNC_RUNS_HEADER, lambda: sync_run_rows(period=period)),
+        ("services.csv", SERVICES_HEADER, service_rows),
     ]
 
 

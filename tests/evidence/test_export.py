@@ -20,6 +20,7 @@ CSV_FILES = [
     "data_loss_history.csv",
     "incident_changes.csv",
     "sync_runs.csv",
+    "services.csv",
 ]
 
 
@@ -246,3 +247,26 @@ def test_the_default_period_is_the_last_90_days_including_today() -> None:
     period = Period.default(today=date(2026, 3, 31))
     assert (period.start, period.end) == (date(2026, 1, 1), date(2026, 3, 31))
     assert period.filename == "evidence-2026-01-01-to-2026-03-31.zip"
+
+
+def test_services_say_whether_their_incidents_count(admin_user) -> None:  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from integrations.models import ProviderService
+    from tests.conftest import make_connection
+
+    connection = make_connection(provider="pagerduty", api_key=API_KEY)
+    connection.service_ids = ["PCHOSEN"]
+    connection.save()
+    for upstream_id, name in (("PCHOSEN", "=HYPERLINK(1)"), ("POTHER", "Billing")):
+        ProviderService.objects.create(
+            connection=connection, upstream_id=upstream_id, name=name, synced_at=timezone.now()
+        )
+    with build_evidence_zip(period=PERIOD, generated_by=admin_user, now=NOW) as file:
+        rows = read_csv(read_zip(file.read()), "services.csv")
+    assert [(r["upstream_id"], r["incidents_count"]) for r in rows] == [
+        ("PCHOSEN", "yes"),
+        ("POTHER", "no"),
+    ]
+    assert rows[0]["name"] == "'=HYPERLINK(1)"  # neutralised for spreadsheets
+    assert API_KEY not in str(rows)
