@@ -59,25 +59,9 @@ def insert_rows(rows: list[Incident]) -> None:
     """INSERT new incidents with one executemany.
 
     bulk_create spent two thirds of a first sync compiling SQL around each of ~22 values per
-    row (make bench, issue 3). Values are still prepared by each field's get_db_prep_save, so
-    types, time zones and JSON are handled exactly as the ORM would, on any database."""
-    if not rows:
-        return
+    row (make bench, issue 3)."""
     fields = [field for field in Incident._meta.concrete_fields if not field.primary_key]
-    db = _database()
-    quote = db.ops.quote_name
-    # Built from model metadata only; every value goes through a placeholder.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(Incident._meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    params = [
-        [field.get_db_prep_save(field.pre_save(row, add=True), db) for field in fields]
-        for row in rows
-    ]
-    with db.cursor() as cursor:
-        cursor.executemany(sql, params)
+    _execute_many(rows, fields, insert=True)
 
 
 UPDATED_FIELDS = (
@@ -94,22 +78,31 @@ def update_rows(rows: list[Incident]) -> None:
     """UPDATE changed incidents with one executemany, by primary key.
 
     bulk_update builds a CASE WHEN per field over every row, which cost most of a scheduled
-    sync (make bench, issue 5: d/b 0.18); values are prepared by each field as in insert_rows."""
+    sync (make bench, issue 5: d/b 0.18)."""
+    _execute_many(rows, [Incident._meta.get_field(name) for name in UPDATED_FIELDS], insert=False)
+
+
+def _execute_many(rows: list[Incident], fields: list, *, insert: bool) -> None:  # type: ignore[type-arg]
+    """Values are still prepared by each field's pre_save and get_db_prep_save, so types, time
+    zones and JSON are handled exactly as the ORM would, on any database."""
     if not rows:
         return
-    fields = [Incident._meta.get_field(name) for name in UPDATED_FIELDS]
     db = _database()
     quote = db.ops.quote_name
+    table = quote(Incident._meta.db_table)
+    columns = [quote(field.column) for field in fields]
     # Built from model metadata only; every value goes through a placeholder.
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
-        quote(Incident._meta.db_table),
-        ", ".join(f"{quote(field.column)} = %s" for field in fields),  # type: ignore[union-attr]
-        quote(Incident._meta.pk.column),  # type: ignore[union-attr]
-    )
+    if insert:
+        placeholders = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
+    else:
+        assignments = ", ".join(f"{column} = %s" for column in columns)
+        key = quote(Incident._meta.pk.column)  # type: ignore[union-attr]
+        sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608
     params = [
         [
-            *(field.get_db_prep_save(getattr(row, field.attname), db) for field in fields),  # type: ignore[union-attr]
-            row.pk,
+            *(field.get_db_prep_save(field.pre_save(row, add=insert), db) for field in fields),
+            *(() if insert else (row.pk,)),
         ]
         for row in rows
     ]
