@@ -78,3 +78,38 @@ def test_the_process_exits_non_zero_on_failure(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "Cannot read /nonexistent" in result.stderr
+
+
+PD_US = "https://api.pagerduty.com/incidents"
+PD_EU = "https://api.eu.pagerduty.com/incidents"
+PD_KEY = "y_NbAkKc66ryYTWUXYEu"
+PD_PAGE = {"incidents": [], "limit": 1, "offset": 0, "more": False, "total": None}
+
+
+@responses.activate
+def test_it_connects_pagerduty_with_chosen_services(monkeypatch: pytest.MonkeyPatch) -> None:
+    responses.get(PD_US, json=PD_PAGE)
+    monkeypatch.setenv("PAGERDUTY_API_KEY", PD_KEY)
+    out = io.StringIO()
+    call_command("connect", "pagerduty", "--services", "PB, PA", stdout=out)
+    connection = Connection.objects.get(provider="pagerduty")
+    assert connection.service_ids == ["PA", "PB"]
+    assert connection.services_confirmed_at is not None  # ready to sync, no wizard step left
+    assert responses.calls[0].request.headers["Authorization"] == f"Token token={PD_KEY}"
+    assert "services PA, PB" in out.getvalue() and PD_KEY not in out.getvalue()
+
+
+@responses.activate
+def test_a_pagerduty_key_of_the_other_region_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    responses.get(PD_US, status=401, json={"error": {"message": "x", "code": 2006}})
+    responses.get(PD_EU, json=PD_PAGE)
+    monkeypatch.setenv("PAGERDUTY_API_KEY", PD_KEY)
+    with pytest.raises(CommandError, match="This key belongs to the EU region"):
+        call_command("connect", "pagerduty", stdout=io.StringIO())
+    assert not Connection.objects.exists()
+
+
+def test_services_are_refused_for_opsgenie(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPSGENIE_API_KEY", KEY)
+    with pytest.raises(CommandError, match="PagerDuty only"):
+        call_command("connect", "opsgenie", "--services", "x", stdout=io.StringIO())
