@@ -73,6 +73,8 @@ class Connection(models.Model):
     service_ids = models.JSONField(default=list, blank=True)
     # Set once the admin has confirmed the services step; syncing starts then.
     services_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # While set and in the future, one worker is renewing the OAuth tokens (see oauth.py).
+    token_refresh_until = models.DateTimeField(null=True, blank=True)
     # Where staff report incidents (shown on the staff "Report an incident" page).
     report_email = models.EmailField(blank=True)
 

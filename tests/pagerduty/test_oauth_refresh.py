@@ -10,6 +10,7 @@ import responses
 from django.utils import timezone
 
 from integrations.http import ErrorKind, UpstreamError
+from integrations.models import Connection
 from integrations.providers.pagerduty.oauth import access_token_for
 from tests.conftest import make_connection
 
@@ -88,3 +89,53 @@ def test_a_renewal_answer_without_tokens_changes_nothing() -> None:
     assert raised.value.kind == ErrorKind.MALFORMED
     connection.refresh_from_db()
     assert connection.get_credentials()["access_token"] == "old-access"
+
+
+@responses.activate
+def test_while_another_worker_renews_this_one_waits_for_its_token() -> None:
+    connection = oauth_connection(timedelta(minutes=5))
+    Connection.objects.filter(pk=connection.pk).update(
+        token_refresh_until=timezone.now() + timedelta(seconds=60)
+    )
+
+    def other_worker_finishes(seconds: float) -> None:
+        other = Connection.objects.get(pk=connection.pk)
+        other.set_credentials(
+            {
+                "access_token": "their-access",
+                "refresh_token": "their-refresh",
+                "expires_at": (timezone.now() + timedelta(days=10)).isoformat(),
+                "scope": "openid read",
+            },
+            hint="",
+        )
+        other.save()
+
+    assert access_token_for(connection, sleep=other_worker_finishes) == "their-access"
+    assert len(responses.calls) == 0  # the rotated refresh token was spent once, by them
+
+
+@responses.activate
+def test_a_renewal_that_never_finishes_elsewhere_is_a_retryable_failure(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    connection = oauth_connection(timedelta(minutes=5))
+    Connection.objects.filter(pk=connection.pk).update(
+        token_refresh_until=timezone.now() + timedelta(seconds=60)
+    )
+    clock = iter(range(0, 1000, 20))
+    monkeypatch.setattr(
+        "integrations.providers.pagerduty.oauth.time.monotonic", lambda: next(clock)
+    )
+    with pytest.raises(UpstreamError) as raised:
+        access_token_for(connection, sleep=lambda seconds: None)
+    assert raised.value.kind == ErrorKind.UNAVAILABLE and not raised.value.permanent
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_the_lease_is_released_after_a_renewal_even_a_refused_one() -> None:
+    connection = oauth_connection(timedelta(minutes=5))
+    responses.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
+    with pytest.raises(UpstreamError):
+        access_token_for(connection)
+    connection.refresh_from_db()
+    assert connection.token_refresh_until is None

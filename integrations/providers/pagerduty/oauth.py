@@ -11,13 +11,15 @@ import base64
 import hashlib
 import json
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from integrations.http import ErrorKind, UpstreamError, UpstreamSession
@@ -26,6 +28,9 @@ from integrations.models import Connection
 SCOPES = {"classic": "read", "scoped": "incidents.read services.read users.read"}
 # Refresh this long before the access token expires, so no sync starts with a dying token.
 REFRESH_MARGIN = timedelta(hours=1)
+# One worker renews at a time: it holds this lease (longer than the POST's timeout) meanwhile.
+REFRESH_LEASE = timedelta(seconds=60)
+REFRESH_POLL_SECONDS = 0.5
 # When a token answer omits expires_in: the shortest documented lifetime (scoped apps, §2.7).
 DEFAULT_LIFETIME_SECONDS = 86_400
 # The ID token's `region` claim; "UnitedStates" is documented, the EU spelling is not (§2.6).
@@ -181,32 +186,61 @@ def account_of(claims: dict[str, Any]) -> tuple[str | None, str]:
     return region, subdomain
 
 
-def access_token_for(connection: Connection) -> str:
+def access_token_for(connection: Connection, *, sleep: Callable[[float], None] = time.sleep) -> str:
     """A usable access token for an OAuth connection, refreshed first when it is about to expire.
 
-    The refresh rotates the refresh token, so two workers must never both spend the same one:
-    the connection row stays locked for the one POST (with its timeout) and the second worker
-    then finds the fresh token. A refused refresh is a 401: the admin must connect again."""
+    The refresh rotates the refresh token, so two workers must never both spend the same one.
+    The one that claims a short lease on the connection renews (no transaction is held across
+    the POST); another waits for the new token. A refused refresh is a 401: connect again."""
     credentials = connection.get_credentials()
     if not _expiring(credentials):
         return str(credentials["access_token"])
-    with transaction.atomic():
-        locked = Connection.objects.select_for_update().get(pk=connection.pk)
-        credentials = locked.get_credentials()
-        if _expiring(credentials):
+    deadline = time.monotonic() + REFRESH_LEASE.total_seconds()
+    while True:
+        current = Connection.objects.get(pk=connection.pk)
+        credentials = current.get_credentials()
+        if not _expiring(credentials):  # renewed meanwhile, here or by another worker
+            connection.credentials = current.credentials
+            return str(credentials["access_token"])
+        if _claim_refresh(connection):
             try:
-                tokens = refresh(str(credentials.get("refresh_token") or ""))
-            except OAuthError as error:
-                raise UpstreamError(
-                    ErrorKind.UNAUTHORIZED,
-                    status=401,
-                    message=f"PagerDuty refused to renew the authorization ({error.error}); "
-                    "connect with PagerDuty again",
-                ) from error
-            locked.set_credentials(tokens.credentials(), hint=locked.credential_hint)
-            locked.save(update_fields=["credentials", "credential_hint", "updated_at"])
-            credentials = tokens.credentials()
-    connection.credentials = locked.credentials
+                return _renew(connection)
+            finally:
+                Connection.objects.filter(pk=connection.pk).update(token_refresh_until=None)
+        if time.monotonic() > deadline:
+            raise UpstreamError(
+                ErrorKind.UNAVAILABLE,
+                message="another worker is renewing the PagerDuty authorization; try again",
+            )
+        sleep(REFRESH_POLL_SECONDS)
+
+
+def _claim_refresh(connection: Connection) -> bool:
+    now = timezone.now()
+    free = Q(token_refresh_until__isnull=True) | Q(token_refresh_until__lt=now)
+    claimed = Connection.objects.filter(free, pk=connection.pk).update(
+        token_refresh_until=now + REFRESH_LEASE
+    )
+    return claimed == 1
+
+
+def _renew(connection: Connection) -> str:
+    current = Connection.objects.get(pk=connection.pk)
+    credentials = current.get_credentials()
+    if _expiring(credentials):  # re-read under the lease: another worker may just have renewed
+        try:
+            tokens = refresh(str(credentials.get("refresh_token") or ""))
+        except OAuthError as error:
+            raise UpstreamError(
+                ErrorKind.UNAUTHORIZED,
+                status=401,
+                message=f"PagerDuty refused to renew the authorization ({error.error}); "
+                "connect with PagerDuty again",
+            ) from error
+        credentials = tokens.credentials()
+        current.set_credentials(credentials, hint=current.credential_hint)
+        current.save(update_fields=["credentials", "credential_hint", "updated_at"])
+    connection.credentials = current.credentials
     return str(credentials["access_token"])
 
 
