@@ -85,11 +85,3 @@ def assert_services_equal_upstream(upstream: SandboxServer, connection: Connecti
             raw["status"],
             raw["description"],
         )
-
-
-def snapshot() -> list[tuple]:
-    return list(
-        Incident.objects.order_by("id").values_list(
-            "id", "upstream_id", "content_hash", "deleted_upstream"
-        )
-    )

@@ -10,56 +10,8 @@ from integrations.models import ConnectionStatus, ErrorAction, ProviderService, 
 from integrations.providers.pagerduty.client import PagerDutyClient
 from integrations.providers.pagerduty.sandbox import Credential
 from integrations.sync.engine import sync_connection
-from tests.pagerduty.conftest import (
-    assert_services_equal_upstream,
-    assert_store_equals_upstream,
-    snapshot,
-)
-from tests.sync.conftest import run_sync
-
-
-def test_429s_wait_as_ratelimit_reset_says_and_end_with_the_upstreams_records(
-    upstream, connection
-) -> None:  # type: ignore[no-untyped-def]
-    upstream.faults.set(rate_limit=3, rate_limit_period_seconds=7)
-    run = run_sync(connection)
-    assert run.outcome == SyncOutcome.SUCCEEDED
-    assert run.waits == [7.0, 7.0, 7.0] and run.retries == 3
-    assert_store_equals_upstream(upstream, connection)
-
-
-def test_a_5xx_burst_is_retried_through(upstream, connection) -> None:  # type: ignore[no-untyped-def]
-    run_sync(connection)
-    upstream.advance(provider="pagerduty", changed_fraction=0.03, new=4, deleted=2, seed=9)
-    upstream.faults.set(server_errors=3, server_error_status=502)
-    run = run_sync(connection, full=True)
-    assert run.outcome == SyncOutcome.SUCCEEDED and run.retries == 3
-    assert_store_equals_upstream(upstream, connection)
-
-
-def test_a_long_outage_fails_the_run_clearly_and_loses_nothing(upstream, connection) -> None:  # type: ignore[no-untyped-def]
-    run_sync(connection)
-    before = snapshot()
-    upstream.advance(provider="pagerduty", changed_fraction=0.05, new=4, deleted=3, seed=3)
-    upstream.faults.set(server_errors=1000, server_error_status=503)
-    run = run_sync(connection, full=True)
-    assert run.outcome == SyncOutcome.FAILED
-    assert run.error.startswith("PagerDuty is not answering")
-    assert run.finished_at is not None and run.http_calls == 5  # capped attempts
-    assert snapshot() == before  # nothing marked deleted by a failed scan
-    connection.refresh_from_db()
-    assert connection.status == ConnectionStatus.CONNECTED  # a transient failure is not an Error
-
-
-def test_timeouts_are_retried_then_fail_the_run(upstream, connection, settings) -> None:  # type: ignore[no-untyped-def]
-    run_sync(connection)
-    before = snapshot()
-    settings.UPSTREAM_TIMEOUT_SECONDS = 0.1
-    upstream.faults.set(delay_seconds=0.3)
-    run = run_sync(connection)
-    assert run.outcome == SyncOutcome.FAILED
-    assert "timed out" in run.error and run.retries == 4
-    assert snapshot() == before
+from tests.pagerduty.conftest import assert_services_equal_upstream, assert_store_equals_upstream
+from tests.sync.conftest import run_sync, snapshot
 
 
 def test_a_malformed_page_mid_reconciliation_fails_cleanly(

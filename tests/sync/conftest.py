@@ -68,3 +68,12 @@ def assert_rows_match_upstream(
             record.number,
         )
         assert row.impact_end == record.impact_end
+
+
+def snapshot() -> list[tuple]:  # type: ignore[type-arg]
+    """Every stored incident's identity and content: equal before and after means untouched."""
+    return list(
+        Incident.objects.order_by("id").values_list(
+            "id", "upstream_id", "content_hash", "deleted_upstream"
+        )
+    )

@@ -1,0 +1,98 @@
+"""The fault matrix every provider shares (issue 3 point 6, issue 5 point 5): each case ends
+with the database equal to the upstream or, when the run fails, with nothing stored lost,
+changed or duplicated. Provider-specific faults stay in each provider's own test module."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from integrations.models import Connection, ConnectionStatus, SyncOutcome
+from integrations.sandbox.server import SandboxServer
+from tests.conftest import make_connection
+from tests.pagerduty import conftest as pagerduty
+from tests.sync import conftest as opsgenie
+from tests.sync.conftest import run_sync, snapshot
+
+
+@dataclass
+class World:
+    """One provider's emulator and a connection to it."""
+
+    name: str
+    provider: str
+    upstream: SandboxServer
+    connection: Connection
+    equals_upstream: Callable[[SandboxServer, Connection], None]
+
+    def advance(self, **options: Any) -> None:
+        self.upstream.advance(provider=self.provider, **options)
+
+    def assert_equals_upstream(self) -> None:
+        self.equals_upstream(self.upstream, self.connection)
+
+
+@pytest.fixture(params=["opsgenie", "pagerduty"])
+def world(request, settings, db) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    settings.UPSTREAM_TIMEOUT_SECONDS = 2
+    if request.param == "opsgenie":
+        server = SandboxServer(seed=5, incidents=250, users=5, now=opsgenie.NOW).start()
+        settings.OPSGENIE_BASE_URLS = {r: server.opsgenie_url(r) for r in ("us", "eu")}
+        connection = make_connection(api_key=server.keys.opsgenie_us)
+        yield World(
+            "OpsGenie", "opsgenie", server, connection, opsgenie.assert_store_equals_upstream
+        )
+    else:
+        server = SandboxServer(seed=5, incidents=5, users=5, pagerduty_incidents=250).start()
+        pagerduty.point_at(server, settings)
+        connection = make_connection(provider="pagerduty", api_key=server.keys.pagerduty_us)
+        yield World(
+            "PagerDuty", "pagerduty", server, connection, pagerduty.assert_store_equals_upstream
+        )
+    server.stop()
+
+
+def test_429s_wait_as_the_upstream_says_and_end_with_its_records(world: World) -> None:
+    # OpsGenie's X-RateLimit-Period-In-Sec, PagerDuty's ratelimit-reset.
+    world.upstream.faults.set(rate_limit=3, rate_limit_period_seconds=7)
+    run = run_sync(world.connection)
+    assert run.outcome == SyncOutcome.SUCCEEDED
+    assert run.waits == [7.0, 7.0, 7.0] and run.retries == 3
+    world.assert_equals_upstream()
+
+
+def test_a_5xx_burst_is_retried_through(world: World) -> None:
+    run_sync(world.connection)
+    world.advance(changed_fraction=0.03, new=4, deleted=2, seed=9)
+    world.upstream.faults.set(server_errors=3, server_error_status=502)
+    run = run_sync(world.connection, full=True)
+    assert run.outcome == SyncOutcome.SUCCEEDED and run.retries == 3
+    world.assert_equals_upstream()
+
+
+def test_a_long_outage_fails_the_run_clearly_and_loses_nothing(world: World) -> None:
+    run_sync(world.connection)
+    before = snapshot()
+    world.advance(changed_fraction=0.05, new=4, deleted=3, seed=3)
+    world.upstream.faults.set(server_errors=1000, server_error_status=503)
+    run = run_sync(world.connection, full=True)
+    assert run.outcome == SyncOutcome.FAILED
+    assert run.error.startswith(f"{world.name} is not answering")
+    assert run.finished_at is not None and run.http_calls == 5  # capped attempts
+    assert snapshot() == before  # nothing marked deleted by a failed scan
+    world.connection.refresh_from_db()
+    assert world.connection.status == ConnectionStatus.CONNECTED  # transient: not an Error
+
+
+def test_timeouts_are_retried_then_fail_the_run(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+    run_sync(world.connection)
+    before = snapshot()
+    settings.UPSTREAM_TIMEOUT_SECONDS = 0.1
+    world.upstream.faults.set(delay_seconds=0.3)
+    run = run_sync(world.connection)
+    assert run.outcome == SyncOutcome.FAILED
+    assert "timed out" in run.error and run.retries == 4
+    assert snapshot() == before
