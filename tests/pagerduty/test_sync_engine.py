@@ -71,23 +71,6 @@ def test_a_scheduled_sync_reads_what_is_new_and_open_not_the_history(upstream, c
     assert_store_equals_upstream(upstream, connection)
 
 
-def test_only_a_full_reconciliation_marks_deleted_incidents(upstream, connection) -> None:  # type: ignore[no-untyped-def]
-    run_sync(connection)
-    summary = upstream.advance(
-        provider="pagerduty", changed_fraction=0.02, new=3, deleted=4, seed=2
-    )
-    incremental = run_sync(connection)
-    assert incremental.counts["incidents"]["deleted"] == 0
-    assert not Incident.objects.filter(deleted_upstream=True).exists()
-    full = run_sync(connection, full=True)
-    assert full.counts["incidents"]["deleted"] == 4
-    deleted = set(
-        Incident.objects.filter(deleted_upstream=True).values_list("upstream_id", flat=True)
-    )
-    assert deleted == set(summary["deleted"])
-    assert_store_equals_upstream(upstream, connection)
-
-
 def test_only_the_picked_services_incidents_are_stored(upstream, connection) -> None:  # type: ignore[no-untyped-def]
     picked = upstream.pagerduty_stores["us"].services()[0]["id"]
     connection.service_ids = [picked]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from incidents.models import Incident
 from integrations.models import ConnectionStatus, ErrorAction, ProviderService, SyncOutcome
 from integrations.providers.pagerduty.client import PagerDutyClient
 from integrations.providers.pagerduty.sandbox import Credential
@@ -137,25 +136,3 @@ def test_a_key_that_may_not_read_services_still_syncs_the_incidents(upstream, co
         services
     )
     assert_services_equal_upstream(upstream, connection)
-
-
-@pytest.mark.parametrize("full", [False, True])
-def test_incidents_created_and_deleted_while_paging_are_neither_lost_nor_doubled(
-    upstream, connection, full: bool
-) -> None:  # type: ignore[no-untyped-def]
-    run_sync(connection)
-    pages = []
-
-    def time_passes_mid_sync(run) -> None:  # type: ignore[no-untyped-def]
-        pages.append(run.counts)
-        if len(pages) == 2:  # after the services and the first incidents page
-            upstream.advance(provider="pagerduty", changed_fraction=0.02, new=5, deleted=3, seed=4)
-
-    run_sync(connection, full=full, on_progress=time_passes_mid_sync)
-    # Whatever was read mid-change, one more sync of each kind converges on the truth.
-    run_sync(connection)
-    run_sync(connection, full=True)
-    assert_store_equals_upstream(upstream, connection)
-    assert Incident.objects.count() == len(
-        set(Incident.objects.values_list("upstream_id", flat=True))
-    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from incidents.models import Incident
 from integrations.models import SyncKind, SyncOutcome
 from integrations.providers.opsgenie import source
@@ -52,48 +50,11 @@ def test_a_scheduled_sync_reads_what_is_new_and_open_not_the_history(upstream, c
     assert_store_equals_upstream(upstream, connection)
 
 
-def test_only_a_full_reconciliation_marks_deleted_incidents(upstream, connection) -> None:  # type: ignore[no-untyped-def]
-    run_sync(connection)
-    summary = upstream.advance(changed_fraction=0.02, new=3, deleted=4, seed=2)
-    incremental = run_sync(connection)
-    assert incremental.counts["incidents"]["deleted"] == 0
-    assert not Incident.objects.filter(deleted_upstream=True).exists()
-    full = run_sync(connection, full=True)
-    assert full.counts["incidents"]["deleted"] == 4
-    deleted = set(
-        Incident.objects.filter(deleted_upstream=True).values_list("upstream_id", flat=True)
-    )
-    assert deleted == set(summary["deleted"])
-    assert_store_equals_upstream(upstream, connection)
-
-
 def test_windows_keep_offsets_under_the_cap(upstream, connection, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(source, "WINDOW_OFFSET", 100)  # a new window after every page
     run = run_sync(connection)
     assert run.counts["incidents"]["created"] == 250
     assert_store_equals_upstream(upstream, connection)
-
-
-@pytest.mark.parametrize("full", [False, True])
-def test_incidents_created_and_deleted_while_paging_are_neither_lost_nor_doubled(
-    upstream, connection, full: bool
-) -> None:  # type: ignore[no-untyped-def]
-    run_sync(connection)
-    pages = []
-
-    def time_passes_mid_sync(run) -> None:  # type: ignore[no-untyped-def]
-        pages.append(run.counts)
-        if len(pages) == 1:
-            upstream.advance(changed_fraction=0.02, new=5, deleted=3, seed=4)
-
-    run_sync(connection, full=full, on_progress=time_passes_mid_sync)
-    # Whatever was read mid-change, one more sync of each kind converges on the truth.
-    run_sync(connection)
-    run_sync(connection, full=True)
-    assert_store_equals_upstream(upstream, connection)
-    assert Incident.objects.count() == len(
-        set(Incident.objects.values_list("upstream_id", flat=True))
-    )
 
 
 def test_each_incident_keeps_the_changes_syncs_found(upstream, connection, admin_client) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from incidents.models import Incident
 from integrations.models import Connection, ConnectionStatus, SyncOutcome
 from integrations.sandbox.server import SandboxServer
 from tests.conftest import make_connection
@@ -27,9 +28,11 @@ class World:
     upstream: SandboxServer
     connection: Connection
     equals_upstream: Callable[[SandboxServer, Connection], None]
+    # Progress reports before the first incidents page (PagerDuty reads its services first).
+    pages_before_incidents: int
 
-    def advance(self, **options: Any) -> None:
-        self.upstream.advance(provider=self.provider, **options)
+    def advance(self, **options: Any) -> dict[str, Any]:
+        return self.upstream.advance(provider=self.provider, **options)
 
     def assert_equals_upstream(self) -> None:
         self.equals_upstream(self.upstream, self.connection)
@@ -43,14 +46,14 @@ def world(request, settings, db) -> Iterator[World]:  # type: ignore[no-untyped-
         settings.OPSGENIE_BASE_URLS = {r: server.opsgenie_url(r) for r in ("us", "eu")}
         connection = make_connection(api_key=server.keys.opsgenie_us)
         yield World(
-            "OpsGenie", "opsgenie", server, connection, opsgenie.assert_store_equals_upstream
+            "OpsGenie", "opsgenie", server, connection, opsgenie.assert_store_equals_upstream, 0
         )
     else:
         server = SandboxServer(seed=5, incidents=5, users=5, pagerduty_incidents=250).start()
         pagerduty.point_at(server, settings)
         connection = make_connection(provider="pagerduty", api_key=server.keys.pagerduty_us)
         yield World(
-            "PagerDuty", "pagerduty", server, connection, pagerduty.assert_store_equals_upstream
+            "PagerDuty", "pagerduty", server, connection, pagerduty.assert_store_equals_upstream, 1
         )
     server.stop()
 
@@ -96,3 +99,37 @@ def test_timeouts_are_retried_then_fail_the_run(world: World, settings) -> None:
     assert run.outcome == SyncOutcome.FAILED
     assert "timed out" in run.error and run.retries == 4
     assert snapshot() == before
+
+
+def test_only_a_full_reconciliation_marks_deleted_incidents(world: World) -> None:
+    run_sync(world.connection)
+    summary = world.advance(changed_fraction=0.02, new=3, deleted=4, seed=2)
+    incremental = run_sync(world.connection)
+    assert incremental.counts["incidents"]["deleted"] == 0
+    assert not Incident.objects.filter(deleted_upstream=True).exists()
+    full = run_sync(world.connection, full=True)
+    assert full.counts["incidents"]["deleted"] == 4
+    deleted = Incident.objects.filter(deleted_upstream=True).values_list("upstream_id", flat=True)
+    assert set(deleted) == set(summary["deleted"])
+    world.assert_equals_upstream()
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_incidents_created_and_deleted_while_paging_are_neither_lost_nor_doubled(
+    world: World, full: bool
+) -> None:
+    run_sync(world.connection)
+    pages = []
+
+    def time_passes_mid_sync(run) -> None:  # type: ignore[no-untyped-def]
+        pages.append(run.counts)
+        if len(pages) == world.pages_before_incidents + 1:  # after the first incidents page
+            world.advance(changed_fraction=0.02, new=5, deleted=3, seed=4)
+
+    run_sync(world.connection, full=full, on_progress=time_passes_mid_sync)
+    # Whatever was read mid-change, one more sync of each kind converges on the truth.
+    run_sync(world.connection)
+    run_sync(world.connection, full=True)
+    world.assert_equals_upstream()
+    upstream_ids = Incident.objects.values_list("upstream_id", flat=True)
+    assert Incident.objects.count() == len(set(upstream_ids))
