@@ -83,7 +83,7 @@ class Tracker:
 
     def save(self, **extra: Any) -> None:
         run = self.run
-        run.counts = {name: vars(counts).copy() for name, counts in self.streams.items()}
+        run.counts = {name: counts.as_dict() for name, counts in self.streams.items()}
         run.http_calls, run.retries = self.stats.calls, self.stats.retries
         run.heartbeat_at = timezone.now()
         for name, value in extra.items():
@@ -177,10 +177,11 @@ def _services(source: Any, connection: Connection, tracker: Tracker) -> None:
     except UpstreamError as error:
         if error.kind != ErrorKind.FORBIDDEN:
             raise
-        # A key or token without services.read still reads incidents; the rows stay as they were.
+        # A key or token without services.read still reads incidents; the rows stay as they were,
+        # and the run's history says why no services were read.
         logger.info("connection %s may not read services; skipped", connection.pk)
-        if not tracker.streams["services"].fetched:
-            del tracker.streams["services"]
+        tracker.counts("services").skipped = "the credentials may not read services"
+        tracker.save()
 
 
 def _claim(connection: Connection, *, trigger: str, kind: str) -> SyncRun | None:

@@ -21,6 +21,15 @@ class StreamCounts:
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
+    # Why the stream was not read at all (e.g. the credentials may not read it); "" when it was.
+    skipped: str = ""
+
+    def as_dict(self) -> dict[str, int | str]:
+        """What a SyncRun keeps; ``skipped`` only when the stream was skipped."""
+        values: dict[str, int | str] = dict(vars(self))
+        if not self.skipped:
+            del values["skipped"]
+        return values
 
     def add(self, other: StreamCounts) -> None:
         for name in ("fetched", "created", "updated", "unchanged", "deleted"):

@@ -190,3 +190,25 @@ def test_only_report_an_incident_is_the_current_section_on_its_page(staff_client
     page = staff_client.get("/incidents/report/").content.decode()
     assert page.count('aria-current="page"') == 1
     assert 'aria-current="page">Report an incident' in page
+
+
+def test_the_history_says_when_services_could_not_be_read(admin_client, pagerduty) -> None:  # type: ignore[no-untyped-def]
+    from integrations.models import SyncRun
+
+    pagerduty.services_confirmed_at = timezone.now()
+    pagerduty.save()
+    SyncRun.objects.create(
+        connection=pagerduty,
+        trigger="schedule",
+        kind="incremental",
+        outcome="succeeded",
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        counts={
+            "services": {"skipped": "the credentials may not read services"},
+            "incidents": {"fetched": 3, "created": 1, "updated": 0, "unchanged": 2, "deleted": 0},
+        },
+    )
+    page = admin_client.get("/settings/integrations/pagerduty/").content.decode()
+    assert "Services: not read (the credentials may not read services)" in page

@@ -56,8 +56,11 @@ class Command(BaseCommand):
             self.stderr.write(f"{label}: a sync of this connection is already running.")
             return False
         summary = _summary(run.counts.get("incidents", {}))
-        if "services" in run.counts:
-            summary += f". Services: {_summary(run.counts['services'])}"
+        services = run.counts.get("services")
+        if services and services.get("skipped"):
+            summary += f". Services: not read ({services['skipped']})"
+        elif services:
+            summary += f". Services: {_summary(services)}"
         timing = f"{run.duration_seconds:.1f} s, {run.http_calls} HTTP calls, {run.retries} retries"
         if run.outcome != SyncOutcome.SUCCEEDED:
             self.stderr.write(
