@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from integrations.models import ConnectionStatus
+from integrations.models import Connection, ConnectionStatus
 from integrations.providers.base import ProviderInfo
 from integrations.selectors import connection_for
 from integrations.services import connection_disconnect
@@ -17,7 +19,10 @@ MANAGE = "integrations.manage_connection"
 
 
 def detail_page(
-    request: HttpRequest, provider: ProviderInfo, template: str, **extra: object
+    request: HttpRequest,
+    provider: ProviderInfo,
+    template: str,
+    extra: Callable[[Connection], dict[str, object]] | None = None,
 ) -> HttpResponse:
     """The connection page; admins without a connection go to the wizard, others get 404."""
     connection = connection_for(provider=provider.slug)
@@ -34,7 +39,7 @@ def detail_page(
             "can_manage": request.user.has_perm(MANAGE),
             "runs": sync_runs_page(connection=connection, page=request.GET.get("runs_page")),
             "interval_choices": interval_choices(),
-            **extra,
+            **(extra(connection) if extra else {}),
         },
     )
 

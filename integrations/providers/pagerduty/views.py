@@ -181,14 +181,17 @@ def connect_key(request: HttpRequest) -> HttpResponse:
 
 @require_permissions(read=VIEW)
 def detail(request: HttpRequest) -> HttpResponse:
-    connection = connection_for(provider=PROVIDER.slug)
+    return detail_page(
+        request, PROVIDER, "integrations/pagerduty/detail.html", extra=_chosen_service_names
+    )
+
+
+def _chosen_service_names(connection: Connection) -> dict[str, object]:
     names: list[str] = []
-    if connection is not None and connection.service_ids:
+    if connection.service_ids:
         known = dict(connection.services.values_list("upstream_id", "name"))
         names = [known.get(upstream_id, upstream_id) for upstream_id in connection.service_ids]
-    return detail_page(
-        request, PROVIDER, "integrations/pagerduty/detail.html", selected_service_names=names
-    )
+    return {"selected_service_names": names}
 
 
 @require_permissions(read=MANAGE, write=MANAGE)
