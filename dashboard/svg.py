@@ -195,16 +195,22 @@ def _figure(
     )
 
 
-def _y_grid(
-    y: Callable[[float], float],
+def _y_axis(
+    peak: float,
     *,
-    y_max: float,
-    step: float,
+    top: float,
+    plot_h: float,
     left: float,
     right: float,
     label: Callable[[float], str],
-) -> list[SafeString]:
-    """Horizontal grid lines with their values, from 0 to ``y_max``."""
+) -> tuple[Callable[[float], float], list[SafeString]]:
+    """The value scale from 0 to a nice ceiling above ``peak``, and its grid lines with their
+    values: (value -> y, the lines)."""
+    y_max, step = _nice_ceiling(peak)
+
+    def y(value: float) -> float:
+        return top + plot_h - value / y_max * plot_h
+
     lines = []
     tick = 0.0
     while tick <= y_max + 1e-9:
@@ -223,7 +229,7 @@ def _y_grid(
             )
         )
         tick += step
-    return lines
+    return y, lines
 
 
 def bar_chart(
@@ -259,15 +265,10 @@ def bar_chart(
         peak = max((sum(s.values[n] for s in series) for n in range(len(categories))), default=0)
     else:
         peak = max((v for s in series for v in s.values), default=0)
-    y_max, step = _nice_ceiling(peak)
-
-    def y(value: float) -> float:
-        return top + plot_h - value / y_max * plot_h
-
-    parts: list[SafeString] = _y_grid(
-        y,
-        y_max=y_max,
-        step=step,
+    y, parts = _y_axis(
+        peak,
+        top=top,
+        plot_h=plot_h,
         left=left,
         right=width - right,
         label=(tick_format or (_compact if value_format is _number else value_format)),
@@ -427,22 +428,18 @@ def step_chart(
     span = end - start
     left, right, top, bottom = 44, 44, 14, 26
     plot_w, plot_h = width - left - right, height - top - bottom
-    y_max, step = _nice_ceiling(max(value for _, value in points))
-
-    def x(moment: datetime) -> float:
-        return left + (moment - start) / span * plot_w
-
-    def y(value: float) -> float:
-        return top + plot_h - value / y_max * plot_h
-
-    parts: list[SafeString] = _y_grid(
-        y,
-        y_max=y_max,
-        step=step,
+    y, parts = _y_axis(
+        max(value for _, value in points),
+        top=top,
+        plot_h=plot_h,
         left=left,
         right=width - right,
         label=(_compact if value_format is _number else value_format),
     )
+
+    def x(moment: datetime) -> float:
+        return left + (moment - start) / span * plot_w
+
     for n in range(5):
         moment = start + span * n / 4
         parts.append(
