@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from checks.models import CheckState, CheckStatus, CheckStatusChange, FailingItem, SpecialCase
 from checks.registry import Check, checks_for
+
+T = TypeVar("T")
 
 
 def active_special_case_keys(state: CheckState, now) -> set[str]:  # type: ignore[no-untyped-def]
@@ -19,14 +24,26 @@ def active_special_case_keys(state: CheckState, now) -> set[str]:  # type: ignor
 
 
 def evaluate(*, topic: str | None = None, reason: str = "") -> list[CheckState]:
-    return [evaluate_check(check, reason=reason) for check in checks_for(topic)]
+    # Checks over the same population share their `applicable` and `checked_count` functions:
+    # each runs once per evaluation, not once per check.
+    shared: dict[Callable[[], object], object] = {}
+    return [evaluate_check(check, reason=reason, shared=shared) for check in checks_for(topic)]
 
 
-def evaluate_check(check: Check, *, reason: str = "") -> CheckState:
+def _once(function: Callable[[], T], shared: dict[Callable[[], object], object]) -> T:
+    if function not in shared:
+        shared[function] = function()
+    return shared[function]  # type: ignore[return-value]
+
+
+def evaluate_check(
+    check: Check, *, reason: str = "", shared: dict[Callable[[], object], object] | None = None
+) -> CheckState:
     now = timezone.now()
-    applicable = check.applicable()
+    shared = {} if shared is None else shared
+    applicable = _once(check.applicable, shared)
     rows = {row.item_key: row for row in check.failing(now)} if applicable else {}
-    checked = check.checked_count() if applicable else 0
+    checked = _once(check.checked_count, shared) if applicable else 0
     with transaction.atomic():
         state, created = CheckState.objects.select_for_update().get_or_create(
             key=check.key,
