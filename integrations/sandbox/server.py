@@ -48,6 +48,7 @@ from integrations.providers.pagerduty.sandbox_oauth import (
     PagerDutyIdentitySandbox,
 )
 from integrations.sandbox.faults import FaultConfigError, Faults
+from integrations.sandbox.timeline import AccountStore
 from integrations.sandbox.wsgi import PrefixDispatcher, Request, Response, Router, StartResponse
 
 OPSGENIE_REGIONS = ("us", "eu")
@@ -366,22 +367,17 @@ class SandboxServer:
     def advance(
         self, region: str = "us", provider: str = "opsgenie", **options: Any
     ) -> dict[str, Any]:
-        """Let an hour pass in one region's account; see `OpsGenieStore.advance` (the same
-        options apply to `PagerDutyStore.advance`)."""
-        if provider == "pagerduty":
-            pd_store = self.pagerduty_stores.get(region)
-            if pd_store is None:
-                raise ValueError(
-                    f"Unknown PagerDuty region {region!r}; known: {', '.join(PAGERDUTY_REGIONS)}"
-                )
-            return pd_store.advance(**options)
-        if provider != "opsgenie":
+        """Let an hour pass in one region's account; see `AccountStore.advance`."""
+        accounts: dict[str, dict[str, AccountStore]] = {
+            "opsgenie": dict(self.opsgenie_stores),
+            "pagerduty": dict(self.pagerduty_stores),
+        }
+        if provider not in accounts:
             raise ValueError(f"Unknown provider {provider!r}; known: {', '.join(PROVIDERS)}")
-        store = self.opsgenie_stores.get(region)
+        store = accounts[provider].get(region)
         if store is None:
-            raise ValueError(
-                f"Unknown OpsGenie region {region!r}; known: {', '.join(OPSGENIE_REGIONS)}"
-            )
+            known = ", ".join(accounts[provider])
+            raise ValueError(f"Unknown {provider} region {region!r}; known: {known}")
         return store.advance(**options)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -109,3 +110,67 @@ def check_advance_options(
             raise ValueError(f"{name} must be at most {most}")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise ValueError("seed must be an integer")
+
+
+# advance() refuses more new incidents than this in one step (the control API is open).
+MAX_NEW_PER_ADVANCE = 100_000
+
+
+class AccountStore:
+    """What both emulated accounts share, mixed into each provider's store dataclass (which
+    holds ``dataset`` and ``lock``): snapshot reads under the lock, and advance()'s checks.
+
+    Readers take a shallow list copy under the lock and work on it without holding the lock,
+    so every page is computed from one consistent state. Writers (``_advance``) therefore
+    replace records with new dicts rather than mutate them, swap in a new list and rebuild the
+    indexes, all under the lock."""
+
+    dataset: Any
+    lock: threading.RLock
+
+    def incidents(self) -> list[Record]:
+        with self.lock:
+            return list(self.dataset.incidents)
+
+    def users(self) -> list[Record]:
+        with self.lock:
+            return list(self.dataset.users)
+
+    def teams(self) -> list[Record]:
+        with self.lock:
+            return list(self.dataset.teams)
+
+    def services(self) -> list[Record]:
+        with self.lock:
+            return list(self.dataset.services)
+
+    def advance(
+        self,
+        *,
+        changed_fraction: float = 0.01,
+        new: int | None = None,
+        deleted: int | None = None,
+        seed: int | None = None,
+    ) -> dict[str, Any]:
+        """Let time pass upstream: one hour on the account's clock, and what happened in it.
+
+        ``changed_fraction`` of the existing incidents change (the provider's status transitions,
+        the rest a new priority or urgency); ``new`` incidents appear (default: half as many as
+        changed) and ``deleted`` ones disappear (default: a tenth). Every change is stamped at or
+        after the returned ``now``, later than any timestamp already in the store; creation times
+        never change. The same seed on the same state gives the same result; without a seed the
+        state alone decides, so replaying the same calls replays the same history."""
+        check_advance_options(
+            changed_fraction=changed_fraction,
+            new=new,
+            deleted=deleted,
+            seed=seed,
+            max_new=MAX_NEW_PER_ADVANCE,
+        )
+        with self.lock:
+            return self._advance(changed_fraction, new, deleted, seed)
+
+    def _advance(
+        self, changed_fraction: float, new: int | None, deleted: int | None, seed: int | None
+    ) -> dict[str, Any]:
+        raise NotImplementedError

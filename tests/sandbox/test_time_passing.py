@@ -1,4 +1,4 @@
-"""Time passing upstream: `OpsGenieStore.advance`, `/_sandbox/advance`, `manage.py sandbox_control`,
+"""Time passing upstream: `AccountStore.advance`, `/_sandbox/advance`, `manage.py sandbox_control`,
 and the queries a sync client makes to catch up.
 
 Tests that change data use their own store or a `fresh` sandbox, never the shared session one.

@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from integrations.sandbox.timeline import (
+    AccountStore,
     advance_counts,
     apply_changes,
-    check_advance_options,
     plan_changes,
 )
 
@@ -424,18 +424,14 @@ def _unique_teams(impacted: list[Record], teams: list[Record]) -> list[Record]:
 _RESOLVE_SHARE = 0.55
 _CLOSE_SHARE = 0.2
 _REOPEN_SHARE = 0.05
-_MAX_NEW_PER_ADVANCE = 100_000
 
 
 @dataclass
-class OpsGenieStore:
-    """One region's account, shared by all request threads.
+class OpsGenieStore(AccountStore):
+    """One region's account, shared by all request threads (reads and locking: AccountStore).
 
-    Readers take a snapshot (a shallow list copy) under the lock and work on it without holding
-    the lock, so every page is computed from one consistent state. Writers (`advance`) therefore
-    replace records with new dicts rather than mutate them in place, swap in a new list and rebuild
-    the indexes, all under the lock.
-    """
+    When time passes, incidents go open → resolved, resolved → closed, a few resolved or closed
+    → reopened, and the rest get a new priority."""
 
     dataset: OpsGenieDataset
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -465,58 +461,15 @@ class OpsGenieStore:
             highest = max(map(int, self._by_tiny), default=0)
             self._next_tiny = max(self._next_tiny, highest + 1)
 
-    def incidents(self) -> list[Record]:
-        with self.lock:
-            return list(self.dataset.incidents)
-
     def incident(self, identifier: str, *, tiny: bool = False) -> Record | None:
         with self.lock:
             return (self._by_tiny if tiny else self._by_id).get(identifier)
-
-    def users(self) -> list[Record]:
-        with self.lock:
-            return list(self.dataset.users)
-
-    def teams(self) -> list[Record]:
-        with self.lock:
-            return list(self.dataset.teams)
-
-    def services(self) -> list[Record]:
-        with self.lock:
-            return list(self.dataset.services)
 
     @property
     def now_ms(self) -> int:
         with self.lock:
             assert self.dataset.now_ms is not None  # set by __post_init__
             return self.dataset.now_ms
-
-    def advance(
-        self,
-        *,
-        changed_fraction: float = 0.01,
-        new: int | None = None,
-        deleted: int | None = None,
-        seed: int | None = None,
-    ) -> dict[str, Any]:
-        """Let time pass upstream: one hour on the account's clock, and what happened in it.
-
-        `changed_fraction` of the existing incidents change (open → resolved, resolved → closed, a
-        few resolved/closed → reopened, the rest a new priority); `new` incidents appear (default:
-        half as many as changed) and `deleted` ones disappear (default: a tenth). Every change is
-        stamped at or after the returned `now`, later than any timestamp already in the store;
-        `createdAt` never changes. The same seed on the same state gives the same result; without
-        a seed the state alone decides, so replaying the same calls replays the same history.
-        """
-        check_advance_options(
-            changed_fraction=changed_fraction,
-            new=new,
-            deleted=deleted,
-            seed=seed,
-            max_new=_MAX_NEW_PER_ADVANCE,
-        )
-        with self.lock:
-            return self._advance(changed_fraction, new, deleted, seed)
 
     def _advance(
         self, changed_fraction: float, new: int | None, deleted: int | None, seed: int | None

@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from integrations.sandbox.timeline import (
+    AccountStore,
     advance_counts,
     apply_changes,
-    check_advance_options,
     plan_changes,
 )
 
@@ -543,16 +543,14 @@ def incident_notes(dataset: PagerDutyDataset, incident: Record) -> list[Record]:
 # urgency or priority change, so the total stays as asked.
 _ACKNOWLEDGE_SHARE = 0.3
 _RESOLVE_SHARE = 0.5
-_MAX_NEW_PER_ADVANCE = 100_000
 
 
 @dataclass
-class PagerDutyStore:
-    """One region's account, shared by all request threads.
+class PagerDutyStore(AccountStore):
+    """One region's account, shared by all request threads (reads and locking: AccountStore).
 
-    Readers take a snapshot (a shallow list copy) under the lock; writers (`advance`) replace
-    records with new dicts rather than mutate them, swap in a new list and rebuild the indexes.
-    """
+    When time passes, incidents go triggered → acknowledged, open → resolved, and the rest get a
+    new urgency or priority; `created_at` and `incident_number` never change."""
 
     dataset: PagerDutyDataset
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -580,10 +578,6 @@ class PagerDutyStore:
             self._by_number = {i["incident_number"]: i for i in self.dataset.incidents}
             self._next_number = max(self._next_number, max(self._by_number, default=0) + 1)
 
-    def incidents(self) -> list[Record]:
-        with self.lock:
-            return list(self.dataset.incidents)
-
     def incident(self, identifier: str) -> Record | None:
         """By id or by incident number, as `GET /incidents/{id}` accepts both (reference §3.3)."""
         with self.lock:
@@ -596,18 +590,6 @@ class PagerDutyStore:
     def notes(self, incident: Record) -> list[Record]:
         return incident_notes(self.dataset, incident)
 
-    def users(self) -> list[Record]:
-        with self.lock:
-            return list(self.dataset.users)
-
-    def teams(self) -> list[Record]:
-        with self.lock:
-            return list(self.dataset.teams)
-
-    def services(self) -> list[Record]:
-        with self.lock:
-            return list(self.dataset.services)
-
     @property
     def region(self) -> str:
         return self.dataset.region
@@ -617,31 +599,6 @@ class PagerDutyStore:
         with self.lock:
             assert self.dataset.now_s is not None  # set by __post_init__
             return self.dataset.now_s
-
-    def advance(
-        self,
-        *,
-        changed_fraction: float = 0.01,
-        new: int | None = None,
-        deleted: int | None = None,
-        seed: int | None = None,
-    ) -> dict[str, Any]:
-        """Let an hour pass upstream, like `OpsGenieStore.advance`.
-
-        `changed_fraction` of the incidents change (triggered → acknowledged, open → resolved, the
-        rest a new urgency or priority); `new` triggered incidents appear (default: half as many as
-        changed) and `deleted` ones disappear (default: a tenth). Every change is stamped at or
-        after the returned `now`; `created_at` and `incident_number` never change.
-        """
-        check_advance_options(
-            changed_fraction=changed_fraction,
-            new=new,
-            deleted=deleted,
-            seed=seed,
-            max_new=_MAX_NEW_PER_ADVANCE,
-        )
-        with self.lock:
-            return self._advance(changed_fraction, new, deleted, seed)
 
     def _advance(
         self, changed_fraction: float, new: int | None, deleted: int | None, seed: int | None
