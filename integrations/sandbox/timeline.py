@@ -112,6 +112,24 @@ def check_advance_options(
         raise ValueError("seed must be an integer")
 
 
+def account_clock(
+    incidents: Sequence[Record],
+    *,
+    fields: tuple[str, str],
+    parse: Callable[[str], int],
+    given: int | None,
+    fallback: Callable[[], int],
+) -> int:
+    """The account's clock at start: the given time, or the latest of ``fields`` in the data
+    when later (no timestamp may lie in the account's future); ``fallback()`` with neither.
+    Both providers' timestamp formats sort like the instants they name."""
+    latest = max((i[name] for i in incidents for name in fields), default=None)
+    clock = [given or 0]
+    if latest is not None:
+        clock.append(parse(latest))
+    return max(clock) or fallback()
+
+
 # advance() refuses more new incidents than this in one step (the control API is open).
 MAX_NEW_PER_ADVANCE = 100_000
 

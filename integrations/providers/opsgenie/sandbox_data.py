@@ -20,6 +20,7 @@ from typing import Any
 
 from integrations.sandbox.timeline import (
     AccountStore,
+    account_clock,
     advance_counts,
     apply_changes,
     plan_changes,
@@ -443,16 +444,13 @@ class OpsGenieStore(AccountStore):
     def __post_init__(self) -> None:
         with self.lock:
             self.reindex()
-            latest = max(
-                (i[name] for i in self.dataset.incidents for name in ("createdAt", "updatedAt")),
-                default=None,
+            self.dataset.now_ms = account_clock(
+                self.dataset.incidents,
+                fields=("createdAt", "updatedAt"),
+                parse=parse_iso_ms,
+                given=self.dataset.now_ms,
+                fallback=lambda: int(start_of_day().timestamp() * 1000),
             )
-            clock = [self.dataset.now_ms or 0]
-            if latest is not None:
-                clock.append(parse_iso_ms(latest))  # the format sorts like the instants it names
-            if not any(clock):
-                clock.append(int(start_of_day().timestamp() * 1000))
-            self.dataset.now_ms = max(clock)
 
     def reindex(self) -> None:
         with self.lock:

@@ -19,6 +19,7 @@ from typing import Any, Final
 
 from integrations.sandbox.timeline import (
     AccountStore,
+    account_clock,
     advance_counts,
     apply_changes,
     plan_changes,
@@ -561,16 +562,13 @@ class PagerDutyStore(AccountStore):
     def __post_init__(self) -> None:
         with self.lock:
             self.reindex()
-            latest = max(
-                (i[name] for i in self.dataset.incidents for name in ("created_at", "updated_at")),
-                default=None,
+            self.dataset.now_s = account_clock(
+                self.dataset.incidents,
+                fields=("created_at", "updated_at"),
+                parse=parse_iso_s,
+                given=self.dataset.now_s,
+                fallback=lambda: int(start_of_day().timestamp()),
             )
-            clock = [self.dataset.now_s or 0]
-            if latest is not None:
-                clock.append(parse_iso_s(latest))
-            if not any(clock):
-                clock.append(int(start_of_day().timestamp()))
-            self.dataset.now_s = max(clock)
 
     def reindex(self) -> None:
         with self.lock:
