@@ -244,7 +244,9 @@ def integration_health() -> list[IntegrationHealth]:
     )
     outcomes = dict(SyncOutcome.choices)
     health = []
-    for connection in connections.only("id", "provider", "status", "last_error"):
+    for connection in connections.only(
+        "id", "provider", "status", "last_error", "services_confirmed_at"
+    ):
         provider = PROVIDERS.get(connection.provider)
         try:
             url = reverse(f"integrations:{connection.provider}")
@@ -255,7 +257,7 @@ def integration_health() -> list[IntegrationHealth]:
                 slug=connection.provider,
                 name=provider.name if provider else connection.provider,
                 status=connection.status,
-                status_label=connection.get_status_display(),
+                status_label=connection.status_label,
                 url=url,
                 last_success_at=connection.last_success_at,
                 last_run_outcome=connection.last_run_outcome or "",

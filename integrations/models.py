@@ -92,6 +92,14 @@ class Connection(models.Model):
         self.credential_hint = hint
 
     @property
+    def status_label(self) -> str:
+        """The status as shown: a connection waiting for its services step says so, since
+        nothing syncs until then."""
+        if self.status == ConnectionStatus.CONNECTED and self.services_confirmed_at is None:
+            return "Connected: choose services to start syncing"
+        return self.get_status_display()
+
+    @property
     def is_active(self) -> bool:
         """Connected or in error: the admin still wants it; only Disconnected stops everything."""
         return self.status != ConnectionStatus.DISCONNECTED

@@ -14,7 +14,7 @@ class CatalogEntry:
 
     @property
     def status_label(self) -> str:
-        return self.connection.get_status_display() if self.connection else "Not connected"
+        return self.connection.status_label if self.connection else "Not connected"
 
     @property
     def status_slug(self) -> str:

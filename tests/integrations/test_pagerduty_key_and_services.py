@@ -212,3 +212,14 @@ def test_the_history_says_when_services_could_not_be_read(admin_client, pagerdut
     )
     page = admin_client.get("/settings/integrations/pagerduty/").content.decode()
     assert "Services: not read (the credentials may not read services)" in page
+
+
+def test_the_catalog_and_dashboard_say_services_are_still_to_choose(
+    admin_client, pagerduty
+) -> None:  # type: ignore[no-untyped-def]
+    label = "Connected: choose services to start syncing"
+    assert label in admin_client.get("/settings/integrations/").content.decode()
+    assert label in admin_client.get("/").content.decode()
+    pagerduty.services_confirmed_at = timezone.now()
+    pagerduty.save()
+    assert label not in admin_client.get("/settings/integrations/").content.decode()

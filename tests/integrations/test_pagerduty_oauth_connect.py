@@ -254,3 +254,21 @@ def test_auditors_and_staff_cannot_start_or_finish_a_connection(  # type: ignore
         assert client.post(START).status_code == 403
         assert client.get(CALLBACK, {"code": "c", "state": "s"}).status_code == 403
     assert not Connection.objects.exists()
+
+
+def test_an_approval_older_than_15_minutes_must_start_again(admin_client) -> None:  # type: ignore[no-untyped-def]
+    state = start(admin_client)["state"]
+    session = admin_client.session
+    session["pagerduty_oauth"] = {**session["pagerduty_oauth"], "started": 0}
+    session.save()
+    page = admin_client.get(CALLBACK, {"code": "c", "state": state}).content.decode()
+    assert "The approval took too long. Start again." in page
+    assert not Connection.objects.exists()
+
+
+def test_an_unknown_error_on_the_redirect_is_shown_escaped(admin_client) -> None:  # type: ignore[no-untyped-def]
+    state = start(admin_client)["state"]
+    query = {"error": "server_error", "error_description": "<i>down</i>", "state": state}
+    page = admin_client.get(CALLBACK, query).content.decode()
+    assert "PagerDuty did not authorize the connection (server_error)" in page
+    assert "It said: &lt;i&gt;down&lt;/i&gt;" in page

@@ -121,7 +121,7 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
     error = request.GET.get("error")
     code = request.GET.get("code", "")
     if error or not code:
-        return _oauth_failed(request, OAUTH_ERRORS.get(error or "", _declined_message(request)))
+        return _oauth_failed(request, OAUTH_ERRORS.get(error or "") or _declined_message(request))
     try:
         tokens = oauth.exchange_code(
             code=code, code_verifier=pending["verifier"], redirect_uri=pending["redirect_uri"]
