@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from django.conf import settings
+
 from integrations.http import ErrorKind, UpstreamError
 from integrations.models import ErrorAction
 
@@ -52,6 +54,19 @@ def incident_access_check(make_client: Callable[[str, int], _IncidentReader]) ->
             client.close()
 
     return check
+
+
+def validate_api_key(
+    make_client: Callable[..., _IncidentReader], *, api_key: str, region: str, wording: Wording
+) -> ValidationFailure | None:
+    """None when the key reads incidents in ``region`` (the wizard's retries); otherwise what
+    went wrong, naming the other region when the key belongs there."""
+    check = incident_access_check(
+        lambda region, attempts: make_client(api_key=api_key, region=region, max_attempts=attempts)
+    )
+    return validate(
+        check=check, region=region, wording=wording, max_attempts=settings.WIZARD_MAX_ATTEMPTS
+    )
 
 
 def validate(

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-
 from integrations.http import UpstreamError
 from integrations.providers.opsgenie.client import OpsgenieClient
 from integrations.validation import (
     ValidationFailure,
     Wording,
     failure,
-    incident_access_check,
-    validate,
+    validate_api_key,
 )
 
 WORDING = Wording(
@@ -26,14 +23,7 @@ WORDING = Wording(
 
 def validate_key(*, api_key: str, region: str) -> ValidationFailure | None:
     """None when the key reads incidents in ``region``; otherwise what went wrong."""
-    check = incident_access_check(
-        lambda region, attempts: OpsgenieClient(
-            api_key=api_key, region=region, max_attempts=attempts
-        )
-    )
-    return validate(
-        check=check, region=region, wording=WORDING, max_attempts=settings.WIZARD_MAX_ATTEMPTS
-    )
+    return validate_api_key(OpsgenieClient, api_key=api_key, region=region, wording=WORDING)
 
 
 def failure_for_error(error: UpstreamError) -> ValidationFailure:

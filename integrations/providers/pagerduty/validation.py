@@ -10,8 +10,7 @@ from integrations.validation import (
     ValidationFailure,
     Wording,
     failure,
-    incident_access_check,
-    validate,
+    validate_api_key,
 )
 
 WORDING = Wording(
@@ -26,14 +25,7 @@ WORDING = Wording(
 
 def validate_key(*, api_key: str, region: str) -> ValidationFailure | None:
     """None when the key reads incidents in ``region``; otherwise what went wrong."""
-    check = incident_access_check(
-        lambda region, attempts: PagerDutyClient(
-            api_key=api_key, region=region, max_attempts=attempts
-        )
-    )
-    return validate(
-        check=check, region=region, wording=WORDING, max_attempts=settings.WIZARD_MAX_ATTEMPTS
-    )
+    return validate_api_key(PagerDutyClient, api_key=api_key, region=region, wording=WORDING)
 
 
 def failure_for_error(error: UpstreamError) -> ValidationFailure:
