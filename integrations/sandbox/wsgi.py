@@ -97,6 +97,16 @@ def _host_url(environ: Mapping[str, Any]) -> str:
     return f"{scheme.split(',')[0].strip()}://{host.split(',')[0].strip()}"
 
 
+class HttpProblem(Exception):
+    """An error answer raised from deep inside an emulator's handler: its status and the JSON
+    body the upstream sends (each emulator shapes the body as its upstream does)."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(str(body))
+        self.status = status
+        self.body = body
+
+
 @dataclass
 class Response:
     status: int

@@ -24,7 +24,7 @@ from integrations.providers.opsgenie.sandbox_data import (
 )
 from integrations.providers.opsgenie.sandbox_query import QueryError, compile_query
 from integrations.sandbox.faults import Draw, Faults
-from integrations.sandbox.wsgi import Request, Response, Router, StartResponse
+from integrations.sandbox.wsgi import HttpProblem, Request, Response, Router, StartResponse
 
 __all__ = [
     "KeyAccess",
@@ -66,15 +66,6 @@ class KeyAccess(enum.Enum):
     NO_INCIDENT_ACCESS = "no_incident_access"
     # An account on a plan without the Incident API (Standard/Enterprise only): 402 on incidents.
     NO_INCIDENT_PLAN = "no_incident_plan"
-
-
-class _Problem(Exception):
-    """An error answer raised from deep inside a handler."""
-
-    def __init__(self, status: int, payload: dict[str, Any]) -> None:
-        super().__init__(payload.get("message"))
-        self.status = status
-        self.payload = payload
 
 
 @dataclass(frozen=True)
@@ -122,8 +113,8 @@ class OpsGenieSandbox:
         request_id = str(uuid.uuid4())
         try:
             status, payload, headers = self._dispatch(request)
-        except _Problem as problem:
-            status, payload, headers = problem.status, problem.payload, []
+        except HttpProblem as problem:
+            status, payload, headers = problem.status, problem.body, []
         response = _envelope(status, payload, request_id, started, headers)
         if 200 <= status < 300 and self.faults.take_malformed():
             # Cut mid-document: a client must treat this as a transient failure, not crash.
@@ -138,7 +129,7 @@ class OpsGenieSandbox:
         match = self.router.match(request.method, request.path)
         if match is None:
             # Guess: upstream's wording for an unknown path is unconfirmed.
-            raise _Problem(404, {"message": "Could not find the requested resource."})
+            raise HttpProblem(404, {"message": "Could not find the requested resource."})
         if match.handler is None:
             return 405, {"message": "Method not allowed."}, [("Allow", ", ".join(match.allowed))]
         if match.handler in self._incident_handlers:
@@ -153,7 +144,7 @@ class OpsGenieSandbox:
         if access is None:
             # Same answer for a missing, unknown or other-region key: upstream cannot tell them
             # apart either (reference §1.2).
-            raise _Problem(401, {"message": "Could not authenticate"})
+            raise HttpProblem(401, {"message": "Could not authenticate"})
         return access
 
     # --- incidents ----------------------------------------------------------------------------
@@ -190,7 +181,7 @@ class OpsGenieSandbox:
         incident = self.store.incident(identifier, tiny=identifier_type == "tiny")
         if incident is None:
             # Guess: the exact 404 wording is unconfirmed upstream.
-            raise _Problem(
+            raise HttpProblem(
                 404, {"message": f"Incident with {identifier_type} [{identifier}] does not exist."}
             )
         return {"data": _with_api_link(request, incident, "v1/incidents")}
@@ -255,7 +246,7 @@ class OpsGenieSandbox:
 
 def _check_incident_access(access: KeyAccess) -> None:
     if access is KeyAccess.NO_INCIDENT_ACCESS:
-        raise _Problem(
+        raise HttpProblem(
             403,
             {
                 "code": 40301,
@@ -264,7 +255,7 @@ def _check_incident_access(access: KeyAccess) -> None:
             },
         )
     if access is KeyAccess.NO_INCIDENT_PLAN:
-        raise _Problem(
+        raise HttpProblem(
             402,
             {
                 "message": "Your plan does not include the Incident API. "
@@ -273,8 +264,8 @@ def _check_incident_access(access: KeyAccess) -> None:
         )
 
 
-def _unprocessable(errors: dict[str, str]) -> _Problem:
-    return _Problem(422, {"message": UNPROCESSABLE, "errors": errors})
+def _unprocessable(errors: dict[str, str]) -> HttpProblem:
+    return HttpProblem(422, {"message": UNPROCESSABLE, "errors": errors})
 
 
 def _reject_search(request: Request, errors: dict[str, str]) -> None:

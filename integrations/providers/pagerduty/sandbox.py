@@ -30,7 +30,7 @@ from integrations.providers.pagerduty.sandbox_data import (
     iso_s,
 )
 from integrations.sandbox.faults import Draw, Faults
-from integrations.sandbox.wsgi import Request, Response, Router, StartResponse
+from integrations.sandbox.wsgi import HttpProblem, Request, Response, Router, StartResponse
 
 __all__ = [
     "Credential",
@@ -127,11 +127,9 @@ class Credential:
     expires_at: float | None = None
 
 
-class _Problem(Exception):
-    def __init__(self, status: int, error: dict[str, Any] | str) -> None:
-        super().__init__(str(error))
-        self.status = status
-        self.error = error
+def _problem(status: int, error: dict[str, Any] | str) -> HttpProblem:
+    """PagerDuty wraps every error in {"error": ...} (reference §5.2)."""
+    return HttpProblem(status, {"error": error})
 
 
 @dataclass(frozen=True)
@@ -219,8 +217,8 @@ class PagerDutySandbox:
         headers: list[tuple[str, str]] = [("x-request-id", request_id)]
         try:
             status, payload = self._dispatch(request, headers)
-        except _Problem as problem:
-            status, payload = problem.status, {"error": problem.error}
+        except HttpProblem as problem:
+            status, payload = problem.status, problem.body
         if isinstance(payload, _NoContent):
             response = Response(204, b"", headers)
         else:
@@ -249,19 +247,19 @@ class PagerDutySandbox:
         if failure.fails:
             return _fault(failure)
         if self.enforce_rate_limit and remaining == 0:
-            raise _Problem(429, RATE_LIMITED)
+            raise _problem(429, RATE_LIMITED)
         match = self.router.match(request.method, request.path)
         if match is None:
-            raise _Problem(404, NOT_FOUND)
+            raise _problem(404, NOT_FOUND)
         if match.handler is None:
             headers.append(("Allow", ", ".join(sorted(match.allowed))))
             # Guess: the sandbox serves reads only; upstream would route writes elsewhere.
-            raise _Problem(405, {"message": "Method Not Allowed", "code": 2100})
+            raise _problem(405, {"message": "Method Not Allowed", "code": 2100})
         scope = self._scopes.get(match.handler)
         if scope is not None and credential.scopes is not None and scope not in credential.scopes:
-            raise _Problem(403, MISSING_SCOPE)
+            raise _problem(403, MISSING_SCOPE)
         if scope == "incidents.read" and credential.access is KeyAccess.NO_INCIDENT_ABILITY:
-            raise _Problem(402, MISSING_ABILITY)
+            raise _problem(402, MISSING_ABILITY)
         payload = match.handler(request, credential, **match.params)
         return (204 if isinstance(payload, _NoContent) else 200), payload
 
@@ -282,7 +280,7 @@ class PagerDutySandbox:
                 credential = None  # an expired OAuth token is a 401 (reference §2.7)
         if credential is None:
             # Same answer for missing, malformed, unknown and other-region credentials.
-            raise _Problem(401, AUTH_FAILED)
+            raise _problem(401, AUTH_FAILED)
         return secret, credential
 
     # --- incidents ----------------------------------------------------------------------------
@@ -298,7 +296,7 @@ class PagerDutySandbox:
         order = _incident_sort(request.arg("sort_by"))
         window = None if request.arg("date_range") == "all" else self._window(request)
         if request.arg("date_range") not in (None, "all"):
-            raise _Problem(400, _invalid("date_range"))
+            raise _problem(400, _invalid("date_range"))
 
         def wanted(incident: Record) -> bool:
             if window is not None and not window[0] <= incident["created_at"] < window[1]:
@@ -329,9 +327,9 @@ class PagerDutySandbox:
             request.arg("since"), default=_add_months(until, -DEFAULT_WINDOW_MONTHS)
         )
         if since > until:
-            raise _Problem(400, REVERSED_WINDOW_ERROR)
+            raise _problem(400, REVERSED_WINDOW_ERROR)
         if until > _add_months(since, MAX_WINDOW_MONTHS):
-            raise _Problem(400, WINDOW_TOO_LONG_ERROR)
+            raise _problem(400, WINDOW_TOO_LONG_ERROR)
         return iso_s(int(since.timestamp())), iso_s(int(until.timestamp()))
 
     def _get_incident(
@@ -348,7 +346,7 @@ class PagerDutySandbox:
     def _incident(self, identifier: str) -> Record:
         incident = self.store.incident(identifier)
         if incident is None:
-            raise _Problem(404, INCIDENT_NOT_FOUND)
+            raise _problem(404, INCIDENT_NOT_FOUND)
         return incident
 
     # --- configuration ------------------------------------------------------------------------
@@ -357,7 +355,7 @@ class PagerDutySandbox:
         page = _page(request)
         sort_by = request.arg("sort_by") or "name"
         if sort_by not in ("name", "name:asc", "name:desc"):
-            raise _Problem(400, _invalid("sort_by"))
+            raise _problem(400, _invalid("sort_by"))
         services = _named(request, self.store.services())
         services.sort(key=lambda s: (s["name"].casefold(), s["id"]), reverse=sort_by == "name:desc")
         return _paged("services", services, page)
@@ -378,10 +376,10 @@ class PagerDutySandbox:
     def _users_me(self, request: Request, credential: Credential) -> dict[str, Any]:
         if credential.user_id is None:
             # A bare string, not the usual error object (reference §4.2).
-            raise _Problem(400, USERS_ME_ACCOUNT_KEY)
+            raise _problem(400, USERS_ME_ACCOUNT_KEY)
         user = next((u for u in self.store.users() if u["id"] == credential.user_id), None)
         if user is None:
-            raise _Problem(404, NOT_FOUND)
+            raise _problem(404, NOT_FOUND)
         return {"user": user}
 
     def _list_teams(self, request: Request, credential: Credential) -> dict[str, Any]:
@@ -397,8 +395,8 @@ class PagerDutySandbox:
         if ability in _abilities(credential):
             return _NoContent()
         if ability in ACCOUNT_ABILITIES:
-            raise _Problem(402, MISSING_ABILITY)
-        raise _Problem(404, NOT_FOUND)
+            raise _problem(402, MISSING_ABILITY)
+        raise _problem(404, NOT_FOUND)
 
 
 class _NoContent(dict):  # type: ignore[type-arg]
@@ -426,7 +424,7 @@ def _bool(request: Request, name: str) -> bool:
         return True
     if raw.lower() in ("false", "0"):
         return False
-    raise _Problem(400, _invalid(name))
+    raise _problem(400, _invalid(name))
 
 
 def _int(request: Request, name: str, default: int) -> int:
@@ -436,19 +434,19 @@ def _int(request: Request, name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise _Problem(400, _invalid(name)) from None
+        raise _problem(400, _invalid(name)) from None
 
 
 def _page(request: Request) -> _Page:
     limit = _int(request, "limit", DEFAULT_LIMIT)
     offset = _int(request, "offset", 0)
     if limit < 1 or (limit > MAX_LIMIT and not CLAMP_LIMIT_ABOVE_MAX):
-        raise _Problem(400, _invalid("limit"))
+        raise _problem(400, _invalid("limit"))
     if offset < 0:
-        raise _Problem(400, _invalid("offset"))
+        raise _problem(400, _invalid("offset"))
     limit = min(limit, MAX_LIMIT)
     if offset + limit > MAX_OFFSET_PLUS_LIMIT:
-        raise _Problem(400, OFFSET_CAP_ERROR)
+        raise _problem(400, OFFSET_CAP_ERROR)
     return _Page(offset, limit, _bool(request, "total"))
 
 
@@ -473,7 +471,7 @@ def _set_param(request: Request, name: str, allowed: tuple[str, ...] | None = No
         if part
     }
     if allowed is not None and not values <= set(allowed):
-        raise _Problem(400, _invalid(f"{name}[]"))
+        raise _problem(400, _invalid(f"{name}[]"))
     return values
 
 
@@ -484,10 +482,10 @@ def _incident_sort(raw: str | None) -> tuple[tuple[str, bool], ...]:
     for item in raw.split(","):
         field, _, direction = item.strip().partition(":")
         if field not in INCIDENT_SORT_FIELDS or direction not in ("", "asc", "desc"):
-            raise _Problem(400, _invalid("sort_by"))
+            raise _problem(400, _invalid("sort_by"))
         order.append((field, direction == "desc"))
     if len(order) > MAX_SORT_FIELDS:
-        raise _Problem(400, _invalid("sort_by"))
+        raise _problem(400, _invalid("sort_by"))
     return tuple(order)
 
 
@@ -513,7 +511,7 @@ def _parse_time(raw: str | None, *, default: datetime) -> datetime:
     try:
         moment = datetime.fromisoformat(raw.strip().replace(" ", "+"))
     except ValueError:
-        raise _Problem(400, BAD_TIME_ERROR) from None
+        raise _problem(400, BAD_TIME_ERROR) from None
     if moment.tzinfo is None:
         # Read in the account's time zone, which is UTC in the sandbox (reference §3.1).
         moment = moment.replace(tzinfo=UTC)
