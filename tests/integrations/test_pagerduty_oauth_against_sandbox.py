@@ -61,7 +61,7 @@ def approve(client: Client, account: str = "us", decision: str = "approve") -> s
     page = requests.get(authorize, timeout=5)
     assert page.status_code == 200 and "Approve" in page.text
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
-    fields = {name: _unescape(value) for name, value in fields.items()}
+    fields = {name: html.unescape(value) for name, value in fields.items()}
     answer = requests.post(
         authorize.split("?")[0],
         data={**fields, "account": account, "decision": decision},
@@ -71,10 +71,6 @@ def approve(client: Client, account: str = "us", decision: str = "approve") -> s
     assert answer.status_code == 302
     url = urlsplit(answer.headers["Location"])
     return f"{url.path}?{url.query}"
-
-
-def _unescape(value: str) -> str:
-    return html.unescape(value)
 
 
 def test_approving_connects_the_chosen_account(admin_client: Client, server: SandboxServer) -> None:
