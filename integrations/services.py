@@ -9,11 +9,9 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from integrations.models import Connection, ConnectionStatus, ErrorAction
+from integrations import tasks
+from integrations.models import Connection, ConnectionStatus, ErrorAction, validate_sync_interval
 
-# Sent after a connection becomes Connected (wizard, edit or command), on commit. Domain apps
-# (sync, checks) listen to it; the integrations layer never imports them.
-connection_connected = Signal()
 # Sent on commit after the admin changed which services count (connection=...).
 connection_services_changed = Signal()
 
@@ -63,13 +61,9 @@ def connection_save_validated(
 
 
 def connection_start_syncing(connection: Connection) -> None:
-    # Imported here: tasks import the engine, which imports these services.
-    from integrations.tasks import sync_enqueue, sync_schedule_update
-
-    sync_schedule_update(connection=connection)
+    tasks.sync_schedule_update(connection=connection)
     # The first sync starts at once, as a full read (it is also the reconnect's reconciliation).
-    sync_enqueue(connection=connection, trigger="connect", full=True)
-    connection_connected.send(sender=Connection, connection=connection)
+    tasks.sync_enqueue(connection=connection, trigger="connect", full=True)
 
 
 @transaction.atomic
@@ -95,54 +89,24 @@ def connection_set_services(
     if first:
         transaction.on_commit(lambda: connection_start_syncing(connection))
     elif changed and connection.is_active:
-        from integrations.tasks import sync_enqueue
-
         transaction.on_commit(
-            lambda: sync_enqueue(connection=connection, trigger="manual", full=True)
+            lambda: tasks.sync_enqueue(connection=connection, trigger="manual", full=True)
         )
     return first or (changed and connection.is_active)
 
 
 def connection_disconnect(*, connection: Connection) -> Connection:
     """Stop using the connection; keep the row and everything synced from it."""
-    from integrations.tasks import sync_schedule_remove
-
     connection.status = ConnectionStatus.DISCONNECTED
     connection.save(update_fields=["status", "updated_at"])
-    sync_schedule_remove(connection=connection)
+    tasks.sync_schedule_remove(connection=connection)
     return connection
 
 
 def connection_set_sync_interval(*, connection: Connection, minutes: int) -> Connection:
-    from integrations.models import validate_sync_interval
-    from integrations.tasks import sync_schedule_update
-
     validate_sync_interval(minutes)
     connection.sync_interval_minutes = minutes
     connection.save(update_fields=["sync_interval_minutes", "updated_at"])
     if connection.is_active:
-        sync_schedule_update(connection=connection)
-    return connection
-
-
-def connection_record_error(
-    *, connection: Connection, message: str, action: ErrorAction
-) -> Connection:
-    """A connected integration that fails authentication goes to Error and says what to do."""
-    connection.status = ConnectionStatus.ERROR
-    connection.last_error = message
-    connection.last_error_action = action
-    connection.last_error_at = timezone.now()
-    connection.save(
-        update_fields=["status", "last_error", "last_error_action", "last_error_at", "updated_at"]
-    )
-    return connection
-
-
-def connection_clear_error(*, connection: Connection) -> Connection:
-    """A sync that works again puts an Error connection back to Connected."""
-    connection.status = ConnectionStatus.CONNECTED
-    connection.last_error = ""
-    connection.last_error_action = ErrorAction.NONE
-    connection.save(update_fields=["status", "last_error", "last_error_action", "updated_at"])
+        tasks.sync_schedule_update(connection=connection)
     return connection

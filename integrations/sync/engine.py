@@ -21,6 +21,7 @@ from typing import Any
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
+from integrations.connections import connection_clear_error, connection_record_error
 from integrations.http import CallStats, ErrorKind, UpstreamError
 from integrations.models import (
     Connection,
@@ -31,7 +32,6 @@ from integrations.models import (
     SyncRun,
     SyncTrigger,
 )
-from integrations.services import connection_clear_error, connection_record_error
 from integrations.sync.prefetch import prefetched
 from integrations.sync.services_store import store_service_listing
 from integrations.sync.stores import EVALUATORS, STORES, RecordStore, StreamCounts

@@ -187,8 +187,8 @@ def test_staff_do_not_see_integrations(staff_client: Client) -> None:
 
 
 def test_an_error_connection_shows_the_action_to_take(admin_client: Client, connected) -> None:  # type: ignore[no-untyped-def]
+    from integrations.connections import connection_record_error
     from integrations.models import ErrorAction
-    from integrations.services import connection_record_error
 
     connection_record_error(
         connection=connected, message="OpsGenie rejected the key.", action=ErrorAction.REENTER_KEY

@@ -1,0 +1,35 @@
+"""Connection-state writes the sync engine needs.
+
+Kept apart from ``services.py`` (the user-facing writes, which enqueue tasks): the engine
+imports this module, the tasks import the engine, and the services import the tasks, so the
+arrows only ever point one way.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from integrations.models import Connection, ConnectionStatus, ErrorAction
+
+
+def connection_record_error(
+    *, connection: Connection, message: str, action: ErrorAction
+) -> Connection:
+    """A connected integration that fails authentication goes to Error and says what to do."""
+    connection.status = ConnectionStatus.ERROR
+    connection.last_error = message
+    connection.last_error_action = action
+    connection.last_error_at = timezone.now()
+    connection.save(
+        update_fields=["status", "last_error", "last_error_action", "last_error_at", "updated_at"]
+    )
+    return connection
+
+
+def connection_clear_error(*, connection: Connection) -> Connection:
+    """A sync that works again puts an Error connection back to Connected."""
+    connection.status = ConnectionStatus.CONNECTED
+    connection.last_error = ""
+    connection.last_error_action = ErrorAction.NONE
+    connection.save(update_fields=["status", "last_error", "last_error_action", "updated_at"])
+    return connection
