@@ -177,6 +177,12 @@ if PAGERDUTY_OAUTH_APP_TYPE not in ("classic", "scoped"):
 # The redirect URI registered on the PagerDuty app; by default this site's callback URL.
 PAGERDUTY_OAUTH_REDIRECT_URI = env_str("PAGERDUTY_OAUTH_REDIRECT_URI")
 UPSTREAM_TIMEOUT_SECONDS = float(env_str("UPSTREAM_TIMEOUT_SECONDS", "15"))
+# One upstream call, its retries and waits included: a person waiting on a page (the wizard,
+# the services step) gets an answer within the first; a background sync has the second.
+UPSTREAM_INTERACTIVE_DEADLINE_SECONDS = float(
+    env_str("UPSTREAM_INTERACTIVE_DEADLINE_SECONDS", "20")
+)
+UPSTREAM_SYNC_DEADLINE_SECONDS = float(env_str("UPSTREAM_SYNC_DEADLINE_SECONDS", "600"))
 # How long the wizard keeps retrying an upstream that answers 429/5xx or times out.
 WIZARD_MAX_ATTEMPTS = env_int("WIZARD_MAX_ATTEMPTS", 3)
 

@@ -1,7 +1,8 @@
 """The one chokepoint for outbound HTTP (STYLE 3).
 
-Every upstream call goes through ``UpstreamSession.get_json``: a timeout on every request, bounded
-retries with capped exponential backoff for 5xx, timeouts and resets, waits for 429 as the
+Every upstream call goes through ``UpstreamSession`` (``get_json``, ``post_json``, ``post_form``):
+a timeout on every request and a total deadline on every call, bounded retries with capped
+exponential backoff for 5xx, timeouts, resets and malformed bodies, waits for 429 as the
 upstream's headers say, and failures turned into ``UpstreamError`` with a ``permanent`` flag.
 
 Secrets travel only in headers set by the caller; nothing here logs headers, and error messages
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -90,7 +91,10 @@ class UpstreamSession:
     """A requests session bound to one upstream's headers and retry policy.
 
     ``rate_limit_wait`` reads a 429's headers and returns how many seconds to wait (each provider
-    names its headers differently); ``sleep`` is injectable so tests never really wait.
+    names its headers differently); ``sleep`` and ``clock`` are injectable so tests never really
+    wait. ``deadline`` bounds one call, retries and waits included: a person waiting on a page
+    gets an answer within it (UPSTREAM_INTERACTIVE_DEADLINE_SECONDS), a background sync keeps a
+    longer budget (UPSTREAM_SYNC_DEADLINE_SECONDS).
     """
 
     headers: Mapping[str, str]
@@ -100,7 +104,11 @@ class UpstreamSession:
     backoff_base: float = field(
         default_factory=lambda: getattr(settings, "UPSTREAM_RETRY_BASE_SECONDS", 1.0)
     )
+    deadline: float | None = field(
+        default_factory=lambda: getattr(settings, "UPSTREAM_SYNC_DEADLINE_SECONDS", None)
+    )
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
     stats: CallStats = field(default_factory=CallStats)
 
     def __post_init__(self) -> None:
@@ -113,14 +121,49 @@ class UpstreamSession:
     def close(self) -> None:
         self._session.close()
 
-    def get_json(self, url: str, params: Mapping[str, Any] | None = None) -> UpstreamResponse:
+    def get_json(
+        self, url: str, params: Mapping[str, Any] | None = None, *, require: str | None = None
+    ) -> UpstreamResponse:
+        """GET a JSON answer. A body that is not JSON (cut short, an HTML error page), or with
+        ``require`` a JSON object without that list, is retried like a 5xx: proxies and
+        overloaded upstreams send such pages, and the next attempt usually reads fine."""
+        return self._call("GET", url, params=params, ok=range(200, 300), require=require)
+
+    def post_json(
+        self, url: str, body: Mapping[str, Any], *, ok: Collection[int]
+    ) -> UpstreamResponse:
+        """POST a JSON body; ``ok`` names the statuses that mean it was accepted (OpsGenie
+        answers 202 to a new alert). 429 and 5xx are retried as for a read, within the same
+        deadline; any other status raises. The answer's body is parsed when it is JSON, and
+        is None otherwise: the upstream accepted the write, which is what the caller asked."""
+        return self._call("POST", url, json_body=dict(body), ok=ok)
+
+    def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        ok: Collection[int],
+        params: Mapping[str, Any] | None = None,
+        json_body: Mapping[str, Any] | None = None,
+        require: str | None = None,
+    ) -> UpstreamResponse:
+        ends_at = None if self.deadline is None else self.clock() + self.deadline
         attempt = 0
         while True:
             attempt += 1
             self.stats.calls += 1
+            timeout = self.timeout
+            if ends_at is not None:
+                timeout = max(min(timeout, ends_at - self.clock()), 0.001)
             try:
-                response = self._session.get(
-                    url, params=params, timeout=self.timeout, allow_redirects=False
+                response = self._session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json_body,
+                    timeout=timeout,
+                    allow_redirects=False,
                 )
             except (requests.Timeout, requests.ConnectionError) as exc:
                 failure = UpstreamError(
@@ -128,23 +171,33 @@ class UpstreamSession:
                 )
                 wait = self._backoff(attempt)
             else:
-                if 200 <= response.status_code < 300:
-                    return UpstreamResponse(
-                        response.status_code, _parse_json(response, attempt), response.headers
-                    )
-                failure = _error_from_response(response, attempt)
-                if response.status_code == 429:
-                    hinted = self.rate_limit_wait(response.headers)
-                    wait = (
-                        min(hinted, MAX_RATE_LIMIT_WAIT_SECONDS)
-                        if hinted is not None
-                        else self._backoff(attempt)
-                    )
-                elif response.status_code >= 500 and response.status_code != 501:
-                    wait = self._backoff(attempt)
+                status = response.status_code
+                if status in ok:
+                    if method != "GET":
+                        return UpstreamResponse(status, _json_or_none(response), response.headers)
+                    try:
+                        data = _parse_json(response, attempt, require=require)
+                    except UpstreamError as malformed:
+                        failure, wait = malformed, self._backoff(attempt)
+                    else:
+                        return UpstreamResponse(status, data, response.headers)
                 else:
-                    raise failure
+                    failure = _error_from_response(response, attempt)
+                    if status == 429:
+                        hinted = self.rate_limit_wait(response.headers)
+                        wait = (
+                            min(hinted, MAX_RATE_LIMIT_WAIT_SECONDS)
+                            if hinted is not None
+                            else self._backoff(attempt)
+                        )
+                    elif status >= 500 and status != 501:
+                        wait = self._backoff(attempt)
+                    else:
+                        raise failure
             if attempt >= self.max_attempts:
+                raise failure
+            if ends_at is not None and self.clock() + wait >= ends_at:
+                # Waiting would pass the deadline: say now what the last attempt said.
                 raise failure
             self.stats.retries += 1
             logger.info("upstream %s, retrying in %.1fs", failure.describe(), wait)
@@ -156,9 +209,10 @@ class UpstreamSession:
         returned for the caller to read (OAuth errors have their own body); 5xx, a timeout or a
         reset raise UNAVAILABLE."""
         self.stats.calls += 1
+        timeout = self.timeout if self.deadline is None else min(self.timeout, self.deadline)
         try:
             response = self._session.post(
-                url, data=dict(data), timeout=self.timeout, allow_redirects=False
+                url, data=dict(data), timeout=timeout, allow_redirects=False
             )
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise UpstreamError(ErrorKind.UNAVAILABLE, message=_network_message(exc)) from exc
@@ -168,11 +222,7 @@ class UpstreamSession:
             return UpstreamResponse(
                 response.status_code, _parse_json(response, 1), response.headers
             )
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        return UpstreamResponse(response.status_code, body, response.headers)
+        return UpstreamResponse(response.status_code, _json_or_none(response), response.headers)
 
     def _backoff(self, attempt: int) -> float:
         return min(self.backoff_base * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
@@ -184,9 +234,9 @@ def _network_message(exc: requests.RequestException) -> str:
     return "the connection failed"
 
 
-def _parse_json(response: requests.Response, attempt: int) -> Any:
+def _parse_json(response: requests.Response, attempt: int, *, require: str | None = None) -> Any:
     try:
-        return response.json()
+        body = response.json()
     except ValueError as exc:
         raise UpstreamError(
             ErrorKind.MALFORMED,
@@ -194,6 +244,21 @@ def _parse_json(response: requests.Response, attempt: int) -> Any:
             message="the answer is not valid JSON",
             attempts=attempt,
         ) from exc
+    if require is not None and not (isinstance(body, dict) and isinstance(body.get(require), list)):
+        raise UpstreamError(
+            ErrorKind.MALFORMED,
+            status=response.status_code,
+            message=f"a page without a {require} list",
+            attempts=attempt,
+        )
+    return body
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _error_from_response(response: requests.Response, attempt: int) -> UpstreamError:

@@ -62,7 +62,12 @@ def validate_api_key(
     """None when the key reads incidents in ``region`` (the wizard's retries); otherwise what
     went wrong, naming the other region when the key belongs there."""
     check = incident_access_check(
-        lambda region, attempts: make_client(api_key=api_key, region=region, max_attempts=attempts)
+        lambda region, attempts: make_client(
+            api_key=api_key,
+            region=region,
+            max_attempts=attempts,
+            deadline=settings.UPSTREAM_INTERACTIVE_DEADLINE_SECONDS,
+        )
     )
     return validate(
         check=check, region=region, wording=wording, max_attempts=settings.WIZARD_MAX_ATTEMPTS

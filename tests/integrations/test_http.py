@@ -96,3 +96,125 @@ def test_a_connection_reset_is_retried_with_backoff() -> None:
     session, waits = _session()
     assert session.get_json(URL).data == {"data": [1]}
     assert waits == [1, 2] and session.stats.retries == 2
+
+
+@responses.activate
+def test_a_body_cut_short_is_retried_like_a_5xx() -> None:
+    responses.get(URL, body='{"data": [1, 2', content_type="application/json")
+    responses.get(URL, body="<html>Bad gateway</html>", content_type="text/html")
+    responses.get(URL, json={"data": [1, 2]})
+    session, waits = _session()
+    assert session.get_json(URL, require="data").data == {"data": [1, 2]}
+    assert waits == [1, 2] and session.stats.retries == 2
+
+
+@responses.activate
+def test_a_page_without_its_list_is_retried_then_fails_as_malformed() -> None:
+    responses.get(URL, json={"unexpected": True})
+    session, waits = _session(max_attempts=3)
+    with pytest.raises(UpstreamError) as raised:
+        session.get_json(URL, require="data")
+    assert raised.value.kind == ErrorKind.MALFORMED and not raised.value.permanent
+    assert "without a data list" in raised.value.message
+    assert waits == [1, 2] and len(responses.calls) == 3
+
+
+class FakeClock:
+    """Time that passes only when the session sleeps (or a test says so)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@responses.activate
+def test_a_call_gives_up_at_its_deadline_counting_retries_and_waits() -> None:
+    responses.get(URL, status=503, json={"message": "down"})
+    clock = FakeClock()
+    session = UpstreamSession(
+        headers={}, max_attempts=10, backoff_base=4.0, deadline=20.0, clock=clock
+    )
+    session.sleep = clock.sleep
+    with pytest.raises(UpstreamError) as raised:
+        session.get_json(URL)
+    # Waits of 4 and 8 s fit in 20 s; the next (16 s) would end past it, so it stops there.
+    assert raised.value.kind == ErrorKind.UNAVAILABLE
+    assert len(responses.calls) == 3 and clock.now - 1000.0 == 12.0
+
+
+@responses.activate
+def test_a_rate_limit_wait_longer_than_the_deadline_is_not_waited() -> None:
+    responses.get(URL, status=429, headers={"X-RateLimit-Period-In-Sec": "60"}, json={})
+    clock = FakeClock()
+    session = UpstreamSession(
+        headers={}, rate_limit_wait=rate_limit_wait, deadline=20.0, clock=clock
+    )
+    session.sleep = clock.sleep
+    with pytest.raises(UpstreamError) as raised:
+        session.get_json(URL)
+    assert raised.value.kind == ErrorKind.RATE_LIMITED
+    assert len(responses.calls) == 1 and clock.now == 1000.0
+
+
+@responses.activate
+def test_each_request_timeout_is_cut_to_what_is_left_of_the_deadline() -> None:
+    responses.get(URL, json={"data": []})
+    clock = FakeClock()
+    session = UpstreamSession(headers={}, timeout=15.0, deadline=5.0, clock=clock)
+    session.get_json(URL)
+    assert responses.calls[0].request.req_kwargs["timeout"] == 5.0
+
+
+@responses.activate
+def test_post_json_sends_the_body_and_accepts_only_the_named_statuses() -> None:
+    alerts = "https://api.opsgenie.com/v2/alerts"
+    responses.post(alerts, status=202, json={"result": "Request will be processed"})
+    session, _ = _session()
+    answer = session.post_json(alerts, {"message": "[Test message] hello"}, ok={202})
+    assert answer.status == 202 and answer.data["result"] == "Request will be processed"
+    sent = responses.calls[0].request
+    assert sent.headers["Content-Type"] == "application/json"
+    assert sent.body == b'{"message": "[Test message] hello"}'
+
+    responses.post(alerts, status=200, json={})
+    with pytest.raises(UpstreamError) as raised:
+        session.post_json(alerts, {"message": "m"}, ok={202})
+    assert raised.value.status == 200 and raised.value.kind == ErrorKind.HTTP
+
+
+@responses.activate
+def test_post_json_retries_a_5xx_and_stops_on_a_422() -> None:
+    alerts = "https://api.opsgenie.com/v2/alerts"
+    responses.post(alerts, status=503, json={"message": "down"})
+    responses.post(alerts, status=202, json={"result": "ok"})
+    session, waits = _session()
+    assert session.post_json(alerts, {"message": "m"}, ok={202}).status == 202
+    assert waits == [1]
+    responses.post(alerts, status=422, json={"message": "Message can not be empty"})
+    with pytest.raises(UpstreamError) as raised:
+        session.post_json(alerts, {"message": ""}, ok={202})
+    assert raised.value.permanent and raised.value.message == "Message can not be empty"
+
+
+def test_the_wizard_s_calls_have_a_20_second_deadline(settings) -> None:  # type: ignore[no-untyped-def]
+    from integrations.providers.opsgenie.client import OpsgenieClient
+
+    settings.UPSTREAM_INTERACTIVE_DEADLINE_SECONDS = 20.0
+    settings.UPSTREAM_SYNC_DEADLINE_SECONDS = 600.0
+    captured: list[float | None] = []
+
+    class Spy(OpsgenieClient):
+        def check_incident_access(self) -> None:
+            captured.append(self.session.deadline)
+
+    from integrations.validation import Wording, validate_api_key
+
+    wording = Wording(provider="X", invalid="i", forbidden="f", payment="p")
+    assert validate_api_key(Spy, api_key="k", region="us", wording=wording) is None
+    assert captured == [20.0]
+    assert OpsgenieClient(api_key="k", region="us").session.deadline == 600.0

@@ -90,6 +90,31 @@ def test_a_long_outage_fails_the_run_clearly_and_loses_nothing(world: World) -> 
     assert world.connection.status == ConnectionStatus.CONNECTED  # transient: not an Error
 
 
+def test_a_body_cut_short_is_retried_and_the_reconciliation_completes(world: World) -> None:
+    run_sync(world.connection)
+    summary = world.advance(changed_fraction=0.0, new=0, deleted=5, seed=5)
+    world.upstream.faults.set(malformed=2)
+    run = run_sync(world.connection, full=True)
+    assert run.outcome == SyncOutcome.SUCCEEDED and run.retries == 2
+    assert run.counts["incidents"]["deleted"] == len(summary["deleted"]) == 5
+    world.assert_equals_upstream()
+
+
+def test_bodies_cut_short_until_the_retries_run_out_fail_clearly_and_lose_nothing(
+    world: World,
+) -> None:
+    run_sync(world.connection)
+    before = snapshot()
+    world.advance(changed_fraction=0.0, new=0, deleted=5, seed=5)
+    world.upstream.faults.set(malformed=1000)
+    run = run_sync(world.connection, full=True)
+    assert run.outcome == SyncOutcome.FAILED and "not valid JSON" in run.error
+    assert snapshot() == before  # a failed scan flags nothing deleted
+    world.upstream.faults.clear()
+    assert run_sync(world.connection, full=True).counts["incidents"]["deleted"] == 5
+    world.assert_equals_upstream()
+
+
 def test_timeouts_are_retried_then_fail_the_run(world: World, settings) -> None:  # type: ignore[no-untyped-def]
     run_sync(world.connection)
     before = snapshot()

@@ -20,7 +20,9 @@ def rate_limit_wait(headers: Mapping[str, str]) -> float | None:
 
 
 class OpsgenieClient:
-    def __init__(self, *, api_key: str, region: str, max_attempts: int = 5) -> None:
+    def __init__(
+        self, *, api_key: str, region: str, max_attempts: int = 5, deadline: float | None = None
+    ) -> None:
         # Base URLs come from settings only (never from a form), per region.
         self.base_url = settings.OPSGENIE_BASE_URLS[region]
         self.region = region
@@ -29,6 +31,8 @@ class OpsgenieClient:
             rate_limit_wait=rate_limit_wait,
             max_attempts=max_attempts,
         )
+        if deadline is not None:  # a person is waiting: shorter than a sync's budget
+            self.session.deadline = deadline
 
     def check_incident_access(self) -> None:
         """The cheapest call that proves the key can read incidents in this region."""

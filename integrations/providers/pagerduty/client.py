@@ -36,6 +36,7 @@ class PagerDutyClient:
         api_key: str | None = None,
         access_token: str | None = None,
         max_attempts: int = 5,
+        deadline: float | None = None,
     ) -> None:
         # Base URLs come from settings only (never from a form), per region.
         self.base_url = settings.PAGERDUTY_BASE_URLS[region]
@@ -48,6 +49,8 @@ class PagerDutyClient:
             rate_limit_wait=rate_limit_wait,
             max_attempts=max_attempts,
         )
+        if deadline is not None:  # a person is waiting: shorter than a sync's budget
+            self.session.deadline = deadline
 
     def check_incident_access(self) -> None:
         """The cheapest call that proves the credentials can read incidents in this region."""

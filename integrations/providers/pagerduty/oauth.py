@@ -113,7 +113,9 @@ def refresh(refresh_token: str) -> TokenSet:
 
 
 def _token_request(params: dict[str, str]) -> TokenSet:
-    session = UpstreamSession(headers={}, max_attempts=1)
+    session = UpstreamSession(
+        headers={}, max_attempts=1, deadline=settings.UPSTREAM_INTERACTIVE_DEADLINE_SECONDS
+    )
     try:
         answer = session.post_form(
             f"{settings.PAGERDUTY_IDENTITY_URL}/oauth/token",

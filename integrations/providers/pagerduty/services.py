@@ -27,7 +27,11 @@ def refresh_services(connection: Connection) -> list[ProviderService]:
     Raises UpstreamError when PagerDuty refuses or fails (403 without services.read, 401, 5xx
     after retries, malformed answer); nothing stored is lost then."""
     # A person is waiting for the page: retry as briefly as the connect wizard does.
-    client = open_client(connection, max_attempts=settings.WIZARD_MAX_ATTEMPTS)
+    client = open_client(
+        connection,
+        max_attempts=settings.WIZARD_MAX_ATTEMPTS,
+        deadline=settings.UPSTREAM_INTERACTIVE_DEADLINE_SECONDS,
+    )
     try:
         store_service_listing(
             connection=connection, pages=PagerDutyIncidentSource(client).services()

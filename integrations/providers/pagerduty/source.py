@@ -181,7 +181,9 @@ def _page(body: Any) -> tuple[list[Any], bool]:
     return body["incidents"], bool(body.get("more"))
 
 
-def open_client(connection: Connection, *, max_attempts: int = 5) -> PagerDutyClient:
+def open_client(
+    connection: Connection, *, max_attempts: int = 5, deadline: float | None = None
+) -> PagerDutyClient:
     """A client with the connection's credentials: its API key, or for OAuth a bearer token
     refreshed first when it is about to expire (which may raise UpstreamError)."""
     if connection.auth_method == "oauth":
@@ -190,11 +192,16 @@ def open_client(connection: Connection, *, max_attempts: int = 5) -> PagerDutyCl
 
         token = access_token_for(connection)
         return PagerDutyClient(
-            region=connection.region, access_token=token, max_attempts=max_attempts
+            region=connection.region,
+            access_token=token,
+            max_attempts=max_attempts,
+            deadline=deadline,
         )
     # A missing key is sent empty: PagerDuty's 401 then asks the admin for a new one.
     api_key = str(connection.get_credentials().get("api_key") or "")
-    return PagerDutyClient(region=connection.region, api_key=api_key, max_attempts=max_attempts)
+    return PagerDutyClient(
+        region=connection.region, api_key=api_key, max_attempts=max_attempts, deadline=deadline
+    )
 
 
 def open_source(

@@ -55,6 +55,7 @@ def validate_token(
             access_token=access_token,
             region=candidate,
             max_attempts=settings.WIZARD_MAX_ATTEMPTS,
+            deadline=settings.UPSTREAM_INTERACTIVE_DEADLINE_SECONDS,
         )
         try:
             client.check_incident_access()
