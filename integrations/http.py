@@ -248,7 +248,7 @@ def _parse_json(response: requests.Response, attempt: int, *, require: str | Non
         raise UpstreamError(
             ErrorKind.MALFORMED,
             status=response.status_code,
-            message=f"a page without a {require} list",
+            message=f"a page without {'an' if require[0] in 'aeiou' else 'a'} {require} list",
             attempts=attempt,
         )
     return body

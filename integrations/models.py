@@ -147,6 +147,8 @@ class SyncOutcome(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+    # Incidents were read, another stream (services, ...) failed after its retries.
+    PARTIAL = "partial", "Partial"
 
 
 class SyncRun(models.Model):
@@ -189,3 +191,35 @@ class SyncRun(models.Model):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+    @property
+    def streams(self) -> list[StreamSummary]:
+        """Every stream this run read, in the order it read them, for display."""
+        return [
+            StreamSummary(name, counts)
+            for name, counts in self.counts.items()
+            if isinstance(counts, dict)
+        ]
+
+    @property
+    def other_streams(self) -> list[StreamSummary]:
+        """The streams besides incidents (whose numbers have columns of their own)."""
+        return [stream for stream in self.streams if stream.name != "incidents"]
+
+
+class StreamSummary:
+    """One stream's counts in a SyncRun, read by the sync card and history."""
+
+    def __init__(self, name: str, counts: dict[str, object]) -> None:
+        self.name, self.counts = name, counts
+        self.label = name.replace("_", " ").capitalize()
+        self.skipped = str(counts.get("skipped") or "")
+        self.error = str(counts.get("error") or "")
+        self.resumed_from = str(counts.get("resumed_from") or "")
+
+    def __getattr__(self, field: str) -> int:
+        # fetched, created, updated, unchanged, deleted, http_calls, retries: 0 when absent
+        if field.startswith("_"):
+            raise AttributeError(field)
+        value = self.counts.get(field, 0)
+        return value if isinstance(value, int) else 0

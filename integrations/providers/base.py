@@ -27,6 +27,10 @@ class ProviderInfo:
     end_of_life: date | None = None
     search_terms: tuple[str, ...] = field(default=())
 
+    @property
+    def package(self) -> str:
+        return f"integrations.providers.{self.slug}"
+
     def matches(self, query: str) -> bool:
         haystack = " ".join((self.name, self.summary, *self.uses, *self.search_terms)).lower()
         return all(word in haystack for word in query.lower().split())

@@ -1,12 +1,13 @@
-"""Fetch → Transform → Store → Evaluate, once for every provider (PRODUCT 3.4).
+"""Fetch → Transform → Store → Evaluate, once for every provider and every stream (PRODUCT 3.4).
 
-The provider's source yields pages of plain records; the stream's registered store writes each
-page in its own short transaction (never across an HTTP call); the SyncRun row is updated after
-every page, which is both the progress display and the heartbeat.
+The provider's source declares its streams (``integrations.sync.streams``); the engine runs them
+in that order and knows none by name. Each page is written by the stream's registered store in
+its own short transaction (never across an HTTP call); the SyncRun row is updated as pages
+arrive, which is both the progress display and the heartbeat.
 
-A source may also offer ``services()`` (pages of ServiceRecord): they are read first, on every
-sync, and stored as the connection's ProviderService rows. Credentials that may not read
-services (403) skip that stream; the incidents still sync.
+A stream that fails after its retries fails alone: it is recorded as failed in the run's counts,
+and the other streams go on. The stream that ``decides_status`` (incidents) decides the run: its
+failure fails the run, and its 401/403 puts the connection in Error.
 """
 
 from __future__ import annotations
@@ -32,20 +33,18 @@ from integrations.models import (
     SyncRun,
     SyncTrigger,
 )
+from integrations.providers.registry import get_provider
 from integrations.sync.prefetch import prefetched
-from integrations.sync.services_store import store_service_listing
+from integrations.sync.snapshot import store_listing
 from integrations.sync.stores import EVALUATORS, STORES, RecordStore, StreamCounts
+from integrations.sync.streams import Stream, StreamKind
 
 logger = logging.getLogger(__name__)
 
-# provider slug → module with open_source(connection, stats=, sleep=) and
-# describe_error(error, connection=)
-SOURCES = {
-    "opsgenie": "integrations.providers.opsgenie.source",
-    "pagerduty": "integrations.providers.pagerduty.source",
-}
 # A RUNNING run whose heartbeat is older than this lost its worker; it no longer blocks syncs.
 STALE_AFTER = timedelta(minutes=15)
+# A failed full scan younger than this is resumed by the next run rather than started over.
+RESUME_WITHIN = timedelta(hours=24)
 PROGRESS_EVERY_SECONDS = 0.5
 PERMANENT_ACTIONS = {
     ErrorAction.REENTER_KEY,
@@ -54,28 +53,38 @@ PERMANENT_ACTIONS = {
     ErrorAction.UPGRADE_PLAN,
     ErrorAction.SELECT_REGION,
 }
+# These refuse the credentials themselves, whichever endpoint answered: every stream would fail.
+CONNECTION_WIDE = {ErrorKind.UNAUTHORIZED, ErrorKind.PAYMENT_REQUIRED}
 
 Progress = Callable[[SyncRun], None]
 
 
 class Tracker:
-    """Counts of one run per stream, in the order the streams were read, saved to its row after
-    every page: ``run.counts == {"services": {...}, "incidents": {...}}``."""
+    """Counts of one run per stream, in the order the streams were read, saved to its row as
+    pages arrive: ``run.counts == {"services": {...}, "incidents": {...}}``."""
 
     def __init__(self, run: SyncRun, stats: CallStats, on_progress: Progress | None):
         self.run, self.stats, self.on_progress = run, stats, on_progress
         self.streams: dict[str, StreamCounts] = {}
         self._saved_at = 0.0
+        self._calls_before = self._retries_before = 0
 
     def counts(self, stream: str) -> StreamCounts:
         return self.streams.setdefault(stream, StreamCounts())
+
+    def start(self, stream: str) -> StreamCounts:
+        self._calls_before, self._retries_before = self.stats.calls, self.stats.retries
+        return self.counts(stream)
 
     @property
     def written(self) -> int:
         return sum(counts.written for counts in self.streams.values())
 
-    def add(self, stream: str, counts: StreamCounts) -> None:
-        self.counts(stream).add(counts)
+    def add(self, stream: str, counts: StreamCounts, *, cursor: datetime | None = None) -> None:
+        mine = self.counts(stream)
+        mine.add(counts)
+        if cursor is not None:
+            mine.cursor = cursor.isoformat()
         # The page polls every 2 s: writing the row after each of hundreds of pages only slows
         # the sync. A callback (the command's progress line, tests) still sees every page.
         if self.on_progress or time.monotonic() - self._saved_at >= PROGRESS_EVERY_SECONDS:
@@ -83,6 +92,10 @@ class Tracker:
 
     def save(self, **extra: Any) -> None:
         run = self.run
+        if self.streams:
+            current = list(self.streams.values())[-1]
+            current.http_calls = self.stats.calls - self._calls_before
+            current.retries = self.stats.retries - self._retries_before
         run.counts = {name: counts.as_dict() for name, counts in self.streams.items()}
         run.http_calls, run.retries = self.stats.calls, self.stats.retries
         run.heartbeat_at = timezone.now()
@@ -117,32 +130,21 @@ def sync_connection(
     ):
         # A rejected key stays rejected: wait for the admin instead of retrying 401/403 forever.
         return None
-    store = STORES["incidents"]
-    if full or store.newest_created_at(connection=connection) is None:
-        kind = SyncKind.FULL
-    else:
-        kind = SyncKind.INCREMENTAL
+    resume = _resumable(connection)
+    kind = SyncKind.FULL if full or resume else SyncKind.INCREMENTAL
     run = _claim(connection, trigger=trigger, kind=kind)
     if run is None:
         return None
+    provider = import_module(f"{get_provider(connection.provider).package}.source")
     stats = CallStats()
     tracker = Tracker(run, stats, on_progress)
-    module = import_module(SOURCES[connection.provider])
     source = None
     try:
-        source = module.open_source(connection, stats=stats, sleep=sleep)
-        if hasattr(source, "services"):
-            _services(source, connection, tracker)
-        if kind == SyncKind.FULL:
-            _reconcile(source, store, connection, tracker)
-        else:
-            _incremental(source, store, connection, tracker)
+        source = provider.open_source(connection, stats=stats, sleep=sleep)
+        failure = _run_streams(source.streams(), connection, tracker, kind, resume, provider)
     except UpstreamError as error:
-        message, action = module.describe_error(error, connection=connection)
-        tracker.save(outcome=SyncOutcome.FAILED, finished_at=timezone.now(), error=message)
-        if error.permanent:
-            connection_record_error(connection=connection, message=message, action=action)
-        return run
+        # Opening the source failed (e.g. an OAuth token that can no longer be renewed).
+        failure = (error, *provider.describe_error(error, connection=connection))
     except Exception:
         logger.exception("sync of connection %s failed", connection.pk)
         tracker.save(
@@ -153,35 +155,89 @@ def sync_connection(
         return run
     finally:
         if source is not None:
-            source.client.close()  # the worker is long-lived: do not leak its connections
-    tracker.save(outcome=SyncOutcome.SUCCEEDED, finished_at=timezone.now())
+            source.close()  # the worker is long-lived: do not leak its connections
+    return _finish(connection, tracker, failure)
+
+
+def _run_streams(
+    streams: Iterable[Stream],
+    connection: Connection,
+    tracker: Tracker,
+    kind: str,
+    resume: dict[str, str],
+    provider: Any,
+) -> tuple[UpstreamError, str, str] | None:
+    """Each stream in turn; the deciding stream's failure, if any, is returned."""
+    decisive: tuple[UpstreamError, str, str] | None = None
+    for stream in streams:
+        counts = tracker.start(stream.name)
+        try:
+            if stream.kind == StreamKind.SNAPSHOT:
+                _snapshot(stream, connection, tracker)
+            else:
+                full = kind == SyncKind.FULL
+                _incremental_stream(stream, connection, tracker, full, resume.get(stream.name))
+        except UpstreamError as error:
+            message, action = provider.describe_error(error, connection=connection)
+            if error.kind == ErrorKind.FORBIDDEN and not stream.decides_status:
+                # A key or token without this stream's permission still reads the others; the
+                # rows stay as they were, and the run's history says why none were read.
+                logger.info("connection %s may not read %s", connection.pk, stream.name)
+                counts.skipped = f"the credentials may not read {stream.name.replace('_', ' ')}"
+            else:
+                counts.error = message
+            tracker.save()
+            if stream.decides_status or error.kind in CONNECTION_WIDE:
+                decisive = (error, message, action)
+            if error.kind in CONNECTION_WIDE:
+                break  # the credentials are refused: every other stream would fail the same way
+    return decisive
+
+
+def _finish(
+    connection: Connection, tracker: Tracker, failure: tuple[UpstreamError, str, str] | None
+) -> SyncRun:
+    now = timezone.now()
+    if failure is not None:
+        error, message, action = failure
+        tracker.save(outcome=SyncOutcome.FAILED, finished_at=now, error=message)
+        if error.permanent:
+            connection_record_error(connection=connection, message=message, action=action)
+        return tracker.run
+    failed = [(name, counts.error) for name, counts in tracker.streams.items() if counts.error]
+    if failed:
+        error = " ".join(
+            f"{name.replace('_', ' ').capitalize()} could not be read: {message}"
+            for name, message in failed
+        )
+        tracker.save(outcome=SyncOutcome.PARTIAL, finished_at=now, error=error)
+    else:
+        tracker.save(outcome=SyncOutcome.SUCCEEDED, finished_at=now)
     if connection.status == ConnectionStatus.ERROR:
         connection_clear_error(connection=connection)
     # A full read also (re)activates checks after connecting, even when it wrote nothing.
-    if tracker.written or kind == SyncKind.FULL:
+    if tracker.written or tracker.run.kind == SyncKind.FULL:
         for evaluate in EVALUATORS:
             evaluate(connection=connection, streams=dict(tracker.streams))
-    return run
+    return tracker.run
 
 
-def _services(source: Any, connection: Connection, tracker: Tracker) -> None:
-    """Every service, first: few pages, read whole on every sync (a full and an incremental
-    sync alike), so the service-selection page and deleted-upstream flags stay current."""
-    tracker.counts("services")
-    try:
-        store_service_listing(
-            connection=connection,
-            pages=source.services(),
-            on_counts=lambda counts: tracker.add("services", counts),
-        )
-    except UpstreamError as error:
-        if error.kind != ErrorKind.FORBIDDEN:
-            raise
-        # A key or token without services.read still reads incidents; the rows stay as they were,
-        # and the run's history says why no services were read.
-        logger.info("connection %s may not read services; skipped", connection.pk)
-        tracker.counts("services").skipped = "the credentials may not read services"
-        tracker.save()
+def _resumable(connection: Connection) -> dict[str, str]:
+    """Where each stream of a failed full scan stopped, when the latest run is one (and recent):
+    the next run goes on from there instead of reading everything again."""
+    latest = connection.sync_runs.order_by("-started_at", "-pk").first()
+    if (
+        latest is None
+        or latest.kind != SyncKind.FULL
+        or latest.outcome != SyncOutcome.FAILED
+        or latest.started_at < timezone.now() - RESUME_WITHIN
+    ):
+        return {}
+    return {
+        name: counts["cursor"]
+        for name, counts in latest.counts.items()
+        if isinstance(counts, dict) and counts.get("cursor")
+    }
 
 
 def _claim(connection: Connection, *, trigger: str, kind: str) -> SyncRun | None:
@@ -211,44 +267,88 @@ def _claim(connection: Connection, *, trigger: str, kind: str) -> SyncRun | None
         return None
 
 
+def _snapshot(stream: Stream, connection: Connection, tracker: Tracker) -> None:
+    """The whole listing, every run; what it no longer names is flagged removed."""
+    store_listing(
+        STORES[stream.name],
+        connection=connection,
+        pages=stream.reader(),
+        on_counts=lambda counts: tracker.add(stream.name, counts),
+    )
+
+
+def _incremental_stream(
+    stream: Stream, connection: Connection, tracker: Tracker, full: bool, resume_from: str | None
+) -> None:
+    store: RecordStore = STORES[stream.name]
+    if resume_from:
+        tracker.counts(stream.name).resumed_from = resume_from
+        _reconcile(stream, store, connection, tracker, after=datetime.fromisoformat(resume_from))
+    elif full or store.newest_created_at(connection=connection) is None:
+        if tracker.run.kind != SyncKind.FULL:
+            # Nothing stored yet: this stream's first read is a full one.
+            tracker.save(kind=SyncKind.FULL)
+        _reconcile(stream, store, connection, tracker, after=None)
+    else:
+        _incremental(stream, store, connection, tracker)
+
+
 def _save_pages(
-    pages: Iterator[list[Any]], store: RecordStore, connection: Connection, tracker: Tracker
+    pages: Iterator[list[Any]],
+    stream: Stream,
+    store: RecordStore,
+    connection: Connection,
+    tracker: Tracker,
+    *,
+    scanning: bool = False,
 ) -> Iterable[list[Any]]:
     for page in prefetched(pages):
-        tracker.add("incidents", store.save(connection=connection, records=page))
+        counts = store.save(connection=connection, records=page)
+        # A full scan's position is saved with its page: a failed scan resumes after it.
+        cursor = page[-1].created_at if scanning and page else None
+        tracker.add(stream.name, counts, cursor=cursor)
         yield page
 
 
-def _incremental(source: Any, store: RecordStore, connection: Connection, tracker: Tracker) -> None:
-    """What is new since the newest stored incident, what is open upstream, and what we still
+def _incremental(
+    stream: Stream, store: RecordStore, connection: Connection, tracker: Tracker
+) -> None:
+    """What is new since the newest stored record, what is open upstream, and what we still
     hold as open but upstream no longer lists as open (it was resolved or closed)."""
+    reader = stream.reader
     newest = store.newest_created_at(connection=connection)
     unfinished = store.unfinished_ids(connection=connection)
     seen: set[str] = set()
-    for pages in (source.created_since(newest), source.still_open()):
-        for page in _save_pages(pages, store, connection, tracker):
+    for pages in (reader.created_since(newest), reader.still_open()):
+        for page in _save_pages(pages, stream, store, connection, tracker):
             seen.update(record.upstream_id for record in page)
     left_open = [upstream_id for upstream_id in unfinished if upstream_id not in seen]
-    # Nearly all were resolved since; a source may know a cheaper read for them than by id.
-    recheck = getattr(source, "no_longer_open", source.by_ids)
-    for _page in _save_pages(recheck(left_open), store, connection, tracker):
+    for _page in _save_pages(reader.no_longer_open(left_open), stream, store, connection, tracker):
         pass
-    # An incident missing from all of these may be deleted; only a full scan may say so.
+    # A record missing from all of these may be deleted; only a full scan may say so.
 
 
-def _reconcile(source: Any, store: RecordStore, connection: Connection, tracker: Tracker) -> None:
-    """Read every incident oldest first; then confirm, one batch query per 50, the stored ones
-    the scan did not return, and flag as deleted only those upstream no longer has.
+def _reconcile(
+    stream: Stream,
+    store: RecordStore,
+    connection: Connection,
+    tracker: Tracker,
+    *,
+    after: datetime | None,
+) -> None:
+    """Read every record oldest first (from ``after`` when resuming a failed scan); then
+    confirm, one batch query per 50, the stored ones the scan did not return, and flag as
+    deleted only those upstream no longer has.
 
     Memory stays flat: candidates are found page by page by comparing the page with the stored
     rows created in the same time span, never by holding every id.
     """
+    reader = stream.reader
     candidates: list[str] = []
-    previous_end: datetime | None = None
+    previous_end: datetime | None = after
     previous_ids: set[str] = set()
-    for page in _save_pages(source.scan_all(), store, connection, tracker):
-        if not page:
-            continue
+    scan = reader.scan_all(after=after)
+    for page in _save_pages(scan, stream, store, connection, tracker, scanning=True):
         ids = {record.upstream_id for record in page}
         end = page[-1].created_at
         stored = store.ids_created_between(connection=connection, after=previous_end, until=end)
@@ -259,9 +359,9 @@ def _reconcile(source: Any, store: RecordStore, connection: Connection, tracker:
     # The scan finished: only now may anything be called deleted.
     unique = list(dict.fromkeys(candidates))
     found: set[str] = set()
-    for page in _save_pages(source.by_ids(unique), store, connection, tracker):
+    for page in _save_pages(reader.by_ids(unique), stream, store, connection, tracker):
         found.update(record.upstream_id for record in page)
     missing = [upstream_id for upstream_id in unique if upstream_id not in found]
     if missing:
         deleted = store.mark_deleted(connection=connection, upstream_ids=missing)
-        tracker.add("incidents", StreamCounts(deleted=deleted))
+        tracker.add(stream.name, StreamCounts(deleted=deleted))

@@ -1,77 +1,79 @@
-"""Store step of the services stream: the connection's ProviderService rows.
+"""Store of the services stream: the connection's ProviderService rows.
 
 The integrations app owns ProviderService (a service is configuration of the connected account,
 used to pick whose incidents count), so this store lives here rather than in a domain app.
 Rows are never deleted: a service missing from a complete listing is flagged
-``deleted_upstream`` (a selection may still name it) and cleared again if it comes back.
+``deleted_upstream`` (a selection may still name it) and cleared again if it comes back;
+``synced_at`` says when either happened.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Sequence
 
 from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import Connection, ProviderService
-from integrations.records import ListingTruncated, ServiceRecord
+from integrations.records import ServiceRecord
+from integrations.sync.snapshot import store_listing
 from integrations.sync.stores import StreamCounts
-
-logger = logging.getLogger(__name__)
 
 SYNCED_FIELDS = ("name", "description", "status", "upstream_url")
 
 
-def save_services(*, connection: Connection, records: Sequence[ServiceRecord]) -> StreamCounts:
-    """Upsert one page in one short transaction; unchanged rows are not written.
+class ServiceStore:
+    def save(self, *, connection: Connection, records: Sequence[ServiceRecord]) -> StreamCounts:
+        """Upsert one page in one short transaction; unchanged rows are not written.
 
-    ``synced_at`` is when a sync last wrote the row (created, changed, or back from deleted)."""
-    by_id = {record.upstream_id: record for record in records}
-    counts = StreamCounts(fetched=len(records))
-    now = timezone.now()
-    with transaction.atomic():
-        existing = {
-            row.upstream_id: row
-            for row in ProviderService.objects.filter(
-                connection=connection, upstream_id__in=list(by_id)
-            )
-        }
-        to_create, to_update = [], []
-        for upstream_id, record in by_id.items():
-            values = {name: getattr(record, name) for name in SYNCED_FIELDS}
-            row = existing.get(upstream_id)
-            if row is None:
-                to_create.append(
-                    ProviderService(
-                        connection=connection, upstream_id=upstream_id, synced_at=now, **values
-                    )
+        ``synced_at`` is when a sync last wrote the row (created, changed, or back from deleted)."""
+        by_id = {record.upstream_id: record for record in records}
+        counts = StreamCounts(fetched=len(records))
+        now = timezone.now()
+        with transaction.atomic():
+            existing = {
+                row.upstream_id: row
+                for row in ProviderService.objects.filter(
+                    connection=connection, upstream_id__in=list(by_id)
                 )
-            elif row.deleted_upstream or any(getattr(row, k) != v for k, v in values.items()):
-                for name, value in values.items():
-                    setattr(row, name, value)
-                row.deleted_upstream, row.synced_at = False, now
-                to_update.append(row)
-        # A refresh from the services page may race a sync of the same connection.
-        ProviderService.objects.bulk_create(to_create, ignore_conflicts=True)
-        ProviderService.objects.bulk_update(
-            to_update, [*SYNCED_FIELDS, "deleted_upstream", "synced_at"]
+            }
+            to_create, to_update = [], []
+            for upstream_id, record in by_id.items():
+                values = {name: getattr(record, name) for name in SYNCED_FIELDS}
+                row = existing.get(upstream_id)
+                if row is None:
+                    to_create.append(
+                        ProviderService(
+                            connection=connection, upstream_id=upstream_id, synced_at=now, **values
+                        )
+                    )
+                elif row.deleted_upstream or any(getattr(row, k) != v for k, v in values.items()):
+                    for name, value in values.items():
+                        setattr(row, name, value)
+                    row.deleted_upstream, row.synced_at = False, now
+                    to_update.append(row)
+            # A refresh from the services page may race a sync of the same connection.
+            ProviderService.objects.bulk_create(to_create, ignore_conflicts=True)
+            ProviderService.objects.bulk_update(
+                to_update, [*SYNCED_FIELDS, "deleted_upstream", "synced_at"]
+            )
+        counts.created, counts.updated = len(to_create), len(to_update)
+        counts.unchanged = len(by_id) - counts.created - counts.updated
+        return counts
+
+    def flag_missing(self, *, connection: Connection, listed: set[str]) -> int:
+        """After a complete listing: flag the stored services it did not name."""
+        live = ProviderService.objects.filter(connection=connection, deleted_upstream=False)
+        pairs = live.values_list("pk", "upstream_id")
+        missing = [pk for pk, upstream_id in pairs if upstream_id not in listed]
+        if not missing:
+            return 0
+        return ProviderService.objects.filter(pk__in=missing).update(
+            deleted_upstream=True, synced_at=timezone.now()
         )
-    counts.created, counts.updated = len(to_create), len(to_update)
-    counts.unchanged = len(by_id) - counts.created - counts.updated
-    return counts
 
 
-def flag_missing_services(*, connection: Connection, listed: set[str]) -> int:
-    """After a complete listing: flag the stored services it did not name."""
-    live = ProviderService.objects.filter(connection=connection, deleted_upstream=False)
-    pairs = live.values_list("pk", "upstream_id")
-    missing = [pk for pk, upstream_id in pairs if upstream_id not in listed]
-    if not missing:
-        return 0
-    return ProviderService.objects.filter(pk__in=missing).update(
-        deleted_upstream=True, synced_at=timezone.now()
-    )
+SERVICES = ServiceStore()
 
 
 def store_service_listing(
@@ -80,24 +82,5 @@ def store_service_listing(
     pages: Iterable[Sequence[ServiceRecord]],
     on_counts: Callable[[StreamCounts], None] | None = None,
 ) -> StreamCounts:
-    """Store every page of one listing, then flag what it no longer names.
-
-    Flagging waits for the end: a listing that failed (its error propagates) or was cut short
-    by an upstream cap flags nothing."""
-    total = StreamCounts()
-    listed: set[str] = set()
-
-    def add(counts: StreamCounts) -> None:
-        total.add(counts)
-        if on_counts is not None:
-            on_counts(counts)
-
-    try:
-        for page in pages:
-            add(save_services(connection=connection, records=page))
-            listed.update(record.upstream_id for record in page)
-    except ListingTruncated:
-        logger.warning("connection %s: services listing cut short; none flagged", connection.pk)
-        return total
-    add(StreamCounts(deleted=flag_missing_services(connection=connection, listed=listed)))
-    return total
+    """Refresh the services now (the service-selection page), outside a sync run."""
+    return store_listing(SERVICES, connection=connection, pages=pages, on_counts=on_counts)

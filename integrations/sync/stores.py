@@ -1,7 +1,7 @@
 """The contract between the sync engine and the domain apps that store what it fetches.
 
-A domain app registers one store per stream in its AppConfig.ready(); the engine only knows this
-protocol, so the integrations layer never imports a domain app.
+A domain app registers one store per stream in its AppConfig.ready(); the engine only knows
+these protocols, so the integrations layer never imports a domain app.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 from integrations.models import Connection
 
+COUNTED = ("fetched", "created", "updated", "unchanged", "deleted")
+
 
 @dataclass
 class StreamCounts:
@@ -20,19 +22,23 @@ class StreamCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    deleted: int = 0
+    deleted: int = 0  # incremental: flagged deleted upstream; snapshot: flagged removed
+    http_calls: int = 0
+    retries: int = 0
     # Why the stream was not read at all (e.g. the credentials may not read it); "" when it was.
     skipped: str = ""
+    # Why the stream failed after every retry; "" when it did not.
+    error: str = ""
+    # A full scan's position (ISO time of the last record stored): where a failed scan resumes.
+    cursor: str = ""
+    resumed_from: str = ""
 
     def as_dict(self) -> dict[str, int | str]:
-        """What a SyncRun keeps; ``skipped`` only when the stream was skipped."""
-        values: dict[str, int | str] = dict(vars(self))
-        if not self.skipped:
-            del values["skipped"]
-        return values
+        """What a SyncRun keeps: the numbers, and the texts only when set."""
+        return {name: value for name, value in vars(self).items() if value != ""}
 
     def add(self, other: StreamCounts) -> None:
-        for name in ("fetched", "created", "updated", "unchanged", "deleted"):
+        for name in COUNTED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
@@ -41,6 +47,8 @@ class StreamCounts:
 
 
 class RecordStore(Protocol):
+    """The store of an incremental stream (incidents)."""
+
     def save(self, *, connection: Connection, records: Sequence[Any]) -> StreamCounts:
         """Upsert one batch in one short transaction; unchanged rows are not written."""
 
@@ -59,12 +67,23 @@ class RecordStore(Protocol):
         """Flag records as deleted upstream (never delete evidence)."""
 
 
-STORES: dict[str, RecordStore] = {}
+class SnapshotStore(Protocol):
+    """The store of a snapshot stream (services, users, teams...)."""
+
+    def save(self, *, connection: Connection, records: Sequence[Any]) -> StreamCounts:
+        """Upsert one page in one short transaction; a row seen again is no longer removed."""
+
+    def flag_missing(self, *, connection: Connection, listed: set[str]) -> int:
+        """After a complete listing: flag the stored rows it did not name as removed (with the
+        date), never delete them. Returns how many were flagged."""
+
+
+STORES: dict[str, Any] = {}
 # Called after a sync run that changed something: fn(connection=..., streams={name: counts}).
 EVALUATORS: list[Callable[..., None]] = []
 
 
-def register_store(stream: str, store: RecordStore) -> None:
+def register_store(stream: str, store: RecordStore | SnapshotStore) -> None:
     STORES[stream] = store
 
 

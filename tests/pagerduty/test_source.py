@@ -80,18 +80,35 @@ def test_a_full_scan_reads_every_incident_oldest_first() -> None:
         seen = fake_api(mocked, data, cap=10_000)
         ids = [r.upstream_id for page in _source().scan_all() for r in page]
     assert ids == [r["id"] for r in data]
-    assert all(q["sort_by"] == ["created_at:asc"] and q["date_range"] == ["all"] for q in seen)
+    assert all(q["sort_by"] == ["created_at:asc"] and q["offset"] == ["0"] for q in seen)
+    # The first page from the start; each next one from the last created_at seen.
+    assert seen[0]["date_range"] == ["all"] and all("since" in q for q in seen[1:])
 
 
-def test_past_the_offset_cap_it_goes_on_in_time_windows(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(source, "OFFSET_CAP", 300)  # the real cap is 10,000
+def test_keyset_paging_never_nears_the_offset_cap() -> None:
     data = incidents(1000)
     with responses.RequestsMock() as mocked:
-        seen = fake_api(mocked, data, cap=300)
-        ids = {r.upstream_id for page in _source().scan_all() for r in page}
-    assert ids == {r["id"] for r in data}
-    assert any("since" in q for q in seen)  # windows were used
-    assert all(int(q["offset"][0]) + 100 <= 300 for q in seen)  # never refused by the cap
+        seen = fake_api(mocked, data, cap=300)  # offsets this low would already be refused
+        ids = [r.upstream_id for page in _source().scan_all() for r in page]
+    assert ids == [r["id"] for r in data]
+    assert all(q["offset"] == ["0"] for q in seen)
+
+
+@pytest.mark.parametrize("position", ["before", "at", "after"])
+def test_an_incident_deleted_mid_scan_makes_it_skip_no_other(position: str) -> None:
+    # The second page's boundary is the 100th incident; delete one before it, it, or after it.
+    data = incidents(250)
+    doomed = {"before": data[40], "at": data[99], "after": data[150]}[position]["id"]
+    with responses.RequestsMock() as mocked:
+        seen = fake_api(mocked, data, cap=10_000)
+        ids = []
+        for page in _source().scan_all():
+            ids += [r.upstream_id for r in page]
+            if len(seen) == 1:  # between the first and the second page
+                data.remove(next(r for r in data if r["id"] == doomed))
+    survivors = [r["id"] for r in data]
+    assert [i for i in ids if i != doomed] == survivors
+    assert len(ids) == len(set(ids))
 
 
 def test_still_open_asks_for_triggered_and_acknowledged() -> None:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -10,6 +13,7 @@ from integrations.providers.opsgenie.mapping import incident_record
 from integrations.sandbox.server import SandboxServer
 from integrations.sync.engine import sync_connection
 from tests.conftest import make_connection
+from tests.pagerduty import conftest as pagerduty
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -77,3 +81,40 @@ def snapshot() -> list[tuple]:  # type: ignore[type-arg]
             "id", "upstream_id", "content_hash", "deleted_upstream"
         )
     )
+
+
+@dataclass
+class World:
+    """One provider's emulator and a connection to it."""
+
+    name: str
+    provider: str
+    upstream: SandboxServer
+    connection: Connection
+    equals_upstream: Callable[[SandboxServer, Connection], None]
+    # Progress reports before the first incidents page (PagerDuty reads its services first).
+    pages_before_incidents: int
+
+    def advance(self, **options: Any) -> dict[str, Any]:
+        return self.upstream.advance(provider=self.provider, **options)
+
+    def assert_equals_upstream(self) -> None:
+        self.equals_upstream(self.upstream, self.connection)
+
+
+@pytest.fixture(params=["opsgenie", "pagerduty"])
+def world(request, settings, db) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    settings.UPSTREAM_TIMEOUT_SECONDS = 2
+    if request.param == "opsgenie":
+        server = SandboxServer(seed=5, incidents=250, users=5, now=NOW).start()
+        settings.OPSGENIE_BASE_URLS = {r: server.opsgenie_url(r) for r in ("us", "eu")}
+        connection = make_connection(api_key=server.keys.opsgenie_us)
+        yield World("OpsGenie", "opsgenie", server, connection, assert_store_equals_upstream, 0)
+    else:
+        server = SandboxServer(seed=5, incidents=5, users=5, pagerduty_incidents=250).start()
+        pagerduty.point_at(server, settings)
+        connection = make_connection(provider="pagerduty", api_key=server.keys.pagerduty_us)
+        yield World(
+            "PagerDuty", "pagerduty", server, connection, pagerduty.assert_store_equals_upstream, 1
+        )
+    server.stop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from incidents.models import Incident
 from integrations.models import SyncKind, SyncOutcome
-from integrations.providers.opsgenie import source
 from tests.sync.conftest import assert_rows_match_upstream, assert_store_equals_upstream, run_sync
 
 
@@ -50,10 +49,25 @@ def test_a_scheduled_sync_reads_what_is_new_and_open_not_the_history(upstream, c
     assert_store_equals_upstream(upstream, connection)
 
 
-def test_windows_keep_offsets_under_the_cap(upstream, connection, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(source, "WINDOW_OFFSET", 100)  # a new window after every page
+def test_listings_go_by_creation_time_never_by_growing_offsets(
+    upstream, connection, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from integrations.http import UpstreamSession
+
+    asked: list[dict] = []
+    real_get = UpstreamSession.get_json
+
+    def spy(self, url, params=None, **kwargs):  # type: ignore[no-untyped-def]
+        if url.endswith("/v1/incidents"):
+            asked.append(dict(params or {}))
+        return real_get(self, url, params, **kwargs)
+
+    monkeypatch.setattr(UpstreamSession, "get_json", spy)
     run = run_sync(connection)
     assert run.counts["incidents"]["created"] == 250
+    assert len(asked) >= 3  # 250 incidents, 100 a page
+    assert all(q["offset"] == 0 and q["sort"] == "createdAt" for q in asked)
+    assert all("createdAt>=" in q["query"] for q in asked[1:])
     assert_store_equals_upstream(upstream, connection)
 
 

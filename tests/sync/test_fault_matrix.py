@@ -4,58 +4,11 @@ changed or duplicated. Provider-specific faults stay in each provider's own test
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
-
 import pytest
 
 from incidents.models import Incident
-from integrations.models import Connection, ConnectionStatus, SyncOutcome
-from integrations.sandbox.server import SandboxServer
-from tests.conftest import make_connection
-from tests.pagerduty import conftest as pagerduty
-from tests.sync import conftest as opsgenie
-from tests.sync.conftest import run_sync, snapshot
-
-
-@dataclass
-class World:
-    """One provider's emulator and a connection to it."""
-
-    name: str
-    provider: str
-    upstream: SandboxServer
-    connection: Connection
-    equals_upstream: Callable[[SandboxServer, Connection], None]
-    # Progress reports before the first incidents page (PagerDuty reads its services first).
-    pages_before_incidents: int
-
-    def advance(self, **options: Any) -> dict[str, Any]:
-        return self.upstream.advance(provider=self.provider, **options)
-
-    def assert_equals_upstream(self) -> None:
-        self.equals_upstream(self.upstream, self.connection)
-
-
-@pytest.fixture(params=["opsgenie", "pagerduty"])
-def world(request, settings, db) -> Iterator[World]:  # type: ignore[no-untyped-def]
-    settings.UPSTREAM_TIMEOUT_SECONDS = 2
-    if request.param == "opsgenie":
-        server = SandboxServer(seed=5, incidents=250, users=5, now=opsgenie.NOW).start()
-        settings.OPSGENIE_BASE_URLS = {r: server.opsgenie_url(r) for r in ("us", "eu")}
-        connection = make_connection(api_key=server.keys.opsgenie_us)
-        yield World(
-            "OpsGenie", "opsgenie", server, connection, opsgenie.assert_store_equals_upstream, 0
-        )
-    else:
-        server = SandboxServer(seed=5, incidents=5, users=5, pagerduty_incidents=250).start()
-        pagerduty.point_at(server, settings)
-        connection = make_connection(provider="pagerduty", api_key=server.keys.pagerduty_us)
-        yield World(
-            "PagerDuty", "pagerduty", server, connection, pagerduty.assert_store_equals_upstream, 1
-        )
-    server.stop()
+from integrations.models import ConnectionStatus, SyncOutcome
+from tests.sync.conftest import World, run_sync, snapshot
 
 
 def test_429s_wait_as_the_upstream_says_and_end_with_its_records(world: World) -> None:
@@ -84,7 +37,10 @@ def test_a_long_outage_fails_the_run_clearly_and_loses_nothing(world: World) -> 
     run = run_sync(world.connection, full=True)
     assert run.outcome == SyncOutcome.FAILED
     assert run.error.startswith(f"{world.name} is not answering")
-    assert run.finished_at is not None and run.http_calls == 5  # capped attempts
+    assert run.finished_at is not None
+    # Each stream tries its capped 5 attempts: the services stream's failure is its own.
+    assert run.counts["services"]["http_calls"] == run.counts["incidents"]["http_calls"] == 5
+    assert run.counts["services"]["error"].startswith(f"{world.name} is not answering")
     assert snapshot() == before  # nothing marked deleted by a failed scan
     world.connection.refresh_from_db()
     assert world.connection.status == ConnectionStatus.CONNECTED  # transient: not an Error
@@ -122,7 +78,7 @@ def test_timeouts_are_retried_then_fail_the_run(world: World, settings) -> None:
     world.upstream.faults.set(delay_seconds=0.3)
     run = run_sync(world.connection)
     assert run.outcome == SyncOutcome.FAILED
-    assert "timed out" in run.error and run.retries == 4
+    assert "timed out" in run.error and run.counts["incidents"]["retries"] == 4
     assert snapshot() == before
 
 

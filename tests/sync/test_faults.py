@@ -27,7 +27,10 @@ def test_401_and_403_stop_at_once_and_put_the_connection_in_error(
     connection.set_credentials({"api_key": real_key}, hint="xxxx")
     connection.save()
     run = run_sync(connection)
-    assert run.outcome == SyncOutcome.FAILED and run.http_calls == 1 and run.retries == 0
+    assert run.outcome == SyncOutcome.FAILED and run.retries == 0
+    # No retry of a refused key: a 401 ends the run at its first call (every stream would get
+    # it); a key that may read services but not incidents ends at its one incidents call.
+    assert run.http_calls == (1 if action == ErrorAction.REENTER_KEY else 2)
     connection.refresh_from_db()
     assert connection.status == ConnectionStatus.ERROR
     assert connection.last_error_action == action and text in connection.last_error

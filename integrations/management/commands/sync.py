@@ -56,21 +56,26 @@ class Command(BaseCommand):
             self.stderr.write(f"{label}: a sync of this connection is already running.")
             return False
         summary = _summary(run.counts.get("incidents", {}))
-        services = run.counts.get("services")
-        if services and services.get("skipped"):
-            summary += f". Services: not read ({services['skipped']})"
-        elif services:
-            summary += f". Services: {_summary(services)}"
+        for stream in run.other_streams:
+            if stream.skipped:
+                summary += f". {stream.label}: not read ({stream.skipped})"
+            elif stream.error:
+                summary += f". {stream.label}: FAILED ({stream.error})"
+            else:
+                summary += f". {stream.label}: {_summary(stream.counts)}"
         timing = f"{run.duration_seconds:.1f} s, {run.http_calls} HTTP calls, {run.retries} retries"
-        if run.outcome != SyncOutcome.SUCCEEDED:
+        kind = run.get_kind_display()
+        if run.outcome == SyncOutcome.FAILED:
+            self.stderr.write(f"{label}: {kind} FAILED: {run.error} ({summary}; {timing})")
+            return False
+        if run.outcome == SyncOutcome.PARTIAL:
+            # The evidence (incidents) is current; say loudly what was not read, exit non-zero.
             self.stderr.write(
-                f"{label}: {run.get_kind_display()} FAILED: {run.error} ({summary}; {timing})"
+                f"{label}: {kind} PARTIAL: {run.error} (Incidents: {summary}; {timing})"
             )
             return False
         self.stdout.write(
-            self.style.SUCCESS(
-                f"{label}: {run.get_kind_display()} done. Incidents: {summary} ({timing})."
-            )
+            self.style.SUCCESS(f"{label}: {kind} done. Incidents: {summary} ({timing}).")
         )
         return True
 
@@ -84,7 +89,7 @@ class Command(BaseCommand):
         self.stdout.flush()
 
 
-def _summary(counts: dict[str, int]) -> str:
+def _summary(counts: dict[str, object]) -> str:
     return ", ".join(
         f"{name} {counts.get(name, 0)}"
         for name in ("fetched", "created", "updated", "unchanged", "deleted")

@@ -10,6 +10,7 @@ from integrations.records import (
     IncidentRecord,
     IncidentStatus,
     Priority,
+    ServiceRecord,
     parse_upstream_time,
     safe_web_link,
 )
@@ -69,3 +70,21 @@ def _required_time(value: Any, incident_id: str) -> datetime:
             ErrorKind.MALFORMED, message=f"incident {incident_id[:40]} has no valid createdAt"
         )
     return parsed
+
+
+MAX_SERVICE_ID = 100
+MAX_SERVICE_NAME = 255
+
+
+def service_record(raw: Any) -> ServiceRecord:
+    """An OpsGenie service (``GET /v1/services`` item: id, name, description, links.web)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"]:
+        raise UpstreamError(ErrorKind.MALFORMED, message="a service without an id")
+    upstream_id = raw["id"][:MAX_SERVICE_ID]
+    links = raw.get("links") if isinstance(raw.get("links"), dict) else {}
+    return ServiceRecord(
+        upstream_id=upstream_id,
+        name=str(raw.get("name") or upstream_id)[:MAX_SERVICE_NAME],
+        description=str(raw.get("description") or "")[:MAX_DESCRIPTION],
+        upstream_url=safe_web_link(links.get("web")),
+    )

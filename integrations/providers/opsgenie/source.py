@@ -1,9 +1,10 @@
-"""Fetch: OpsGenie incidents, page by page, in the shapes the sync engine asks for.
+"""Fetch: OpsGenie's streams, page by page, in the shapes the sync engine asks for.
 
-Every listing is sorted by createdAt ascending, so incidents created while we page land after
-our position (nothing is skipped), and follows ``paging.next`` exactly. A listing that would
-pass the offset cap starts a new window from the last createdAt seen (query syntax, reference
-§3.5), so any number of incidents can be read.
+Two streams: **services** (a snapshot, read first: their names label the incidents) and
+**incidents** (incremental). Every incident listing is sorted by createdAt ascending and read
+by keyset (``integrations.sync.keyset``): each page asks for ``createdAt>=`` the last one seen
+(epoch milliseconds, reference §3.5), so incidents deleted or created while we page never make
+the scan skip one, and no listing ever nears OpsGenie's offset cap.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from typing import Any
 from integrations.http import CallStats, ErrorKind, UpstreamError
 from integrations.models import Connection
 from integrations.providers.opsgenie.client import OpsgenieClient
-from integrations.providers.opsgenie.mapping import incident_record
+from integrations.providers.opsgenie.mapping import incident_record, service_record
 from integrations.providers.opsgenie.validation import failure_for_error
-from integrations.records import IncidentRecord
+from integrations.records import IncidentRecord, ServiceRecord
+from integrations.sync.keyset import keyset_pages
+from integrations.sync.streams import Stream, incremental, snapshot
 
 PAGE_SIZE = 100  # OpsGenie's largest page
-# OpsGenie refuses offsets of 20,000 and more; start a new window well before that.
-WINDOW_OFFSET = 10_000
 IDS_PER_QUERY = 50
 # Incidents can become visible to the API a little after their createdAt.
 CREATED_OVERLAP = timedelta(minutes=10)
@@ -31,101 +32,86 @@ def epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-class OpsgenieIncidentSource:
-    stream = "incidents"
+class OpsgenieSource:
+    """The incidents reader (an IncrementalReader) and the services reader in one: the
+    services listing read first in a run names the services of the incidents read after it."""
 
     def __init__(self, client: OpsgenieClient) -> None:
         self.client = client
-        self._service_names: dict[str, str] | None = None
+        # Service id → name, from this run's services listing; ids stand in without it (a key
+        # limited to incidents, or a services listing that failed).
+        self.service_names: dict[str, str] = {}
 
-    def service_names(self) -> dict[str, str]:
-        """Service id → name, read once per sync (a few calls: services are few)."""
-        if self._service_names is None:
-            names: dict[str, str] = {}
-            try:
-                url: str | None = f"{self.client.base_url}/v1/services"
-                params: dict[str, Any] | None = {"limit": PAGE_SIZE, "offset": 0}
-                while url:
-                    data, url = _page(self.client.session.get_json(url, params=params).data)
-                    names.update(
-                        (s["id"], str(s.get("name") or s["id"]))
-                        for s in data
-                        if isinstance(s, dict) and isinstance(s.get("id"), str)
-                    )
-                    url, params = (self._same_host(url) if url else None), None
-            except UpstreamError as error:
-                # A key limited to incidents cannot read services: keep their ids instead.
-                if error.kind != ErrorKind.FORBIDDEN:
-                    raise
-            self._service_names = names
-        return self._service_names
+    def streams(self) -> list[Stream]:
+        return [
+            snapshot("services", self.services),
+            incremental("incidents", self, decides_status=True),
+        ]
 
-    def scan_all(self) -> Iterator[list[IncidentRecord]]:
-        """Every incident, oldest first, one page at a time."""
-        return self._windows(query=None)
+    def close(self) -> None:
+        self.client.close()
+
+    def services(self) -> Iterator[list[ServiceRecord]]:
+        """Every service, following ``paging.next`` (services are few: a handful of pages)."""
+        url: str | None = f"{self.client.base_url}/v1/services"
+        params: dict[str, Any] | None = {"limit": PAGE_SIZE, "offset": 0}
+        while url:
+            body = self.client.session.get_json(url, params=params, require="data").data
+            records = [service_record(raw) for raw in body["data"]]
+            self.service_names.update((r.upstream_id, r.name) for r in records)
+            yield records
+            url, params = self._next(body), None
+
+    def scan_all(self, *, after: datetime | None = None) -> Iterator[list[IncidentRecord]]:
+        """Every incident (from ``after`` on), oldest first, one page at a time."""
+        return self._listing(query=None, start=after)
 
     def created_since(self, moment: datetime) -> Iterator[list[IncidentRecord]]:
-        return self._windows(query=f"createdAt>={epoch_ms(moment - CREATED_OVERLAP)}")
+        return self._listing(query=None, start=moment - CREATED_OVERLAP)
 
     def still_open(self) -> Iterator[list[IncidentRecord]]:
-        return self._windows(query="status:open")
+        return self._listing(query="status:open", start=None)
+
+    def no_longer_open(self, upstream_ids: Sequence[str]) -> Iterator[list[IncidentRecord]]:
+        return self.by_ids(upstream_ids)
 
     def by_ids(self, upstream_ids: Sequence[str]) -> Iterator[list[IncidentRecord]]:
         for start in range(0, len(upstream_ids), IDS_PER_QUERY):
             chunk = upstream_ids[start : start + IDS_PER_QUERY]
             query = " OR ".join(f"id:{_quoted(upstream_id)}" for upstream_id in chunk)
-            yield from self._pages({"query": query})
+            records, _more = self._page(query, offset=0)
+            yield records
 
-    def _windows(self, *, query: str | None) -> Iterator[list[IncidentRecord]]:
-        lower: str | None = None
-        while True:
-            clauses = [c for c in (query, lower) if c]
-            params: dict[str, Any] = {"query": " AND ".join(clauses)} if clauses else {}
-            last_created: datetime | None = None
-            truncated = False
-            for page, more_past_cap in self._pages_with_offsets(params):
-                truncated = more_past_cap
-                yield page
-                if page:
-                    last_created = page[-1].created_at
-            if not truncated or last_created is None:
-                return
-            # Same-millisecond incidents at the boundary come again; the store dedupes them.
-            lower = f"createdAt>={epoch_ms(last_created)}"
+    def _listing(
+        self, *, query: str | None, start: datetime | None
+    ) -> Iterator[list[IncidentRecord]]:
+        def fetch(lower: datetime | None, offset: int) -> tuple[list[IncidentRecord], bool]:
+            key = f"createdAt>={epoch_ms(lower)}" if lower is not None else None
+            clauses = [clause for clause in (query, key) if clause]
+            return self._page(" AND ".join(clauses), offset=offset)
 
-    def _pages(self, params: dict[str, Any]) -> Iterator[list[IncidentRecord]]:
-        for page, _truncated in self._pages_with_offsets(params):
-            yield page
+        # Milliseconds on both sides and a documented ">=": the boundary needs no overlap.
+        return keyset_pages(fetch, start=start)
 
-    def _pages_with_offsets(
-        self, params: dict[str, Any]
-    ) -> Iterator[tuple[list[IncidentRecord], bool]]:
-        """Pages of one listing; the flag is True on the last page yielded when the listing
-        goes on past the window's offset cap."""
-        url: str | None = f"{self.client.base_url}/v1/incidents"
-        request_params: dict[str, Any] | None = {
-            **params,
+    def _page(self, query: str, *, offset: int) -> tuple[list[IncidentRecord], bool]:
+        params: dict[str, Any] = {
             "limit": PAGE_SIZE,
-            "offset": 0,
+            "offset": offset,
             "sort": "createdAt",
             "order": "asc",
         }
-        offset = 0
-        while url:
-            body = self.client.session.get_json(url, params=request_params).data
-            data, next_url = _page(body)
-            at_cap = offset + PAGE_SIZE >= WINDOW_OFFSET
-            names = self.service_names()
-            records = [incident_record(raw, service_names=names) for raw in data]
-            yield records, next_url is not None and at_cap
-            if next_url is None or at_cap:
-                return
-            url = self._same_host(next_url)
-            # paging.next carries every parameter, offset included.
-            request_params = None
-            offset += PAGE_SIZE
+        if query:
+            params["query"] = query
+        url = f"{self.client.base_url}/v1/incidents"
+        body = self.client.session.get_json(url, params=params, require="data").data
+        records = [incident_record(raw, service_names=self.service_names) for raw in body["data"]]
+        return records, self._next(body) is not None
 
-    def _same_host(self, next_url: str) -> str:
+    def _next(self, body: dict[str, Any]) -> str | None:
+        paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
+        next_url = paging.get("next")
+        if not isinstance(next_url, str) or not next_url:
+            return None
         # The key goes only to the host it was saved for, whatever a paging link says.
         if not next_url.startswith(self.client.base_url + "/"):
             raise UpstreamError(
@@ -134,28 +120,20 @@ class OpsgenieIncidentSource:
         return next_url
 
 
-def _page(body: Any) -> tuple[list[Any], str | None]:
-    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-        raise UpstreamError(ErrorKind.MALFORMED, message="a page without a data list")
-    paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
-    next_url = paging.get("next")
-    return body["data"], next_url if isinstance(next_url, str) and next_url else None
-
-
 def _quoted(value: str) -> str:
     return '"' + value.replace('"', "") + '"'
 
 
 def open_source(
     connection: Connection, *, stats: CallStats, sleep: Callable[[float], None] | None = None
-) -> OpsgenieIncidentSource:
+) -> OpsgenieSource:
     client = OpsgenieClient(
         api_key=connection.get_credentials()["api_key"], region=connection.region
     )
     client.session.stats = stats
     if sleep is not None:
         client.session.sleep = sleep
-    return OpsgenieIncidentSource(client)
+    return OpsgenieSource(client)
 
 
 def describe_error(

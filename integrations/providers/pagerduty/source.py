@@ -1,9 +1,11 @@
-"""Fetch: PagerDuty incidents page by page, in the shapes the sync engine asks for.
+"""Fetch: PagerDuty's streams page by page, in the shapes the sync engine asks for.
 
-Listings are sorted by created_at ascending (incidents created while we page land after our
-position). PagerDuty refuses offset + limit above 10,000 (reference §5.1), so a listing that
-would pass it goes on in since/until windows from the last created_at seen, each window under
-the 6-month maximum span (§3.1).
+Two streams: **services** (a snapshot, read first, so the service-selection page is current)
+and **incidents** (incremental). Incident listings are sorted by created_at ascending and read
+by keyset (``integrations.sync.keyset``): each page asks for ``since`` the last created_at seen
+(a second earlier: PagerDuty's times are whole seconds and whether ``since`` is inclusive is
+unconfirmed), within PagerDuty's 6-month maximum window (§3.1). Incidents deleted or created
+while we page never make the scan skip one, and offsets never near the 10,000 cap (§5.1).
 
 Only the incidents of the services the admin picked are listed (``service_ids[]``). Reading by
 id (``GET /incidents/{id}``) cannot filter, and need not: the engine only asks by id for
@@ -26,13 +28,17 @@ from integrations.providers.pagerduty.client import PagerDutyClient
 from integrations.providers.pagerduty.mapping import incident_record, service_record
 from integrations.providers.pagerduty.validation import OAUTH_SYNC_WORDING, failure_for_error
 from integrations.records import IncidentRecord, ListingTruncated, ServiceRecord
+from integrations.sync.keyset import keyset_pages
+from integrations.sync.streams import Stream, incremental, snapshot
 from integrations.validation import failure
 
 PAGE_SIZE = 100  # PagerDuty's largest page
-OFFSET_CAP = 10_000  # offset + limit may not exceed it
+OFFSET_CAP = 10_000  # offset + limit may not exceed it (services are listed by offset)
 # The maximum since/until span is "6 months" (unconfirmed whether 180 days or calendar months).
 MAX_WINDOW = timedelta(days=180)
 CREATED_OVERLAP = timedelta(minutes=10)
+# Whole-second times and a `since` that may or may not include its own second.
+BOUNDARY_OVERLAP = timedelta(seconds=1)
 OPEN_STATUSES = ("triggered", "acknowledged")
 # Below this many, one GET each is cheaper than any listing.
 LISTING_FROM = 3
@@ -43,30 +49,38 @@ def iso(moment: datetime) -> str:
 
 
 class PagerDutyIncidentSource:
-    stream = "incidents"
+    """The incidents reader (an IncrementalReader) and the services reader in one."""
 
     def __init__(self, client: PagerDutyClient, *, service_ids: Sequence[str] = ()) -> None:
         self.client = client
         # The incident services the admin picked; empty means all.
         self.filters: dict[str, Any] = {"service_ids[]": list(service_ids)} if service_ids else {}
 
-    def scan_all(self) -> Iterator[list[IncidentRecord]]:
-        return self._listing({"date_range": "all"}, since=None)
+    def streams(self) -> list[Stream]:
+        return [
+            snapshot("services", self.services),
+            incremental("incidents", self, decides_status=True),
+        ]
+
+    def close(self) -> None:
+        self.client.close()
+
+    def scan_all(self, *, after: datetime | None = None) -> Iterator[list[IncidentRecord]]:
+        return self._listing({}, start=after)
 
     def created_since(self, moment: datetime) -> Iterator[list[IncidentRecord]]:
-        return self._listing({}, since=moment - CREATED_OVERLAP)
+        return self._listing({}, start=moment - CREATED_OVERLAP)
 
     def still_open(self) -> Iterator[list[IncidentRecord]]:
-        return self._listing({"date_range": "all", "statuses[]": list(OPEN_STATUSES)}, since=None)
+        return self._listing({"statuses[]": list(OPEN_STATUSES)}, start=None)
 
     def services(self) -> Iterator[list[ServiceRecord]]:
         """Every service of the account, by name (reference §4.1); 403 without services.read."""
         offset = 0
         while True:
             params = {"limit": PAGE_SIZE, "offset": offset, "sort_by": "name"}
-            body = self.client.get("/services", params=params)
-            if not isinstance(body, dict) or not isinstance(body.get("services"), list):
-                raise UpstreamError(ErrorKind.MALFORMED, message="a page without a services list")
+            url = f"{self.client.base_url}/services"
+            body = self.client.session.get_json(url, params=params, require="services").data
             yield [service_record(raw) for raw in body["services"]]
             offset += PAGE_SIZE
             if not body.get("more"):
@@ -84,15 +98,18 @@ class PagerDutyIncidentSource:
         wanted = set(upstream_ids)
         if len(wanted) >= LISTING_FROM:
             params = {"date_range": "all", "statuses[]": ["resolved"]}
-            found_any = False
-            listing = self._pages(params, sort_by="resolved_at:desc")
-            for pages, (page, _capped) in enumerate(listing, start=1):
+            found_any, offset, pages = False, 0, 0
+            while True:
+                page, more = self._page(params, offset=offset, sort_by="resolved_at:desc")
+                pages, offset = pages + 1, offset + PAGE_SIZE
                 hits = [record for record in page if record.upstream_id in wanted]
                 if hits:
                     found_any = True
                     wanted.difference_update(record.upstream_id for record in hits)
                     yield hits
-                if not wanted or (found_any and not hits) or 2 * pages >= len(wanted):
+                # Whatever this listing misses is read by id below: it may stop at any time.
+                done = not wanted or not more or offset + PAGE_SIZE > OFFSET_CAP
+                if done or (found_any and not hits) or 2 * pages >= len(wanted):
                     break
         yield from self.by_ids(
             [upstream_id for upstream_id in upstream_ids if upstream_id in wanted]
@@ -119,66 +136,36 @@ class PagerDutyIncidentSource:
             yield batch
 
     def _listing(
-        self, params: dict[str, Any], *, since: datetime | None
+        self, params: dict[str, Any], *, start: datetime | None
     ) -> Iterator[list[IncidentRecord]]:
-        """One listing, in windows when it is longer than the offset cap allows.
+        def fetch(lower: datetime | None, offset: int) -> tuple[list[IncidentRecord], bool]:
+            if lower is None:
+                return self._page({**params, "date_range": "all"}, offset=offset)
+            # Windows of at most six months: a window read to its end before the present goes
+            # on into the next, so the key only ever moves on records actually seen.
+            collected: list[IncidentRecord] = []
+            since = lower
+            while True:
+                until = min(since + MAX_WINDOW, timezone.now() + timedelta(days=1))
+                window = {**params, "since": iso(since), "until": iso(until)}
+                records, more = self._page(window, offset=offset)
+                collected += records
+                if more or until >= timezone.now():
+                    return collected, more
+                if len(collected) >= PAGE_SIZE:
+                    return collected, True
+                since, offset = until, 0
 
-        A window ends either at the cap (the next starts at the last created_at seen) or at its
-        6-month end (the next starts there), until a window reaches the present."""
-        windowed = {k: v for k, v in params.items() if k != "date_range"}
-        current = params if since is None else {**windowed, **self._window(since)}
-        while True:
-            last_created: datetime | None = None
-            capped = False
-            for page, page_capped in self._pages(current):
-                capped = page_capped
-                if page:
-                    last_created = page[-1].created_at
-                yield page
-            if capped and last_created is not None:
-                # Same-second incidents at the boundary come again; the store dedupes them.
-                current = {**windowed, **self._window(last_created)}
-            elif "until" in current and _parse(current["until"]) < timezone.now():
-                current = {**windowed, **self._window(_parse(current["until"]))}
-            else:
-                return
+        return keyset_pages(fetch, start=start, overlap=BOUNDARY_OVERLAP)
 
-    def _window(self, since: datetime) -> dict[str, str]:
-        until = min(since + MAX_WINDOW, timezone.now() + timedelta(days=1))
-        return {"since": iso(since), "until": iso(until)}
-
-    def _pages(
-        self, params: dict[str, Any], *, sort_by: str = "created_at:asc"
-    ) -> Iterator[tuple[list[IncidentRecord], bool]]:
-        """Pages of one window; the flag is True on the page after which the cap stops us."""
-        offset = 0
-        while True:
-            body = self.client.get(
-                "/incidents",
-                params={
-                    **self.filters,
-                    **params,
-                    "limit": PAGE_SIZE,
-                    "offset": offset,
-                    "sort_by": sort_by,
-                },
-            )
-            incidents, more = _page(body)
-            offset += PAGE_SIZE
-            capped = more and offset + PAGE_SIZE > OFFSET_CAP
-            yield [incident_record(raw) for raw in incidents], capped
-            if not more or capped:
-                return
-
-
-def _parse(value: str) -> datetime:
-    return datetime.fromisoformat(value)
-
-
-def _page(body: Any) -> tuple[list[Any], bool]:
-    if not isinstance(body, dict) or not isinstance(body.get("incidents"), list):
-        raise UpstreamError(ErrorKind.MALFORMED, message="a page without an incidents list")
-    return body["incidents"], bool(body.get("more"))
+    def _page(
+        self, params: dict[str, Any], *, offset: int, sort_by: str = "created_at:asc"
+    ) -> tuple[list[IncidentRecord], bool]:
+        query = {**self.filters, **params, "limit": PAGE_SIZE, "offset": offset, "sort_by": sort_by}
+        body = self.client.session.get_json(
+            f"{self.client.base_url}/incidents", params=query, require="incidents"
+        ).data
+        return [incident_record(raw) for raw in body["incidents"]], bool(body.get("more"))
 
 
 def open_client(

@@ -1,0 +1,43 @@
+"""Store one whole listing of a snapshot stream, then flag what it no longer names."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from integrations.models import Connection
+from integrations.records import ListingTruncated
+from integrations.sync.stores import SnapshotStore, StreamCounts
+
+logger = logging.getLogger(__name__)
+
+
+def store_listing(
+    store: SnapshotStore,
+    *,
+    connection: Connection,
+    pages: Iterable[Sequence[Any]],
+    on_counts: Callable[[StreamCounts], None] | None = None,
+) -> StreamCounts:
+    """Store every page, then flag the stored rows the listing did not name.
+
+    Flagging waits for the end: a listing that failed (its error propagates) or was cut short
+    by an upstream cap flags nothing."""
+    total = StreamCounts()
+    listed: set[str] = set()
+
+    def add(counts: StreamCounts) -> None:
+        total.add(counts)
+        if on_counts is not None:
+            on_counts(counts)
+
+    try:
+        for page in pages:
+            add(store.save(connection=connection, records=page))
+            listed.update(record.upstream_id for record in page)
+    except ListingTruncated:
+        logger.warning("connection %s: a listing was cut short; nothing flagged", connection.pk)
+        return total
+    add(StreamCounts(deleted=store.flag_missing(connection=connection, listed=listed)))
+    return total

@@ -1,0 +1,70 @@
+"""What a provider's source declares: its streams, each incremental or snapshot.
+
+- **Incremental** (incidents; later alerts): a scheduled run reads what is new (keyset by
+  creation time), what is still open, and what we hold as open that is no longer listed as
+  open; a full reconciliation reads everything and flags what is gone.
+- **Snapshot** (services; later users, teams, schedules...): every run reads the whole listing;
+  rows it does not name are flagged removed, never deleted.
+
+The engine runs a source's streams in the order declared, and knows no stream by name: a
+domain app registers the store for each (``integrations.sync.stores``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+Page = list[Any]
+
+
+class StreamKind(StrEnum):
+    INCREMENTAL = "incremental"
+    SNAPSHOT = "snapshot"
+
+
+class IncrementalReader(Protocol):
+    def scan_all(self, *, after: datetime | None = None) -> Iterator[Page]:
+        """Every record (from ``after`` on, when resuming), oldest first, by keyset."""
+
+    def created_since(self, moment: datetime) -> Iterator[Page]:
+        """Records created at or after ``moment`` (a little before, to be safe)."""
+
+    def still_open(self) -> Iterator[Page]:
+        """Records upstream still lists as open."""
+
+    def no_longer_open(self, upstream_ids: Sequence[str]) -> Iterator[Page]:
+        """Records we hold as open that the open listing did not return (read by id at worst)."""
+
+    def by_ids(self, upstream_ids: Sequence[str]) -> Iterator[Page]:
+        """These records, as they are now; those gone upstream are left out."""
+
+
+# A snapshot stream's reader: every record, page by page; it raises ListingTruncated when an
+# upstream cap cuts the listing short.
+SnapshotReader = Callable[[], Iterator[Page]]
+
+
+@dataclass(frozen=True)
+class Stream:
+    name: str  # the store's key: "incidents", "services", ...
+    kind: StreamKind
+    reader: Any  # an IncrementalReader or a SnapshotReader, as ``kind`` says
+    # The stream whose failure fails the run and whose 401/403 puts the connection in Error
+    # (incidents); any other stream's failure is that stream's, and the others go on.
+    decides_status: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ").capitalize()
+
+
+def incremental(name: str, reader: IncrementalReader, *, decides_status: bool = False) -> Stream:
+    return Stream(name, StreamKind.INCREMENTAL, reader, decides_status)
+
+
+def snapshot(name: str, reader: SnapshotReader) -> Stream:
+    return Stream(name, StreamKind.SNAPSHOT, reader)
