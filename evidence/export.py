@@ -24,11 +24,11 @@ from django.utils import timezone
 
 from checks.models import CheckStatusChange, FailingItem, SpecialCase
 from checks.registry import REGISTRY
-from evidence.csv_safe import DigestingWriter, write_csv
 from evidence.services import SERVICES_HEADER, service_rows
 from incidents.models import DataLossReport, DataLost, Incident, IncidentChange
 from incidents.store import SYNCED_FIELDS
 from integrations.models import SyncRun
+from lib.csv_safe import DigestingWriter, write_csv
 
 DEFAULT_PERIOD_DAYS = 90
 ATTACHMENTS_DIR = "special_case_attachments"
