@@ -61,6 +61,7 @@ def check_detail(
     cases = list(
         state.special_cases.select_related("created_by", "ended_by").order_by("-created_at")
     )
+    in_force = set(state.special_cases.active(now).values_list("pk", flat=True))
     return render(
         request,
         "checks/detail.html",
@@ -69,7 +70,7 @@ def check_detail(
             "state": state,
             "items": page,
             "excepted": excepted,
-            "special_cases": [(case, case.is_active(now)) for case in cases],
+            "special_cases": [(case, case.pk in in_force) for case in cases],
             "changes": changes,
             "chart": _history_chart(changes),
             "can_manage": request.user.has_perm(MANAGE),

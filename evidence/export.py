@@ -174,8 +174,7 @@ def failing_item_rows(*, now: datetime) -> Iterator[Row]:
     An item under an active special case counts as passing; it is listed and marked."""
     active = {
         (case.check_state_id, case.item_key): case
-        for case in SpecialCase.objects.filter(ended_at__isnull=True)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        for case in SpecialCase.objects.active(now)
         .only("id", "check_state_id", "item_key", "expires_at")
         .order_by("created_at")
     }

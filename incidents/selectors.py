@@ -81,10 +81,10 @@ class IncidentRow:
 
 
 def _active_special_case(now: datetime) -> QuerySet[SpecialCase]:
-    """Special cases covering the outer FailingItem (same rule as checks.engine)."""
-    return SpecialCase.objects.filter(
-        check_state=OuterRef("check_state"), item_key=OuterRef("item_key"), ended_at__isnull=True
-    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    """Special cases in force covering the outer FailingItem."""
+    return SpecialCase.objects.active(now).filter(
+        check_state=OuterRef("check_state"), item_key=OuterRef("item_key")
+    )
 
 
 def failing_incident_items(now: datetime) -> QuerySet[FailingItem]:
