@@ -9,11 +9,14 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         from incidents.checks import register_incident_checks
+        from incidents.selectors import held_incidents
         from incidents.store import IncidentStore
         from integrations.services import connection_services_changed
+        from integrations.sync.counts import register_counter
         from integrations.sync.stores import register_evaluator, register_store
 
         register_store("incidents", IncidentStore())
+        register_counter("incidents", held_incidents)
         register_incident_checks()
         register_evaluator(evaluate_after_sync)
         connection_services_changed.connect(rescope_after_selection, dispatch_uid="incidents")

@@ -27,12 +27,16 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Concat, Length, Substr
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from checks.models import FailingItem, SpecialCase
 from checks.registry import REGISTRY, checks_for
 from incidents.checks import TOPIC
 from incidents.models import DataLossReport, DataLost, Incident
+from integrations.models import Connection
+from integrations.sync.counts import HeldCount
 
 PER_PAGE = 50
 # From this many failing incidents on, a page probes incidents in sort order (it finds 50 soon)
@@ -44,6 +48,7 @@ ITEM_PREFIX = "incident:"
 ANY_CHECK = "any"
 NO_REPORT = "none"
 UNKNOWN_PRIORITY = "unknown"
+COUNTED, NOT_COUNTED = "yes", "no"
 
 _PRIORITY_RANK = Case(
     When(priority="high", then=Value(3)),
@@ -105,11 +110,16 @@ def _filtered(
     service: str,
     data_loss: str,
     check: str,
+    counted: str,
     created_from: date | None,
     created_to: date | None,
     probe_per_incident: bool = False,
 ) -> QuerySet[Incident]:
     incidents = Incident.objects.all()
+    if counted == COUNTED:
+        incidents = incidents.counted()
+    elif counted == NOT_COUNTED:
+        incidents = incidents.not_counted()
     if search:
         # Title and description are searched anywhere (a full scan, measured in
         # tests/bench/bench_pages.py); the number only exactly, "#123" or "123".
@@ -204,6 +214,7 @@ def incident_list(
     service: str = "",
     data_loss: str = "",
     check: str = "",
+    counted: str = "",
     created_from: date | None = None,
     created_to: date | None = None,
     sort: str = "reported",
@@ -218,6 +229,7 @@ def incident_list(
         "service": service,
         "data_loss": data_loss,
         "check": check,
+        "counted": counted,
         "created_from": created_from,
         "created_to": created_to,
     }
@@ -274,3 +286,15 @@ def _rows(ids: list[int]) -> list[IncidentRow]:
         for pk in ids
         if pk in by_id
     ]
+
+
+def held_incidents(connection: Connection) -> HeldCount:
+    """The sync card's incident counts: stored (not deleted upstream) and, of those, counted."""
+    incidents = Incident.objects.filter(connection=connection)
+    query = urlencode({"source": connection.provider, "counted": COUNTED})
+    return HeldCount(
+        label="Incidents",
+        stored=incidents.filter(deleted_upstream=False).count(),
+        counted=incidents.counted().count(),
+        counted_url=f"{reverse('incidents:list')}?{query}",
+    )
