@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from checks.models import CheckState, CheckStatus, CheckStatusChange, FailingItem
-from checks.registry import Check, checks_for
+from lib.checks import Check, checks_for
 
 T = TypeVar("T")
 

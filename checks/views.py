@@ -10,9 +10,9 @@ from accounts.permissions import require_permissions
 from checks.engine import active_special_case_keys
 from checks.forms import SpecialCaseForm
 from checks.models import CheckState, SpecialCase
-from checks.registry import REGISTRY
 from checks.services import special_case_create, special_case_end
 from lib.charts import step_chart
+from lib.checks import REGISTRY
 
 VIEW = "checks.view_checkstate"
 MANAGE = "checks.manage_special_cases"

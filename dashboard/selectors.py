@@ -22,12 +22,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from checks.models import CheckState
-from checks.registry import REGISTRY
 from incidents.expressions import SecondsBetween
 from incidents.models import Incident
 from integrations.models import Connection, ConnectionStatus, SyncOutcome, SyncRun
 from integrations.providers.registry import PROVIDERS
 from integrations.records import IncidentStatus
+from lib.checks import REGISTRY
 
 # (value stored on Incident.priority, label), in the order every chart shows them.
 PRIORITIES: tuple[tuple[str, str], ...] = (

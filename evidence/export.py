@@ -23,11 +23,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from checks.models import CheckStatusChange, FailingItem, SpecialCase
-from checks.registry import REGISTRY
 from evidence.services import SERVICES_HEADER, service_rows
 from incidents.models import DataLossReport, DataLost, Incident, IncidentChange
 from incidents.store import SYNCED_FIELDS
 from integrations.models import SyncRun
+from lib.checks import REGISTRY
 from lib.csv_safe import DigestingWriter, write_csv
 
 DEFAULT_PERIOD_DAYS = 90

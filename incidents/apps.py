@@ -23,16 +23,18 @@ class IncidentsConfig(AppConfig):
 
 
 def evaluate_after_sync(**kwargs: object) -> None:
-    from checks.engine import evaluate
+    from incidents.checks import TOPIC
+    from lib.checks import engine
 
-    evaluate(topic="incidents", reason="after a sync")
+    engine().evaluate(topic=TOPIC, reason="after a sync")
 
 
 def rescope_after_selection(*, connection: object, **kwargs: object) -> None:
     """Incidents of services the admin dropped stop counting at once (and count again when
     picked again), before any sync runs."""
-    from checks.engine import evaluate
+    from incidents.checks import TOPIC
     from incidents.scope import rescope_incidents
+    from lib.checks import engine
 
     if rescope_incidents(connection=connection):  # type: ignore[arg-type]
-        evaluate(topic="incidents", reason="the services that count changed")
+        engine().evaluate(topic=TOPIC, reason="the services that count changed")

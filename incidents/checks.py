@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from django.db.models import F, Q
 from django.urls import reverse
 
-from checks.registry import Check, FailingRow, register
 from incidents.expressions import SecondsBetween
 from incidents.models import DataLossReport, DataLost, Incident, IncidentPolicy
 from integrations.models import Connection, ConnectionStatus
 from integrations.records import IncidentStatus, Priority
+from lib.checks import Check, FailingRow, register
 
 TOPIC = "incidents"
 CLOSED_KEY = "incident-closed"

@@ -11,7 +11,6 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
-from checks.registry import checks_for
 from incidents.checks import TOPIC
 from incidents.models import DataLost, Incident
 from incidents.selectors import (
@@ -23,6 +22,7 @@ from incidents.selectors import (
     UNKNOWN_PRIORITY,
 )
 from integrations.providers.registry import PROVIDERS
+from lib.checks import checks_for
 
 SORT_CHOICES = [
     ("reported", "Reported on"),

@@ -31,12 +31,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from checks.models import FailingItem, SpecialCase
-from checks.registry import REGISTRY, checks_for
 from incidents.checks import TOPIC
 from incidents.models import DataLossReport, DataLost, Incident
 from integrations.models import Connection
 from integrations.sync.counts import HeldCount
+from lib.checks import REGISTRY, checks_for, engine
 
 PER_PAGE = 50
 # From this many failing incidents on, a page probes incidents in sort order (it finds 50 soon)
@@ -85,20 +84,10 @@ class IncidentRow:
         return DATA_LOSS_LABELS.get(self.data_lost or "", "No report")
 
 
-def _active_special_case(now: datetime) -> QuerySet[SpecialCase]:
-    """Special cases in force covering the outer FailingItem."""
-    return SpecialCase.objects.active(now).filter(
-        check_state=OuterRef("check_state"), item_key=OuterRef("item_key")
-    )
-
-
-def failing_incident_items(now: datetime) -> QuerySet[FailingItem]:
-    """Failing items of the incident checks, without those under an active special case."""
-    # By check rather than by item_key prefix: (check_state, item_key) is indexed.
+def failing_incident_items(now: datetime) -> QuerySet:
+    """Failing items of the incident checks, without those under a special case in force."""
     keys = [check.key for check in checks_for(TOPIC)]
-    return FailingItem.objects.filter(check_state__key__in=keys).exclude(
-        Exists(_active_special_case(now))
-    )
+    return engine().failing_items(check_keys=keys, now=now).filter(excepted=False)
 
 
 def _filtered(
@@ -143,7 +132,7 @@ def _filtered(
     if check:
         items = failing_incident_items(timezone.now())
         if check != ANY_CHECK:
-            items = items.filter(check_state__key=check)
+            items = items.filter(check_key=check)
         if probe_per_incident:
             # Walks the sort's index and stops at the page: cheap when matches are many.
             key = Concat(Value(ITEM_PREFIX), Cast(OuterRef("pk"), CharField()))
@@ -272,9 +261,7 @@ def _rows(ids: list[int]) -> list[IncidentRow]:
     failing: dict[int, list[str]] = defaultdict(list)
     keys = [f"{ITEM_PREFIX}{pk}" for pk in ids]
     items = failing_incident_items(timezone.now()).filter(item_key__in=keys)
-    for item_key, check_key in items.values_list("item_key", "check_state__key").order_by(
-        "check_state__key"
-    ):
+    for item_key, check_key in items.values_list("item_key", "check_key").order_by("check_key"):
         check = REGISTRY.get(check_key)
         failing[int(item_key.removeprefix(ITEM_PREFIX))].append(check.title if check else check_key)
     return [

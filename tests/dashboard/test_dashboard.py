@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from checks.models import CheckState
-from checks.registry import REGISTRY
 from dashboard import selectors
 from incidents.models import Incident
 from integrations.models import Connection, ConnectionStatus, SyncRun
+from lib.checks import REGISTRY
 from tests.conftest import make_connection
 
 pytestmark = pytest.mark.django_db
