@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from checks.models import CheckState, CheckStatus, CheckStatusChange, FailingItem, SpecialCase
-from checks.registry import Check, checks_for
+from checks.models import CheckState, CheckStatus, CheckStatusChange, FailingItem
+from lib.checks import Check, checks_for
 
 T = TypeVar("T")
 
 
-def active_special_case_keys(state: CheckState, now) -> set[str]:  # type: ignore[no-untyped-def]
-    return set(
-        SpecialCase.objects.filter(check_state=state, ended_at__isnull=True)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .values_list("item_key", flat=True)
-    )
+def active_special_case_keys(state: CheckState, now: datetime) -> set[str]:
+    return set(state.special_cases.active(now).values_list("item_key", flat=True))
 
 
 def evaluate(*, topic: str | None = None, reason: str = "") -> list[CheckState]:

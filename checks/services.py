@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from checks.engine import evaluate_check
 from checks.models import CheckState, FailingItem, SpecialCase
-from checks.registry import REGISTRY
+from lib.checks import REGISTRY
 
 
 def special_case_create(

@@ -10,8 +10,9 @@ from accounts.permissions import require_permissions
 from checks.engine import active_special_case_keys
 from checks.forms import SpecialCaseForm
 from checks.models import CheckState, SpecialCase
-from checks.registry import REGISTRY
 from checks.services import special_case_create, special_case_end
+from lib.charts import step_chart
+from lib.checks import REGISTRY
 
 VIEW = "checks.view_checkstate"
 MANAGE = "checks.manage_special_cases"
@@ -35,10 +36,6 @@ def _state(key: str) -> CheckState:
 
 
 def _history_chart(changes: list) -> str:  # type: ignore[type-arg]
-    try:
-        from dashboard.svg import step_chart
-    except ImportError:  # the chart module is optional for this page
-        return ""
     points = [(change.at, float(change.failing_count)) for change in reversed(changes)]
     if len(points) < 2:
         return ""
@@ -64,6 +61,7 @@ def check_detail(
     cases = list(
         state.special_cases.select_related("created_by", "ended_by").order_by("-created_at")
     )
+    in_force = set(state.special_cases.active(now).values_list("pk", flat=True))
     return render(
         request,
         "checks/detail.html",
@@ -72,7 +70,7 @@ def check_detail(
             "state": state,
             "items": page,
             "excepted": excepted,
-            "special_cases": [(case, case.is_active(now)) for case in cases],
+            "special_cases": [(case, case.pk in in_force) for case in cases],
             "changes": changes,
             "chart": _history_chart(changes),
             "can_manage": request.user.has_perm(MANAGE),

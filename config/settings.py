@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "incidents",
     "access",
     "checks",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

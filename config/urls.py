@@ -13,6 +13,7 @@ def _superusers_only(request: HttpRequest) -> bool:
 admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
 
 urlpatterns = [
+    path("", include("dashboard.urls")),
     path("", include("accounts.urls")),
     path("incidents/", include("incidents.urls")),
     path("checks/", include("checks.urls")),

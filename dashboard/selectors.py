@@ -1,5 +1,8 @@
 """Reads for the dashboard (the home page). Every number is aggregated in SQL, one query per panel,
 so the page costs the same few queries at 100 incidents or 100,000.
+
+The incident panels chart ``Incident.objects.counted()``, the population the checks evaluate: an
+incident out of scope, deleted upstream or of a disconnected source is evidence, not a trend.
 """
 
 from __future__ import annotations
@@ -13,19 +16,18 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
 )
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from checks.models import CheckState
-from checks.registry import REGISTRY
 from incidents.expressions import SecondsBetween
 from incidents.models import Incident
 from integrations.models import Connection, ConnectionStatus, SyncOutcome, SyncRun
 from integrations.providers.registry import PROVIDERS
 from integrations.records import IncidentStatus
+from lib.checks import REGISTRY
 
 # (value stored on Incident.priority, label), in the order every chart shows them.
 PRIORITIES: tuple[tuple[str, str], ...] = (
@@ -44,11 +46,6 @@ AGE_BUCKETS: tuple[tuple[str, timedelta | None, timedelta | None], ...] = (
     ("7–30 days", timedelta(days=7), timedelta(days=30)),
     ("> 30 days", timedelta(days=30), None),
 )
-
-
-def _evidence() -> QuerySet[Incident]:
-    """Incidents that still count: deleted-upstream ones are kept as evidence but not charted."""
-    return Incident.objects.filter(deleted_upstream=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -138,7 +135,7 @@ def incidents_per_week(*, now: datetime, weeks: int = WEEKS) -> tuple[list[date]
         for n, start in enumerate(bounds)
     }
     rows = (
-        _evidence()
+        Incident.objects.counted()
         .filter(created_at__gte=bounds[0])
         .values("priority")
         .annotate(**per_week)
@@ -153,7 +150,8 @@ def incidents_per_week(*, now: datetime, weeks: int = WEEKS) -> tuple[list[date]
 
 
 def open_incidents_by_age(*, now: datetime) -> PriorityCounts:
-    """Open incidents of sources still connected, by age bucket and priority (one query)."""
+    """Open incidents that count, by age bucket and priority (one query): the same population
+    the "Reported incident should be closed" check reads."""
     buckets = {}
     for n, (_, older_than, younger_than) in enumerate(AGE_BUCKETS):
         condition = Q()
@@ -163,9 +161,8 @@ def open_incidents_by_age(*, now: datetime) -> PriorityCounts:
             condition &= Q(created_at__gt=now - younger_than)
         buckets[f"b{n}"] = Count("id", filter=condition)
     rows = (
-        _evidence()
+        Incident.objects.counted()
         .filter(status=IncidentStatus.OPEN)
-        .exclude(connection__status=ConnectionStatus.DISCONNECTED)
         .values("priority")
         .annotate(**buckets)
         .order_by()
@@ -192,7 +189,7 @@ class ResolveTime:
 def mean_time_to_resolve(*, now: datetime, days: int = MTTR_DAYS) -> list[ResolveTime]:
     """Mean time from report to resolution of the incidents resolved in the last ``days`` days."""
     rows = (
-        _evidence()
+        Incident.objects.counted()
         .filter(
             status__in=(IncidentStatus.RESOLVED, IncidentStatus.CLOSED),
             resolved_at__gte=now - timedelta(days=days),

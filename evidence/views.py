@@ -7,7 +7,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.permissions import require_permissions
-from evidence.export import DEFAULT_PERIOD_DAYS, Period, build_evidence_zip
+from evidence.archive import build_evidence_zip
+from evidence.registry import evidence_files
+from lib.evidence_files import DEFAULT_PERIOD_DAYS, Period
 
 EXPORT = "checks.export_evidence"
 ISO_DATE = ["%Y-%m-%d"]
@@ -38,7 +40,7 @@ def _default_form_data() -> dict[str, str]:
 
 
 def _page(request: HttpRequest, form: PeriodForm, *, status: int = 200) -> HttpResponse:
-    context = {"form": form, "default_days": DEFAULT_PERIOD_DAYS}
+    context = {"form": form, "default_days": DEFAULT_PERIOD_DAYS, "files": evidence_files()}
     return render(request, "evidence/export.html", context, status=status)
 
 

@@ -9,27 +9,32 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         from incidents.checks import register_incident_checks
+        from incidents.selectors import held_incidents
         from incidents.store import IncidentStore
         from integrations.services import connection_services_changed
+        from integrations.sync.counts import register_counter
         from integrations.sync.stores import register_evaluator, register_store
 
         register_store("incidents", IncidentStore())
+        register_counter("incidents", held_incidents)
         register_incident_checks()
         register_evaluator(evaluate_after_sync)
         connection_services_changed.connect(rescope_after_selection, dispatch_uid="incidents")
 
 
 def evaluate_after_sync(**kwargs: object) -> None:
-    from checks.engine import evaluate
+    from incidents.checks import TOPIC
+    from lib.checks import engine
 
-    evaluate(topic="incidents", reason="after a sync")
+    engine().evaluate(topic=TOPIC, reason="after a sync")
 
 
 def rescope_after_selection(*, connection: object, **kwargs: object) -> None:
     """Incidents of services the admin dropped stop counting at once (and count again when
     picked again), before any sync runs."""
-    from checks.engine import evaluate
+    from incidents.checks import TOPIC
     from incidents.scope import rescope_incidents
+    from lib.checks import engine
 
     if rescope_incidents(connection=connection):  # type: ignore[arg-type]
-        evaluate(topic="incidents", reason="the services that count changed")
+        engine().evaluate(topic=TOPIC, reason="the services that count changed")

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q
 from django.urls import reverse
 
-from checks.registry import Check, FailingRow, register
 from incidents.expressions import SecondsBetween
 from incidents.models import DataLossReport, DataLost, Incident, IncidentPolicy
 from integrations.models import Connection, ConnectionStatus
 from integrations.records import IncidentStatus, Priority
+from lib.checks import Check, FailingRow, register
 
 TOPIC = "incidents"
 CLOSED_KEY = "incident-closed"
@@ -24,17 +24,9 @@ UNKNOWN_PRIORITY_AS = Priority.MEDIUM.value
 LABELS = {"high": "High", "medium": "Medium", "low": "Low", "": "Unknown"}
 
 
-def active_incidents() -> QuerySet[Incident]:
-    """Incidents of sources still connected (or in error), not deleted upstream, of services
-    the admin chose."""
-    return Incident.objects.filter(deleted_upstream=False, out_of_scope=False).exclude(
-        connection__status=ConnectionStatus.DISCONNECTED
-    )
-
-
 def _checked_count() -> int:
     """The population every incident check looks at (evaluated once per evaluation)."""
-    return active_incidents().count()
+    return Incident.objects.counted().count()
 
 
 def _any_source() -> bool:
@@ -73,7 +65,7 @@ def _detail_prefix() -> str:
 def failing_open(now: datetime) -> Iterator[FailingRow]:
     prefix = _detail_prefix()
     policy = IncidentPolicy.current()
-    open_incidents = active_incidents().filter(status=IncidentStatus.OPEN)
+    open_incidents = Incident.objects.counted().filter(status=IncidentStatus.OPEN)
     if policy.close_check_uses_sla:
         open_incidents = open_incidents.filter(
             _per_priority(policy, lambda sla: Q(created_at__lt=now - sla))
@@ -101,7 +93,7 @@ def failing_data_loss(now: datetime) -> Iterator[FailingRow]:
         )
     )
     reports = DataLossReport.objects.filter(
-        incident__in=active_incidents(), data_lost=DataLost.YES
+        incident__in=Incident.objects.counted(), data_lost=DataLost.YES
     ).filter(incomplete)
     for report in reports.select_related("incident").iterator(chunk_size=1000):
         missing = ", ".join(report.missing_details())
@@ -110,7 +102,7 @@ def failing_data_loss(now: datetime) -> Iterator[FailingRow]:
         yield _row(prefix, incident.pk, incident.number, incident.title, reason)
     if IncidentPolicy.current().assess_resolved_high:
         unassessed = (
-            active_incidents()
+            Incident.objects.counted()
             .filter(
                 priority=Priority.HIGH, status__in=(IncidentStatus.RESOLVED, IncidentStatus.CLOSED)
             )
@@ -126,7 +118,7 @@ def failing_sla(now: datetime) -> Iterator[FailingRow]:
     prefix = _detail_prefix()
     policy = IncidentPolicy.current()
     late = (
-        active_incidents()
+        Incident.objects.counted()
         .filter(
             status__in=(IncidentStatus.RESOLVED, IncidentStatus.CLOSED), resolved_at__isnull=False
         )

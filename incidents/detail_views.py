@@ -11,13 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.permissions import require_permissions
-from checks.engine import active_special_case_keys
-from checks.models import CheckState, FailingItem
-from checks.registry import checks_for
 from incidents.checks import TOPIC
 from incidents.forms import DataLossForm
 from incidents.models import DATA_CATEGORIES, DataLossReport, Incident
 from incidents.services import data_loss_report_for, data_loss_report_save
+from lib.checks import checks_for, engine
 
 VIEW = "incidents.view_incident"
 EDIT = "incidents.change_datalossreport"
@@ -41,24 +39,27 @@ class Change:
 
 
 def incident_checks(incident: Incident) -> list[IncidentCheck]:
-    item_key = f"incident:{incident.pk}"
-    states = {state.key: state for state in CheckState.objects.all()}
+    checks = checks_for(TOPIC)
+    keys = [check.key for check in checks]
+    evaluated = engine().evaluated(check_keys=keys)
     items = {
-        item.check_state_id: item
-        for item in FailingItem.objects.filter(item_key=item_key).select_related("check_state")
+        row["check_key"]: row
+        for row in engine()
+        .failing_items(check_keys=keys, now=timezone.now())
+        .filter(item_key=f"incident:{incident.pk}")
+        .values("check_key", "reason", "excepted")
     }
     result = []
-    for check in checks_for(TOPIC):
-        state = states.get(check.key)
-        item = items.get(state.pk) if state else None
-        if state is None:
+    for check in checks:
+        item = items.get(check.key)
+        if check.key not in evaluated:
             result.append(IncidentCheck(check.title, check.key, "not evaluated", ""))
         elif item is None:
             result.append(IncidentCheck(check.title, check.key, "passing", ""))
-        elif item_key in active_special_case_keys(state, timezone.now()):
-            result.append(IncidentCheck(check.title, check.key, "excepted", item.reason))
+        elif item["excepted"]:
+            result.append(IncidentCheck(check.title, check.key, "excepted", item["reason"]))
         else:
-            result.append(IncidentCheck(check.title, check.key, "failing", item.reason))
+            result.append(IncidentCheck(check.title, check.key, "failing", item["reason"]))
     return result
 
 

@@ -11,16 +11,18 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
-from checks.registry import checks_for
 from incidents.checks import TOPIC
 from incidents.models import DataLost, Incident
 from incidents.selectors import (
     ANY_CHECK,
+    COUNTED,
     NO_REPORT,
+    NOT_COUNTED,
     SORT_FIELDS,
     UNKNOWN_PRIORITY,
 )
 from integrations.providers.registry import PROVIDERS
+from lib.checks import checks_for
 
 SORT_CHOICES = [
     ("reported", "Reported on"),
@@ -74,6 +76,15 @@ class IncidentFilterForm(forms.Form):
         choices=[("", "Any"), *DataLost.choices, (NO_REPORT, "No report")],
     )
     check = forms.ChoiceField(label="Checks", required=False, choices=_check_choices)
+    counted = forms.ChoiceField(
+        label="Counts for checks",
+        required=False,
+        choices=[
+            ("", "Any"),
+            (COUNTED, "Counts for the checks"),
+            (NOT_COUNTED, "Evidence only: out of scope, deleted upstream or disconnected"),
+        ],
+    )
     created_from = forms.DateField(
         label="Reported from", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -118,6 +129,7 @@ class IncidentFilterForm(forms.Form):
             "service": (data.get("service") or "").strip(),
             "data_loss": data.get("data_loss") or "",
             "check": data.get("check") or "",
+            "counted": data.get("counted") or "",
             "created_from": data.get("created_from"),
             "created_to": data.get("created_to"),
             "sort": data.get("sort") or "reported",

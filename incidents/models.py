@@ -3,12 +3,30 @@ from __future__ import annotations
 import re
 
 from django.db import models
+from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from integrations.models import Connection
+from integrations.models import Connection, ConnectionStatus
 from integrations.records import IncidentStatus, Priority
 
 DATA_LOSS_MENTION = re.compile(r"data[\s_-]*loss", re.IGNORECASE)
+
+# Incidents that count (PRODUCT 5): of a source still connected (or in error), of a service the
+# admin chose, not deleted upstream. Everything else is kept as evidence and counted by nothing.
+_COUNTS = Q(deleted_upstream=False, out_of_scope=False) & ~Q(
+    connection__status=ConnectionStatus.DISCONNECTED
+)
+
+
+class IncidentQuerySet(models.QuerySet):
+    def counted(self) -> IncidentQuerySet:
+        """The one definition of the incidents that count: the checks, the dashboard, the
+        incident list's "Counts for checks" filter and the sync card all ask this."""
+        return self.filter(_COUNTS)
+
+    def not_counted(self) -> IncidentQuerySet:
+        """Out of scope, deleted upstream or of a disconnected source: evidence only."""
+        return self.exclude(_COUNTS)
 
 
 class Incident(models.Model):
@@ -50,6 +68,8 @@ class Incident(models.Model):
     content_hash = models.CharField(max_length=64)
     first_synced_at = models.DateTimeField(auto_now_add=True)
     changed_at = models.DateTimeField()
+
+    objects = IncidentQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -27,12 +27,15 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Concat, Length, Substr
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
-from checks.models import FailingItem, SpecialCase
-from checks.registry import REGISTRY, checks_for
 from incidents.checks import TOPIC
 from incidents.models import DataLossReport, DataLost, Incident
+from integrations.models import Connection
+from integrations.sync.counts import HeldCount
+from lib.checks import REGISTRY, checks_for, engine
 
 PER_PAGE = 50
 # From this many failing incidents on, a page probes incidents in sort order (it finds 50 soon)
@@ -44,6 +47,7 @@ ITEM_PREFIX = "incident:"
 ANY_CHECK = "any"
 NO_REPORT = "none"
 UNKNOWN_PRIORITY = "unknown"
+COUNTED, NOT_COUNTED = "yes", "no"
 
 _PRIORITY_RANK = Case(
     When(priority="high", then=Value(3)),
@@ -80,20 +84,10 @@ class IncidentRow:
         return DATA_LOSS_LABELS.get(self.data_lost or "", "No report")
 
 
-def _active_special_case(now: datetime) -> QuerySet[SpecialCase]:
-    """Special cases covering the outer FailingItem (same rule as checks.engine)."""
-    return SpecialCase.objects.filter(
-        check_state=OuterRef("check_state"), item_key=OuterRef("item_key"), ended_at__isnull=True
-    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-
-
-def failing_incident_items(now: datetime) -> QuerySet[FailingItem]:
-    """Failing items of the incident checks, without those under an active special case."""
-    # By check rather than by item_key prefix: (check_state, item_key) is indexed.
+def failing_incident_items(now: datetime) -> QuerySet:
+    """Failing items of the incident checks, without those under a special case in force."""
     keys = [check.key for check in checks_for(TOPIC)]
-    return FailingItem.objects.filter(check_state__key__in=keys).exclude(
-        Exists(_active_special_case(now))
-    )
+    return engine().failing_items(check_keys=keys, now=now).filter(excepted=False)
 
 
 def _filtered(
@@ -105,11 +99,16 @@ def _filtered(
     service: str,
     data_loss: str,
     check: str,
+    counted: str,
     created_from: date | None,
     created_to: date | None,
     probe_per_incident: bool = False,
 ) -> QuerySet[Incident]:
     incidents = Incident.objects.all()
+    if counted == COUNTED:
+        incidents = incidents.counted()
+    elif counted == NOT_COUNTED:
+        incidents = incidents.not_counted()
     if search:
         # Title and description are searched anywhere (a full scan, measured in
         # tests/bench/bench_pages.py); the number only exactly, "#123" or "123".
@@ -133,7 +132,7 @@ def _filtered(
     if check:
         items = failing_incident_items(timezone.now())
         if check != ANY_CHECK:
-            items = items.filter(check_state__key=check)
+            items = items.filter(check_key=check)
         if probe_per_incident:
             # Walks the sort's index and stops at the page: cheap when matches are many.
             key = Concat(Value(ITEM_PREFIX), Cast(OuterRef("pk"), CharField()))
@@ -204,6 +203,7 @@ def incident_list(
     service: str = "",
     data_loss: str = "",
     check: str = "",
+    counted: str = "",
     created_from: date | None = None,
     created_to: date | None = None,
     sort: str = "reported",
@@ -218,6 +218,7 @@ def incident_list(
         "service": service,
         "data_loss": data_loss,
         "check": check,
+        "counted": counted,
         "created_from": created_from,
         "created_to": created_to,
     }
@@ -260,9 +261,7 @@ def _rows(ids: list[int]) -> list[IncidentRow]:
     failing: dict[int, list[str]] = defaultdict(list)
     keys = [f"{ITEM_PREFIX}{pk}" for pk in ids]
     items = failing_incident_items(timezone.now()).filter(item_key__in=keys)
-    for item_key, check_key in items.values_list("item_key", "check_state__key").order_by(
-        "check_state__key"
-    ):
+    for item_key, check_key in items.values_list("item_key", "check_key").order_by("check_key"):
         check = REGISTRY.get(check_key)
         failing[int(item_key.removeprefix(ITEM_PREFIX))].append(check.title if check else check_key)
     return [
@@ -274,3 +273,15 @@ def _rows(ids: list[int]) -> list[IncidentRow]:
         for pk in ids
         if pk in by_id
     ]
+
+
+def held_incidents(connection: Connection) -> HeldCount:
+    """The sync card's incident counts: stored (not deleted upstream) and, of those, counted."""
+    incidents = Incident.objects.filter(connection=connection)
+    query = urlencode({"source": connection.provider, "counted": COUNTED})
+    return HeldCount(
+        label="Incidents",
+        stored=incidents.filter(deleted_upstream=False).count(),
+        counted=incidents.counted().count(),
+        counted_url=f"{reverse('incidents:list')}?{query}",
+    )

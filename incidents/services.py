@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from checks.engine import evaluate
+from incidents.checks import TOPIC
 from incidents.forms import DataLossForm, IncidentPolicyForm
 from incidents.models import DataLossReport, Incident, IncidentPolicy
+from lib.checks import engine
 
 
 def data_loss_report_for(incident: Incident) -> DataLossReport:
@@ -22,12 +23,12 @@ def data_loss_report_save(*, form: DataLossForm) -> DataLossReport:
     with transaction.atomic():
         report = form.save()
     # The history row (who, when, before → after) is written by django-simple-history.
-    evaluate(topic="incidents", reason="after a data-loss report was saved")
+    engine().evaluate(topic=TOPIC, reason="after a data-loss report was saved")
     return report
 
 
 def incident_policy_save(*, form: IncidentPolicyForm) -> IncidentPolicy:
     with transaction.atomic():
         policy = form.save()
-    evaluate(topic="incidents", reason="after the incident policy changed")
+    engine().evaluate(topic=TOPIC, reason="after the incident policy changed")
     return policy

@@ -12,6 +12,7 @@ from accounts.permissions import require_permissions
 from integrations.models import Connection, ConnectionStatus, SyncOutcome
 from integrations.providers.registry import PROVIDERS
 from integrations.services import connection_set_sync_interval
+from integrations.sync.counts import held_counts
 from integrations.sync.selectors import sync_last_success, sync_latest, sync_runs_page
 from integrations.tasks import sync_enqueue
 
@@ -51,7 +52,7 @@ def sync_context(request: HttpRequest, connection: Connection) -> dict[str, obje
         "last_success": sync_last_success(connection=connection),
         "sync_running": running,
         "sync_queued": queued,
-        "incident_count": connection.incidents.filter(deleted_upstream=False).count(),
+        "held_counts": held_counts(connection=connection),
     }
 
 

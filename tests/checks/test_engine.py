@@ -6,7 +6,7 @@ import pytest
 
 from checks.engine import evaluate
 from checks.models import CheckState
-from checks.registry import REGISTRY, Check, FailingRow
+from lib.checks import REGISTRY, Check, FailingRow
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +34,8 @@ def test_checks_over_one_population_count_it_once_per_evaluation(monkeypatch) ->
             failing=lambda now: [FailingRow(f"{key}:1", "item", "/", "why")],
         )
 
-    monkeypatch.setattr("checks.registry.REGISTRY", {**REGISTRY})
-    from checks import registry
+    monkeypatch.setattr("lib.checks.REGISTRY", {**REGISTRY})
+    from lib import checks as registry
 
     for key in ("made-up-a", "made-up-b", "made-up-c"):
         registry.REGISTRY[key] = made_up(key)

@@ -128,3 +128,29 @@ def test_the_incident_page_title_is_plain_text(staff_client, connection) -> None
     title = page.split("<title>", 1)[1].split("</title>", 1)[0]
     assert title.strip() == "Incident #1 · EvidenceHub"
     assert page.count('id="evidence"') == 1
+
+
+def test_an_expired_special_case_stops_covering_its_item_on_every_page(
+    admin_client, auditor_client, connection
+) -> None:  # type: ignore[no-untyped-def]
+    incident = make(connection, 1, status="open", resolved_at=None, title="Disk full")
+    evaluate()
+    case = SpecialCase.objects.create(
+        check_state=CheckState.objects.get(key=CLOSED_KEY),
+        item_key=f"incident:{incident.pk}",
+        label="#1 Disk full",
+        reason="Vendor ticket 42",
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    evaluate()
+    failing_list = f"/incidents/?check={CLOSED_KEY}"
+    assert "Active" in admin_client.get(f"/checks/{CLOSED_KEY}/").content.decode()
+    assert "Special case" in auditor_client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "Disk full" not in auditor_client.get(failing_list).content.decode()
+
+    SpecialCase.objects.filter(pk=case.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    check_page = admin_client.get(f"/checks/{CLOSED_KEY}/").content.decode()
+    assert "Expired" in check_page and ">End</button>" not in check_page
+    assert "✗ Failing" in auditor_client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "Disk full" in auditor_client.get(failing_list).content.decode()

@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from checks.models import CheckState
-from checks.registry import REGISTRY
 from dashboard import selectors
 from incidents.models import Incident
 from integrations.models import Connection, ConnectionStatus, SyncRun
+from lib.checks import REGISTRY
 from tests.conftest import make_connection
 
 pytestmark = pytest.mark.django_db
@@ -195,7 +195,7 @@ def test_the_page_shows_the_right_numbers(admin_client) -> None:  # type: ignore
     _seed(timezone.now())
     page = _page(admin_client)
     assert "5 incidents reported in the last 12 weeks" in page
-    assert "2 open incidents from connected sources" in page
+    assert "2 open incidents that count for the checks" in page
     assert "for the 3 incidents resolved in the last 90 days" in page
     mttr = page[page.index('id="chart-mttr"') :]
     # High: (2 h + 4 h) / 2; Low: 2 days. Written on the bars and in the table.

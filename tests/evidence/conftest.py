@@ -11,10 +11,10 @@ import pytest
 from django.core.files.base import ContentFile
 
 from checks.models import CheckState, CheckStatusChange, FailingItem, SpecialCase
-from evidence.export import Period
 from incidents.checks import CLOSED_KEY, DATA_LOSS_KEY
 from incidents.models import DataLossReport, Incident
 from integrations.models import Connection, SyncRun
+from lib.evidence_files import Period
 from tests.conftest import make_connection
 
 API_KEY = "0f1e2d3c-SECRET-4b5a-6978-key-never-exported"

@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from evidence.export import Period, build_evidence_zip
+from evidence.archive import build_evidence_zip
 from integrations.sandbox.server import SandboxServer
 from integrations.sync.engine import sync_connection
+from lib.evidence_files import Period
 from tests.conftest import make_connection
 from tests.evidence.conftest import read_csv, read_zip
 

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from evidence.export import Period, build_evidence_zip
+from evidence.archive import build_evidence_zip
+from lib.evidence_files import Period
 from tests.evidence.conftest import API_KEY, EVIL_TITLE, NOW, PERIOD, read_csv, read_zip
 
 pytestmark = pytest.mark.django_db

@@ -26,6 +26,8 @@ def test_the_page_offers_the_last_90_days_and_explains_the_zip(auditor_client) -
     assert 'action="/evidence/download/"' in page
     for name in ("incidents.csv", "data_loss_history.csv", "sync_runs.csv", "manifest.json"):
         assert name in page
+    # The list comes from the files' registry: services.csv was missing when written by hand.
+    assert "services.csv" in page
 
 
 def test_an_auditor_downloads_the_zip_for_the_chosen_period(auditor_client, dataset) -> None:  # type: ignore[no-untyped-def]

@@ -94,7 +94,8 @@ def test_each_incident_keeps_the_changes_syncs_found(upstream, connection, admin
 def test_the_evidence_export_carries_the_incident_changes(upstream, connection, admin_user) -> None:  # type: ignore[no-untyped-def]
     from datetime import date
 
-    from evidence.export import Period, build_evidence_zip
+    from evidence.archive import build_evidence_zip
+    from lib.evidence_files import Period
     from tests.evidence.conftest import read_csv, read_zip
 
     run_sync(connection)

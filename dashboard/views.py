@@ -6,14 +6,15 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from accounts.permissions import require_permissions
-from dashboard import selectors, svg
+from dashboard import selectors
+from lib import charts
 
 # Each priority keeps its look on every chart: colour and pattern (PRIORITIES order).
 PRIORITY_STYLES = {
-    "high": svg.Style("#a4161a", "solid"),
-    "medium": svg.Style("#b25e00", "stripes"),
-    "low": svg.Style("#1f4fbf", "dots"),
-    "": svg.Style("#5b6474", "crosshatch"),
+    "high": charts.Style("#a4161a", "solid"),
+    "medium": charts.Style("#b25e00", "stripes"),
+    "low": charts.Style("#1f4fbf", "dots"),
+    "": charts.Style("#5b6474", "crosshatch"),
 }
 
 
@@ -39,9 +40,9 @@ def _by_priority(
     height: int = 240,
 ) -> SafeString:
     present = counts.priorities_present()
-    return svg.bar_chart(
+    return charts.bar_chart(
         counts.categories,
-        [svg.Series(label, counts.counts[value]) for value, label in present],
+        [charts.Series(label, counts.counts[value]) for value, label in present],
         title=title,
         chart_id=chart_id,
         stacked=True,
@@ -56,15 +57,15 @@ def _resolve_chart(resolve_times: list[selectors.ResolveTime]) -> SafeString:
     """Bars labelled "2 d 17 h"; the axis counts whole days once any mean exceeds two days."""
     in_days = max((row.mean_hours for row in resolve_times), default=0) > 48
     scale = 24 if in_days else 1
-    return svg.bar_chart(
+    return charts.bar_chart(
         [f"{row.label} ({row.resolved:,})" for row in resolve_times],
-        [svg.Series("Mean time to resolve", [row.mean_hours / scale for row in resolve_times])],
+        [charts.Series("Mean time to resolve", [row.mean_hours / scale for row in resolve_times])],
         title=f"Mean time to resolve by priority, last {selectors.MTTR_DAYS} days",
         chart_id="chart-mttr",
         category_label="Priority (incidents resolved)",
         value_format=lambda value: _hours(value * scale),
         tick_format=lambda value: f"{value:g} {'d' if in_days else 'h'}" if value else "0",
-        styles=[svg.Style("#1f4fbf", "solid")],
+        styles=[charts.Style("#1f4fbf", "solid")],
     )
 
 
@@ -101,4 +102,4 @@ def home(request: HttpRequest) -> HttpResponse:
         "mttr_days": selectors.MTTR_DAYS,
         "weeks": selectors.WEEKS,
     }
-    return render(request, "accounts/home.html", context)
+    return render(request, "dashboard/home.html", context)

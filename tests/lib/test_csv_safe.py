@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from evidence.csv_safe import DigestingWriter, cell, neutralise, write_csv
+from lib.csv_safe import DigestingWriter, cell, neutralise, write_csv
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils.safestring import SafeString
 
-from dashboard.svg import Series, Style, bar_chart, step_chart
+from lib.charts import Series, Style, bar_chart, step_chart
 
 T0 = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 

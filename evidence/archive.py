@@ -1,0 +1,134 @@
+"""The evidence export (PRODUCT 8): one ZIP of CSV files for a period, with a SHA-256 manifest.
+
+Every CSV is streamed from its rows (queryset ``.iterator()`` in the apps' evidence modules)
+into its ZIP entry and the ZIP itself lives in a spooled temporary file, so memory stays flat
+however many incidents or sync runs there are.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import IO
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from evidence.registry import evidence_files
+from lib.csv_safe import DigestingWriter, write_csv
+from lib.evidence_files import Attachment, EvidenceFile, Export, Period, Row
+
+# Keep small exports in memory; larger ones roll over to a file on disk.
+SPOOL_MAX_BYTES = 8 * 1024 * 1024
+MANIFEST_VERSION = 1
+
+
+class _Archive:
+    """A ZIP being written, remembering each entry's SHA-256 and size for the manifest."""
+
+    def __init__(self, target: IO[bytes], *, now: datetime) -> None:
+        self.zip = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED)
+        self._date_time = now.astimezone(UTC).timetuple()[:6]
+        self.csv_files: list[dict[str, object]] = []
+        self.attachments: list[dict[str, object]] = []
+
+    def _entry(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=self._date_time)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        return info
+
+    def add_csv(self, file: EvidenceFile, *, rows: Iterable[Row]) -> None:
+        # zip64 because a CSV's size is not known before it is written.
+        with self.zip.open(self._entry(file.name), "w", force_zip64=True) as entry:
+            digest = DigestingWriter(entry)
+            count = write_csv(digest, header=file.header, rows=rows)
+        self.csv_files.append(
+            {
+                "name": file.name,
+                "sha256": digest.sha256,
+                "size": digest.size,
+                "rows": count,
+                "description": file.description,
+            }
+        )
+
+    def add_attachment(self, attachment: Attachment) -> str | None:
+        """Copy a stored file in; ``None`` when storage no longer has it."""
+        try:
+            source = attachment.open()
+        except (FileNotFoundError, OSError):
+            return None
+        with source, self.zip.open(self._entry(attachment.path), "w", force_zip64=True) as entry:
+            digest = DigestingWriter(entry)
+            shutil.copyfileobj(source, digest, 64 * 1024)
+        self.attachments.append(
+            {"name": attachment.path, "sha256": digest.sha256, "size": digest.size}
+        )
+        return attachment.path
+
+    def add_json(self, name: str, data: dict[str, object]) -> None:
+        self.zip.writestr(self._entry(name), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        self.zip.close()
+
+
+def build_evidence_zip(
+    *, period: Period, generated_by: AbstractBaseUser, now: datetime | None = None
+) -> IO[bytes]:
+    """Write the evidence ZIP for ``period`` and return it as a file positioned at its start.
+
+    The caller owns the returned file (``FileResponse`` closes it once sent)."""
+    now = now or timezone.now()
+    files = evidence_files()
+    target = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)  # noqa: SIM115
+    try:
+        archive = _Archive(target, now=now)
+        # Attachments go in before the CSVs that name them: a ZIP has one open entry at a time.
+        in_zip = {
+            file.name: {
+                attachment.key: archive.add_attachment(attachment)
+                for attachment in file.attachments(period)
+            }
+            for file in files
+            if file.attachments is not None
+        }
+        for file in files:
+            export = Export(period=period, now=now, attachments=in_zip.get(file.name, {}))
+            archive.add_csv(file, rows=file.rows(export))
+        manifest = _manifest(period=period, by=generated_by, now=now, archive=archive)
+        archive.add_json("manifest.json", manifest)
+        archive.close()
+    except BaseException:
+        target.close()
+        raise
+    target.seek(0)
+    return target
+
+
+def _manifest(
+    *, period: Period, by: AbstractBaseUser, now: datetime, archive: _Archive
+) -> dict[str, object]:
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "generated_at": now.astimezone(UTC).isoformat(),
+        "generated_by": {"id": by.pk, "username": by.get_username()},
+        "period": {
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "from": period.since.astimezone(UTC).isoformat(),
+            "until_exclusive": period.until.astimezone(UTC).isoformat(),
+            "time_zone": timezone.get_current_timezone_name(),
+        },
+        "notes": (
+            "Timestamps are ISO 8601 in UTC. CSV files are UTF-8 with a byte-order mark; text "
+            "cells that began with = + - @ tab or carriage return are prefixed with ' so that "
+            "spreadsheets show them as text. failing_items.csv is the state at generation time."
+        ),
+        # The CSV files first, then the attachments.
+        "files": [*archive.csv_files, *archive.attachments],
+    }

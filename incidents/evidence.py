@@ -1,0 +1,271 @@
+"""The incidents' files in the evidence export: the incidents of the period, their data-loss
+reports with every saved change, and the changes syncs found upstream."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from incidents.models import DataLossReport, DataLost, Incident, IncidentChange
+from incidents.store import SYNCED_FIELDS
+from lib.evidence_files import EvidenceFile, Export, Row, username
+
+# --- incidents.csv -------------------------------------------------------------------------
+
+# Every canonical field the sync stores, so a field added there reaches the evidence too.
+INCIDENT_HEADER = (
+    "incident_id",
+    "source",
+    "upstream_id",
+    *SYNCED_FIELDS,
+    "deleted_upstream",
+    "deleted_upstream_at",
+    "out_of_scope",
+    "first_synced_at",
+    "last_changed_at",
+    "data_lost",
+)
+
+
+def incident_rows(export: Export) -> Iterator[Row]:
+    period = export.period
+    incidents = (
+        Incident.objects.filter(created_at__gte=period.since, created_at__lt=period.until)
+        .select_related("data_loss")
+        .order_by("created_at", "id")
+    )
+    for incident in incidents.iterator(chunk_size=2000):
+        report = getattr(incident, "data_loss", None)
+        yield (
+            incident.pk,
+            incident.source,
+            incident.upstream_id,
+            *(_incident_value(incident, name) for name in SYNCED_FIELDS),
+            incident.deleted_upstream,
+            incident.deleted_upstream_at,
+            incident.out_of_scope,
+            incident.first_synced_at,
+            incident.changed_at,
+            report.get_data_lost_display() if report else "Not assessed (no report)",
+        )
+
+
+def _incident_value(incident: Incident, name: str) -> object:
+    # The priority reads as people say it ("High"); raw_priority keeps the upstream's value.
+    if name == "priority":
+        return incident.get_priority_display()
+    return getattr(incident, name)
+
+
+# --- data_loss_reports.csv and data_loss_history.csv ---------------------------------------
+
+DATA_LOSS_HEADER = (
+    "report_id",
+    "incident_id",
+    "incident_source",
+    "incident_number",
+    "incident_title",
+    "data_lost",
+    "what_happened",
+    "categories",
+    "records_affected",
+    "people_affected",
+    "customers_notified_on",
+    "regulators_notified_on",
+    "management_notified_on",
+    "dpo_notified_on",
+    "other_notified_on",
+    "reference_notes",
+    "last_updated_at",
+)
+
+
+def data_loss_rows(export: Export) -> Iterator[Row]:
+    period = export.period
+    reports = (
+        DataLossReport.objects.filter(
+            incident__created_at__gte=period.since, incident__created_at__lt=period.until
+        )
+        .select_related("incident")
+        .order_by("incident__created_at", "id")
+    )
+    for report in reports.iterator(chunk_size=2000):
+        yield (
+            report.pk,
+            report.incident_id,
+            report.incident.source,
+            report.incident.number,
+            report.incident.title,
+            report.get_data_lost_display(),
+            report.what_happened,
+            report.categories,
+            report.records_affected,
+            report.people_affected,
+            report.customers_notified_on,
+            report.regulators_notified_on,
+            report.management_notified_on,
+            report.dpo_notified_on,
+            report.other_notified_on,
+            report.reference_notes,
+            report.updated_at,
+        )
+
+
+DATA_LOSS_HISTORY_HEADER = (
+    "report_id",
+    "incident_id",
+    "history_id",
+    "changed_at",
+    "changed_by",
+    "change_type",
+    "field",
+    "field_label",
+    "before",
+    "after",
+)
+HISTORY_TYPES = {"+": "Created", "~": "Changed", "-": "Deleted"}
+# updated_at changes on every save; history_date already says when.
+HISTORY_IGNORED_FIELDS = ("id", "incident", "updated_at")
+
+
+def _history_value(name: str, value: Any) -> object:
+    if name == "data_lost" and value:
+        return DataLost(value).label if value in DataLost.values else value
+    return value
+
+
+def data_loss_history_rows(export: Export) -> Iterator[Row]:
+    """One row per changed field of every save (before → after); a save that changed nothing
+    tracked still gets one row, so every historical record is accounted for."""
+    period = export.period
+    history = DataLossReport.history.model
+    labels = {
+        field.name: str(field.verbose_name)
+        for field in DataLossReport._meta.concrete_fields
+        if field.name not in HISTORY_IGNORED_FIELDS
+    }
+    order = {name: position for position, name in enumerate(labels)}
+    records = (
+        history.objects.filter(
+            incident__created_at__gte=period.since, incident__created_at__lt=period.until
+        )
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    previous = None
+    for record in records.iterator(chunk_size=2000):
+        if previous is not None and previous.id != record.id:
+            previous = None
+        head = (
+            record.id,
+            record.incident_id,
+            record.history_id,
+            record.history_date,
+            username(record.history_user),
+            HISTORY_TYPES.get(record.history_type, record.history_type),
+        )
+        if previous is None:
+            # The first record (normally the creation): every field filled in is a change.
+            changes = [
+                (name, None, getattr(record, name))
+                for name in labels
+                if getattr(record, name) not in (None, "", [])
+            ]
+        else:
+            delta = record.diff_against(previous, excluded_fields=HISTORY_IGNORED_FIELDS)
+            # In the form's field order, not the diff's (which is arbitrary).
+            changes = sorted(
+                ((change.field, change.old, change.new) for change in delta.changes),
+                key=lambda change: order.get(change[0], len(order)),
+            )
+        if not changes:
+            yield (*head, "", "", "", "")
+        for name, old, new in changes:
+            yield (
+                *head,
+                name,
+                labels.get(name, name),
+                _history_value(name, old),
+                _history_value(name, new),
+            )
+        previous = record
+
+
+# --- incident_changes.csv ------------------------------------------------------------------
+
+INCIDENT_CHANGES_HEADER = (
+    "incident_id",
+    "source",
+    "number",
+    "title",
+    "seen_by_sync_at",
+    "field",
+    "before",
+    "after",
+)
+
+
+def incident_change_rows(export: Export) -> Iterator[Row]:
+    """Changes syncs found upstream (status, priority, dates, deletion) during the period."""
+    period = export.period
+    changes = (
+        IncidentChange.objects.filter(at__gte=period.since, at__lt=period.until)
+        .select_related("incident")
+        .only(
+            "at",
+            "field",
+            "before",
+            "after",
+            "incident__source",
+            "incident__number",
+            "incident__title",
+        )
+        .order_by("at", "id")
+    )
+    for change in changes.iterator(chunk_size=2000):
+        incident = change.incident
+        yield (
+            incident.pk,
+            incident.source,
+            incident.number,
+            incident.title,
+            change.at,
+            change.field,
+            change.before,
+            change.after,
+        )
+
+
+FILES = [
+    EvidenceFile(
+        name="incidents.csv",
+        description="Incidents created in the period: every synced field, source, upstream "
+        "link, deleted-upstream and out-of-scope flags and data-loss status.",
+        header=INCIDENT_HEADER,
+        rows=incident_rows,
+        order=10,
+    ),
+    EvidenceFile(
+        name="data_loss_reports.csv",
+        description="Data-loss reports of the period's incidents.",
+        header=DATA_LOSS_HEADER,
+        rows=data_loss_rows,
+        order=50,
+    ),
+    EvidenceFile(
+        name="data_loss_history.csv",
+        description="Every saved change of those reports: when, who, and each changed field "
+        "before and after.",
+        header=DATA_LOSS_HISTORY_HEADER,
+        rows=data_loss_history_rows,
+        order=60,
+    ),
+    EvidenceFile(
+        name="incident_changes.csv",
+        description="Changes syncs found upstream in the period: status, priority, dates, "
+        "deletion, each before and after.",
+        header=INCIDENT_CHANGES_HEADER,
+        rows=incident_change_rows,
+        order=70,
+    ),
+]

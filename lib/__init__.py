@@ -1,0 +1,1 @@
+"""App-free helpers: no models, no settings of their own; any layer may import them."""

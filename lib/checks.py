@@ -1,0 +1,76 @@
+"""The contract between the domain apps and the check engine, kept below both.
+
+A domain app declares its checks (``Check``, whose ``failing`` yields ``FailingRow``) and
+registers them here in its AppConfig.ready; the checks app evaluates whatever is registered.
+The domain apps sit below the engine and never import it: they ask it to evaluate, and read
+their items' results, through ``engine()``, which the checks app plugs in when it is ready.
+
+A check evaluates stored data only, never an upstream (PRODUCT 5, STYLE 4), and finds its
+failing items with database queries, not by loading every row into Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class FailingRow:
+    item_key: str  # stable id of the item, e.g. "incident:42"
+    label: str
+    url: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Check:
+    key: str
+    title: str
+    description: str
+    how_to_fix: str
+    # Groups checks re-evaluated together, e.g. after an incident sync.
+    topic: str
+    applicable: Callable[[], bool]
+    checked_count: Callable[[], int]
+    failing: Callable[[datetime], Iterable[FailingRow]]
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def register(check: Check) -> Check:
+    REGISTRY[check.key] = check
+    return check
+
+
+def checks_for(topic: str | None = None) -> list[Check]:
+    return [check for check in REGISTRY.values() if topic is None or check.topic == topic]
+
+
+class CheckEngine(Protocol):
+    def evaluate(self, *, topic: str, reason: str) -> object:
+        """Evaluate the checks of ``topic`` now (after a write that changes what they read)."""
+
+    def failing_items(self, *, check_keys: Collection[str], now: datetime) -> Any:
+        """The items failing these checks, as a queryset of rows with ``item_key``,
+        ``check_key``, ``reason`` and ``excepted`` (covered by a special case in force at
+        ``now``). A queryset, so that a page can filter and join it in SQL."""
+
+    def evaluated(self, *, check_keys: Collection[str]) -> set[str]:
+        """Which of these checks have been evaluated at least once."""
+
+
+_ENGINE: list[CheckEngine] = []
+
+
+def plug_engine(engine: CheckEngine) -> None:
+    _ENGINE[:] = [engine]
+
+
+def engine() -> CheckEngine:
+    if not _ENGINE:
+        raise RuntimeError("No check engine: the checks app is not installed or not ready.")
+    return _ENGINE[0]
