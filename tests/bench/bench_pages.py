@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.bench_sync import _setup_django as setup_django  # noqa: E402
+from tests.bench.common import Budgets, database_label, setup_django  # noqa: E402
 
 SMALL = int(os.environ.get("BENCH_SMALL", "1000"))
 LARGE = int(os.environ.get("BENCH_INCIDENTS", "100000"))
@@ -33,8 +33,8 @@ BUDGET_MS = 50.0
 CHECKS_BUDGET_S = 1.0
 
 
-def _setup_django(db_path: str) -> None:
-    setup_django(db_path)
+def _setup_django(tmp_dir: str) -> None:
+    setup_django(tmp_dir)
     from django.conf import settings
 
     # The test Client's host, without setup_test_environment's template instrumentation.
@@ -187,7 +187,7 @@ def _time_checks() -> float:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        _setup_django(f"{tmp}/bench.sqlite3")
+        _setup_django(tmp)
         from django.contrib.auth import get_user_model
         from django.test import Client
 
@@ -203,7 +203,11 @@ def main() -> None:
         checks_s = _time_checks()
     small, large = runs[SMALL], runs[LARGE]
     width = max(len(name) for name in large) + 2
-    lines = ["", f"Incident list vs Django's admin changelist (median of {REQUESTS} requests):"]
+    lines = [
+        "",
+        f"Incident list on {database_label()} vs Django's admin changelist"
+        f" (median of {REQUESTS} requests):",
+    ]
     lines.append(f"  {'page':<{width}}{LARGE:>9} incidents  queries   {SMALL:>6}: queries")
     for name, (median, queries) in large.items():
         small_median, small_queries = small[name]
@@ -215,19 +219,33 @@ def main() -> None:
     slowest = max(median for median, _ in ours.values())
     admin_fastest = min(median for name, (median, _) in large.items() if name.startswith("admin"))
     constant = all(large[name][1] == small[name][1] for name in ours)
+    first, admin = large["first page"][0], large["admin changelist"][0]
+    budgets = Budgets()
     lines += [
         "",
-        f"  budget: every page median < {BUDGET_MS:.0f} ms: slowest {slowest:.1f} ms"
-        f" -> {'OK' if slowest < BUDGET_MS else 'OVER'}",
-        f"  budget: faster than the admin changelist ({large['admin changelist'][0]:.1f} ms,"
-        f" fastest admin page {admin_fastest:.1f} ms): first page {large['first page'][0]:.1f} ms"
-        f" -> {'OK' if large['first page'][0] < large['admin changelist'][0] else 'SLOWER'}",
-        f"  budget: same query count at {SMALL} and {LARGE} incidents"
-        f" -> {'OK' if constant else 'NOT CONSTANT'}",
-        f"  budget: evaluate every check at {LARGE} incidents < {CHECKS_BUDGET_S:.0f} s:"
-        f" {checks_s:.3f} s -> {'OK' if checks_s < CHECKS_BUDGET_S else 'OVER'}",
+        budgets.check(
+            f"every page median < {BUDGET_MS:.0f} ms",
+            slowest < BUDGET_MS,
+            f"slowest {slowest:.1f} ms",
+        ),
+        budgets.check(
+            "first page faster than the admin changelist",
+            first < admin,
+            f"{first:.1f} ms vs {admin:.1f} ms (fastest admin page {admin_fastest:.1f} ms)",
+        ),
+        budgets.check(
+            f"same query count at {SMALL} and {LARGE} incidents",
+            constant,
+            "constant" if constant else "not constant",
+        ),
+        budgets.check(
+            f"every check evaluated at {LARGE} incidents < {CHECKS_BUDGET_S:.0f} s",
+            checks_s < CHECKS_BUDGET_S,
+            f"{checks_s:.3f} s",
+        ),
     ]
     print("\n".join(lines))
+    budgets.exit()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,73 @@
+"""What both benchmarks share: the database they run on, and budgets that fail the run.
+
+``BENCH_DATABASE_URL`` picks the database: unset, a throwaway SQLite file; a PostgreSQL URL, a
+database of that name dropped and created afresh (``make bench`` runs both when PostgreSQL
+answers on localhost).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_label() -> str:
+    url = os.environ.get("BENCH_DATABASE_URL", "")
+    return "PostgreSQL" if url.startswith("postgres") else "SQLite"
+
+
+def setup_django(tmp_dir: str) -> None:
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp_dir}/bench.sqlite3"
+    if url.startswith("postgres"):
+        _recreate_postgres_database(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    # Production answers: no per-query logging (DEBUG keeps every SQL string in memory).
+    settings.DEBUG = False
+    # WhiteNoise warns once that collectstatic has not run; the benches serve no static file.
+    warnings.filterwarnings("ignore", message="No directory at")
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _recreate_postgres_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    name = urlparse(url).path.lstrip("/")
+    admin_url = url[: -len(name)] + "postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+class Budgets:
+    """Each budget printed with OK or OVER; ``exit()`` fails the run when one was missed."""
+
+    def __init__(self) -> None:
+        self.missed: list[str] = []
+
+    def check(self, name: str, ok: bool, measured: str) -> str:
+        if not ok:
+            self.missed.append(f"{name} ({measured})")
+        return f"  budget: {name}: {measured} -> {'OK' if ok else 'OVER'}"
+
+    def exit(self) -> None:
+        if self.missed:
+            print(f"\n{len(self.missed)} budget(s) missed on {database_label()}:")
+            for missed in self.missed:
+                print(f"  - {missed}")
+            raise SystemExit(1)
+        print(f"\nEvery budget met on {database_label()}.")
