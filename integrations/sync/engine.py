@@ -274,6 +274,7 @@ def _snapshot(stream: Stream, connection: Connection, tracker: Tracker) -> None:
         connection=connection,
         pages=stream.reader(),
         on_counts=lambda counts: tracker.add(stream.name, counts),
+        relist=stream.reader,
     )
 
 

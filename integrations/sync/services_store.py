@@ -61,6 +61,10 @@ class ServiceStore:
         counts.unchanged = len(by_id) - counts.created - counts.updated
         return counts
 
+    def live_ids(self, *, connection: Connection) -> set[str]:
+        live = ProviderService.objects.filter(connection=connection, deleted_upstream=False)
+        return set(live.values_list("upstream_id", flat=True))
+
     def flag_missing(self, *, connection: Connection, listed: set[str]) -> int:
         """After a complete listing: flag the stored services it did not name."""
         live = ProviderService.objects.filter(connection=connection, deleted_upstream=False)

@@ -19,11 +19,15 @@ def store_listing(
     connection: Connection,
     pages: Iterable[Sequence[Any]],
     on_counts: Callable[[StreamCounts], None] | None = None,
+    relist: Callable[[], Iterable[Sequence[Any]]] | None = None,
 ) -> StreamCounts:
     """Store every page, then flag the stored rows the listing did not name.
 
     Flagging waits for the end: a listing that failed (its error propagates) or was cut short
-    by an upstream cap flags nothing."""
+    by an upstream cap flags nothing. Snapshot listings are read by offset (the upstreams offer
+    no key for them), so a row deleted mid-listing can shift another past us: when rows would
+    be flagged and ``relist`` can read the listing again, only those missing from both
+    readings are flagged."""
     total = StreamCounts()
     listed: set[str] = set()
 
@@ -36,6 +40,10 @@ def store_listing(
         for page in pages:
             add(store.save(connection=connection, records=page))
             listed.update(record.upstream_id for record in page)
+        if relist is not None and store.live_ids(connection=connection) - listed:
+            for page in relist():
+                add(store.save(connection=connection, records=page))
+                listed.update(record.upstream_id for record in page)
     except ListingTruncated:
         logger.warning("connection %s: a listing was cut short; nothing flagged", connection.pk)
         return total

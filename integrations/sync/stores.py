@@ -73,6 +73,9 @@ class SnapshotStore(Protocol):
     def save(self, *, connection: Connection, records: Sequence[Any]) -> StreamCounts:
         """Upsert one page in one short transaction; a row seen again is no longer removed."""
 
+    def live_ids(self, *, connection: Connection) -> set[str]:
+        """Upstream ids of the stored rows not flagged removed."""
+
     def flag_missing(self, *, connection: Connection, listed: set[str]) -> int:
         """After a complete listing: flag the stored rows it did not name as removed (with the
         date), never delete them. Returns how many were flagged."""

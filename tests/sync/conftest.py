@@ -92,8 +92,6 @@ class World:
     upstream: SandboxServer
     connection: Connection
     equals_upstream: Callable[[SandboxServer, Connection], None]
-    # Progress reports before the first incidents page (PagerDuty reads its services first).
-    pages_before_incidents: int
 
     def advance(self, **options: Any) -> dict[str, Any]:
         return self.upstream.advance(provider=self.provider, **options)
@@ -109,12 +107,12 @@ def world(request, settings, db) -> Iterator[World]:  # type: ignore[no-untyped-
         server = SandboxServer(seed=5, incidents=250, users=5, now=NOW).start()
         settings.OPSGENIE_BASE_URLS = {r: server.opsgenie_url(r) for r in ("us", "eu")}
         connection = make_connection(api_key=server.keys.opsgenie_us)
-        yield World("OpsGenie", "opsgenie", server, connection, assert_store_equals_upstream, 0)
+        yield World("OpsGenie", "opsgenie", server, connection, assert_store_equals_upstream)
     else:
         server = SandboxServer(seed=5, incidents=5, users=5, pagerduty_incidents=250).start()
         pagerduty.point_at(server, settings)
         connection = make_connection(provider="pagerduty", api_key=server.keys.pagerduty_us)
         yield World(
-            "PagerDuty", "pagerduty", server, connection, pagerduty.assert_store_equals_upstream, 1
+            "PagerDuty", "pagerduty", server, connection, pagerduty.assert_store_equals_upstream
         )
     server.stop()
