@@ -42,7 +42,10 @@ def store_listing(
             listed.update(record.upstream_id for record in page)
         if relist is not None and store.live_ids(connection=connection) - listed:
             for page in relist():
-                add(store.save(connection=connection, records=page))
+                # A confirming read: it counts only rows it changes (its calls are counted).
+                counts = store.save(connection=connection, records=page)
+                counts.fetched = counts.unchanged = 0
+                add(counts)
                 listed.update(record.upstream_id for record in page)
     except ListingTruncated:
         logger.warning("connection %s: a listing was cut short; nothing flagged", connection.pk)
