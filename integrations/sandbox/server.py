@@ -30,19 +30,19 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from integrations.providers.opsgenie.sandbox import KeyAccess, OpsGenieSandbox
-from integrations.providers.opsgenie.sandbox_data import (
+from integrations.providers.opsgenie.sandbox.app import KeyAccess, OpsGenieSandbox
+from integrations.providers.opsgenie.sandbox.data import (
     OpsGenieStore,
     generate_dataset,
     start_of_day,
 )
-from integrations.providers.pagerduty.sandbox import Credential, PagerDutySandbox
-from integrations.providers.pagerduty.sandbox import KeyAccess as PagerDutyAccess
-from integrations.providers.pagerduty.sandbox_data import SUBDOMAIN, PagerDutyStore
-from integrations.providers.pagerduty.sandbox_data import (
+from integrations.providers.pagerduty.sandbox.app import Credential, PagerDutySandbox
+from integrations.providers.pagerduty.sandbox.app import KeyAccess as PagerDutyAccess
+from integrations.providers.pagerduty.sandbox.data import SUBDOMAIN, PagerDutyStore
+from integrations.providers.pagerduty.sandbox.data import (
     generate_dataset as generate_pagerduty_dataset,
 )
-from integrations.providers.pagerduty.sandbox_oauth import (
+from integrations.providers.pagerduty.sandbox.identity import (
     OAuthAccount,
     OAuthClient,
     PagerDutyIdentitySandbox,

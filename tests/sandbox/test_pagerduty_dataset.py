@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from integrations.providers.pagerduty.sandbox_data import (
+from integrations.providers.pagerduty.sandbox.data import (
     PagerDutyStore,
     generate_dataset,
     incident_notes,

@@ -17,7 +17,7 @@ import requests
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from integrations.providers.pagerduty.sandbox_data import SUBDOMAIN
+from integrations.providers.pagerduty.sandbox.data import SUBDOMAIN
 from integrations.sandbox.server import SandboxServer
 from tests.sandbox.support import NOW, SEED, USERS
 

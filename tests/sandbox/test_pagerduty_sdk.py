@@ -13,8 +13,8 @@ import httpx2
 import pagerduty
 import pytest
 
-from integrations.providers.pagerduty.sandbox import KeyAccess, PagerDutySandbox
-from integrations.providers.pagerduty.sandbox_data import PagerDutyStore, generate_dataset
+from integrations.providers.pagerduty.sandbox.app import KeyAccess, PagerDutySandbox
+from integrations.providers.pagerduty.sandbox.data import PagerDutyStore, generate_dataset
 from integrations.sandbox.server import SandboxServer
 from tests.sandbox.support import NOW
 

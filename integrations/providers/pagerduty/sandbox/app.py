@@ -3,7 +3,7 @@
 Faithful to reference/pagerduty-api.md where it is confirmed (auth header forms, error envelope
 and codes, classic pagination with its 10,000 cap, the incident date window, rate-limit headers);
 where upstream is unconfirmed, the choice is a named constant or marked `Guess:` so it is easy to
-find and correct. The OAuth endpoints live in `sandbox_oauth` (the identity server, mounted at
+find and correct. The OAuth endpoints live in `identity` (the identity server, mounted at
 /pagerduty/identity); this app accepts the bearer tokens held in `oauth_tokens`: the fixed ones
 from SandboxKeys and those the identity server mints, each until its `expires_at`.
 """
@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, Final
 
-from integrations.providers.pagerduty.sandbox_data import (
+from integrations.providers.pagerduty.sandbox.data import (
     API_BASE,
     PagerDutyDataset,
     PagerDutyStore,

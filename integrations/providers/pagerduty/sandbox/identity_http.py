@@ -1,4 +1,4 @@
-"""Requests and responses of the sandbox's PagerDuty identity server (`sandbox_oauth`).
+"""Requests and responses of the sandbox's PagerDuty identity server (`identity`).
 
 The consent and error pages, redirects back to the client, the token endpoint's parameters and
 its RFC 6749 §5.2 errors. Everything echoed into HTML is escaped: `state`, the redirect URI and

@@ -16,13 +16,13 @@ from http import HTTPStatus
 from typing import Any, Final
 from urllib.parse import urlencode
 
-from integrations.providers.opsgenie.sandbox_data import (
+from integrations.providers.opsgenie.sandbox.data import (
     OpsGenieDataset,
     OpsGenieStore,
     Record,
     generate_dataset,
 )
-from integrations.providers.opsgenie.sandbox_query import QueryError, compile_query
+from integrations.providers.opsgenie.sandbox.query import QueryError, compile_query
 from integrations.sandbox.faults import Draw, Faults
 from integrations.sandbox.wsgi import HttpProblem, Request, Response, Router, StartResponse
 

@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from integrations.providers.pagerduty.sandbox import Credential
-from integrations.providers.pagerduty.sandbox_jwt import SigningKey, at_hash, b64url
-from integrations.providers.pagerduty.sandbox_oauth_http import (
+from integrations.providers.pagerduty.sandbox.app import Credential
+from integrations.providers.pagerduty.sandbox.identity_http import (
     NO_STORE,
     OAuthError,
     consent_page,
@@ -38,6 +37,7 @@ from integrations.providers.pagerduty.sandbox_oauth_http import (
     required,
     token_params,
 )
+from integrations.providers.pagerduty.sandbox.signing import SigningKey, at_hash, b64url
 from integrations.sandbox.wsgi import Request, Response, Router, StartResponse
 
 DEFAULT_CODE_TTL_SECONDS: Final = 30  # reference §2.4
