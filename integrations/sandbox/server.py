@@ -31,11 +31,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from integrations.providers.opsgenie.sandbox.app import KeyAccess, OpsGenieSandbox
-from integrations.providers.opsgenie.sandbox.data import (
-    OpsGenieStore,
-    generate_dataset,
-    start_of_day,
-)
+from integrations.providers.opsgenie.sandbox.data import OpsGenieStore, generate_dataset
 from integrations.providers.pagerduty.sandbox.app import Credential, PagerDutySandbox
 from integrations.providers.pagerduty.sandbox.app import KeyAccess as PagerDutyAccess
 from integrations.providers.pagerduty.sandbox.data import SUBDOMAIN, PagerDutyStore
@@ -48,6 +44,7 @@ from integrations.providers.pagerduty.sandbox.identity import (
     PagerDutyIdentitySandbox,
 )
 from integrations.sandbox.faults import FaultConfigError, Faults
+from integrations.sandbox.names import start_of_day
 from integrations.sandbox.timeline import AccountStore
 from integrations.sandbox.wsgi import PrefixDispatcher, Request, Response, Router, StartResponse
 

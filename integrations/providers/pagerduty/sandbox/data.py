@@ -2,8 +2,8 @@
 
 Records are plain dicts shaped like the REST API v2 JSON (reference/pagerduty-api.md §3.2, §4), so
 the handler can serve them as they are. `self` links name the real upstream API host; the handler
-rewrites them to its own address. The same (seed, region, now) always yields the same account; the
-text deliberately includes unicode and markup-like strings, like the OpsGenie data.
+rewrites them to its own address. The same (seed, region, now) always yields the same account,
+made of the people, teams and words in `integrations.sandbox.names`.
 """
 
 from __future__ import annotations
@@ -12,11 +12,21 @@ import calendar
 import random
 import threading
 import time
-import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
+from integrations.sandbox.names import (
+    CLOUD_REGIONS,
+    DATA_LOSS_TITLES,
+    INCIDENT_TITLES,
+    TEAMS,
+    TIME_ZONES,
+    account_now,
+    fill,
+    new_person,
+    start_of_day,
+)
 from integrations.sandbox.timeline import (
     AccountStore,
     account_clock,
@@ -53,16 +63,7 @@ USER_ROLES: Final = (
     "read_only_user",
 )
 
-_TEAMS = (
-    ("Platform", "Kubernetes, networking and the shared runtime."),
-    ("Payments", "Checkout, billing and payouts."),
-    ("Data", "Warehouse, pipelines and backups."),
-    ("Mobile", "iOS/Android apps & their <b>backend</b>."),
-    ("SRE", "On-call for everything that has no other owner."),
-    ("Security", "Detection & response; owns the {{ secrets }} vault."),
-    ("Équipe Support", "Support de niveau 2 — Genève & Montréal."),
-)
-# (name, index of the owning team in _TEAMS, status)
+# (name, index of the owning team in TEAMS, status)
 _SERVICES = (
     ("Checkout API", 1, "active"),
     ("Billing", 1, "active"),
@@ -72,28 +73,6 @@ _SERVICES = (
     ("Auth (SSO)", 5, "active"),
     ("Kundenportal", 6, "maintenance"),
     ("配送サービス", 4, "disabled"),
-)
-_TITLES = (
-    "Elevated 5xx rate on {service}",
-    "{service} latency above SLO",
-    "{service} unreachable from {region}",
-    "Disk usage above 90% on {host}",
-    "Certificate for {service} expires in 3 days",
-    "Queue backlog growing on {service}",
-    "Partial outage of {service} — customers affected",
-    "Deploy of {service} rolled back",
-    "Dégradation du service {service} à Zürich",
-    "支付服务响应缓慢 ({service})",
-    "🔥 {service} is down 🔥",
-    "خطأ في خدمة {service}",
-    "<script>alert(1)</script> found in {service} logs",
-    "<b>{service}</b> returns stale data",
-    "Template {{ request.user.password }} rendered by {service}",
-    "=cmd|' /C calc'!A0",
-)
-_DATA_LOSS_TITLES = (
-    "Possible data loss in {service}",
-    "Data loss: {count} records missing from {service}",
 )
 _NOTES = (
     "Acknowledged, looking into it.",
@@ -106,21 +85,7 @@ _NOTES = (
     "No data loss. 👍",
     "Dataloss: {count} rows could not be restored from backup.",
 )
-_CLOUD_REGIONS = ("eu-west-1", "eu-central-1", "us-east-1", "us-west-2", "ap-northeast-1")
-_FIRST_NAMES = (
-    "Ana", "José", "Zoë", "Björn", "Łukasz", "Amélie", "Søren", "Mei", "Hiroshi", "Fatima",
-    "Noam", "Chloé", "Ivan", "Priya", "Olu", "Grace", "Omar", "Lena", "Mateo", "Aisha",
-)  # fmt: skip
-_LAST_NAMES = (
-    "Núñez", "O'Brien", "Müller", "Kowalski", "Dubois", "李", "山田", "Haddad", "Cohen",
-    "Sørensen", "Smith", "García", "Nguyen", "Okafor", "Ivanova", "Schäfer",
-)  # fmt: skip
-_ASCII_NAMES = {"李": "li", "山田": "yamada", "Łukasz": "lukasz", "Søren": "soren"}
-_ASCII_NAMES["Sørensen"] = "sorensen"
-_TIME_ZONES = (
-    "Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC", "Europe/Paris", "Asia/Kolkata",
-    "America/Los_Angeles", None,  # null: the account's time zone
-)  # fmt: skip
+_TIME_ZONES = (*TIME_ZONES, None)  # null: the account's time zone
 _COLORS = ("red", "green", "purple", "teal", "orange", "dark-slate-blue", "cayenne")
 _JOB_TITLES = ("SRE", "Backend engineer", "Engineering manager", "Auditor", "Support <lead>", "")
 _ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -149,11 +114,6 @@ def iso_s(epoch_s: int) -> str:
 def parse_iso_s(timestamp: str) -> int:
     """The inverse of `iso_s` (that exact format only)."""
     return calendar.timegm(time.strptime(timestamp[:19], "%Y-%m-%dT%H:%M:%S"))
-
-
-def start_of_day(moment: datetime | None = None) -> datetime:
-    moment = moment or datetime.now(UTC)
-    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def reference(record: Record) -> Record:
@@ -187,10 +147,7 @@ def generate_dataset(
 ) -> PagerDutyDataset:
     if region not in API_BASE:
         raise ValueError(f"Unknown PagerDuty region {region!r}")
-    now = start_of_day() if now is None else now
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    now_s = int(now.timestamp())
+    now_s = int(account_now(now).timestamp())
     rng = random.Random(f"pagerduty:{seed}:{region}:{now_s}")
     ids = _Ids(rng)
     teams = _teams(ids, region)
@@ -226,7 +183,7 @@ def _links(region: str, collection: str, record_id: str) -> dict[str, str]:
 
 def _teams(ids: _Ids, region: str) -> list[Record]:
     teams = []
-    for index, (name, description) in enumerate(_TEAMS):
+    for index, (name, description) in enumerate(TEAMS):
         team_id = ids()
         teams.append(
             {
@@ -324,31 +281,13 @@ def _priorities(ids: _Ids, region: str) -> list[Record]:
     ]
 
 
-def _ascii(name: str) -> str:
-    if name in _ASCII_NAMES:
-        return _ASCII_NAMES[name]
-    stripped = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return "".join(ch for ch in stripped.lower() if ch.isalnum())
-
-
 def _users(
     rng: random.Random, ids: _Ids, region: str, count: int, now_s: int, teams: list[Record]
 ) -> list[Record]:
     users: list[Record] = []
     taken: set[str] = set()
     for index in range(count):
-        first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
-        name = f"{first} {last}"
-        local = f"{_ascii(first)}.{_ascii(last)}"
-        if index == count - 1 and count > 3:
-            name = "Bobby <b>Tables</b>'); --"
-            local = "bobby.tables"
-        email = f"{local}@example.com"
-        suffix = 2
-        while email in taken:
-            email = f"{local}{suffix}@example.com"
-            suffix += 1
-        taken.add(email)
+        name, email = new_person(rng, index=index, count=count, taken=taken)
         if index == 0:
             role = "owner"
         elif index <= 2:
@@ -424,14 +363,14 @@ def _incident(
     service = dataset.services[service_index]
     values = {
         "service": service["name"],
-        "region": rng.choice(_CLOUD_REGIONS),
+        "region": rng.choice(CLOUD_REGIONS),
         "host": f"node-{rng.randint(1, 64):02d}",
         "count": rng.randint(2, 5000),
     }
     if rng.random() < 0.03:
-        title = _fill(rng.choice(_DATA_LOSS_TITLES), values)
+        title = fill(rng.choice(DATA_LOSS_TITLES), values)
     else:
-        title = _fill(rng.choice(_TITLES), values)
+        title = fill(rng.choice(INCIDENT_TITLES), values)
     status = status or _status(rng, now_s - created_s)
     responder = rng.choice(dataset.users) if dataset.users else None
     incident: Record = {
@@ -506,12 +445,6 @@ def _with_status(incident: Record, status: str, at_s: int, user: Record | None) 
     return record
 
 
-def _fill(template: str, values: dict[str, Any]) -> str:
-    for name, value in values.items():
-        template = template.replace("{" + name + "}", str(value))
-    return template
-
-
 def incident_notes(dataset: PagerDutyDataset, incident: Record) -> list[Record]:
     """An incident's notes, derived from it (not stored): cheap at any dataset size."""
     rng = random.Random(f"pagerduty-notes:{dataset.seed}:{incident['id']}:{incident['status']}")
@@ -529,7 +462,7 @@ def incident_notes(dataset: PagerDutyDataset, incident: Record) -> list[Record]:
                 "id": "".join(rng.choices(_ID_CHARS, k=26)),
                 "user": reference(author),
                 "channel": {"summary": "The PagerDuty website or APIs"},
-                "content": _fill(
+                "content": fill(
                     rng.choice(_NOTES),
                     {"service": incident["service"]["summary"], "count": rng.randint(2, 999)},
                 ),
