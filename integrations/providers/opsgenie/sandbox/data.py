@@ -1,4 +1,4 @@
-"""Deterministic synthetic OpsGenie account data for the sandbox, plus the store that holds it.
+"""Deterministic synthetic OpsGenie account data for the sandbox (the store holding it: `store`).
 
 Records are plain dicts shaped exactly like the API's JSON (reference/opsgenie-api.md §3.3, §5),
 so the handler can serve them as they are. The same (seed, region, now) always yields the same
@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import calendar
 import random
-import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,21 +24,13 @@ from integrations.sandbox.names import (
     account_now,
     fill,
     new_person,
-    start_of_day,
-)
-from integrations.sandbox.timeline import (
-    AccountStore,
-    account_clock,
-    advance_counts,
-    apply_changes,
-    plan_changes,
 )
 
 Record = dict[str, Any]
 
 HISTORY_DAYS = 180
 _DAY_MS = 86_400_000
-_HOUR_MS = 3_600_000
+HOUR_MS = 3_600_000
 _MINUTE_MS = 60_000
 
 PRIORITY_WEIGHTS = {"P1": 5, "P2": 12, "P3": 38, "P4": 33, "P5": 12}
@@ -241,7 +232,7 @@ def _incidents(
     )
     incidents = []
     for index, created_ms in enumerate(created):
-        incident = _incident(rng, region, now_ms, created_ms, teams, services, users)
+        incident = make_incident(rng, region, now_ms, created_ms, teams, services, users)
         incident["tinyId"] = str(index + 1)
         incident["priority"] = priorities[index]
         incidents.append(incident)
@@ -255,7 +246,7 @@ def _status(rng: random.Random, age_ms: int) -> str:
     return "resolved" if rng.random() < 0.4 else "closed"
 
 
-def _incident(
+def make_incident(
     rng: random.Random,
     region: str,
     now_ms: int,
@@ -291,11 +282,11 @@ def _incident(
     if status == "open":
         updated_ms = created_ms + rng.randrange(0, min(now_ms - created_ms, 3 * _DAY_MS) + 1)
     else:
-        duration = max(5 * _MINUTE_MS, int(rng.expovariate(1 / (3 * _HOUR_MS))))
+        duration = max(5 * _MINUTE_MS, int(rng.expovariate(1 / (3 * HOUR_MS))))
         resolved_ms = min(created_ms + duration, now_ms)
         if impact_start is not None and rng.random() < 0.85:
             impact_end = resolved_ms
-        later = rng.randrange(0, (3 * _DAY_MS if status == "closed" else 2 * _HOUR_MS) + 1)
+        later = rng.randrange(0, (3 * _DAY_MS if status == "closed" else 2 * HOUR_MS) + 1)
         updated_ms = min(resolved_ms + later, now_ms)
 
     responders = [{"type": "team", "id": t["id"]} for t in _unique_teams(impacted, teams)]
@@ -340,130 +331,3 @@ def _incident(
 def _unique_teams(impacted: list[Record], teams: list[Record]) -> list[Record]:
     ids = dict.fromkeys(s["teamId"] for s in impacted)
     return [t for t in teams if t["id"] in ids]
-
-
-# How the changes of one `advance` split between kinds; whatever a kind cannot take (no open
-# incident left to resolve, say) becomes a priority change instead, so the total stays as asked.
-_RESOLVE_SHARE = 0.55
-_CLOSE_SHARE = 0.2
-_REOPEN_SHARE = 0.05
-
-
-@dataclass
-class OpsGenieStore(AccountStore):
-    """One region's account, shared by all request threads (reads and locking: AccountStore).
-
-    When time passes, incidents go open → resolved, resolved → closed, a few resolved or closed
-    → reopened, and the rest get a new priority."""
-
-    dataset: OpsGenieDataset
-    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
-    _by_id: dict[str, Record] = field(default_factory=dict, repr=False)
-    _by_tiny: dict[str, Record] = field(default_factory=dict, repr=False)
-    # Never reused, even after the highest tinyId is deleted.
-    _next_tiny: int = field(default=1, repr=False)
-
-    def __post_init__(self) -> None:
-        with self.lock:
-            self.reindex()
-            self.dataset.now_ms = account_clock(
-                self.dataset.incidents,
-                fields=("createdAt", "updatedAt"),
-                parse=parse_iso_ms,
-                given=self.dataset.now_ms,
-                fallback=lambda: int(start_of_day().timestamp() * 1000),
-            )
-
-    def reindex(self) -> None:
-        with self.lock:
-            self._by_id = {i["id"]: i for i in self.dataset.incidents}
-            self._by_tiny = {i["tinyId"]: i for i in self.dataset.incidents}
-            highest = max(map(int, self._by_tiny), default=0)
-            self._next_tiny = max(self._next_tiny, highest + 1)
-
-    def incident(self, identifier: str, *, tiny: bool = False) -> Record | None:
-        with self.lock:
-            return (self._by_tiny if tiny else self._by_id).get(identifier)
-
-    @property
-    def now_ms(self) -> int:
-        with self.lock:
-            assert self.dataset.now_ms is not None  # set by __post_init__
-            return self.dataset.now_ms
-
-    def _advance(
-        self, changed_fraction: float, new: int | None, deleted: int | None, seed: int | None
-    ) -> dict[str, Any]:
-        incidents = self.dataset.incidents
-        total = len(incidents)
-        changes, new, deleted = advance_counts(
-            total=total, changed_fraction=changed_fraction, new=new, deleted=deleted
-        )
-        now_ms = self.now_ms + _HOUR_MS
-        rng = random.Random(
-            f"opsgenie-advance:{seed}:{self.dataset.region}:{now_ms}:{total}:{self._next_tiny}"
-        )
-        gone, kinds = plan_changes(
-            rng,
-            incidents,
-            status_of=lambda incident: incident["status"],
-            changes=changes,
-            deleted=deleted,
-            transitions=(
-                ("resolve", ("open",), _RESOLVE_SHARE),
-                ("close", ("resolved",), _CLOSE_SHARE),
-                ("reopen", ("resolved", "closed"), _REOPEN_SHARE),
-            ),
-            rest="priority",
-        )
-        # Each change gets its own millisecond, as separate upstream events would.
-        replaced: dict[int, Record] = {}
-        for step, index in enumerate(sorted(kinds)):
-            replaced[index] = _changed(rng, incidents[index], kinds[index], now_ms + step)
-        created = self._new_incidents(rng, new, now_ms)
-        self.dataset.incidents, summary = apply_changes(
-            incidents, gone=gone, replaced=replaced, created=created, now=iso_ms(now_ms)
-        )
-        self.dataset.now_ms = now_ms + max(len(replaced), len(created), 1) - 1
-        self.reindex()
-        return summary
-
-    def _new_incidents(self, rng: random.Random, count: int, now_ms: int) -> list[Record]:
-        dataset = self.dataset
-        created = []
-        for offset in range(count):
-            created_ms = now_ms + offset
-            incident = _incident(
-                rng,
-                dataset.region,
-                created_ms,
-                created_ms,
-                dataset.teams,
-                dataset.services,
-                dataset.users,
-                status="open",  # it appeared within the last hour: still being worked on
-            )
-            incident["tinyId"] = str(self._next_tiny + offset)
-            incident["priority"] = _priority(rng)
-            created.append(incident)
-        return created
-
-
-def _changed(rng: random.Random, incident: Record, kind: str, at_ms: int) -> Record:
-    """A new dict (readers may hold the old one) with one status or priority change applied."""
-    record = {**incident, "updatedAt": iso_ms(at_ms)}
-    if kind == "resolve":
-        record.update(status="resolved", isSeen=True, impactEndDate=iso_ms(at_ms))
-    elif kind == "close":
-        record.update(status="closed", isSeen=True)
-    elif kind == "reopen":
-        record.pop("impactEndDate", None)
-        record.update(status="open", isSeen=rng.random() < 0.5)
-    else:
-        record["priority"] = _priority(rng, instead_of=record["priority"])
-    return record
-
-
-def _priority(rng: random.Random, *, instead_of: str | None = None) -> str:
-    choices = [p for p in PRIORITY_WEIGHTS if p != instead_of]
-    return rng.choices(choices, weights=[PRIORITY_WEIGHTS[p] for p in choices])[0]

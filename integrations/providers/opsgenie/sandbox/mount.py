@@ -9,7 +9,8 @@ from collections.abc import Callable, Mapping
 from typing import Final
 
 from integrations.providers.opsgenie.sandbox.app import KeyAccess, OpsGenieSandbox
-from integrations.providers.opsgenie.sandbox.data import OpsGenieStore, generate_dataset
+from integrations.providers.opsgenie.sandbox.data import generate_dataset
+from integrations.providers.opsgenie.sandbox.store import OpsGenieStore
 from integrations.sandbox.contract import MountContext, Mounted
 
 SLUG: Final = "opsgenie"
