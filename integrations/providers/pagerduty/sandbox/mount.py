@@ -10,16 +10,13 @@ from collections.abc import Callable, Mapping
 from typing import Final
 
 from integrations.providers.pagerduty.sandbox.app import Credential, KeyAccess, PagerDutySandbox
-from integrations.providers.pagerduty.sandbox.data import (
-    SUBDOMAIN,
-    PagerDutyStore,
-    generate_dataset,
-)
+from integrations.providers.pagerduty.sandbox.data import SUBDOMAIN, generate_dataset
 from integrations.providers.pagerduty.sandbox.identity import (
     OAuthAccount,
     OAuthClient,
     PagerDutyIdentitySandbox,
 )
+from integrations.providers.pagerduty.sandbox.store import PagerDutyStore
 from integrations.sandbox.contract import Control, MountContext, Mounted
 from integrations.sandbox.wsgi import Request, Response, WSGIApp
 
