@@ -19,14 +19,16 @@ Like everything in the sandbox, a mount module imports neither Django nor produc
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from integrations.sandbox.faults import Faults
 from integrations.sandbox.timeline import AccountStore
 from integrations.sandbox.wsgi import Request, Response, WSGIApp
+
+Dataset = TypeVar("Dataset")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,28 @@ class MountContext:
     clock: Callable[[], float]  # epoch seconds, for token expiry and rate windows
     derive: Callable[[str], uuid.UUID]  # a UUID fixed by the seed and the label
     base_url: Callable[[], str]  # the server's, once it is bound
+
+    def datasets(
+        self, generate: Callable[..., Dataset], *, incidents: int, regions: Sequence[str]
+    ) -> dict[str, Dataset]:
+        """One generated account per region, from the shared seed, users and start time."""
+        return {
+            region: generate(
+                seed=self.seed, incidents=incidents, users=self.users, region=region, now=self.now
+            )
+            for region in regions
+        }
+
+    def url_of(self, prefixes: Mapping[str, str], what: str) -> Callable[[str], str]:
+        """`url(name)`: the server's URL of `prefixes[name]`, e.g. of a region's API; an
+        unknown name is a ValueError, "Unknown <what> <name>"."""
+
+        def url(name: str) -> str:
+            if name not in prefixes:
+                raise ValueError(f"Unknown {what} {name!r}")
+            return self.base_url() + prefixes[name]
+
+        return url
 
 
 @dataclass(frozen=True)
@@ -70,3 +94,30 @@ class Mounted:
     # Names the server answers as attributes, so tests can reach the accounts and apps
     # (e.g. `server.acme_stores["us"]`, `server.acme_url("eu")`).
     attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+def settings_control(
+    *,
+    read: Callable[[], dict[str, Any]],
+    change: Callable[[dict[str, Any]], dict[str, Any]],
+    reset: Callable[[], dict[str, Any]],
+    what: str,
+) -> Callable[[Request], Response]:
+    """A control endpoint over a set of settings: GET reads them, POST (a JSON object) changes
+    some, DELETE resets them all; each answers the settings as they now are. `change` raises
+    ValueError on a setting it refuses, which answers 400."""
+
+    def handle(request: Request) -> Response:
+        if request.method == "DELETE":
+            return Response.json(200, reset())
+        if request.method == "GET":
+            return Response.json(200, read())
+        try:
+            settings = request.json()
+            if not isinstance(settings, dict):
+                raise ValueError(f"Send a JSON object of {what} settings")
+            return Response.json(200, change(settings))
+        except ValueError as error:  # json.JSONDecodeError is a ValueError
+            return Response.json(400, {"message": str(error)})
+
+    return handle

@@ -31,8 +31,8 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from integrations.providers.registry import PACKAGES
-from integrations.sandbox.contract import MountContext, Mounted
-from integrations.sandbox.faults import FaultConfigError, Faults
+from integrations.sandbox.contract import MountContext, Mounted, settings_control
+from integrations.sandbox.faults import Faults
 from integrations.sandbox.names import start_of_day
 from integrations.sandbox.wsgi import PrefixDispatcher, Request, Response, Router, StartResponse
 
@@ -296,7 +296,17 @@ class _ControlApp:
         self.server = server
         self.router = Router()
         self.router.add("GET", "/keys", self._keys)
-        self.router.add(("GET", "POST", "DELETE"), "/faults", self._faults)
+        faults = server.faults
+        self.router.add(
+            ("GET", "POST", "DELETE"),
+            "/faults",
+            settings_control(
+                read=faults.snapshot,
+                change=lambda settings: faults.set(**settings),
+                reset=faults.clear,
+                what="fault",
+            ),
+        )
         self.router.add("POST", "/advance", self._advance)
         for mounted in server.mounted:
             for control in mounted.controls:
@@ -320,20 +330,6 @@ class _ControlApp:
     def _keys(self, request: Request) -> Response:
         # Links use the host the caller reached us by, which may differ from our bind address.
         return Response.json(200, self.server.describe(request.host_url))
-
-    def _faults(self, request: Request) -> Response:
-        faults = self.server.faults
-        if request.method == "DELETE":
-            return Response.json(200, faults.clear())
-        if request.method == "GET":
-            return Response.json(200, faults.snapshot())
-        try:
-            settings = request.json()
-            if not isinstance(settings, dict):
-                raise FaultConfigError("Send a JSON object of fault settings")
-            return Response.json(200, faults.set(**settings))
-        except (ValueError, FaultConfigError) as error:  # json.JSONDecodeError is a ValueError
-            return Response.json(400, {"message": str(error)})
 
     def _advance(self, request: Request) -> Response:
         try:

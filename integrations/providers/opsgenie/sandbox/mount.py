@@ -38,30 +38,15 @@ def make_key(name: str, derive: Callable[[str], uuid.UUID]) -> str:
 
 
 def mount(context: MountContext, *, incidents: int = 200) -> Mounted:
-    stores = {
-        region: OpsGenieStore(
-            generate_dataset(
-                seed=context.seed,
-                incidents=incidents,
-                users=context.users,
-                region=region,
-                now=context.now,
-            )
-        )
-        for region in REGIONS
-    }
+    datasets = context.datasets(generate_dataset, incidents=incidents, regions=REGIONS)
+    stores = {region: OpsGenieStore(dataset) for region, dataset in datasets.items()}
     apps = {
         _prefix(region): OpsGenieSandbox(
             store=store, keys=_keys(context.keys, region), faults=context.faults
         )
         for region, store in stores.items()
     }
-
-    def url(region: str) -> str:
-        if region not in REGIONS:
-            raise ValueError(f"Unknown OpsGenie region {region!r}")
-        return context.base_url() + _prefix(region)
-
+    url = context.url_of({region: _prefix(region) for region in REGIONS}, "OpsGenie region")
     return Mounted(
         slug=SLUG,
         apps=apps,

@@ -17,8 +17,8 @@ from integrations.providers.pagerduty.sandbox.identity import (
     PagerDutyIdentitySandbox,
 )
 from integrations.providers.pagerduty.sandbox.store import PagerDutyStore
-from integrations.sandbox.contract import Control, MountContext, Mounted
-from integrations.sandbox.wsgi import Request, Response, WSGIApp
+from integrations.sandbox.contract import Control, MountContext, Mounted, settings_control
+from integrations.sandbox.wsgi import WSGIApp
 
 SLUG: Final = "pagerduty"
 REGIONS: Final = ("us", "eu")
@@ -76,18 +76,8 @@ def mount(
     pagerduty_redirect_uris: tuple[str, ...] | None = None,
 ) -> Mounted:
     """`pagerduty_redirect_uris=None` lets the OAuth app redirect to any http(s) URI."""
-    stores = {
-        region: PagerDutyStore(
-            generate_dataset(
-                seed=context.seed,
-                incidents=pagerduty_incidents,
-                users=context.users,
-                region=region,
-                now=context.now,
-            )
-        )
-        for region in REGIONS
-    }
+    datasets = context.datasets(generate_dataset, incidents=pagerduty_incidents, regions=REGIONS)
+    stores = {region: PagerDutyStore(dataset) for region, dataset in datasets.items()}
     apps: dict[str, WSGIApp] = {}
     accounts = []
     for region, store in stores.items():
@@ -108,12 +98,7 @@ def mount(
     )
     identity = PagerDutyIdentitySandbox(clients=[client], accounts=accounts, clock=context.clock)
     apps[IDENTITY_PREFIX] = identity
-
-    def url(region: str) -> str:
-        if region not in REGIONS:
-            raise ValueError(f"Unknown PagerDuty region {region!r}")
-        return context.base_url() + _prefix(region)
-
+    url = context.url_of({region: _prefix(region) for region in REGIONS}, "PagerDuty region")
     return Mounted(
         slug=SLUG,
         apps=apps,
@@ -126,7 +111,19 @@ def mount(
             "PAGERDUTY_OAUTH_CLIENT_ID": context.keys["pagerduty_client_id"],
             "PAGERDUTY_OAUTH_CLIENT_SECRET": context.keys["pagerduty_client_secret"],
         },
-        controls=(Control("/oauth", ("GET", "POST", "DELETE"), _oauth_control(identity)),),
+        # `/_sandbox/oauth`: read, set or reset the lifetimes of new OAuth codes and tokens.
+        controls=(
+            Control(
+                "/oauth",
+                ("GET", "POST", "DELETE"),
+                settings_control(
+                    read=identity.settings,
+                    change=identity.configure,
+                    reset=identity.reset,
+                    what="OAuth",
+                ),
+            ),
+        ),
         attributes={
             "pagerduty_stores": stores,
             "pagerduty_url": url,
@@ -184,25 +181,6 @@ def _account(
         api_path=_prefix(region),
         tokens=app.oauth_tokens,
     )
-
-
-def _oauth_control(identity: PagerDutyIdentitySandbox) -> Callable[[Request], Response]:
-    """`/_sandbox/oauth`: read, set or reset the lifetimes of new OAuth codes and tokens."""
-
-    def handle(request: Request) -> Response:
-        if request.method == "DELETE":
-            return Response.json(200, identity.reset())
-        if request.method == "GET":
-            return Response.json(200, identity.settings())
-        try:
-            settings = request.json()
-            if not isinstance(settings, dict):
-                raise ValueError("Send a JSON object of OAuth settings")
-            return Response.json(200, identity.configure(settings))
-        except ValueError as error:  # json.JSONDecodeError is a ValueError
-            return Response.json(400, {"message": str(error)})
-
-    return handle
 
 
 def _lines(base_url: str, keys: Mapping[str, str]) -> list[str]:
