@@ -13,7 +13,10 @@ The server knows no provider by name. It reads the provider packages from
                     builds the provider's accounts and apps; its keyword-only parameters are
                     the options it accepts (SandboxServer passes on those it is given)
 
-Like everything in the sandbox, a mount module imports neither Django nor product code.
+The keys are declared rather than returned by mount(): SandboxKeys is built from them when the
+server module loads, and a server can be given its keys (e.g. `manage.py sandbox --key-us`)
+before any account exists; mount() then reads them from its context. Like everything in the
+sandbox, a mount module imports neither Django nor product code.
 """
 
 from __future__ import annotations

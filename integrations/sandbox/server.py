@@ -173,7 +173,7 @@ class SandboxServer:
                     raise ValueError(f"Two apps are mounted at {prefix}")
                 self.app.mount(prefix, app)
             for name, value in mounted.attributes.items():
-                if name in self._attributes or hasattr(type(self), name):
+                if name in self._attributes or name in vars(self) or hasattr(type(self), name):
                     raise ValueError(f"The sandbox already has an attribute {name!r}")
                 self._attributes[name] = value
         self._httpd: _ThreadingWSGIServer | None = None

@@ -17,6 +17,7 @@ import requests
 from integrations.providers.registry import PACKAGES, PROVIDERS
 from integrations.sandbox.contract import Mounted
 from integrations.sandbox.server import MOUNTS, SandboxKeys, SandboxServer
+from tests.sandbox.support import NOW
 
 ROOT = Path(__file__).resolve().parents[2]
 # The only product modules allowed to import an emulator: the commands that run one.
@@ -93,8 +94,8 @@ def test_the_server_serves_every_registered_provider_at_its_prefixes(sandbox: Sa
             )
 
 
-def test_time_passes_in_every_registered_provider_and_region(sandbox: SandboxServer):
-    server = SandboxServer(seed=3, users=3, now=sandbox.now, **_few_incidents())
+def test_time_passes_in_every_registered_provider_and_region():
+    server = SandboxServer(seed=3, users=3, now=NOW, **_few_incidents())
     for mounted in server.mounted:
         for region, store in mounted.stores.items():
             before = len(store.incidents())
@@ -115,7 +116,7 @@ def test_an_option_no_provider_takes_is_refused():
 
 
 def test_the_emulators_load_without_django_or_product_modules():
-    packages = _project_packages()
+    packages = [*_project_packages(), "django"]
     script = "\n".join(
         [
             "import sys",
