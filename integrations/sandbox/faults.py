@@ -36,7 +36,7 @@ class Faults:
 
     rate_limit: int = 0
     rate_limit_period_seconds: int = 60
-    # OpsGenie says which bucket tripped; the value names are not documented upstream.
+    # Some upstreams say which bucket tripped (X-RateLimit-Reason); the names are undocumented.
     rate_limit_reason: str = "INTEGRATION"
     server_errors: int = 0
     server_error_status: int = 500

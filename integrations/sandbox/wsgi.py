@@ -28,7 +28,7 @@ class Request:
     # Scheme and host exactly as the client addressed us, so links we hand out lead back here
     # even behind port forwarding (e.g. `docker run -p 9000:8810`).
     host_url: str
-    # Mount prefix (SCRIPT_NAME) the dispatcher shifted off the path, e.g. "/opsgenie/us".
+    # Mount prefix (SCRIPT_NAME) the dispatcher shifted off the path, e.g. "/acme/us".
     script_name: str = ""
 
     @classmethod
@@ -60,7 +60,7 @@ class Request:
 
     @property
     def root_url(self) -> str:
-        """Absolute URL of the mount point, e.g. `http://127.0.0.1:8810/opsgenie/us`."""
+        """Absolute URL of the mount point, e.g. `http://127.0.0.1:8810/acme/us`."""
         return self.host_url + self.script_name
 
     @property
@@ -156,8 +156,8 @@ class RouteMatch:
 class Router:
     """Maps `/v1/incidents/{identifier}`-style patterns to handlers.
 
-    A trailing slash is not significant: the official Python SDK calls `/v1/incidents/` while
-    other clients call `/v1/incidents`, and OpsGenie serves both.
+    A trailing slash is not significant: an official Python SDK calls `/v1/incidents/` while
+    other clients call `/v1/incidents`, and the upstream serves both.
     """
 
     def __init__(self) -> None:

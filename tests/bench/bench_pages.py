@@ -50,7 +50,7 @@ def populate(size: int, *, seed: int = 1) -> None:
     from checks.models import FailingItem
     from incidents.models import DataLossReport, DataLost, Incident
     from integrations.models import Connection
-    from integrations.providers.opsgenie.sandbox_data import (
+    from integrations.providers.opsgenie.sandbox.data import (
         _DESCRIPTIONS,
         _MESSAGES,
         _SERVICES,

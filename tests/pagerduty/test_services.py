@@ -6,7 +6,7 @@ import pytest
 
 from integrations.http import ErrorKind, UpstreamError
 from integrations.models import ProviderService
-from integrations.providers.pagerduty.sandbox import Credential
+from integrations.providers.pagerduty.sandbox.app import Credential
 from integrations.providers.pagerduty.services import refresh_services, services_for
 
 

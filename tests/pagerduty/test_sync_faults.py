@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from integrations.models import ConnectionStatus, ErrorAction, ProviderService, SyncOutcome
-from integrations.providers.pagerduty.sandbox import Credential
+from integrations.providers.pagerduty.sandbox.app import Credential
 from integrations.sync.engine import sync_connection
 from tests.pagerduty.conftest import assert_services_equal_upstream, assert_store_equals_upstream
 from tests.sync.conftest import run_sync, snapshot

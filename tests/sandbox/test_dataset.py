@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from integrations.providers.opsgenie.sandbox import generate_dataset
+from integrations.providers.opsgenie.sandbox.data import generate_dataset
 from tests.sandbox.support import NOW
 
 

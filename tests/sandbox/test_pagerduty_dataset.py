@@ -6,11 +6,8 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from integrations.providers.pagerduty.sandbox_data import (
-    PagerDutyStore,
-    generate_dataset,
-    incident_notes,
-)
+from integrations.providers.pagerduty.sandbox.data import generate_dataset
+from integrations.providers.pagerduty.sandbox.store import PagerDutyStore, incident_notes
 from integrations.sandbox.server import SandboxServer
 from tests.sandbox.support import NOW
 

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from integrations.providers.pagerduty.sandbox import OFFSET_CAP_ERROR
-from integrations.providers.pagerduty.sandbox_data import iso_s
+from integrations.providers.pagerduty.sandbox.data import iso_s
+from integrations.providers.pagerduty.sandbox.params import OFFSET_CAP_ERROR
 from integrations.sandbox.server import SandboxServer
 from tests.sandbox.pagerduty_support import pd_call
 from tests.sandbox.support import NOW

@@ -12,12 +12,13 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import jwt
 import pytest
 import requests
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from integrations.providers.pagerduty.sandbox_data import SUBDOMAIN
+from integrations.providers.pagerduty.sandbox.data import SUBDOMAIN
 from integrations.sandbox.server import SandboxServer
 from tests.sandbox.support import NOW, SEED, USERS
 
@@ -412,6 +413,24 @@ def test_the_id_token_is_a_signed_jwt_naming_the_account(
     assert claims["account_id"].startswith("P")
     assert claims["subdomain"] == SUBDOMAIN
     assert claims["region"] == region
+
+
+def test_a_jwt_library_verifies_the_id_token_with_the_published_key(server: SandboxServer):
+    id_token = _tokens(server, "read", "eu")["id_token"]
+    jwks = requests.get(f"{_identity(server)}/global/oauth/anonymous/jwks", timeout=10).json()
+    key = jwt.PyJWKSet.from_dict(jwks)[jwt.get_unverified_header(id_token)["kid"]]
+
+    claims = jwt.decode(
+        id_token,
+        key,
+        algorithms=["RS256"],
+        audience=server.keys.pagerduty_client_id,
+        issuer=f"{_identity(server)}/global/oauth/anonymous",
+        # The sandbox's clock is moved by hand in this module; its times are checked above.
+        options={"verify_exp": False, "verify_nbf": False, "verify_iat": False},
+    )
+
+    assert claims["region"] == "Europe"
 
 
 def test_the_openid_configuration_points_at_the_endpoints(server: SandboxServer):

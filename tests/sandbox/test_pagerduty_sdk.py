@@ -13,8 +13,9 @@ import httpx2
 import pagerduty
 import pytest
 
-from integrations.providers.pagerduty.sandbox import KeyAccess, PagerDutySandbox
-from integrations.providers.pagerduty.sandbox_data import PagerDutyStore, generate_dataset
+from integrations.providers.pagerduty.sandbox.app import KeyAccess, PagerDutySandbox
+from integrations.providers.pagerduty.sandbox.data import generate_dataset
+from integrations.providers.pagerduty.sandbox.store import PagerDutyStore
 from integrations.sandbox.server import SandboxServer
 from tests.sandbox.support import NOW
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.providers.opsgenie.sandbox_query import QueryError, compile_query
+from integrations.providers.opsgenie.sandbox.query import QueryError, compile_query
 
 
 def _incident(tiny: int, **fields: object) -> dict:

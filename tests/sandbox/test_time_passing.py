@@ -20,12 +20,9 @@ import pytest
 import requests
 from django.core.management import CommandError, call_command
 
-from integrations.providers.opsgenie.sandbox_data import (
-    OpsGenieStore,
-    generate_dataset,
-    parse_iso_ms,
-)
-from integrations.providers.opsgenie.sandbox_query import compile_query
+from integrations.providers.opsgenie.sandbox.data import generate_dataset, parse_iso_ms
+from integrations.providers.opsgenie.sandbox.query import compile_query
+from integrations.providers.opsgenie.sandbox.store import OpsGenieStore
 from integrations.sandbox.server import SandboxServer
 from tests.sandbox.support import NOW, SEED, call, follow
 

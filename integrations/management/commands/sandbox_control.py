@@ -2,8 +2,8 @@
 
 `make run` serves the sandbox from its own process, so this talks to its control API over HTTP.
 Only the sandbox is ever contacted: a loopback address by default, or exactly the `--url` the
-operator typed. Settings such as OPSGENIE_US_URL are deliberately not read: they may name the
-real OpsGenie.
+operator typed. The providers' base-URL settings are deliberately not read: they may name the
+real upstream.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import requests
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from integrations.providers.registry import PROVIDERS
 
 TIMEOUT_SECONDS = 30
 DEFAULT_PORT = 8810
@@ -46,8 +48,8 @@ class Command(BaseCommand):
         _add_url(advance)
         advance.add_argument(
             "--provider",
-            choices=("opsgenie", "pagerduty"),
-            help="whose account changes (default opsgenie)",
+            choices=tuple(PROVIDERS),
+            help=f"whose account changes (default {next(iter(PROVIDERS))})",
         )
         advance.add_argument("--region", default="us", choices=("us", "eu"))
         advance.add_argument(

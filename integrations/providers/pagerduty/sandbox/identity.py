@@ -11,9 +11,7 @@ synthetic data, and a tester (or a browser test) drives it by hand.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import re
 import secrets
 import threading
 import time
@@ -23,10 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from integrations.providers.pagerduty.sandbox import Credential
-from integrations.providers.pagerduty.sandbox_jwt import SigningKey, at_hash, b64url
-from integrations.providers.pagerduty.sandbox_oauth_http import (
+from integrations.providers.pagerduty.sandbox.app import Credential
+from integrations.providers.pagerduty.sandbox.identity_http import (
+    CLASSIC_SCOPES,
     NO_STORE,
+    PKCE_VALUE,
+    SCOPED_SCOPES,
     OAuthError,
     consent_page,
     error_page,
@@ -34,10 +34,13 @@ from integrations.providers.pagerduty.sandbox_oauth_http import (
     form_items,
     invalid_grant,
     oauth_error,
+    parse_scope,
+    pkce_matches,
     redirect,
     required,
     token_params,
 )
+from integrations.providers.pagerduty.sandbox.signing import SigningKey, at_hash
 from integrations.sandbox.wsgi import Request, Response, Router, StartResponse
 
 DEFAULT_CODE_TTL_SECONDS: Final = 30  # reference §2.4
@@ -53,29 +56,10 @@ CLIENT_INFO: Final = "prefix_legacy_app"
 # Token shapes (reference §1.2); prefixes, not secrets.
 ACCESS_TOKEN_PREFIX: Final = "pdus+_0XBPWQQ_"  # noqa: S105
 REFRESH_TOKEN_PREFIX: Final = "pdus+_1XBPWQQ_"  # noqa: S105
-CLASSIC_SCOPES: Final = ("read", "write")
-# Scoped OAuth names the sandbox grants (reference §2.3); upstream has 71, others are dropped.
-_SCOPED_RESOURCES: Final = (
-    "incidents",
-    "abilities",
-    "audit_records",
-    "escalation_policies",
-    "oauth_delegations",
-    "oncalls",
-    "priorities",
-    "schedules",
-    "services",
-    "teams",
-    "users",
-    "users:contact_methods",
-    "users:sessions",
-)
-SCOPED_SCOPES: Final = frozenset(f"{r}.{a}" for r in _SCOPED_RESOURCES for a in ("read", "write"))
 DENIED_DESCRIPTION: Final = "The resource owner or authorization server denied the request."
 # How long used or expired codes are remembered, so a late reuse still says why it fails.
 CODE_MEMORY_SECONDS: Final = 600
 SETTINGS: Final = ("code_ttl_seconds", "access_token_ttl_seconds")
-_PKCE_VALUE = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 §4.1
 
 
 @dataclass(frozen=True)
@@ -231,7 +215,7 @@ class PagerDutyIdentitySandbox:
             if challenge is not None:
                 if params.get("code_challenge_method") != "S256":
                     raise ValueError("code_challenge_method must be S256.")
-                if not _PKCE_VALUE.fullmatch(challenge):
+                if not PKCE_VALUE.fullmatch(challenge):
                     raise ValueError("code_challenge is not a base64url SHA-256 digest.")
             elif not classic:
                 raise ValueError("PKCE (code_challenge, S256) is required for Scoped OAuth.")
@@ -424,25 +408,6 @@ class PagerDutyIdentitySandbox:
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def parse_scope(raw: str) -> tuple[tuple[str, ...], bool]:
-    """(granted scopes without `openid`, is Classic OAuth). Invalid names are dropped silently
-    (reference §2.3), so a request of only invalid names is granted `openid` alone.
-
-    Classic means exactly `read` or `write`; every token gets `openid` anyway, so a requested
-    `openid` is ignored when deciding."""
-    names = [name for name in raw.split() if name != "openid"]
-    if len(names) == 1 and names[0] in CLASSIC_SCOPES:
-        return (names[0],), True
-    return tuple(dict.fromkeys(n for n in names if n in SCOPED_SCOPES)), False
-
-
-def pkce_matches(verifier: str, challenge: str) -> bool:
-    if not _PKCE_VALUE.fullmatch(verifier):
-        return False
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return hmac.compare_digest(b64url(digest), challenge)
 
 
 def _valid_redirect(client: OAuthClient, uri: str) -> bool:

@@ -1,19 +1,24 @@
-"""Requests and responses of the sandbox's PagerDuty identity server (`sandbox_oauth`).
+"""Requests and responses of the sandbox's PagerDuty identity server (`identity`).
 
-The consent and error pages, redirects back to the client, the token endpoint's parameters and
-its RFC 6749 §5.2 errors. Everything echoed into HTML is escaped: `state`, the redirect URI and
-the scope come straight from whoever built the link.
+The consent and error pages, redirects back to the client, the scopes and PKCE values a request
+may carry, the token endpoint's parameters and its RFC 6749 §5.2 errors. Everything echoed into
+HTML is escaped: `state`, the redirect URI and the scope come straight from whoever built the
+link.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Final
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
+from integrations.providers.pagerduty.sandbox.signing import b64url
 from integrations.sandbox.wsgi import Request, Response
 
 HTML_HEADERS: Final = (
@@ -24,6 +29,26 @@ HTML_HEADERS: Final = (
 NO_STORE: Final = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))  # RFC 6749 §5.1
 # Form fields the consent page adds itself; every other parameter rides along as hidden fields.
 CONSENT_FIELDS: Final = ("account", "decision")
+
+CLASSIC_SCOPES: Final = ("read", "write")
+# Scoped OAuth names the sandbox grants (reference §2.3); upstream has 71, others are dropped.
+_SCOPED_RESOURCES: Final = (
+    "incidents",
+    "abilities",
+    "audit_records",
+    "escalation_policies",
+    "oauth_delegations",
+    "oncalls",
+    "priorities",
+    "schedules",
+    "services",
+    "teams",
+    "users",
+    "users:contact_methods",
+    "users:sessions",
+)
+SCOPED_SCOPES: Final = frozenset(f"{r}.{a}" for r in _SCOPED_RESOURCES for a in ("read", "write"))
+PKCE_VALUE = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 §4.1
 
 
 class OAuthError(Exception):
@@ -138,3 +163,22 @@ def oauth_error(error: OAuthError, headers: Iterable[tuple[str, str]] = ()) -> R
     # Guess: the token endpoint's error body is undocumented (§2.5); RFC 6749 §5.2 JSON.
     payload = {"error": error.error, "error_description": error.description}
     return Response.json(error.status, payload, [*NO_STORE, *error.headers, *headers])
+
+
+def parse_scope(raw: str) -> tuple[tuple[str, ...], bool]:
+    """(granted scopes without `openid`, is Classic OAuth). Invalid names are dropped silently
+    (reference §2.3), so a request of only invalid names is granted `openid` alone.
+
+    Classic means exactly `read` or `write`; every token gets `openid` anyway, so a requested
+    `openid` is ignored when deciding."""
+    names = [name for name in raw.split() if name != "openid"]
+    if len(names) == 1 and names[0] in CLASSIC_SCOPES:
+        return (names[0],), True
+    return tuple(dict.fromkeys(n for n in names if n in SCOPED_SCOPES)), False
+
+
+def pkce_matches(verifier: str, challenge: str) -> bool:
+    if not PKCE_VALUE.fullmatch(verifier):
+        return False
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return hmac.compare_digest(b64url(digest), challenge)

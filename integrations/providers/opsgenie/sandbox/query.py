@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from integrations.providers.opsgenie.sandbox_data import iso_ms
+from integrations.providers.opsgenie.sandbox.data import iso_ms
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]

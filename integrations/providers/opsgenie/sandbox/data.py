@@ -1,36 +1,36 @@
-"""Deterministic synthetic OpsGenie account data for the sandbox, plus the store that holds it.
+"""Deterministic synthetic OpsGenie account data for the sandbox (the store holding it: `store`).
 
 Records are plain dicts shaped exactly like the API's JSON (reference/opsgenie-api.md §3.3, §5),
 so the handler can serve them as they are. The same (seed, region, now) always yields the same
-account; the text deliberately includes unicode and markup-like strings so every consumer of the
-data (templates, CSV exports, logs) meets them early.
+account, made of the people, teams and words in `integrations.sandbox.names`.
 """
 
 from __future__ import annotations
 
 import calendar
 import random
-import threading
 import time
-import unicodedata
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from integrations.sandbox.timeline import (
-    AccountStore,
-    account_clock,
-    advance_counts,
-    apply_changes,
-    plan_changes,
+from integrations.sandbox.names import (
+    CLOUD_REGIONS,
+    DATA_LOSS_TITLES,
+    INCIDENT_TITLES,
+    TEAMS,
+    TIME_ZONES,
+    account_now,
+    fill,
+    new_person,
 )
 
 Record = dict[str, Any]
 
 HISTORY_DAYS = 180
 _DAY_MS = 86_400_000
-_HOUR_MS = 3_600_000
+HOUR_MS = 3_600_000
 _MINUTE_MS = 60_000
 
 PRIORITY_WEIGHTS = {"P1": 5, "P2": 12, "P3": 38, "P4": 33, "P5": 12}
@@ -41,17 +41,7 @@ _APP_HOST = {
     "eu": "evidencehub-sandbox.app.eu.opsgenie.com",
 }
 
-_TEAMS = (
-    ("Platform", "Kubernetes, networking and the shared runtime."),
-    ("Payments", "Checkout, billing and payouts."),
-    ("Data", "Warehouse, pipelines and backups."),
-    ("Mobile", "iOS/Android apps & their <b>backend</b>."),
-    ("SRE", "On-call for everything that has no other owner."),
-    ("Security", "Detection & response; owns the {{ secrets }} vault."),
-    ("Équipe Support", "Support de niveau 2 — Genève & Montréal."),
-)
-
-# (name, index of the owning team in _TEAMS)
+# (name, index of the owning team in TEAMS)
 _SERVICES = (
     ("Checkout API", 1),
     ("Billing", 1),
@@ -67,31 +57,8 @@ _SERVICES = (
     ("配送サービス", 4),
 )
 
-_MESSAGES = (
-    "Elevated 5xx rate on {service}",
-    "{service} latency above SLO",
-    "{service} unreachable from {region}",
-    "Disk usage above 90% on {host}",
-    "Certificate for {service} expires in 3 days",
-    "Queue backlog growing on {service}",
-    "Partial outage of {service} — customers affected",
-    "Memory leak suspected in {service}",
-    "Deploy of {service} rolled back",
-    "Dégradation du service {service} à Zürich",
-    "支付服务响应缓慢 ({service})",
-    "🔥 {service} is down 🔥",
-    "خطأ في خدمة {service}",
-    "<script>alert(1)</script> found in {service} logs",
-    "<b>{service}</b> returns stale data",
-    "Template {{ request.user.password }} rendered by {service}",
-    "=cmd|' /C calc'!A0",
-)
-# Kept apart so "data loss" stays rare (a few per hundred), as it would be in a real account.
-_DATA_LOSS_MESSAGES = (
-    "Possible data loss in {service}",
-    "Data loss: {count} records missing from {service}",
-)
-
+# The shared titles, and one more in this place: the seeded data depends on the order.
+_MESSAGES = (*INCIDENT_TITLES[:7], "Memory leak suspected in {service}", *INCIDENT_TITLES[7:])
 _DESCRIPTIONS = (
     "",
     "Alert fired from the synthetic monitor; see the runbook.",
@@ -120,28 +87,8 @@ _TAGS = (
 )
 _ACTIONS = ("Restart", "Failover", "Page DBA", "Open status page")
 _SOURCES = ("API", "Web", "Email", "Opsgenie Heartbeat")
-_CLOUD_REGIONS = ("eu-west-1", "eu-central-1", "us-east-1", "us-west-2", "ap-northeast-1")
 
-_FIRST_NAMES = (
-    "Ana", "José", "Zoë", "Björn", "Łukasz", "Amélie", "Søren", "Mei", "Hiroshi", "Fatima",
-    "Noam", "Chloé", "Ivan", "Priya", "Olu", "Grace", "Omar", "Lena", "Mateo", "Aisha",
-)  # fmt: skip
-_LAST_NAMES = (
-    "Núñez", "O'Brien", "Müller", "Kowalski", "Dubois", "李", "山田", "Haddad", "Cohen",
-    "Sørensen", "Smith", "García", "Nguyen", "Okafor", "Ivanova", "Schäfer",
-)  # fmt: skip
-# E-mail local parts for names that do not transliterate by stripping accents.
-_ASCII_NAMES = {
-    "李": "li",
-    "山田": "yamada",
-    "Łukasz": "lukasz",
-    "Søren": "soren",
-    "Sørensen": "sorensen",
-}
-_TIME_ZONES = (
-    "Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC", "Europe/Paris", "Asia/Kolkata",
-    "America/Los_Angeles", "Asia/Jerusalem",
-)  # fmt: skip
+_TIME_ZONES = (*TIME_ZONES, "Asia/Jerusalem")
 _LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "ja_JP", "he_IL")
 _BUILT_IN_ROLES = ("Owner", "Admin", "User")
 _CUSTOM_ROLE_NAME = "Auditor"
@@ -171,21 +118,12 @@ def parse_iso_ms(timestamp: str) -> int:
     return seconds * 1000 + int(timestamp[20:23])
 
 
-def start_of_day(moment: datetime | None = None) -> datetime:
-    """Today 00:00 UTC: recent data that stays identical for everyone within a day."""
-    moment = moment or datetime.now(UTC)
-    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 def generate_dataset(
     *, seed: int, incidents: int, users: int, region: str, now: datetime | None = None
 ) -> OpsGenieDataset:
     if region not in _API_HOST:
         raise ValueError(f"Unknown OpsGenie region {region!r}")
-    now = start_of_day() if now is None else now
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    now_ms = int(now.timestamp() * 1000)
+    now_ms = int(account_now(now).timestamp() * 1000)
     # A string seed is hashed by random.Random, so each region gets its own, stable stream.
     rng = random.Random(f"opsgenie:{seed}:{region}:{now_ms}")
     teams = _teams(rng, region)
@@ -207,7 +145,7 @@ def _uuid(rng: random.Random) -> str:
 
 def _teams(rng: random.Random, region: str) -> list[Record]:
     teams = []
-    for name, description in _TEAMS:
+    for name, description in TEAMS:
         team_id = _uuid(rng)
         teams.append(
             {
@@ -245,30 +183,12 @@ def _services(rng: random.Random, region: str, teams: list[Record]) -> list[Reco
     return services
 
 
-def _ascii(name: str) -> str:
-    if name in _ASCII_NAMES:
-        return _ASCII_NAMES[name]
-    stripped = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return "".join(ch for ch in stripped.lower() if ch.isalnum())
-
-
 def _users(rng: random.Random, count: int, now_ms: int) -> list[Record]:
     custom_role = {"id": _uuid(rng), "name": _CUSTOM_ROLE_NAME}
     users: list[Record] = []
     taken: set[str] = set()
     for index in range(count):
-        first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
-        full_name = f"{first} {last}"
-        local = f"{_ascii(first)}.{_ascii(last)}"
-        if index == count - 1 and count > 3:
-            full_name = "Bobby <b>Tables</b>'); --"  # someone always types markup into a form
-            local = "bobby.tables"
-        username = f"{local}@example.com"
-        suffix = 2
-        while username in taken:
-            username = f"{local}{suffix}@example.com"
-            suffix += 1
-        taken.add(username)
+        full_name, username = new_person(rng, index=index, count=count, taken=taken)
         if index == 0:
             role = {"id": "Owner", "name": "Owner"}
         elif index <= 3:
@@ -312,7 +232,7 @@ def _incidents(
     )
     incidents = []
     for index, created_ms in enumerate(created):
-        incident = _incident(rng, region, now_ms, created_ms, teams, services, users)
+        incident = make_incident(rng, region, now_ms, created_ms, teams, services, users)
         incident["tinyId"] = str(index + 1)
         incident["priority"] = priorities[index]
         incidents.append(incident)
@@ -326,7 +246,7 @@ def _status(rng: random.Random, age_ms: int) -> str:
     return "resolved" if rng.random() < 0.4 else "closed"
 
 
-def _incident(
+def make_incident(
     rng: random.Random,
     region: str,
     now_ms: int,
@@ -345,29 +265,28 @@ def _incident(
     owner_team = next(t for t in teams if t["id"] == service["teamId"])
     fields_ = {
         "service": service["name"],
-        "region": rng.choice(_CLOUD_REGIONS),
+        "region": rng.choice(CLOUD_REGIONS),
         "host": f"node-{rng.randint(1, 64):02d}",
         "team": owner_team["name"],
         "count": rng.randint(2, 5000),
     }
     if rng.random() < 0.03:
-        message = rng.choice(_DATA_LOSS_MESSAGES).format(**fields_)
+        message = rng.choice(DATA_LOSS_TITLES).format(**fields_)
         description = _DATA_LOSS_DESCRIPTION.format(**fields_)
     else:
-        # str.replace, not format(): some templates contain literal {{ }} on purpose.
-        message = _fill(rng.choice(_MESSAGES), fields_)
-        description = _fill(rng.choice(_DESCRIPTIONS), fields_)
+        message = fill(rng.choice(_MESSAGES), fields_)
+        description = fill(rng.choice(_DESCRIPTIONS), fields_)
 
     impact_start = created_ms - rng.randrange(0, 30 * _MINUTE_MS) if rng.random() < 0.85 else None
     impact_end = None
     if status == "open":
         updated_ms = created_ms + rng.randrange(0, min(now_ms - created_ms, 3 * _DAY_MS) + 1)
     else:
-        duration = max(5 * _MINUTE_MS, int(rng.expovariate(1 / (3 * _HOUR_MS))))
+        duration = max(5 * _MINUTE_MS, int(rng.expovariate(1 / (3 * HOUR_MS))))
         resolved_ms = min(created_ms + duration, now_ms)
         if impact_start is not None and rng.random() < 0.85:
             impact_end = resolved_ms
-        later = rng.randrange(0, (3 * _DAY_MS if status == "closed" else 2 * _HOUR_MS) + 1)
+        later = rng.randrange(0, (3 * _DAY_MS if status == "closed" else 2 * HOUR_MS) + 1)
         updated_ms = min(resolved_ms + later, now_ms)
 
     responders = [{"type": "team", "id": t["id"]} for t in _unique_teams(impacted, teams)]
@@ -409,139 +328,6 @@ def _incident(
     return record
 
 
-def _fill(template: str, values: dict[str, Any]) -> str:
-    for name, value in values.items():
-        template = template.replace("{" + name + "}", str(value))
-    return template
-
-
 def _unique_teams(impacted: list[Record], teams: list[Record]) -> list[Record]:
     ids = dict.fromkeys(s["teamId"] for s in impacted)
     return [t for t in teams if t["id"] in ids]
-
-
-# How the changes of one `advance` split between kinds; whatever a kind cannot take (no open
-# incident left to resolve, say) becomes a priority change instead, so the total stays as asked.
-_RESOLVE_SHARE = 0.55
-_CLOSE_SHARE = 0.2
-_REOPEN_SHARE = 0.05
-
-
-@dataclass
-class OpsGenieStore(AccountStore):
-    """One region's account, shared by all request threads (reads and locking: AccountStore).
-
-    When time passes, incidents go open → resolved, resolved → closed, a few resolved or closed
-    → reopened, and the rest get a new priority."""
-
-    dataset: OpsGenieDataset
-    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
-    _by_id: dict[str, Record] = field(default_factory=dict, repr=False)
-    _by_tiny: dict[str, Record] = field(default_factory=dict, repr=False)
-    # Never reused, even after the highest tinyId is deleted.
-    _next_tiny: int = field(default=1, repr=False)
-
-    def __post_init__(self) -> None:
-        with self.lock:
-            self.reindex()
-            self.dataset.now_ms = account_clock(
-                self.dataset.incidents,
-                fields=("createdAt", "updatedAt"),
-                parse=parse_iso_ms,
-                given=self.dataset.now_ms,
-                fallback=lambda: int(start_of_day().timestamp() * 1000),
-            )
-
-    def reindex(self) -> None:
-        with self.lock:
-            self._by_id = {i["id"]: i for i in self.dataset.incidents}
-            self._by_tiny = {i["tinyId"]: i for i in self.dataset.incidents}
-            highest = max(map(int, self._by_tiny), default=0)
-            self._next_tiny = max(self._next_tiny, highest + 1)
-
-    def incident(self, identifier: str, *, tiny: bool = False) -> Record | None:
-        with self.lock:
-            return (self._by_tiny if tiny else self._by_id).get(identifier)
-
-    @property
-    def now_ms(self) -> int:
-        with self.lock:
-            assert self.dataset.now_ms is not None  # set by __post_init__
-            return self.dataset.now_ms
-
-    def _advance(
-        self, changed_fraction: float, new: int | None, deleted: int | None, seed: int | None
-    ) -> dict[str, Any]:
-        incidents = self.dataset.incidents
-        total = len(incidents)
-        changes, new, deleted = advance_counts(
-            total=total, changed_fraction=changed_fraction, new=new, deleted=deleted
-        )
-        now_ms = self.now_ms + _HOUR_MS
-        rng = random.Random(
-            f"opsgenie-advance:{seed}:{self.dataset.region}:{now_ms}:{total}:{self._next_tiny}"
-        )
-        gone, kinds = plan_changes(
-            rng,
-            incidents,
-            status_of=lambda incident: incident["status"],
-            changes=changes,
-            deleted=deleted,
-            transitions=(
-                ("resolve", ("open",), _RESOLVE_SHARE),
-                ("close", ("resolved",), _CLOSE_SHARE),
-                ("reopen", ("resolved", "closed"), _REOPEN_SHARE),
-            ),
-            rest="priority",
-        )
-        # Each change gets its own millisecond, as separate upstream events would.
-        replaced: dict[int, Record] = {}
-        for step, index in enumerate(sorted(kinds)):
-            replaced[index] = _changed(rng, incidents[index], kinds[index], now_ms + step)
-        created = self._new_incidents(rng, new, now_ms)
-        self.dataset.incidents, summary = apply_changes(
-            incidents, gone=gone, replaced=replaced, created=created, now=iso_ms(now_ms)
-        )
-        self.dataset.now_ms = now_ms + max(len(replaced), len(created), 1) - 1
-        self.reindex()
-        return summary
-
-    def _new_incidents(self, rng: random.Random, count: int, now_ms: int) -> list[Record]:
-        dataset = self.dataset
-        created = []
-        for offset in range(count):
-            created_ms = now_ms + offset
-            incident = _incident(
-                rng,
-                dataset.region,
-                created_ms,
-                created_ms,
-                dataset.teams,
-                dataset.services,
-                dataset.users,
-                status="open",  # it appeared within the last hour: still being worked on
-            )
-            incident["tinyId"] = str(self._next_tiny + offset)
-            incident["priority"] = _priority(rng)
-            created.append(incident)
-        return created
-
-
-def _changed(rng: random.Random, incident: Record, kind: str, at_ms: int) -> Record:
-    """A new dict (readers may hold the old one) with one status or priority change applied."""
-    record = {**incident, "updatedAt": iso_ms(at_ms)}
-    if kind == "resolve":
-        record.update(status="resolved", isSeen=True, impactEndDate=iso_ms(at_ms))
-    elif kind == "close":
-        record.update(status="closed", isSeen=True)
-    elif kind == "reopen":
-        record.pop("impactEndDate", None)
-        record.update(status="open", isSeen=rng.random() < 0.5)
-    else:
-        record["priority"] = _priority(rng, instead_of=record["priority"])
-    return record
-
-
-def _priority(rng: random.Random, *, instead_of: str | None = None) -> str:
-    choices = [p for p in PRIORITY_WEIGHTS if p != instead_of]
-    return rng.choices(choices, weights=[PRIORITY_WEIGHTS[p] for p in choices])[0]

@@ -11,33 +11,19 @@ import enum
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Final
-from urllib.parse import urlencode
 
-from integrations.providers.opsgenie.sandbox_data import (
-    OpsGenieDataset,
-    OpsGenieStore,
-    Record,
-    generate_dataset,
-)
-from integrations.providers.opsgenie.sandbox_query import QueryError, compile_query
+from integrations.providers.opsgenie.sandbox.data import Record
+from integrations.providers.opsgenie.sandbox.paging import page_params, paged, paging_headers
+from integrations.providers.opsgenie.sandbox.query import QueryError, compile_query
+from integrations.providers.opsgenie.sandbox.store import OpsGenieStore
 from integrations.sandbox.faults import Draw, Faults
 from integrations.sandbox.wsgi import HttpProblem, Request, Response, Router, StartResponse
-
-__all__ = [
-    "KeyAccess",
-    "OpsGenieDataset",
-    "OpsGenieSandbox",
-    "OpsGenieStore",
-    "generate_dataset",
-]
 
 # PORT's client stops here for alerts, incidents and services (reference §2); the exact error
 # upstream returns is unconfirmed, so we answer the usual 422.
 MAX_OFFSET: Final = 20_000
-MAX_LIMIT: Final = 100
 
 INCIDENT_SORTS: Final = {
     "createdAt": "createdAt",
@@ -66,15 +52,6 @@ class KeyAccess(enum.Enum):
     NO_INCIDENT_ACCESS = "no_incident_access"
     # An account on a plan without the Incident API (Standard/Enterprise only): 402 on incidents.
     NO_INCIDENT_PLAN = "no_incident_plan"
-
-
-@dataclass(frozen=True)
-class _Page:
-    offset: int
-    limit: int
-    sort: str
-    order: str
-    sort_param: str
 
 
 class OpsGenieSandbox:
@@ -135,7 +112,7 @@ class OpsGenieSandbox:
         if match.handler in self._incident_handlers:
             _check_incident_access(access)
         payload = match.handler(request, **match.params)
-        return 200, payload, _paging_headers(payload)
+        return 200, payload, paging_headers(payload)
 
     def _authenticate(self, request: Request) -> KeyAccess:
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
@@ -151,7 +128,7 @@ class OpsGenieSandbox:
 
     def _list_incidents(self, request: Request) -> dict[str, Any]:
         errors: dict[str, str] = {}
-        page = _page_params(
+        page = page_params(
             request,
             errors,
             default_limit=20,
@@ -170,7 +147,7 @@ class OpsGenieSandbox:
         matching = [incident for incident in self.store.incidents() if predicate(incident)]
         key = _incident_sort_key(INCIDENT_SORTS[page.sort])
         matching.sort(key=key, reverse=page.order == "desc")
-        return _paged(
+        return paged(
             request, page, matching, lambda item: _with_api_link(request, item, "v1/incidents")
         )
 
@@ -191,7 +168,7 @@ class OpsGenieSandbox:
     def _list_users(self, request: Request) -> dict[str, Any]:
         errors: dict[str, str] = {}
         # Upstream names the sort parameter `sortField` (OAS) or `sort` (docs, Go SDK): take both.
-        page = _page_params(
+        page = page_params(
             request,
             errors,
             default_limit=100,
@@ -210,7 +187,7 @@ class OpsGenieSandbox:
             key=lambda user: (str(user[field]).casefold(), user["username"]),
             reverse=page.order == "desc",
         )
-        return _paged(request, page, users, lambda user: user)
+        return paged(request, page, users, lambda user: user)
 
     def _list_teams(self, request: Request) -> dict[str, Any]:
         # Teams are never paged upstream (reference §5).
@@ -218,7 +195,7 @@ class OpsGenieSandbox:
 
     def _list_services(self, request: Request) -> dict[str, Any]:
         errors: dict[str, str] = {}
-        page = _page_params(
+        page = page_params(
             request,
             errors,
             default_limit=20,
@@ -236,7 +213,7 @@ class OpsGenieSandbox:
             key=lambda service: (str(service[field]).casefold(), service["id"]),
             reverse=page.order == "desc",
         )
-        return _paged(
+        return paged(
             request, page, services, lambda item: _with_api_link(request, item, "v1/services")
         )
 
@@ -275,46 +252,6 @@ def _reject_search(request: Request, errors: dict[str, str]) -> None:
         errors["query"] = "The sandbox does not support search queries on this endpoint."
 
 
-def _page_params(
-    request: Request,
-    errors: dict[str, str],
-    *,
-    default_limit: int,
-    sorts: Mapping[str, str],
-    default_sort: str,
-    default_order: str,
-    max_offset: int | None,
-    sort_params: tuple[str, ...] = ("sort",),
-) -> _Page:
-    limit = _int_param(request, "limit", default_limit, errors)
-    if limit is not None and not 1 <= limit <= MAX_LIMIT:
-        errors["limit"] = f"Limit should be between 1 and {MAX_LIMIT}."
-    offset = _int_param(request, "offset", 0, errors)
-    if offset is not None and offset < 0:
-        errors["offset"] = "Offset should be a non-negative number."
-    elif offset is not None and max_offset is not None and offset >= max_offset:
-        errors["offset"] = f"Offset should be less than {max_offset}."
-    sort_param = next((name for name in sort_params if request.arg(name) is not None), "sort")
-    sort = request.arg(sort_param) or default_sort
-    if sort not in sorts:
-        errors[sort_param] = f"Sort field should be one of [{', '.join(sorts)}]."
-    order = (request.arg("order") or default_order).lower()
-    if order not in ("asc", "desc"):
-        errors["order"] = "Order should be one of [asc, desc]."
-    return _Page(offset or 0, limit or default_limit, sort, order, sort_param)
-
-
-def _int_param(request: Request, name: str, default: int, errors: dict[str, str]) -> int | None:
-    raw = request.arg(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        errors[name] = f"{name.capitalize()} should be a number."
-        return None
-
-
 def _incident_sort_key(field: str) -> Callable[[Record], Any]:
     # tinyId breaks ties so equal keys still come back in a stable, documented order.
     if field == "tinyId":
@@ -322,50 +259,6 @@ def _incident_sort_key(field: str) -> Callable[[Record], Any]:
     if field == "message":
         return lambda incident: (incident["message"].casefold(), int(incident["tinyId"]))
     return lambda incident: (incident[field], int(incident["tinyId"]))
-
-
-def _paged(
-    request: Request,
-    page: _Page,
-    items: list[Record],
-    present: Callable[[Record], Record],
-) -> dict[str, Any]:
-    total = len(items)
-    chunk = items[page.offset : page.offset + page.limit]
-    return {
-        "data": [present(item) for item in chunk],
-        "paging": _paging_links(request, page, total),
-        "totalCount": total,
-    }
-
-
-def _paging_links(request: Request, page: _Page, total: int) -> dict[str, str]:
-    """Absolute links carrying every query parameter, like upstream's (reference §2)."""
-    paging_names = {"offset", "limit", page.sort_param, "order"}
-    kept = [(name, value) for name, value in request.query_items if name not in paging_names]
-    base = request.root_url + request.path
-
-    def link(offset: int) -> str:
-        params = [
-            *kept,
-            ("offset", str(offset)),
-            ("limit", str(page.limit)),
-            (page.sort_param, page.sort),
-            ("order", page.order),
-        ]
-        return f"{base}?{urlencode(params)}"
-
-    last = ((total - 1) // page.limit) * page.limit if total else 0
-    links = {"first": link(0)}
-    if page.offset + page.limit < total:
-        links["next"] = link(page.offset + page.limit)
-    links["last"] = link(last)
-    return links
-
-
-def _paging_headers(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
-    paging = payload.get("paging") or {}
-    return [(f"X-Paging-{name.capitalize()}", url) for name, url in paging.items()]
 
 
 def _with_api_link(request: Request, item: Record, collection: str) -> Record:

@@ -1,35 +1,36 @@
-"""Deterministic synthetic PagerDuty account data for the sandbox, plus the store that holds it.
+"""Deterministic synthetic PagerDuty account data for the sandbox (the store holding it: `store`).
 
 Records are plain dicts shaped like the REST API v2 JSON (reference/pagerduty-api.md §3.2, §4), so
 the handler can serve them as they are. `self` links name the real upstream API host; the handler
-rewrites them to its own address. The same (seed, region, now) always yields the same account; the
-text deliberately includes unicode and markup-like strings, like the OpsGenie data.
+rewrites them to its own address. The same (seed, region, now) always yields the same account,
+made of the people, teams and words in `integrations.sandbox.names`.
 """
 
 from __future__ import annotations
 
 import calendar
 import random
-import threading
 import time
-import unicodedata
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
-from integrations.sandbox.timeline import (
-    AccountStore,
-    account_clock,
-    advance_counts,
-    apply_changes,
-    plan_changes,
+from integrations.sandbox.names import (
+    CLOUD_REGIONS,
+    DATA_LOSS_TITLES,
+    INCIDENT_TITLES,
+    TEAMS,
+    TIME_ZONES,
+    account_now,
+    fill,
+    new_person,
 )
 
 Record = dict[str, Any]
 
 HISTORY_DAYS: Final = 365
 _DAY_S = 86_400
-_HOUR_S = 3_600
+HOUR_S = 3_600
 _MINUTE_S = 60
 
 REGIONS: Final = ("us", "eu")
@@ -53,16 +54,7 @@ USER_ROLES: Final = (
     "read_only_user",
 )
 
-_TEAMS = (
-    ("Platform", "Kubernetes, networking and the shared runtime."),
-    ("Payments", "Checkout, billing and payouts."),
-    ("Data", "Warehouse, pipelines and backups."),
-    ("Mobile", "iOS/Android apps & their <b>backend</b>."),
-    ("SRE", "On-call for everything that has no other owner."),
-    ("Security", "Detection & response; owns the {{ secrets }} vault."),
-    ("Équipe Support", "Support de niveau 2 — Genève & Montréal."),
-)
-# (name, index of the owning team in _TEAMS, status)
+# (name, index of the owning team in TEAMS, status)
 _SERVICES = (
     ("Checkout API", 1, "active"),
     ("Billing", 1, "active"),
@@ -73,57 +65,10 @@ _SERVICES = (
     ("Kundenportal", 6, "maintenance"),
     ("配送サービス", 4, "disabled"),
 )
-_TITLES = (
-    "Elevated 5xx rate on {service}",
-    "{service} latency above SLO",
-    "{service} unreachable from {region}",
-    "Disk usage above 90% on {host}",
-    "Certificate for {service} expires in 3 days",
-    "Queue backlog growing on {service}",
-    "Partial outage of {service} — customers affected",
-    "Deploy of {service} rolled back",
-    "Dégradation du service {service} à Zürich",
-    "支付服务响应缓慢 ({service})",
-    "🔥 {service} is down 🔥",
-    "خطأ في خدمة {service}",
-    "<script>alert(1)</script> found in {service} logs",
-    "<b>{service}</b> returns stale data",
-    "Template {{ request.user.password }} rendered by {service}",
-    "=cmd|' /C calc'!A0",
-)
-_DATA_LOSS_TITLES = (
-    "Possible data loss in {service}",
-    "Data loss: {count} records missing from {service}",
-)
-_NOTES = (
-    "Acknowledged, looking into it.",
-    "Rolled back the last deploy; error rate back to normal.",
-    "Root cause: config change to {service}. Postmortem to follow.",
-    "Customers notified via the status page.",
-    "Le basculement a échoué ; nous relançons à la main.",
-    "監視アラートが発報しました。",
-    "Payload contained <img src=x onerror=alert(1)> and was rejected.",
-    "No data loss. 👍",
-    "Dataloss: {count} rows could not be restored from backup.",
-)
-_CLOUD_REGIONS = ("eu-west-1", "eu-central-1", "us-east-1", "us-west-2", "ap-northeast-1")
-_FIRST_NAMES = (
-    "Ana", "José", "Zoë", "Björn", "Łukasz", "Amélie", "Søren", "Mei", "Hiroshi", "Fatima",
-    "Noam", "Chloé", "Ivan", "Priya", "Olu", "Grace", "Omar", "Lena", "Mateo", "Aisha",
-)  # fmt: skip
-_LAST_NAMES = (
-    "Núñez", "O'Brien", "Müller", "Kowalski", "Dubois", "李", "山田", "Haddad", "Cohen",
-    "Sørensen", "Smith", "García", "Nguyen", "Okafor", "Ivanova", "Schäfer",
-)  # fmt: skip
-_ASCII_NAMES = {"李": "li", "山田": "yamada", "Łukasz": "lukasz", "Søren": "soren"}
-_ASCII_NAMES["Sørensen"] = "sorensen"
-_TIME_ZONES = (
-    "Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC", "Europe/Paris", "Asia/Kolkata",
-    "America/Los_Angeles", None,  # null: the account's time zone
-)  # fmt: skip
+_TIME_ZONES = (*TIME_ZONES, None)  # null: the account's time zone
 _COLORS = ("red", "green", "purple", "teal", "orange", "dark-slate-blue", "cayenne")
 _JOB_TITLES = ("SRE", "Backend engineer", "Engineering manager", "Auditor", "Support <lead>", "")
-_ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 @dataclass
@@ -151,11 +96,6 @@ def parse_iso_s(timestamp: str) -> int:
     return calendar.timegm(time.strptime(timestamp[:19], "%Y-%m-%dT%H:%M:%S"))
 
 
-def start_of_day(moment: datetime | None = None) -> datetime:
-    moment = moment or datetime.now(UTC)
-    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 def reference(record: Record) -> Record:
     """The `*_reference` form of a full object (reference §3.2)."""
     return {
@@ -167,7 +107,7 @@ def reference(record: Record) -> Record:
     }
 
 
-class _Ids:
+class Ids:
     """PagerDuty-looking ids (`PT4KHLK`), unique within one dataset, drawn from the rng."""
 
     def __init__(self, rng: random.Random) -> None:
@@ -176,7 +116,7 @@ class _Ids:
 
     def __call__(self, prefix: str = "P", length: int = 7) -> str:
         while True:
-            value = prefix + "".join(self.rng.choices(_ID_CHARS, k=length - len(prefix)))
+            value = prefix + "".join(self.rng.choices(ID_CHARS, k=length - len(prefix)))
             if value not in self.taken:
                 self.taken.add(value)
                 return value
@@ -187,12 +127,9 @@ def generate_dataset(
 ) -> PagerDutyDataset:
     if region not in API_BASE:
         raise ValueError(f"Unknown PagerDuty region {region!r}")
-    now = start_of_day() if now is None else now
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    now_s = int(now.timestamp())
+    now_s = int(account_now(now).timestamp())
     rng = random.Random(f"pagerduty:{seed}:{region}:{now_s}")
-    ids = _Ids(rng)
+    ids = Ids(rng)
     teams = _teams(ids, region)
     policies = _escalation_policies(ids, region, teams)
     services = _services(rng, ids, region, now_s, teams, policies)
@@ -211,7 +148,7 @@ def generate_dataset(
     )
     created = sorted(now_s - rng.randrange(1, HISTORY_DAYS * _DAY_S) for _ in range(incidents))
     dataset.incidents = [
-        _incident(rng, ids, dataset, number, created_s, now_s)
+        make_incident(rng, ids, dataset, number, created_s, now_s)
         for number, created_s in enumerate(created, start=1)
     ]
     return dataset
@@ -224,9 +161,9 @@ def _links(region: str, collection: str, record_id: str) -> dict[str, str]:
     }
 
 
-def _teams(ids: _Ids, region: str) -> list[Record]:
+def _teams(ids: Ids, region: str) -> list[Record]:
     teams = []
-    for index, (name, description) in enumerate(_TEAMS):
+    for index, (name, description) in enumerate(TEAMS):
         team_id = ids()
         teams.append(
             {
@@ -244,7 +181,7 @@ def _teams(ids: _Ids, region: str) -> list[Record]:
     return teams
 
 
-def _escalation_policies(ids: _Ids, region: str, teams: list[Record]) -> list[Record]:
+def _escalation_policies(ids: Ids, region: str, teams: list[Record]) -> list[Record]:
     policies = []
     for team in teams:
         policy_id = ids()
@@ -262,7 +199,7 @@ def _escalation_policies(ids: _Ids, region: str, teams: list[Record]) -> list[Re
 
 def _services(
     rng: random.Random,
-    ids: _Ids,
+    ids: Ids,
     region: str,
     now_s: int,
     teams: list[Record],
@@ -304,7 +241,7 @@ def _services(
     return services
 
 
-def _priorities(ids: _Ids, region: str) -> list[Record]:
+def _priorities(ids: Ids, region: str) -> list[Record]:
     return [
         {
             "id": ids(),
@@ -324,31 +261,13 @@ def _priorities(ids: _Ids, region: str) -> list[Record]:
     ]
 
 
-def _ascii(name: str) -> str:
-    if name in _ASCII_NAMES:
-        return _ASCII_NAMES[name]
-    stripped = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return "".join(ch for ch in stripped.lower() if ch.isalnum())
-
-
 def _users(
-    rng: random.Random, ids: _Ids, region: str, count: int, now_s: int, teams: list[Record]
+    rng: random.Random, ids: Ids, region: str, count: int, now_s: int, teams: list[Record]
 ) -> list[Record]:
     users: list[Record] = []
     taken: set[str] = set()
     for index in range(count):
-        first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
-        name = f"{first} {last}"
-        local = f"{_ascii(first)}.{_ascii(last)}"
-        if index == count - 1 and count > 3:
-            name = "Bobby <b>Tables</b>'); --"
-            local = "bobby.tables"
-        email = f"{local}@example.com"
-        suffix = 2
-        while email in taken:
-            email = f"{local}{suffix}@example.com"
-            suffix += 1
-        taken.add(email)
+        name, email = new_person(rng, index=index, count=count, taken=taken)
         if index == 0:
             role = "owner"
         elif index <= 2:
@@ -393,7 +312,7 @@ def _status(rng: random.Random, age_s: int) -> str:
     return "resolved"
 
 
-def _priority_ref(rng: random.Random, dataset: PagerDutyDataset, *, instead_of: Any = "") -> Any:
+def priority_ref(rng: random.Random, dataset: PagerDutyDataset, *, instead_of: Any = "") -> Any:
     names = [name for name in PRIORITY_WEIGHTS if name != instead_of]
     name = rng.choices(names, weights=[PRIORITY_WEIGHTS[n] for n in names])[0]
     if name is None:
@@ -408,9 +327,9 @@ def _priority_ref(rng: random.Random, dataset: PagerDutyDataset, *, instead_of: 
     }
 
 
-def _incident(
+def make_incident(
     rng: random.Random,
-    ids: _Ids,
+    ids: Ids,
     dataset: PagerDutyDataset,
     number: int,
     created_s: int,
@@ -424,14 +343,14 @@ def _incident(
     service = dataset.services[service_index]
     values = {
         "service": service["name"],
-        "region": rng.choice(_CLOUD_REGIONS),
+        "region": rng.choice(CLOUD_REGIONS),
         "host": f"node-{rng.randint(1, 64):02d}",
         "count": rng.randint(2, 5000),
     }
     if rng.random() < 0.03:
-        title = _fill(rng.choice(_DATA_LOSS_TITLES), values)
+        title = fill(rng.choice(DATA_LOSS_TITLES), values)
     else:
-        title = _fill(rng.choice(_TITLES), values)
+        title = fill(rng.choice(INCIDENT_TITLES), values)
     status = status or _status(rng, now_s - created_s)
     responder = rng.choice(dataset.users) if dataset.users else None
     incident: Record = {
@@ -470,7 +389,7 @@ def _incident(
         "incidents_responders": [],
         "responder_requests": [],
         "urgency": rng.choices(list(URGENCY_WEIGHTS), weights=list(URGENCY_WEIGHTS.values()))[0],
-        "priority": _priority_ref(rng, dataset),
+        "priority": priority_ref(rng, dataset),
     }
     incident["first_trigger_log_entry"]["self"] = (
         f"{API_BASE[region]}/log_entries/{incident['first_trigger_log_entry']['id']}"
@@ -478,15 +397,15 @@ def _incident(
     if responder is not None:
         incident["assignments"] = [{"at": iso_s(created_s), "assignee": reference(responder)}]
     if status == "acknowledged":
-        at = created_s + rng.randrange(0, max(1, min(now_s - created_s, _HOUR_S)) + 1)
-        incident = _with_status(incident, "acknowledged", at, responder)
+        at = created_s + rng.randrange(0, max(1, min(now_s - created_s, HOUR_S)) + 1)
+        incident = with_status(incident, "acknowledged", at, responder)
     elif status == "resolved":
-        duration = max(5 * _MINUTE_S, int(rng.expovariate(1 / (3 * _HOUR_S))))
-        incident = _with_status(incident, "resolved", min(created_s + duration, now_s), responder)
+        duration = max(5 * _MINUTE_S, int(rng.expovariate(1 / (3 * HOUR_S))))
+        incident = with_status(incident, "resolved", min(created_s + duration, now_s), responder)
     return incident
 
 
-def _with_status(incident: Record, status: str, at_s: int, user: Record | None) -> Record:
+def with_status(incident: Record, status: str, at_s: int, user: Record | None) -> Record:
     """A new dict (readers may hold the old one) with a status change applied at `at_s`."""
     record = {**incident, "status": status}
     at = iso_s(at_s)
@@ -504,160 +423,3 @@ def _with_status(incident: Record, status: str, at_s: int, user: Record | None) 
             alert_counts={"all": alerts, "triggered": 0, "resolved": alerts},
         )
     return record
-
-
-def _fill(template: str, values: dict[str, Any]) -> str:
-    for name, value in values.items():
-        template = template.replace("{" + name + "}", str(value))
-    return template
-
-
-def incident_notes(dataset: PagerDutyDataset, incident: Record) -> list[Record]:
-    """An incident's notes, derived from it (not stored): cheap at any dataset size."""
-    rng = random.Random(f"pagerduty-notes:{dataset.seed}:{incident['id']}:{incident['status']}")
-    wanted = rng.choice((0, 1, 1, 2, 3) if incident["status"] == "resolved" else (0, 0, 1))
-    if not dataset.users or not wanted:
-        return []
-    start = parse_iso_s(incident["created_at"])
-    end = parse_iso_s(incident["last_status_change_at"])
-    notes = []
-    for step in range(wanted):
-        at = iso_s(start + (end - start) * (step + 1) // (wanted + 1))
-        author = rng.choice(dataset.users)
-        notes.append(
-            {
-                "id": "".join(rng.choices(_ID_CHARS, k=26)),
-                "user": reference(author),
-                "channel": {"summary": "The PagerDuty website or APIs"},
-                "content": _fill(
-                    rng.choice(_NOTES),
-                    {"service": incident["service"]["summary"], "count": rng.randint(2, 999)},
-                ),
-                "created_at": at,
-                "updated_at": at,
-            }
-        )
-    return notes
-
-
-# How the changes of one `advance` split between kinds; whatever a kind cannot take becomes an
-# urgency or priority change, so the total stays as asked.
-_ACKNOWLEDGE_SHARE = 0.3
-_RESOLVE_SHARE = 0.5
-
-
-@dataclass
-class PagerDutyStore(AccountStore):
-    """One region's account, shared by all request threads (reads and locking: AccountStore).
-
-    When time passes, incidents go triggered → acknowledged, open → resolved, and the rest get a
-    new urgency or priority; `created_at` and `incident_number` never change."""
-
-    dataset: PagerDutyDataset
-    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
-    _by_id: dict[str, Record] = field(default_factory=dict, repr=False)
-    _by_number: dict[int, Record] = field(default_factory=dict, repr=False)
-    _next_number: int = field(default=1, repr=False)
-
-    def __post_init__(self) -> None:
-        with self.lock:
-            self.reindex()
-            self.dataset.now_s = account_clock(
-                self.dataset.incidents,
-                fields=("created_at", "updated_at"),
-                parse=parse_iso_s,
-                given=self.dataset.now_s,
-                fallback=lambda: int(start_of_day().timestamp()),
-            )
-
-    def reindex(self) -> None:
-        with self.lock:
-            self._by_id = {i["id"]: i for i in self.dataset.incidents}
-            self._by_number = {i["incident_number"]: i for i in self.dataset.incidents}
-            self._next_number = max(self._next_number, max(self._by_number, default=0) + 1)
-
-    def incident(self, identifier: str) -> Record | None:
-        """By id or by incident number, as `GET /incidents/{id}` accepts both (reference §3.3)."""
-        with self.lock:
-            if identifier.isdigit():
-                found = self._by_number.get(int(identifier))
-                if found is not None:
-                    return found
-            return self._by_id.get(identifier)
-
-    def notes(self, incident: Record) -> list[Record]:
-        return incident_notes(self.dataset, incident)
-
-    @property
-    def region(self) -> str:
-        return self.dataset.region
-
-    @property
-    def now_s(self) -> int:
-        with self.lock:
-            assert self.dataset.now_s is not None  # set by __post_init__
-            return self.dataset.now_s
-
-    def _advance(
-        self, changed_fraction: float, new: int | None, deleted: int | None, seed: int | None
-    ) -> dict[str, Any]:
-        dataset = self.dataset
-        incidents = dataset.incidents
-        total = len(incidents)
-        changes, new, deleted = advance_counts(
-            total=total, changed_fraction=changed_fraction, new=new, deleted=deleted
-        )
-        now_s = self.now_s + _HOUR_S
-        rng = random.Random(
-            f"pagerduty-advance:{seed}:{dataset.region}:{now_s}:{total}:{self._next_number}"
-        )
-        gone, kinds = plan_changes(
-            rng,
-            incidents,
-            status_of=lambda incident: incident["status"],
-            changes=changes,
-            deleted=deleted,
-            transitions=(
-                ("acknowledge", ("triggered",), _ACKNOWLEDGE_SHARE),
-                ("resolve", ("triggered", "acknowledged"), _RESOLVE_SHARE),
-            ),
-            rest="other",
-        )
-        replaced: dict[int, Record] = {}
-        for step, index in enumerate(sorted(kinds)):
-            replaced[index] = self._changed(rng, incidents[index], kinds[index], now_s + step)
-        ids = _Ids(rng)
-        ids.taken = set(self._by_id)
-        created = [
-            _incident(
-                rng,
-                ids,
-                dataset,
-                self._next_number + offset,
-                now_s + offset,
-                now_s + offset,
-                status="triggered",
-            )
-            for offset in range(new)
-        ]
-        dataset.incidents, summary = apply_changes(
-            incidents, gone=gone, replaced=replaced, created=created, now=iso_s(now_s)
-        )
-        dataset.now_s = now_s + max(len(replaced), len(created), 1) - 1
-        self.reindex()
-        return summary
-
-    def _changed(self, rng: random.Random, incident: Record, kind: str, at_s: int) -> Record:
-        user = rng.choice(self.dataset.users) if self.dataset.users else None
-        if kind == "acknowledge":
-            return _with_status(incident, "acknowledged", at_s, user)
-        if kind == "resolve":
-            return _with_status(incident, "resolved", at_s, user)
-        at = iso_s(at_s)
-        if rng.random() < 0.5:
-            urgency = "low" if incident["urgency"] == "high" else "high"
-            return {**incident, "urgency": urgency, "updated_at": at}
-        priority = _priority_ref(
-            rng, self.dataset, instead_of=(incident["priority"] or {}).get("name")
-        )
-        return {**incident, "priority": priority, "updated_at": at}

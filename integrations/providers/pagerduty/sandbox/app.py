@@ -3,82 +3,40 @@
 Faithful to reference/pagerduty-api.md where it is confirmed (auth header forms, error envelope
 and codes, classic pagination with its 10,000 cap, the incident date window, rate-limit headers);
 where upstream is unconfirmed, the choice is a named constant or marked `Guess:` so it is easy to
-find and correct. The OAuth endpoints live in `sandbox_oauth` (the identity server, mounted at
+find and correct. The OAuth endpoints live in `identity` (the identity server, mounted at
 /pagerduty/identity); this app accepts the bearer tokens held in `oauth_tokens`: the fixed ones
 from SandboxKeys and those the identity server mints, each until its `expires_at`.
 """
 
 from __future__ import annotations
 
-import calendar
 import enum
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, Final
 
-from integrations.providers.pagerduty.sandbox_data import (
-    API_BASE,
-    PagerDutyDataset,
-    PagerDutyStore,
-    Record,
-    generate_dataset,
-    iso_s,
+from integrations.providers.pagerduty.sandbox.data import API_BASE, Record
+from integrations.providers.pagerduty.sandbox.params import (
+    INCIDENT_STATUSES,
+    URGENCIES,
+    incident_sort,
+    incident_sort_key,
+    incident_window,
+    invalid,
+    matches_query,
+    named,
+    paged,
+    problem,
+    read_page,
+    set_param,
 )
+from integrations.providers.pagerduty.sandbox.store import PagerDutyStore
 from integrations.sandbox.faults import Draw, Faults
 from integrations.sandbox.wsgi import HttpProblem, Request, Response, Router, StartResponse
-
-__all__ = [
-    "Credential",
-    "KeyAccess",
-    "PagerDutyDataset",
-    "PagerDutySandbox",
-    "PagerDutyStore",
-    "generate_dataset",
-]
-
-# Classic pagination (reference §5.1).
-DEFAULT_LIMIT: Final = 25
-MAX_LIMIT: Final = 100
-# Guess (reference §10): whether a larger limit is clamped or rejected is unconfirmed; we clamp.
-CLAMP_LIMIT_ABOVE_MAX: Final = True
-MAX_OFFSET_PLUS_LIMIT: Final = 10_000
-OFFSET_CAP_ERROR: Final = {
-    "message": "Arguments Caused Error",
-    "code": 2002,
-    "errors": [
-        "Offset+limit exceeds maximum allowed value of 10000. Please try to refine your search "
-        "to reduce the returned set of records below this number, like adding a date range."
-    ],
-}
-
-# The incident date window (reference §3.1). Guess: "1 month" / "6 months" read as calendar
-# months; a missing `until` is now, a missing `since` is one window before `until`; `since` is
-# inclusive and `until` exclusive; the window applies to `created_at`.
-DEFAULT_WINDOW_MONTHS: Final = 1
-MAX_WINDOW_MONTHS: Final = 6
-# Guess: the documented 2005 vs the observed 2001 for a too-long range; we follow the observation.
-WINDOW_TOO_LONG_ERROR: Final = {
-    "message": "Invalid Input Provided",
-    "code": 2001,
-    "errors": [f"Date range cannot exceed {MAX_WINDOW_MONTHS} months."],
-}
-BAD_TIME_ERROR: Final = {
-    "message": "Invalid time values in 'since' and/or 'until'",
-    "code": 2004,
-}
-REVERSED_WINDOW_ERROR: Final = {"message": "Invalid Query Date Range", "code": 2005}
-
-INCIDENT_SORT_FIELDS: Final = ("incident_number", "created_at", "resolved_at", "urgency")
-MAX_SORT_FIELDS: Final = 2
-# Guess (reference §5.1 [U]): the default order of /incidents is not documented.
-DEFAULT_INCIDENT_SORT: Final = (("created_at", False),)
-INCIDENT_STATUSES: Final = ("triggered", "acknowledged", "resolved")
-URGENCIES: Final = ("high", "low")
 
 # Rate limits (reference §5.3): 960 requests a minute per credential.
 RATE_LIMIT_PER_MINUTE: Final = 960
@@ -125,18 +83,6 @@ class Credential:
     scopes: frozenset[str] | None = None
     # Epoch seconds by the app's clock after which the token answers 401 (None: never expires).
     expires_at: float | None = None
-
-
-def _problem(status: int, error: dict[str, Any] | str) -> HttpProblem:
-    """PagerDuty wraps every error in {"error": ...} (reference §5.2)."""
-    return HttpProblem(status, {"error": error})
-
-
-@dataclass(frozen=True)
-class _Page:
-    offset: int
-    limit: int
-    total: bool
 
 
 class _RateWindow:
@@ -247,19 +193,19 @@ class PagerDutySandbox:
         if failure.fails:
             return _fault(failure)
         if self.enforce_rate_limit and remaining == 0:
-            raise _problem(429, RATE_LIMITED)
+            raise problem(429, RATE_LIMITED)
         match = self.router.match(request.method, request.path)
         if match is None:
-            raise _problem(404, NOT_FOUND)
+            raise problem(404, NOT_FOUND)
         if match.handler is None:
             headers.append(("Allow", ", ".join(sorted(match.allowed))))
             # Guess: the sandbox serves reads only; upstream would route writes elsewhere.
-            raise _problem(405, {"message": "Method Not Allowed", "code": 2100})
+            raise problem(405, {"message": "Method Not Allowed", "code": 2100})
         scope = self._scopes.get(match.handler)
         if scope is not None and credential.scopes is not None and scope not in credential.scopes:
-            raise _problem(403, MISSING_SCOPE)
+            raise problem(403, MISSING_SCOPE)
         if scope == "incidents.read" and credential.access is KeyAccess.NO_INCIDENT_ABILITY:
-            raise _problem(402, MISSING_ABILITY)
+            raise problem(402, MISSING_ABILITY)
         payload = match.handler(request, credential, **match.params)
         return (204 if isinstance(payload, _NoContent) else 200), payload
 
@@ -280,23 +226,24 @@ class PagerDutySandbox:
                 credential = None  # an expired OAuth token is a 401 (reference §2.7)
         if credential is None:
             # Same answer for missing, malformed, unknown and other-region credentials.
-            raise _problem(401, AUTH_FAILED)
+            raise problem(401, AUTH_FAILED)
         return secret, credential
 
     # --- incidents ----------------------------------------------------------------------------
 
     def _list_incidents(self, request: Request, credential: Credential) -> dict[str, Any]:
-        page = _page(request)
-        statuses = _set_param(request, "statuses", INCIDENT_STATUSES)
-        urgencies = _set_param(request, "urgencies", URGENCIES)
-        service_ids = _set_param(request, "service_ids")
-        team_ids = _set_param(request, "team_ids")
-        user_ids = _set_param(request, "user_ids")
+        page = read_page(request)
+        statuses = set_param(request, "statuses", INCIDENT_STATUSES)
+        urgencies = set_param(request, "urgencies", URGENCIES)
+        service_ids = set_param(request, "service_ids")
+        team_ids = set_param(request, "team_ids")
+        user_ids = set_param(request, "user_ids")
         incident_key = request.arg("incident_key")
-        order = _incident_sort(request.arg("sort_by"))
-        window = None if request.arg("date_range") == "all" else self._window(request)
+        order = incident_sort(request.arg("sort_by"))
+        all_dates = request.arg("date_range") == "all"
+        window = None if all_dates else incident_window(request, self.store.now_s)
         if request.arg("date_range") not in (None, "all"):
-            raise _problem(400, _invalid("date_range"))
+            raise problem(400, invalid("date_range"))
 
         def wanted(incident: Record) -> bool:
             if window is not None and not window[0] <= incident["created_at"] < window[1]:
@@ -317,20 +264,8 @@ class PagerDutySandbox:
 
         matching = [incident for incident in self.store.incidents() if wanted(incident)]
         for field, descending in reversed(order):
-            matching.sort(key=_incident_sort_key(field, descending), reverse=descending)
-        return _paged("incidents", matching, page)
-
-    def _window(self, request: Request) -> tuple[str, str]:
-        now = datetime.fromtimestamp(self.store.now_s, UTC)
-        until = _parse_time(request.arg("until"), default=now)
-        since = _parse_time(
-            request.arg("since"), default=_add_months(until, -DEFAULT_WINDOW_MONTHS)
-        )
-        if since > until:
-            raise _problem(400, REVERSED_WINDOW_ERROR)
-        if until > _add_months(since, MAX_WINDOW_MONTHS):
-            raise _problem(400, WINDOW_TOO_LONG_ERROR)
-        return iso_s(int(since.timestamp())), iso_s(int(until.timestamp()))
+            matching.sort(key=incident_sort_key(field, descending), reverse=descending)
+        return paged("incidents", matching, page)
 
     def _get_incident(
         self, request: Request, credential: Credential, identifier: str
@@ -346,47 +281,47 @@ class PagerDutySandbox:
     def _incident(self, identifier: str) -> Record:
         incident = self.store.incident(identifier)
         if incident is None:
-            raise _problem(404, INCIDENT_NOT_FOUND)
+            raise problem(404, INCIDENT_NOT_FOUND)
         return incident
 
     # --- configuration ------------------------------------------------------------------------
 
     def _list_services(self, request: Request, credential: Credential) -> dict[str, Any]:
-        page = _page(request)
+        page = read_page(request)
         sort_by = request.arg("sort_by") or "name"
         if sort_by not in ("name", "name:asc", "name:desc"):
-            raise _problem(400, _invalid("sort_by"))
-        services = _named(request, self.store.services())
+            raise problem(400, invalid("sort_by"))
+        services = named(request, self.store.services())
         services.sort(key=lambda s: (s["name"].casefold(), s["id"]), reverse=sort_by == "name:desc")
-        return _paged("services", services, page)
+        return paged("services", services, page)
 
     def _list_users(self, request: Request, credential: Credential) -> dict[str, Any]:
-        page = _page(request)
+        page = read_page(request)
         users = [
             user
             for user in self.store.users()
-            if _matches_query(request, user["name"]) or _matches_query(request, user["email"])
+            if matches_query(request, user["name"]) or matches_query(request, user["email"])
         ]
-        team_ids = _set_param(request, "team_ids")
+        team_ids = set_param(request, "team_ids")
         if team_ids:
             users = [u for u in users if any(t["id"] in team_ids for t in u["teams"])]
         users.sort(key=lambda u: (u["name"].casefold(), u["id"]))
-        return _paged("users", users, page)
+        return paged("users", users, page)
 
     def _users_me(self, request: Request, credential: Credential) -> dict[str, Any]:
         if credential.user_id is None:
             # A bare string, not the usual error object (reference §4.2).
-            raise _problem(400, USERS_ME_ACCOUNT_KEY)
+            raise problem(400, USERS_ME_ACCOUNT_KEY)
         user = next((u for u in self.store.users() if u["id"] == credential.user_id), None)
         if user is None:
-            raise _problem(404, NOT_FOUND)
+            raise problem(404, NOT_FOUND)
         return {"user": user}
 
     def _list_teams(self, request: Request, credential: Credential) -> dict[str, Any]:
-        page = _page(request)
-        teams = _named(request, self.store.teams())
+        page = read_page(request)
+        teams = named(request, self.store.teams())
         teams.sort(key=lambda t: (t["name"].casefold(), t["id"]))
-        return _paged("teams", teams, page)
+        return paged("teams", teams, page)
 
     def _list_abilities(self, request: Request, credential: Credential) -> dict[str, Any]:
         return {"abilities": _abilities(credential)}
@@ -395,8 +330,8 @@ class PagerDutySandbox:
         if ability in _abilities(credential):
             return _NoContent()
         if ability in ACCOUNT_ABILITIES:
-            raise _problem(402, MISSING_ABILITY)
-        raise _problem(404, NOT_FOUND)
+            raise problem(402, MISSING_ABILITY)
+        raise problem(404, NOT_FOUND)
 
 
 class _NoContent(dict):  # type: ignore[type-arg]
@@ -410,133 +345,6 @@ def _abilities(credential: Credential) -> list[str]:
     if credential.access is KeyAccess.NO_INCIDENT_ABILITY:
         return [a for a in ACCOUNT_ABILITIES if a != INCIDENTS_ABILITY]
     return list(ACCOUNT_ABILITIES)
-
-
-def _invalid(name: str) -> dict[str, Any]:
-    return {"message": "Invalid Input Provided", "code": 2001, "errors": [f"{name} is invalid."]}
-
-
-def _bool(request: Request, name: str) -> bool:
-    raw = request.arg(name)
-    if raw is None or raw == "":
-        return False
-    if raw.lower() in ("true", "1"):
-        return True
-    if raw.lower() in ("false", "0"):
-        return False
-    raise _problem(400, _invalid(name))
-
-
-def _int(request: Request, name: str, default: int) -> int:
-    raw = request.arg(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise _problem(400, _invalid(name)) from None
-
-
-def _page(request: Request) -> _Page:
-    limit = _int(request, "limit", DEFAULT_LIMIT)
-    offset = _int(request, "offset", 0)
-    if limit < 1 or (limit > MAX_LIMIT and not CLAMP_LIMIT_ABOVE_MAX):
-        raise _problem(400, _invalid("limit"))
-    if offset < 0:
-        raise _problem(400, _invalid("offset"))
-    limit = min(limit, MAX_LIMIT)
-    if offset + limit > MAX_OFFSET_PLUS_LIMIT:
-        raise _problem(400, OFFSET_CAP_ERROR)
-    return _Page(offset, limit, _bool(request, "total"))
-
-
-def _paged(name: str, items: list[Record], page: _Page) -> dict[str, Any]:
-    chunk = items[page.offset : page.offset + page.limit]
-    return {
-        name: chunk,
-        "limit": page.limit,
-        "offset": page.offset,
-        "more": page.offset + len(chunk) < len(items),
-        "total": len(items) if page.total else None,
-    }
-
-
-def _set_param(request: Request, name: str, allowed: tuple[str, ...] | None = None) -> set[str]:
-    """`name[]=a&name[]=b` (also the bare `name=a`, or a comma-separated list)."""
-    values = {
-        part
-        for key, value in request.query_items
-        if key in (name, f"{name}[]")
-        for part in value.split(",")
-        if part
-    }
-    if allowed is not None and not values <= set(allowed):
-        raise _problem(400, _invalid(f"{name}[]"))
-    return values
-
-
-def _incident_sort(raw: str | None) -> tuple[tuple[str, bool], ...]:
-    if not raw:
-        return DEFAULT_INCIDENT_SORT
-    order = []
-    for item in raw.split(","):
-        field, _, direction = item.strip().partition(":")
-        if field not in INCIDENT_SORT_FIELDS or direction not in ("", "asc", "desc"):
-            raise _problem(400, _invalid("sort_by"))
-        order.append((field, direction == "desc"))
-    if len(order) > MAX_SORT_FIELDS:
-        raise _problem(400, _invalid("sort_by"))
-    return tuple(order)
-
-
-def _incident_sort_key(field: str, descending: bool) -> Callable[[Record], Any]:
-    # Stable sorts applied last-field-first; incident_number breaks ties in the chosen direction.
-    if field == "incident_number":
-        return lambda incident: incident["incident_number"]
-    if field == "urgency":
-        return lambda incident: (incident["urgency"] == "high", incident["incident_number"])
-    if field == "resolved_at":
-        # Guess: unresolved incidents (null) sort after resolved ones when ascending.
-        return lambda incident: (
-            (incident["resolved_at"] is None) != descending,
-            incident["resolved_at"] or "",
-            incident["incident_number"],
-        )
-    return lambda incident: (incident[field], incident["incident_number"])
-
-
-def _parse_time(raw: str | None, *, default: datetime) -> datetime:
-    if raw is None or raw == "":
-        return default
-    try:
-        moment = datetime.fromisoformat(raw.strip().replace(" ", "+"))
-    except ValueError:
-        raise _problem(400, BAD_TIME_ERROR) from None
-    if moment.tzinfo is None:
-        # Read in the account's time zone, which is UTC in the sandbox (reference §3.1).
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def _add_months(moment: datetime, months: int) -> datetime:
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
-
-
-def _matches_query(request: Request, text: str) -> bool:
-    query = request.arg("query")
-    return not query or query.casefold() in text.casefold()
-
-
-def _named(request: Request, records: list[Record]) -> list[Record]:
-    exact = request.arg("name")
-    return [
-        record
-        for record in records
-        if _matches_query(request, record["name"]) and (exact is None or record["name"] == exact)
-    ]
 
 
 def _fault(draw: Draw) -> tuple[int, dict[str, Any]]:

@@ -1,0 +1,84 @@
+"""What the sandbox server serves for OpsGenie: one account per region at /opsgenie/<region>,
+standing in for https://api.opsgenie.com and https://api.eu.opsgenie.com (the contract:
+`integrations.sandbox.contract`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Final
+
+from integrations.providers.opsgenie.sandbox.app import KeyAccess, OpsGenieSandbox
+from integrations.providers.opsgenie.sandbox.data import generate_dataset
+from integrations.providers.opsgenie.sandbox.store import OpsGenieStore
+from integrations.sandbox.contract import MountContext, Mounted
+
+SLUG: Final = "opsgenie"
+REGIONS: Final = ("us", "eu")
+
+KEYS: Final = (
+    "opsgenie_us",
+    "opsgenie_eu",
+    "opsgenie_no_incident_access",  # 403 code 40301 on incidents
+    "opsgenie_no_incident_api_plan",  # 402 on incidents: a plan without the Incident API
+)
+KEY_FLAGS: Final = (
+    ("--key-us", "opsgenie_us", "OpsGenie US key (default: derived from the seed)"),
+    ("--key-eu", "opsgenie_eu", "OpsGenie EU key"),
+    ("--key-no-access", "opsgenie_no_incident_access", "US key without incident access (403)"),
+    ("--key-no-plan", "opsgenie_no_incident_api_plan", "US key on a plan without the Incident API"),
+)
+OPTION_FLAGS: Final = (("--incidents", "incidents", "OpsGenie incidents per region (200)"),)
+INCIDENT_OPTION: Final = "incidents"
+
+
+def make_key(name: str, derive: Callable[[str], uuid.UUID]) -> str:
+    # The shape of an OpsGenie API key: a UUID.
+    return str(derive(name))
+
+
+def mount(context: MountContext, *, incidents: int = 200) -> Mounted:
+    datasets = context.datasets(generate_dataset, incidents=incidents, regions=REGIONS)
+    stores = {region: OpsGenieStore(dataset) for region, dataset in datasets.items()}
+    apps = {
+        _prefix(region): OpsGenieSandbox(
+            store=store, keys=_keys(context.keys, region), faults=context.faults
+        )
+        for region, store in stores.items()
+    }
+    url = context.url_of({region: _prefix(region) for region in REGIONS}, "OpsGenie region")
+    return Mounted(
+        slug=SLUG,
+        apps=apps,
+        stores=stores,
+        lines=lambda base_url: _lines(base_url, context.keys),
+        env=lambda base_url: {
+            f"OPSGENIE_{region.upper()}_URL": base_url + _prefix(region) for region in REGIONS
+        },
+        attributes={"opsgenie_stores": stores, "opsgenie_url": url},
+    )
+
+
+def _prefix(region: str) -> str:
+    return f"/{SLUG}/{region}"
+
+
+def _keys(keys: Mapping[str, str], region: str) -> dict[str, KeyAccess]:
+    if region == "eu":
+        return {keys["opsgenie_eu"]: KeyAccess.FULL}
+    return {
+        keys["opsgenie_us"]: KeyAccess.FULL,
+        keys["opsgenie_no_incident_access"]: KeyAccess.NO_INCIDENT_ACCESS,
+        keys["opsgenie_no_incident_api_plan"]: KeyAccess.NO_INCIDENT_PLAN,
+    }
+
+
+def _lines(base_url: str, keys: Mapping[str, str]) -> list[str]:
+    return [
+        f"OpsGenie US  {base_url}{_prefix('us')}",
+        f"  key                         {keys['opsgenie_us']}",
+        f"  key without incident access {keys['opsgenie_no_incident_access']}  (403)",
+        f"  key without Incident API    {keys['opsgenie_no_incident_api_plan']}  (402)",
+        f"OpsGenie EU  {base_url}{_prefix('eu')}",
+        f"  key                         {keys['opsgenie_eu']}",
+    ]

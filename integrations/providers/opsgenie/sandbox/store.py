@@ -1,0 +1,152 @@
+"""The store holding one region's synthetic OpsGenie account, and how time passes in it."""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from integrations.providers.opsgenie.sandbox.data import (
+    HOUR_MS,
+    PRIORITY_WEIGHTS,
+    OpsGenieDataset,
+    Record,
+    iso_ms,
+    make_incident,
+    parse_iso_ms,
+)
+from integrations.sandbox.names import start_of_day
+from integrations.sandbox.timeline import (
+    AccountStore,
+    account_clock,
+    advance_counts,
+    apply_changes,
+    plan_changes,
+)
+
+# How the changes of one `advance` split between kinds; whatever a kind cannot take (no open
+# incident left to resolve, say) becomes a priority change instead, so the total stays as asked.
+_RESOLVE_SHARE = 0.55
+_CLOSE_SHARE = 0.2
+_REOPEN_SHARE = 0.05
+
+
+@dataclass
+class OpsGenieStore(AccountStore):
+    """One region's account, shared by all request threads (reads and locking: AccountStore).
+
+    When time passes, incidents go open → resolved, resolved → closed, a few resolved or closed
+    → reopened, and the rest get a new priority."""
+
+    dataset: OpsGenieDataset
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _by_id: dict[str, Record] = field(default_factory=dict, repr=False)
+    _by_tiny: dict[str, Record] = field(default_factory=dict, repr=False)
+    # Never reused, even after the highest tinyId is deleted.
+    _next_tiny: int = field(default=1, repr=False)
+
+    def __post_init__(self) -> None:
+        with self.lock:
+            self.reindex()
+            self.dataset.now_ms = account_clock(
+                self.dataset.incidents,
+                fields=("createdAt", "updatedAt"),
+                parse=parse_iso_ms,
+                given=self.dataset.now_ms,
+                fallback=lambda: int(start_of_day().timestamp() * 1000),
+            )
+
+    def reindex(self) -> None:
+        with self.lock:
+            self._by_id = {i["id"]: i for i in self.dataset.incidents}
+            self._by_tiny = {i["tinyId"]: i for i in self.dataset.incidents}
+            highest = max(map(int, self._by_tiny), default=0)
+            self._next_tiny = max(self._next_tiny, highest + 1)
+
+    def incident(self, identifier: str, *, tiny: bool = False) -> Record | None:
+        with self.lock:
+            return (self._by_tiny if tiny else self._by_id).get(identifier)
+
+    @property
+    def now_ms(self) -> int:
+        with self.lock:
+            assert self.dataset.now_ms is not None  # set by __post_init__
+            return self.dataset.now_ms
+
+    def _advance(
+        self, changed_fraction: float, new: int | None, deleted: int | None, seed: int | None
+    ) -> dict[str, Any]:
+        incidents = self.dataset.incidents
+        total = len(incidents)
+        changes, new, deleted = advance_counts(
+            total=total, changed_fraction=changed_fraction, new=new, deleted=deleted
+        )
+        now_ms = self.now_ms + HOUR_MS
+        rng = random.Random(
+            f"opsgenie-advance:{seed}:{self.dataset.region}:{now_ms}:{total}:{self._next_tiny}"
+        )
+        gone, kinds = plan_changes(
+            rng,
+            incidents,
+            status_of=lambda incident: incident["status"],
+            changes=changes,
+            deleted=deleted,
+            transitions=(
+                ("resolve", ("open",), _RESOLVE_SHARE),
+                ("close", ("resolved",), _CLOSE_SHARE),
+                ("reopen", ("resolved", "closed"), _REOPEN_SHARE),
+            ),
+            rest="priority",
+        )
+        # Each change gets its own millisecond, as separate upstream events would.
+        replaced: dict[int, Record] = {}
+        for step, index in enumerate(sorted(kinds)):
+            replaced[index] = _changed(rng, incidents[index], kinds[index], now_ms + step)
+        created = self._new_incidents(rng, new, now_ms)
+        self.dataset.incidents, summary = apply_changes(
+            incidents, gone=gone, replaced=replaced, created=created, now=iso_ms(now_ms)
+        )
+        self.dataset.now_ms = now_ms + max(len(replaced), len(created), 1) - 1
+        self.reindex()
+        return summary
+
+    def _new_incidents(self, rng: random.Random, count: int, now_ms: int) -> list[Record]:
+        dataset = self.dataset
+        created = []
+        for offset in range(count):
+            created_ms = now_ms + offset
+            incident = make_incident(
+                rng,
+                dataset.region,
+                created_ms,
+                created_ms,
+                dataset.teams,
+                dataset.services,
+                dataset.users,
+                status="open",  # it appeared within the last hour: still being worked on
+            )
+            incident["tinyId"] = str(self._next_tiny + offset)
+            incident["priority"] = _priority(rng)
+            created.append(incident)
+        return created
+
+
+def _changed(rng: random.Random, incident: Record, kind: str, at_ms: int) -> Record:
+    """A new dict (readers may hold the old one) with one status or priority change applied."""
+    record = {**incident, "updatedAt": iso_ms(at_ms)}
+    if kind == "resolve":
+        record.update(status="resolved", isSeen=True, impactEndDate=iso_ms(at_ms))
+    elif kind == "close":
+        record.update(status="closed", isSeen=True)
+    elif kind == "reopen":
+        record.pop("impactEndDate", None)
+        record.update(status="open", isSeen=rng.random() < 0.5)
+    else:
+        record["priority"] = _priority(rng, instead_of=record["priority"])
+    return record
+
+
+def _priority(rng: random.Random, *, instead_of: str | None = None) -> str:
+    choices = [p for p in PRIORITY_WEIGHTS if p != instead_of]
+    return rng.choices(choices, weights=[PRIORITY_WEIGHTS[p] for p in choices])[0]
