@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts.permissions import require_permissions
 from integrations.models import Connection, ConnectionStatus, SyncOutcome
@@ -75,9 +76,8 @@ def sync_history(request: HttpRequest, provider: str) -> HttpResponse:
 
 
 @require_permissions(read=None, write=MANAGE)
+@require_POST
 def sync_now(request: HttpRequest, provider: str) -> HttpResponse:
-    if request.method != "POST":
-        return redirect("integrations:" + provider)
     connection = _connection(provider)
     if connection.status == ConnectionStatus.DISCONNECTED:
         messages.error(request, "This integration is disconnected: reconnect it to sync.")
@@ -94,9 +94,8 @@ def sync_now(request: HttpRequest, provider: str) -> HttpResponse:
 
 
 @require_permissions(read=None, write=MANAGE)
+@require_POST
 def sync_frequency(request: HttpRequest, provider: str) -> HttpResponse:
-    if request.method != "POST":
-        return redirect("integrations:" + provider)
     connection = _connection(provider)
     try:
         minutes = int(request.POST.get("minutes", ""))

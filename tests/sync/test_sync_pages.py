@@ -81,6 +81,14 @@ def test_sync_now_queues_a_sync_and_polls_until_it_starts(
     assert queued[0][1]["trigger"] == "manual" and queued[0][1]["full"] is True
 
 
+def test_a_get_cannot_start_a_sync(admin_client, connection, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    queued = []
+    monkeypatch.setattr("integrations.tasks.async_task", lambda *a, **k: queued.append(a))
+    assert admin_client.get("/settings/integrations/opsgenie/sync/").status_code == 405
+    assert admin_client.get("/settings/integrations/opsgenie/sync/frequency/").status_code == 405
+    assert queued == []
+
+
 def test_the_auditor_cannot_start_a_sync(auditor_client, connection, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     queued = []
     monkeypatch.setattr("integrations.tasks.async_task", lambda *a, **k: queued.append(a))

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import require_permissions
@@ -71,11 +72,10 @@ def connect_review(request: HttpRequest) -> HttpResponse:
 
 
 @require_permissions(read=MANAGE, write=MANAGE)
+@require_POST
 def connect_oauth(request: HttpRequest) -> HttpResponse:
     """Start the authorization (POST, so a link cannot start it): a fresh state and PKCE
     verifier, kept in this admin's session."""
-    if request.method != "POST":
-        return redirect("integrations:pagerduty-connect")
     if not oauth.is_configured():
         return _render(request, {"step": 1, "failure": _not_configured()}, status=400)
     verifier, challenge = oauth.new_pkce_pair()
