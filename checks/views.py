@@ -13,6 +13,7 @@ from checks.forms import SpecialCaseForm
 from checks.models import CheckState, SpecialCase
 from checks.registry import REGISTRY
 from checks.services import special_case_create, special_case_end
+from dashboard.svg import step_chart
 
 VIEW = "checks.view_checkstate"
 MANAGE = "checks.manage_special_cases"
@@ -36,10 +37,6 @@ def _state(key: str) -> CheckState:
 
 
 def _history_chart(changes: list) -> str:  # type: ignore[type-arg]
-    try:
-        from dashboard.svg import step_chart
-    except ImportError:  # the chart module is optional for this page
-        return ""
     points = [(change.at, float(change.failing_count)) for change in reversed(changes)]
     if len(points) < 2:
         return ""
