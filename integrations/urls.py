@@ -2,7 +2,6 @@ from django.urls import path
 
 from integrations import views
 from integrations.providers.opsgenie import views as opsgenie
-from integrations.providers.pagerduty import services_views as pagerduty_services
 from integrations.providers.pagerduty import views as pagerduty
 from integrations.sync import views as sync
 
@@ -20,7 +19,7 @@ urlpatterns = [
     path("pagerduty/connect/oauth/", pagerduty.connect_oauth, name="pagerduty-connect-oauth"),
     path("pagerduty/connect/key/", pagerduty.connect_key, name="pagerduty-connect-key"),
     path("pagerduty/oauth/callback/", pagerduty.oauth_callback, name="pagerduty-oauth-callback"),
-    path("pagerduty/services/", pagerduty_services.services, name="pagerduty-services"),
+    path("pagerduty/services/", pagerduty.services, name="pagerduty-services"),
     path("pagerduty/disconnect/", pagerduty.disconnect, name="pagerduty-disconnect"),
     # Sync controls are the same for every provider.
     path("<slug:provider>/sync/", sync.sync_now, name="sync-now"),

@@ -185,7 +185,7 @@ def connected_opsgenie(admin_user, monkeypatch) -> Connection:  # type: ignore[n
     # PagerDuty is connected too, so its pages render; its services step reads no upstream.
     make_connection(provider="pagerduty")
     monkeypatch.setattr(
-        "integrations.providers.pagerduty.services_views.refresh_services", lambda c: []
+        "integrations.providers.pagerduty.service_selection.refresh_services", lambda c: []
     )
     return make_connection()
 

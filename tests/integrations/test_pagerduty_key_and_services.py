@@ -88,7 +88,7 @@ def pagerduty(db, monkeypatch):  # type: ignore[no-untyped-def]
             connection=connection, upstream_id=upstream_id, name=name, synced_at=now
         )
     monkeypatch.setattr(
-        "integrations.providers.pagerduty.services_views.refresh_services",
+        "integrations.providers.pagerduty.service_selection.refresh_services",
         lambda c: list(c.services.all()),
     )
     started: list[tuple[str, bool]] = []
