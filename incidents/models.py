@@ -6,6 +6,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from integrations.models import Connection
+from integrations.providers.registry import providers
 from integrations.records import IncidentStatus, Priority
 
 DATA_LOSS_MENTION = re.compile(r"data[\s_-]*loss", re.IGNORECASE)
@@ -19,7 +20,9 @@ class Incident(models.Model):
     """
 
     connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="incidents")
-    source = models.CharField(max_length=40, help_text="The provider, e.g. opsgenie.")
+    source = models.CharField(
+        max_length=40, help_text="The slug of the registered provider it came from."
+    )
     upstream_id = models.CharField(max_length=100)
     number = models.CharField(max_length=32, blank=True)
     title = models.TextField()
@@ -89,9 +92,7 @@ class Incident(models.Model):
 
     @property
     def source_label(self) -> str:
-        from integrations.providers.registry import PROVIDERS
-
-        provider = PROVIDERS.get(self.source)
+        provider = providers().get(self.source)
         return provider.name if provider else self.source
 
 

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import require_permissions
 from integrations.models import Connection
-from integrations.providers.registry import PROVIDERS
+from integrations.providers.base import Provider
+from integrations.providers.registry import providers
 from integrations.services import connection_set_sync_interval
 from integrations.sync.selectors import SyncCard, sync_card, sync_runs_page
 from integrations.sync.services import SyncRefused, sync_request
@@ -20,13 +21,14 @@ VIEW = "integrations.view_connection"
 MANAGE = "integrations.manage_connection"
 
 
-def _connection(provider: str) -> Connection:
-    if provider not in PROVIDERS:
+def _provider_and_connection(slug: str) -> tuple[Provider, Connection]:
+    provider = providers().get(slug)
+    if provider is None:
         raise Http404
-    connection = Connection.objects.filter(provider=provider).first()
+    connection = Connection.objects.filter(provider=slug).first()
     if connection is None:
         raise Http404("Not connected.")
-    return connection
+    return provider, connection
 
 
 def _requested_key(connection: Connection) -> str:
@@ -49,7 +51,7 @@ def sync_context(request: HttpRequest, connection: Connection) -> dict[str, obje
 
 @require_permissions(read=VIEW)
 def sync_status(request: HttpRequest, provider: str) -> HttpResponse:
-    connection = _connection(provider)
+    _, connection = _provider_and_connection(provider)
     card = _card(request, connection)
     context = {"connection": connection, "sync": card, "can_manage": request.user.has_perm(MANAGE)}
     response = render(request, "integrations/sync/status.html", context)
@@ -61,7 +63,7 @@ def sync_status(request: HttpRequest, provider: str) -> HttpResponse:
 
 @require_permissions(read=VIEW)
 def sync_history(request: HttpRequest, provider: str) -> HttpResponse:
-    connection = _connection(provider)
+    _, connection = _provider_and_connection(provider)
     runs = sync_runs_page(connection=connection, page=request.GET.get("page"))
     template = "integrations/sync/history.html"
     return render(request, template, {"connection": connection, "runs": runs})
@@ -70,7 +72,7 @@ def sync_history(request: HttpRequest, provider: str) -> HttpResponse:
 @require_permissions(read=None, write=MANAGE)
 @require_POST
 def sync_now(request: HttpRequest, provider: str) -> HttpResponse:
-    connection = _connection(provider)
+    registered, connection = _provider_and_connection(provider)
     full = request.POST.get("full") == "1"
     try:
         sync_request(connection=connection, full=full)
@@ -80,13 +82,13 @@ def sync_now(request: HttpRequest, provider: str) -> HttpResponse:
         mark_sync_requested(request, connection)
         kind = "A full reconciliation" if full else "A sync"
         messages.success(request, f"{kind} has been queued; progress shows below.")
-    return redirect("integrations:" + provider)
+    return redirect(registered.url_name)
 
 
 @require_permissions(read=None, write=MANAGE)
 @require_POST
 def sync_frequency(request: HttpRequest, provider: str) -> HttpResponse:
-    connection = _connection(provider)
+    registered, connection = _provider_and_connection(provider)
     try:
         minutes = int(request.POST.get("minutes", ""))
         connection_set_sync_interval(connection=connection, minutes=minutes)
@@ -95,4 +97,4 @@ def sync_frequency(request: HttpRequest, provider: str) -> HttpResponse:
         messages.error(request, f"The sync frequency was not changed: {text}")
     else:
         messages.success(request, "Sync frequency saved.")
-    return redirect("integrations:" + provider)
+    return redirect(registered.url_name)

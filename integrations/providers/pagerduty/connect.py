@@ -18,7 +18,8 @@ from django.db import transaction
 from integrations.connect import Actor, ConnectRefused
 from integrations.http import UpstreamError
 from integrations.models import Connection, ErrorAction
-from integrations.providers.pagerduty import PROVIDER, oauth
+from integrations.providers.pagerduty import oauth
+from integrations.providers.pagerduty.provider import PROVIDER
 from integrations.providers.pagerduty.validation import (
     OAUTH_WORDING,
     validate_key,

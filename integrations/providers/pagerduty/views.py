@@ -15,9 +15,10 @@ from accounts.permissions import require_permissions
 from integrations.connect import ConnectRefused
 from integrations.connection_views import detail_page, disconnect_page
 from integrations.models import Connection, ConnectionStatus
-from integrations.providers.pagerduty import PROVIDER, oauth
+from integrations.providers.pagerduty import oauth
 from integrations.providers.pagerduty.connect import key_connect, oauth_finish, oauth_start
-from integrations.providers.pagerduty.forms import PagerDutyKeyForm, ServicesForm
+from integrations.providers.pagerduty.forms import ServicesForm
+from integrations.providers.pagerduty.provider import PROVIDER
 from integrations.providers.pagerduty.service_selection import service_choices
 from integrations.selectors import connection_for
 from integrations.services import connection_set_services
@@ -25,7 +26,6 @@ from integrations.sync.views import mark_sync_requested
 
 VIEW = "integrations.view_connection"
 MANAGE = "integrations.manage_connection"
-WIZARD_TEMPLATE = "integrations/pagerduty/wizard.html"
 
 
 def _render(request: HttpRequest, context: dict[str, object], status: int = 200) -> HttpResponse:
@@ -36,7 +36,7 @@ def _render(request: HttpRequest, context: dict[str, object], status: int = 200)
         "app_type": settings.PAGERDUTY_OAUTH_APP_TYPE,
         **context,
     }
-    template = WIZARD_TEMPLATE + ("#wizard" if request.htmx else "")
+    template = PROVIDER.wizard_template + ("#wizard" if request.htmx else "")
     return render(request, template, context, status=status)
 
 
@@ -76,7 +76,7 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
 def connect_key(request: HttpRequest) -> HttpResponse:
     connection = connection_for(provider=PROVIDER.slug)
     initial = {"region": connection.region} if connection else {}
-    form = PagerDutyKeyForm(request.POST or None, initial=initial)
+    form = PROVIDER.make_key_form(request.POST or None, initial=initial)
     problem = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -126,7 +126,7 @@ def services(request: HttpRequest) -> HttpResponse:
             )
         else:
             messages.success(request, "Saved.")
-        return redirect("integrations:pagerduty")
+        return redirect(PROVIDER.url_name)
     return render(
         request,
         "integrations/pagerduty/services.html",
@@ -145,9 +145,7 @@ def services(request: HttpRequest) -> HttpResponse:
 
 @require_permissions(read=VIEW)
 def detail(request: HttpRequest) -> HttpResponse:
-    return detail_page(
-        request, PROVIDER, "integrations/pagerduty/detail.html", extra=_chosen_service_names
-    )
+    return detail_page(request, PROVIDER, extra=_chosen_service_names)
 
 
 def _chosen_service_names(connection: Connection) -> dict[str, object]:
@@ -178,4 +176,4 @@ def _after_connect(request: HttpRequest, connection: Connection) -> HttpResponse
         return redirect("integrations:pagerduty-services")
     mark_sync_requested(request, connection)
     messages.success(request, "PagerDuty is connected again. A full sync has started.")
-    return redirect("integrations:pagerduty")
+    return redirect(PROVIDER.url_name)
