@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 
+from integrations.connect import ConnectRefused, key_connect
 from integrations.providers.base import Provider
 from integrations.providers.registry import providers
-from integrations.services import connection_save_validated, credential_hint
 
 
 def _with_a_key() -> dict[str, Provider]:
@@ -56,22 +55,17 @@ class Command(BaseCommand):
         if not form.is_valid():
             errors = "; ".join(e for field in form.errors.values() for e in field)
             raise CommandError(errors)
-        api_key, region = form.cleaned_data["api_key"], form.cleaned_data["region"]
-        assert provider.validate_key is not None
-        failure = provider.validate_key(api_key=api_key, region=region)
-        if failure is not None:
-            raise CommandError(f"Not connected. {failure.message}")
-        with transaction.atomic():
-            connection = connection_save_validated(
-                provider=provider.slug,
+        region = form.cleaned_data["region"]
+        try:
+            connection = key_connect(
+                provider=provider,
+                api_key=form.cleaned_data["api_key"],
                 region=region,
-                credentials={"api_key": api_key},
-                hint=credential_hint(api_key),
                 user=None,
+                service_ids=service_ids if provider.service_selection else None,
             )
-            # The first sync (started on commit) reads only the chosen services.
-            connection.service_ids = service_ids
-            connection.save(update_fields=["service_ids"])
+        except ConnectRefused as refused:
+            raise CommandError(f"Not connected. {refused.failure.message}") from refused
         scope = f", services {', '.join(service_ids)}" if service_ids else ""
         self.stdout.write(
             self.style.SUCCESS(

@@ -10,11 +10,10 @@ from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import require_permissions
+from integrations.connect import ConnectRefused, key_connect
 from integrations.connection_views import detail_page, disconnect_page
 from integrations.providers.opsgenie.provider import PROVIDER
-from integrations.providers.opsgenie.validation import validate_key
 from integrations.selectors import connection_for
-from integrations.services import connection_save_validated, credential_hint
 from integrations.sync.views import mark_sync_requested
 
 VIEW = "integrations.view_connection"
@@ -50,16 +49,12 @@ def _key_step(request: HttpRequest, *, mode: str) -> HttpResponse:
     form = PROVIDER.make_key_form(request.POST or None, initial=initial)
     failure = None
     if request.method == "POST" and form.is_valid():
-        api_key, region = form.cleaned_data["api_key"], form.cleaned_data["region"]
-        failure = validate_key(api_key=api_key, region=region)
-        if failure is None:
-            connection = connection_save_validated(
-                provider=PROVIDER.slug,
-                region=region,
-                credentials={"api_key": api_key},
-                hint=credential_hint(api_key),
-                user=request.user,
-            )
+        try:
+            # The key form's fields are the service's: api_key and region.
+            connection = key_connect(provider=PROVIDER, user=request.user, **form.cleaned_data)
+        except ConnectRefused as refused:
+            failure = refused.failure
+        else:
             mark_sync_requested(request, connection)  # the first sync starts at once
             messages.success(request, "OpsGenie is connected. The first sync has started.")
             target = reverse(PROVIDER.url_name)
