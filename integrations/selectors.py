@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from integrations.models import Connection, ConnectionStatus
-from integrations.providers.base import Provider
+from integrations.providers.base import Link, Provider
 from integrations.providers.registry import providers
 
 
@@ -60,3 +60,8 @@ def report_addresses() -> list[ReportAddress]:
         .order_by("provider")
     )
     return [ReportAddress(registered[c.provider], c.report_email) for c in connections]
+
+
+def report_address_links() -> list[Link]:
+    """The pages where an admin sets a report address, one per provider that has one."""
+    return [p.report_address_link for p in providers().values() if p.report_address_link]

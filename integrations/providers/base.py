@@ -33,6 +33,12 @@ class Region:
 
 
 @dataclass(frozen=True)
+class Link:
+    url_name: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Provider:
     # The package, e.g. "integrations.providers.opsgenie": its source, urls, templates and
     # sandbox are found there by name (see the properties below).
@@ -55,6 +61,8 @@ class Provider:
     validate_key: Callable[..., Any] | None = None
     # The admin chooses which of the account's services count (``manage.py connect --services``).
     service_selection: bool = False
+    # The page where an admin sets the address staff report incidents to.
+    report_address_link: Link | None = None
     end_of_life: date | None = None
     search_terms: tuple[str, ...] = field(default=())
 

@@ -169,6 +169,14 @@ def test_the_report_page_shows_staff_the_address(staff_client, pagerduty) -> Non
     assert ">Report an incident</a>" in page  # in the navigation
 
 
+def test_admins_without_a_report_address_are_sent_where_it_is_set(
+    admin_client, staff_client
+) -> None:  # type: ignore[no-untyped-def]
+    link = '<a href="/settings/integrations/pagerduty/services/">PagerDuty services</a>'
+    assert link in admin_client.get("/incidents/report/").content.decode()
+    assert link not in staff_client.get("/incidents/report/").content.decode()
+
+
 def test_a_disconnected_connection_hides_its_report_address(staff_client, pagerduty) -> None:  # type: ignore[no-untyped-def]
     pagerduty.report_email = "incidents@acme.test"
     pagerduty.status = "disconnected"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from integrations.providers.base import Provider, Region
+from integrations.providers.base import Link, Provider, Region
 from integrations.providers.pagerduty.forms import PagerDutyKeyForm
 from integrations.providers.pagerduty.validation import validate_key
 
@@ -19,5 +19,6 @@ PROVIDER = Provider(
     key_form=PagerDutyKeyForm,
     validate_key=validate_key,
     service_selection=True,
+    report_address_link=Link("integrations:pagerduty-services", "PagerDuty services"),
     search_terms=("incidents", "on-call", "services", "oauth"),
 )
