@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts.permissions import require_permissions
 from checks.engine import active_special_case_keys
@@ -80,9 +81,8 @@ def check_detail(
 
 
 @require_permissions(read=VIEW, write=MANAGE)
+@require_POST
 def special_case_new(request: HttpRequest, key: str) -> HttpResponse:
-    if request.method != "POST":
-        return redirect("checks:detail", key=key)
     state = _state(key)
     form = SpecialCaseForm(request.POST, request.FILES)
     if form.is_valid():
@@ -109,13 +109,11 @@ def special_case_new(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @require_permissions(read=VIEW, write=MANAGE)
+@require_POST
 def special_case_stop(request: HttpRequest, key: str, case: int) -> HttpResponse:
-    if request.method == "POST":
-        special = get_object_or_404(
-            SpecialCase, pk=case, check_state__key=key, ended_at__isnull=True
-        )
-        special_case_end(case=special, user=request.user)
-        messages.success(request, f"The special case of {special.label} has ended.")
+    special = get_object_or_404(SpecialCase, pk=case, check_state__key=key, ended_at__isnull=True)
+    special_case_end(case=special, user=request.user)
+    messages.success(request, f"The special case of {special.label} has ended.")
     return redirect("checks:detail", key=key)
 
 

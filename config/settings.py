@@ -8,6 +8,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_secret, env_str
+from integrations.providers.registry import PACKAGES as PROVIDER_PACKAGES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCAL_DIR = BASE_DIR / ".local"
@@ -53,6 +54,8 @@ INSTALLED_APPS = [
     "simple_history",
     "accounts",
     "integrations",
+    # Each provider package is an app too, so its templates/ and static/ are found.
+    *PROVIDER_PACKAGES,
     "incidents",
     "access",
     "checks",

@@ -25,7 +25,7 @@ from checks.models import CheckState
 from incidents.expressions import SecondsBetween
 from incidents.models import Incident
 from integrations.models import Connection, ConnectionStatus, SyncOutcome, SyncRun
-from integrations.providers.registry import PROVIDERS
+from integrations.providers.registry import providers
 from integrations.records import IncidentStatus
 from lib.checks import REGISTRY
 
@@ -244,7 +244,7 @@ def integration_health() -> list[IntegrationHealth]:
     for connection in connections.only(
         "id", "provider", "status", "last_error", "services_confirmed_at"
     ):
-        provider = PROVIDERS.get(connection.provider)
+        provider = providers().get(connection.provider)
         try:
             url = reverse(f"integrations:{connection.provider}")
         except NoReverseMatch:

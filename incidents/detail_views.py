@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts.permissions import require_permissions
 from incidents.checks import TOPIC
@@ -131,10 +132,9 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_permissions(read=VIEW, write=EDIT)
+@require_POST
 def data_loss(request: HttpRequest, pk: int) -> HttpResponse:
     incident = get_object_or_404(Incident, pk=pk)
-    if request.method != "POST":
-        return redirect("incidents:detail", pk=pk)
     form = DataLossForm(request.POST, instance=data_loss_report_for(incident))
     if form.is_valid():
         data_loss_report_save(form=form)

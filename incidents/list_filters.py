@@ -21,7 +21,7 @@ from incidents.selectors import (
     SORT_FIELDS,
     UNKNOWN_PRIORITY,
 )
-from integrations.providers.registry import PROVIDERS
+from integrations.providers.registry import providers
 from lib.checks import checks_for
 
 SORT_CHOICES = [
@@ -40,7 +40,7 @@ def _check_choices() -> list[tuple[str, str]]:
 
 
 def _source_choices() -> list[tuple[str, str]]:
-    return [("", "Any")] + [(slug, provider.name) for slug, provider in PROVIDERS.items()]
+    return [("", "Any")] + [(slug, provider.name) for slug, provider in providers().items()]
 
 
 class IncidentFilterForm(forms.Form):

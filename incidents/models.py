@@ -7,6 +7,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from integrations.models import Connection, ConnectionStatus
+from integrations.providers.registry import providers
 from integrations.records import IncidentStatus, Priority
 
 DATA_LOSS_MENTION = re.compile(r"data[\s_-]*loss", re.IGNORECASE)
@@ -37,7 +38,9 @@ class Incident(models.Model):
     """
 
     connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="incidents")
-    source = models.CharField(max_length=40, help_text="The provider, e.g. opsgenie.")
+    source = models.CharField(
+        max_length=40, help_text="The slug of the registered provider it came from."
+    )
     upstream_id = models.CharField(max_length=100)
     number = models.CharField(max_length=32, blank=True)
     title = models.TextField()
@@ -109,9 +112,7 @@ class Incident(models.Model):
 
     @property
     def source_label(self) -> str:
-        from integrations.providers.registry import PROVIDERS
-
-        provider = PROVIDERS.get(self.source)
+        provider = providers().get(self.source)
         return provider.name if provider else self.source
 
 

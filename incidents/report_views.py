@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.permissions import require_permissions
-from integrations.selectors import report_addresses
+from integrations.selectors import report_address_links, report_addresses
 
 
 @require_permissions(read="incidents.view_incident")
@@ -16,6 +16,7 @@ def report_incident(request: HttpRequest) -> HttpResponse:
         "incidents/report.html",
         {
             "addresses": report_addresses(),
+            "address_links": report_address_links(),
             "can_manage": request.user.has_perm("integrations.manage_connection"),
         },
     )

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from integrations.models import Connection, ConnectionStatus
-from integrations.providers.base import ProviderInfo
+from integrations.providers.base import Provider
 from integrations.selectors import connection_for
 from integrations.services import connection_disconnect
 from integrations.sync.selectors import interval_choices, sync_runs_page
@@ -20,8 +20,7 @@ MANAGE = "integrations.manage_connection"
 
 def detail_page(
     request: HttpRequest,
-    provider: ProviderInfo,
-    template: str,
+    provider: Provider,
     extra: Callable[[Connection], dict[str, object]] | None = None,
 ) -> HttpResponse:
     """The connection page; admins without a connection go to the wizard, others get 404."""
@@ -32,7 +31,7 @@ def detail_page(
         raise Http404(f"{provider.name} is not connected.")
     return render(
         request,
-        template,
+        provider.detail_template,
         {
             **sync_context(request, connection),
             "provider": provider,
@@ -44,7 +43,7 @@ def detail_page(
     )
 
 
-def disconnect_page(request: HttpRequest, provider: ProviderInfo) -> HttpResponse:
+def disconnect_page(request: HttpRequest, provider: Provider) -> HttpResponse:
     connection = connection_for(provider=provider.slug)
     if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
         return redirect("integrations:catalog")
@@ -54,7 +53,7 @@ def disconnect_page(request: HttpRequest, provider: ProviderInfo) -> HttpRespons
             request,
             f"{provider.name} is disconnected. Its synced evidence is kept; syncing has stopped.",
         )
-        return redirect(f"integrations:{provider.slug}")
+        return redirect(provider.url_name)
     return render(
         request, "integrations/disconnect.html", {"provider": provider, "connection": connection}
     )

@@ -8,9 +8,8 @@ from integrations.providers.base import Region
 
 
 class ApiKeyForm(forms.Form):
-    """Subclasses set the provider's regions and wording."""
+    """Subclasses set the provider's wording; the regions are the provider's own."""
 
-    regions: tuple[Region, ...] = ()
     key_help = ""
     region_help = ""
     not_a_key = "This does not look like an API key."
@@ -25,12 +24,12 @@ class ApiKeyForm(forms.Form):
     )
     region = forms.ChoiceField(label="Region", initial="us", widget=forms.RadioSelect)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, regions: tuple[Region, ...], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["api_key"].help_text = self.key_help
         region = self.fields["region"]
         assert isinstance(region, forms.ChoiceField)
-        region.choices = [(r.slug, r.label) for r in self.regions]
+        region.choices = [(r.slug, r.label) for r in regions]
         region.help_text = self.region_help
 
     def clean_api_key(self) -> str:

@@ -3,13 +3,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from integrations.models import Connection, ConnectionStatus
-from integrations.providers.base import ProviderInfo
-from integrations.providers.registry import PROVIDERS
+from integrations.providers.base import Link, Provider
+from integrations.providers.registry import providers
 
 
 @dataclass(frozen=True)
 class CatalogEntry:
-    provider: ProviderInfo
+    provider: Provider
     connection: Connection | None
 
     @property
@@ -28,10 +28,11 @@ class CatalogEntry:
 
 
 def catalog_entries(*, query: str = "", connected_only: bool = False) -> list[CatalogEntry]:
-    connections = {c.provider: c for c in Connection.objects.filter(provider__in=PROVIDERS)}
+    registered = providers()
+    connections = {c.provider: c for c in Connection.objects.filter(provider__in=registered)}
     entries = [
         CatalogEntry(provider, connections.get(slug))
-        for slug, provider in PROVIDERS.items()
+        for slug, provider in registered.items()
         if not query or provider.matches(query)
     ]
     if connected_only:
@@ -45,16 +46,22 @@ def connection_for(*, provider: str) -> Connection | None:
 
 @dataclass(frozen=True)
 class ReportAddress:
-    provider: ProviderInfo
+    provider: Provider
     email: str
 
 
 def report_addresses() -> list[ReportAddress]:
     """Where staff report incidents, per connected provider that has an address set."""
+    registered = providers()
     connections = (
         Connection.objects.exclude(status=ConnectionStatus.DISCONNECTED)
         .exclude(report_email="")
-        .filter(provider__in=PROVIDERS)
+        .filter(provider__in=registered)
         .order_by("provider")
     )
-    return [ReportAddress(PROVIDERS[c.provider], c.report_email) for c in connections]
+    return [ReportAddress(registered[c.provider], c.report_email) for c in connections]
+
+
+def report_address_links() -> list[Link]:
+    """The pages where an admin sets a report address, one per provider that has one."""
+    return [p.report_address_link for p in providers().values() if p.report_address_link]

@@ -1,10 +1,29 @@
-"""What every provider package declares. Adding a provider = a package with the same files as
-``providers/opsgenie`` plus one line in ``registry.py``."""
+"""The provider contract: what every provider package declares, once, in its ``provider.py``.
+
+A provider package has the same files as ``providers/opsgenie``; what the rest of the product
+reads from it goes through the ``Provider`` below, and ``registry.py`` is the only list of them.
+
+This module imports nothing from Django, nor from the rest of the product: the registry (which
+the sandbox server reads) imports it, and the modules a provider names here import it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from importlib import import_module
+from typing import Any, Protocol
+
+
+class KeyForm(Protocol):
+    """What the wizard and ``manage.py connect`` use of a key form (an ApiKeyForm subclass,
+    integrations/forms.py)."""
+
+    cleaned_data: dict[str, Any]
+    errors: Mapping[str, Any]
+
+    def is_valid(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -14,22 +33,87 @@ class Region:
 
 
 @dataclass(frozen=True)
-class ProviderInfo:
+class Link:
+    url_name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Provider:
+    # The package, e.g. "integrations.providers.opsgenie": its source, urls, templates and
+    # sandbox are found there by name (see the properties below).
+    package: str
     slug: str
     name: str
     # What it is used for, as shown on the catalog card: "Incident management", ...
     uses: tuple[str, ...]
     summary: str
     regions: tuple[Region, ...]
-    # The URL name of the first wizard step; the connection page is "integrations:<slug>".
-    connect_url_name: str
+    # The Django setting mapping each region's slug to the API's base URL.
+    base_urls_setting: str
     logo_static: str
+    # The URL name of the first wizard step; the connection page is ``url_name``.
+    connect_url_name: str
+    # The API-key path (the wizard's key step and ``manage.py connect``); None when there is
+    # none. validate_key(api_key=, region=) returns None or what the admin must fix (a
+    # ValidationFailure, integrations/validation.py).
+    key_form: Callable[..., KeyForm] | None = None
+    validate_key: Callable[..., Any] | None = None
+    # The admin chooses which of the account's services count (``manage.py connect --services``).
+    service_selection: bool = False
+    # The page where an admin sets the address staff report incidents to.
+    report_address_link: Link | None = None
     end_of_life: date | None = None
     search_terms: tuple[str, ...] = field(default=())
 
     @property
-    def package(self) -> str:
-        return f"integrations.providers.{self.slug}"
+    def source_module(self) -> str:
+        """The module the sync engine calls: ``open_source(connection, *, stats, sleep)`` and
+        ``describe_error(error, *, connection)``."""
+        return f"{self.package}.source"
+
+    @property
+    def open_source(self) -> Callable[..., Any]:
+        return import_module(self.source_module).open_source  # type: ignore[no-any-return]
+
+    @property
+    def describe_error(self) -> Callable[..., tuple[str, str]]:
+        return import_module(self.source_module).describe_error  # type: ignore[no-any-return]
+
+    @property
+    def urls(self) -> str:
+        """The wizard's and connection page's URLconf, included under ``<slug>/``."""
+        return f"{self.package}.urls"
+
+    @property
+    def sandbox_package(self) -> str:
+        """The emulator the sandbox server mounts (never imported by product code)."""
+        return f"{self.package}.sandbox"
+
+    @property
+    def url_name(self) -> str:
+        """The connection page."""
+        return f"integrations:{self.slug}"
+
+    @property
+    def disconnect_url_name(self) -> str:
+        return f"integrations:{self.slug}-disconnect"
+
+    @property
+    def detail_template(self) -> str:
+        return f"integrations/{self.slug}/detail.html"
+
+    @property
+    def wizard_template(self) -> str:
+        return f"integrations/{self.slug}/wizard.html"
+
+    def make_key_form(
+        self, data: Mapping[str, Any] | None = None, *, initial: Mapping[str, Any] | None = None
+    ) -> KeyForm:
+        """The key form, offering this provider's regions."""
+        if self.key_form is None:
+            raise ValueError(f"{self.name} has no API-key path.")
+        return self.key_form(data, initial=initial or {}, regions=self.regions)
 
     def matches(self, query: str) -> bool:
         haystack = " ".join((self.name, self.summary, *self.uses, *self.search_terms)).lower()

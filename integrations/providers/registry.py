@@ -1,14 +1,17 @@
-"""The only list of providers. The URLs, the sync engine, ``manage.py connect``, the sandbox
-server and ``bin/run-dev`` read it; a provider's slug is named nowhere else outside its package.
+"""The only list of providers. The URLs, the sync engine, ``manage.py connect``, the catalog, the
+installed apps, the sandbox server and ``bin/run-dev`` read it; a provider's slug is named nowhere
+else outside its package.
 
-This module must stay importable without Django (the sandbox server reads ``PACKAGES``).
+This module must stay importable without Django (the sandbox server reads ``PACKAGES``): each
+package's ``provider.py`` imports Django, so it is loaded only when ``providers()`` is first read.
 """
 
 from __future__ import annotations
 
-from integrations.providers.base import ProviderInfo
-from integrations.providers.opsgenie import PROVIDER as OPSGENIE
-from integrations.providers.pagerduty import PROVIDER as PAGERDUTY
+from functools import cache
+from importlib import import_module
+
+from integrations.providers.base import Provider
 
 # Adding a provider: its package here, one line.
 PACKAGES: tuple[str, ...] = (
@@ -16,8 +19,13 @@ PACKAGES: tuple[str, ...] = (
     "integrations.providers.pagerduty",
 )
 
-PROVIDERS: dict[str, ProviderInfo] = {provider.slug: provider for provider in (OPSGENIE, PAGERDUTY)}
+
+@cache
+def providers() -> dict[str, Provider]:
+    """Every registered provider by slug, in the order of PACKAGES."""
+    loaded = [import_module(f"{package}.provider").PROVIDER for package in PACKAGES]
+    return {provider.slug: provider for provider in loaded}
 
 
-def get_provider(slug: str) -> ProviderInfo:
-    return PROVIDERS[slug]
+def get_provider(slug: str) -> Provider:
+    return providers()[slug]

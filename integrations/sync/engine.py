@@ -16,7 +16,6 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
-from importlib import import_module
 from typing import Any
 
 from django.db import IntegrityError, OperationalError, transaction
@@ -135,7 +134,7 @@ def sync_connection(
     run = _claim(connection, trigger=trigger, kind=kind)
     if run is None:
         return None
-    provider = import_module(f"{get_provider(connection.provider).package}.source")
+    provider = get_provider(connection.provider)
     stats = CallStats()
     tracker = Tracker(run, stats, on_progress)
     source = None

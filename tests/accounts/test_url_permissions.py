@@ -55,9 +55,9 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "GET": R_ADMIN_ONLY,
         "POST": dict.fromkeys(ROLES, 405),
     },
-    # Only a POST starts the authorization (to PagerDuty's identity host); a GET goes back.
+    # Only a POST starts the authorization (to PagerDuty's identity host).
     "/settings/integrations/pagerduty/connect/oauth/": {
-        "GET": {"admin": 302, "auditor": 403, "staff": 403},
+        "GET": {"admin": 405, "auditor": 403, "staff": 403},
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
     "/settings/integrations/pagerduty/connect/key/": {"GET": R_ADMIN_ONLY, "POST": R_ADMIN_ONLY},
@@ -73,7 +73,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
     "/settings/integrations/<provider>/sync/": {
-        "GET": dict.fromkeys(ROLES, 302),
+        "GET": dict.fromkeys(ROLES, 405),
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
     "/settings/integrations/<provider>/sync/status/": {
@@ -85,25 +85,25 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "POST": dict.fromkeys(ROLES, 405),
     },
     "/settings/integrations/<provider>/sync/frequency/": {
-        "GET": dict.fromkeys(ROLES, 302),
+        "GET": dict.fromkeys(ROLES, 405),
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
     "/incidents/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
     "/incidents/report/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
     "/incidents/<pk>/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
-    # An empty POST re-renders the form with errors; GET redirects to the incident.
+    # An empty POST re-renders the form with errors; the form is on the incident's page.
     "/incidents/<pk>/data-loss/": {
-        "GET": dict.fromkeys(ROLES, 302),
+        "GET": dict.fromkeys(ROLES, 405),
         "POST": {"admin": 200, "auditor": 403, "staff": 200},
     },
     "/checks/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
     "/checks/<key>/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
     "/checks/<key>/special-cases/": {
-        "GET": {"admin": 302, "auditor": 302, "staff": 403},
+        "GET": {"admin": 405, "auditor": 405, "staff": 403},
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
     "/checks/<key>/special-cases/<case>/end/": {
-        "GET": {"admin": 302, "auditor": 302, "staff": 403},
+        "GET": {"admin": 405, "auditor": 405, "staff": 403},
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
     "/checks/<key>/special-cases/<case>/attachment/": {
@@ -185,7 +185,7 @@ def connected_opsgenie(admin_user, monkeypatch) -> Connection:  # type: ignore[n
     # PagerDuty is connected too, so its pages render; its services step reads no upstream.
     make_connection(provider="pagerduty")
     monkeypatch.setattr(
-        "integrations.providers.pagerduty.services_views.refresh_services", lambda c: []
+        "integrations.providers.pagerduty.service_selection.refresh_services", lambda c: []
     )
     return make_connection()
 

@@ -88,7 +88,7 @@ def pagerduty(db, monkeypatch):  # type: ignore[no-untyped-def]
             connection=connection, upstream_id=upstream_id, name=name, synced_at=now
         )
     monkeypatch.setattr(
-        "integrations.providers.pagerduty.services_views.refresh_services",
+        "integrations.providers.pagerduty.service_selection.refresh_services",
         lambda c: list(c.services.all()),
     )
     started: list[tuple[str, bool]] = []
@@ -167,6 +167,14 @@ def test_the_report_page_shows_staff_the_address(staff_client, pagerduty) -> Non
     page = staff_client.get("/incidents/report/").content.decode()
     assert 'href="mailto:incidents@acme.test"' in page and "(PagerDuty)" in page
     assert ">Report an incident</a>" in page  # in the navigation
+
+
+def test_admins_without_a_report_address_are_sent_where_it_is_set(
+    admin_client, staff_client
+) -> None:  # type: ignore[no-untyped-def]
+    link = '<a href="/settings/integrations/pagerduty/services/">PagerDuty services</a>'
+    assert link in admin_client.get("/incidents/report/").content.decode()
+    assert link not in staff_client.get("/incidents/report/").content.decode()
 
 
 def test_a_disconnected_connection_hides_its_report_address(staff_client, pagerduty) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from django.test import Client
 from integrations.http import ErrorKind, UpstreamError
 from integrations.models import Connection
 from integrations.providers.pagerduty.oauth import REFRESH_MARGIN, access_token_for
-from integrations.providers.pagerduty.services import refresh_services
+from integrations.providers.pagerduty.service_selection import refresh_services
 from integrations.sandbox.server import SandboxServer
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from integrations.http import ErrorKind, UpstreamError
 from integrations.models import ProviderService
 from integrations.providers.pagerduty.sandbox.app import Credential
-from integrations.providers.pagerduty.services import refresh_services, services_for
+from integrations.providers.pagerduty.service_selection import refresh_services, services_for
 
 
 def _names(upstream) -> list[str]:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from integrations.providers.registry import PACKAGES, PROVIDERS
+from integrations.providers.registry import PACKAGES, providers
 from integrations.sandbox.contract import Mounted
 from integrations.sandbox.server import MOUNTS, SandboxKeys, SandboxServer
 from tests.sandbox.support import NOW
@@ -80,7 +80,7 @@ def test_every_registered_provider_has_a_sandbox_mount(package: str):
 
 
 def test_the_server_serves_every_registered_provider_at_its_prefixes(sandbox: SandboxServer):
-    assert {mounted.slug for mounted in sandbox.mounted} == set(PROVIDERS)
+    assert {mounted.slug for mounted in sandbox.mounted} == set(providers())
     described = requests.get(f"{sandbox.base_url}/_sandbox/keys", timeout=10).json()
     for mounted in sandbox.mounted:
         assert isinstance(mounted, Mounted)

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from integrations.models import SyncRun
+from integrations.sync.selectors import sync_card
 from integrations.sync.stores import EVALUATORS
 from tests.sync.conftest import run_sync
 
@@ -79,6 +80,27 @@ def test_sync_now_queues_a_sync_and_polls_until_it_starts(
     assert "A full reconciliation has been queued" in page
     assert "Queued…" in page and 'hx-trigger="every 2s"' in page
     assert queued[0][1]["trigger"] == "manual" and queued[0][1]["full"] is True
+
+
+def test_a_get_cannot_start_a_sync(admin_client, connection, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    queued = []
+    monkeypatch.setattr("integrations.tasks.async_task", lambda *a, **k: queued.append(a))
+    assert admin_client.get("/settings/integrations/opsgenie/sync/").status_code == 405
+    assert admin_client.get("/settings/integrations/opsgenie/sync/frequency/").status_code == 405
+    assert queued == []
+
+
+def test_the_card_stops_polling_once_a_run_started_after_sync_now(connection) -> None:  # type: ignore[no-untyped-def]
+    requested_at = (timezone.now() - timedelta(seconds=30)).timestamp()
+    assert sync_card(connection=connection, requested_at=requested_at).queued
+    _run(connection, 0)  # the worker picked it up and finished
+    card = sync_card(connection=connection, requested_at=requested_at)
+    assert not card.queued and not card.polling
+
+
+def test_the_card_stops_waiting_for_a_worker_after_two_minutes(connection) -> None:  # type: ignore[no-untyped-def]
+    requested_at = (timezone.now() - timedelta(seconds=121)).timestamp()
+    assert not sync_card(connection=connection, requested_at=requested_at).polling
 
 
 def test_the_auditor_cannot_start_a_sync(auditor_client, connection, monkeypatch) -> None:  # type: ignore[no-untyped-def]

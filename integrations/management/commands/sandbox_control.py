@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import requests
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from integrations.providers.registry import PROVIDERS
+from integrations.providers.registry import providers
 
 TIMEOUT_SECONDS = 30
 DEFAULT_PORT = 8810
@@ -48,8 +48,8 @@ class Command(BaseCommand):
         _add_url(advance)
         advance.add_argument(
             "--provider",
-            choices=tuple(PROVIDERS),
-            help=f"whose account changes (default {next(iter(PROVIDERS))})",
+            choices=tuple(providers()),
+            help=f"whose account changes (default {next(iter(providers()))})",
         )
         advance.add_argument("--region", default="us", choices=("us", "eu"))
         advance.add_argument(

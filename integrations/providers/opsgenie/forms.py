@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 from integrations.forms import ApiKeyForm
-from integrations.providers.opsgenie import REGIONS
 
 
 class OpsgenieKeyForm(ApiKeyForm):
-    regions = REGIONS
     key_help = (
         "OpsGenie → Settings → API key management. It is stored encrypted and never shown "
         "again; only its last four characters are displayed."

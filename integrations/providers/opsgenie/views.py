@@ -10,22 +10,19 @@ from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import require_permissions
+from integrations.connect import ConnectRefused, key_connect
 from integrations.connection_views import detail_page, disconnect_page
-from integrations.providers.opsgenie import PROVIDER
-from integrations.providers.opsgenie.forms import OpsgenieKeyForm
-from integrations.providers.opsgenie.validation import validate_key
+from integrations.providers.opsgenie.provider import PROVIDER
 from integrations.selectors import connection_for
-from integrations.services import connection_save_validated, credential_hint
 from integrations.sync.views import mark_sync_requested
 
 VIEW = "integrations.view_connection"
 MANAGE = "integrations.manage_connection"
-WIZARD_TEMPLATE = "integrations/opsgenie/wizard.html"
 
 
 def _render_step(request: HttpRequest, context: dict[str, object]) -> HttpResponse:
     context = {"provider": PROVIDER, **context}
-    template = WIZARD_TEMPLATE + ("#wizard" if request.htmx else "")
+    template = PROVIDER.wizard_template + ("#wizard" if request.htmx else "")
     return render(request, template, context)
 
 
@@ -42,29 +39,25 @@ def connect_details(request: HttpRequest) -> HttpResponse:
 @require_permissions(read=MANAGE, write=MANAGE)
 def edit(request: HttpRequest) -> HttpResponse:
     if connection_for(provider=PROVIDER.slug) is None:
-        return redirect("integrations:opsgenie-connect")
+        return redirect(PROVIDER.connect_url_name)
     return _key_step(request, mode="edit")
 
 
 def _key_step(request: HttpRequest, *, mode: str) -> HttpResponse:
     connection = connection_for(provider=PROVIDER.slug)
     initial = {"region": connection.region} if connection and mode == "edit" else {}
-    form = OpsgenieKeyForm(request.POST or None, initial=initial)
+    form = PROVIDER.make_key_form(request.POST or None, initial=initial)
     failure = None
     if request.method == "POST" and form.is_valid():
-        api_key, region = form.cleaned_data["api_key"], form.cleaned_data["region"]
-        failure = validate_key(api_key=api_key, region=region)
-        if failure is None:
-            connection = connection_save_validated(
-                provider=PROVIDER.slug,
-                region=region,
-                credentials={"api_key": api_key},
-                hint=credential_hint(api_key),
-                user=request.user,
-            )
+        try:
+            # The key form's fields are the service's: api_key and region.
+            connection = key_connect(provider=PROVIDER, user=request.user, **form.cleaned_data)
+        except ConnectRefused as refused:
+            failure = refused.failure
+        else:
             mark_sync_requested(request, connection)  # the first sync starts at once
             messages.success(request, "OpsGenie is connected. The first sync has started.")
-            target = reverse("integrations:opsgenie")
+            target = reverse(PROVIDER.url_name)
             if request.htmx:
                 return HttpResponseClientRedirect(target)
             return redirect(target)
@@ -80,7 +73,7 @@ def _key_step(request: HttpRequest, *, mode: str) -> HttpResponse:
 
 @require_permissions(read=VIEW)
 def detail(request: HttpRequest) -> HttpResponse:
-    return detail_page(request, PROVIDER, "integrations/opsgenie/detail.html")
+    return detail_page(request, PROVIDER)
 
 
 @require_permissions(read=MANAGE, write=MANAGE)

@@ -6,11 +6,9 @@ from django import forms
 
 from integrations.forms import ApiKeyForm
 from integrations.models import ProviderService
-from integrations.providers.pagerduty import REGIONS
 
 
 class PagerDutyKeyForm(ApiKeyForm):
-    regions = REGIONS
     key_help = (
         "PagerDuty → Integrations → API Access Keys → Create New API Key, with “Read-only API "
         "Key” ticked. It is stored encrypted and never shown again; only its last four "

@@ -6,10 +6,14 @@ now, right after connecting, before any sync ran.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 
+from integrations.http import UpstreamError
 from integrations.models import Connection, ProviderService
 from integrations.providers.pagerduty.source import PagerDutyIncidentSource, open_client
+from integrations.providers.pagerduty.validation import failure_for_error
 from integrations.sync.services_store import store_service_listing
 
 
@@ -39,3 +43,26 @@ def refresh_services(connection: Connection) -> list[ProviderService]:
     finally:
         client.close()
     return services_for(connection)
+
+
+@dataclass(frozen=True)
+class ServiceChoices:
+    services: list[ProviderService]
+    # Why PagerDuty's list could not be read now (the stored one is offered instead).
+    load_error: str | None = None
+
+    def missing_ids(self, selected: list[str]) -> list[str]:
+        """Selected ids PagerDuty no longer lists: dropped on the next save."""
+        known = {service.upstream_id for service in self.services}
+        return [upstream_id for upstream_id in selected if upstream_id not in known]
+
+
+def service_choices(*, connection: Connection, refresh: bool) -> ServiceChoices:
+    """The services to choose from: read from PagerDuty when the page opens (``refresh``), the
+    stored ones when the choice is being saved or PagerDuty cannot answer."""
+    if not refresh:
+        return ServiceChoices(services_for(connection))
+    try:
+        return ServiceChoices(refresh_services(connection))
+    except UpstreamError as error:
+        return ServiceChoices(services_for(connection), failure_for_error(error).message)

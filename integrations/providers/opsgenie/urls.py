@@ -1,0 +1,13 @@
+"""Included under "opsgenie/" in the integrations namespace (integrations/urls.py)."""
+
+from django.urls import path
+
+from integrations.providers.opsgenie import views
+
+urlpatterns = [
+    path("", views.detail, name="opsgenie"),
+    path("connect/", views.connect_review, name="opsgenie-connect"),
+    path("connect/details/", views.connect_details, name="opsgenie-connect-details"),
+    path("edit/", views.edit, name="opsgenie-edit"),
+    path("disconnect/", views.disconnect, name="opsgenie-disconnect"),
+]
