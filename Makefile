@@ -31,8 +31,9 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-## Benchmarks: printed as ratios against a baseline measured in the same run, on SQLite and (when
-## it answers on localhost) PostgreSQL. Exits non-zero when any budget is missed, after all ran.
+## Benchmarks: printed as ratios against a baseline measured in the same run. The sync's on
+## SQLite and (when it answers on localhost) PostgreSQL; the pages' on SQLite (their PostgreSQL
+## budgets at 1,000,000 incidents are issue 14's). Exits non-zero when any budget is missed.
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432/evidencehub_bench
 bench: $(STAMP)
 	@status=0; \
@@ -40,9 +41,8 @@ bench: $(STAMP)
 	$(PY) tests/bench/bench_pages.py || status=1; \
 	if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 	  BENCH_DATABASE_URL=$(BENCH_PG) $(PY) tests/bench/bench_sync.py || status=1; \
-	  BENCH_DATABASE_URL=$(BENCH_PG) $(PY) tests/bench/bench_pages.py || status=1; \
 	else \
-	  echo "PostgreSQL does not answer on 127.0.0.1:5432: its half of the benchmarks did not run."; \
+	  echo "PostgreSQL does not answer on 127.0.0.1:5432: the sync benchmark did not run on it."; \
 	  status=1; \
 	fi; \
 	exit $$status
