@@ -408,7 +408,6 @@ def step_chart(
     value_label: str = "Value",
     value_format: Formatter = _number,
     description: str = "",
-    style: Style = STYLES[0],
     width: int = 480,
     height: int = 200,
 ) -> SafeString:
@@ -418,6 +417,7 @@ def step_chart(
     Each change is marked with a dot, the latest value is written at the end of the line, and
     the table lists every change.
     """
+    style = STYLES[0]
     points = sorted(points, key=lambda point: point[0])
     if not points:
         return format_html('<p class="chart-empty">{}</p>', f"No data yet for {title.lower()}.")

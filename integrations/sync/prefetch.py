@@ -1,7 +1,7 @@
 """Read the next page while the current one is stored.
 
 The upstream's answer time and our write time then overlap instead of adding up. The producer
-thread only does HTTP and parsing, never database work; at most ``depth`` pages wait in the
+thread only does HTTP and parsing, never database work; at most ``DEPTH`` pages wait in the
 queue, so memory stays flat.
 """
 
@@ -21,8 +21,12 @@ class _Failure:
         self.error = error
 
 
-def prefetched(pages: Iterator[T], *, depth: int = 2) -> Iterator[T]:
-    buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
+# Pages read ahead at most: one overlaps the write; a second absorbs an uneven answer time.
+DEPTH = 2
+
+
+def prefetched(pages: Iterator[T]) -> Iterator[T]:
+    buffer: queue.Queue[object] = queue.Queue(maxsize=DEPTH)
     stop = threading.Event()
 
     def put(item: object) -> bool:

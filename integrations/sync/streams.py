@@ -68,3 +68,33 @@ def incremental(name: str, reader: IncrementalReader, *, decides_status: bool = 
 
 def snapshot(name: str, reader: SnapshotReader) -> Stream:
     return Stream(name, StreamKind.SNAPSHOT, reader)
+
+
+class ServicesAndIncidentsSource:
+    """The shape both providers' sources share today: one client, whose calls the run counts;
+    the services read first (a snapshot), then the incidents (incremental, deciding the run).
+    A subclass provides ``services()`` and the IncrementalReader methods."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def counted(
+        self, *, stats: Any, sleep: Callable[[float], None] | None
+    ) -> ServicesAndIncidentsSource:
+        """Count this source's calls in the run's ``stats``; ``sleep`` replaces real waits."""
+        self.client.session.stats = stats
+        if sleep is not None:
+            self.client.session.sleep = sleep
+        return self
+
+    def streams(self) -> list[Stream]:
+        return [
+            snapshot("services", self.services),
+            incremental("incidents", self, decides_status=True),  # type: ignore[arg-type]
+        ]
+
+    def services(self) -> Iterator[Page]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.client.close()

@@ -33,7 +33,7 @@ def test_a_consumer_that_stops_early_ends_the_producer() -> None:
             produced.append(n)
             yield [n]
 
-    for _page in prefetched(pages(), depth=2):
+    for _page in prefetched(pages()):
         break
     time.sleep(0.3)
     assert len(produced) <= 4  # it stopped instead of reading all 1000 pages

@@ -20,7 +20,7 @@ from integrations.providers.opsgenie.mapping import incident_record, service_rec
 from integrations.providers.opsgenie.validation import failure_for_error
 from integrations.records import IncidentRecord, ServiceRecord
 from integrations.sync.keyset import keyset_pages
-from integrations.sync.streams import Stream, incremental, snapshot
+from integrations.sync.streams import ServicesAndIncidentsSource
 
 PAGE_SIZE = 100  # OpsGenie's largest page
 IDS_PER_QUERY = 50
@@ -32,24 +32,15 @@ def epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-class OpsgenieSource:
+class OpsgenieSource(ServicesAndIncidentsSource):
     """The incidents reader (an IncrementalReader) and the services reader in one: the
     services listing read first in a run names the services of the incidents read after it."""
 
     def __init__(self, client: OpsgenieClient) -> None:
-        self.client = client
+        super().__init__(client)
         # Service id → name, from this run's services listing; ids stand in without it (a key
         # limited to incidents, or a services listing that failed).
         self.service_names: dict[str, str] = {}
-
-    def streams(self) -> list[Stream]:
-        return [
-            snapshot("services", self.services),
-            incremental("incidents", self, decides_status=True),
-        ]
-
-    def close(self) -> None:
-        self.client.close()
 
     def services(self) -> Iterator[list[ServiceRecord]]:
         """Every service, following ``paging.next`` (services are few: a handful of pages)."""
@@ -126,14 +117,11 @@ def _quoted(value: str) -> str:
 
 def open_source(
     connection: Connection, *, stats: CallStats, sleep: Callable[[float], None] | None = None
-) -> OpsgenieSource:
+) -> ServicesAndIncidentsSource:
     client = OpsgenieClient(
         api_key=connection.get_credentials()["api_key"], region=connection.region
     )
-    client.session.stats = stats
-    if sleep is not None:
-        client.session.sleep = sleep
-    return OpsgenieSource(client)
+    return OpsgenieSource(client).counted(stats=stats, sleep=sleep)
 
 
 def describe_error(

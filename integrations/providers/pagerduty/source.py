@@ -29,7 +29,7 @@ from integrations.providers.pagerduty.mapping import incident_record, service_re
 from integrations.providers.pagerduty.validation import OAUTH_SYNC_WORDING, failure_for_error
 from integrations.records import IncidentRecord, ListingTruncated, ServiceRecord
 from integrations.sync.keyset import keyset_pages
-from integrations.sync.streams import Stream, incremental, snapshot
+from integrations.sync.streams import ServicesAndIncidentsSource
 from integrations.validation import failure
 
 PAGE_SIZE = 100  # PagerDuty's largest page
@@ -48,22 +48,13 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-class PagerDutyIncidentSource:
+class PagerDutyIncidentSource(ServicesAndIncidentsSource):
     """The incidents reader (an IncrementalReader) and the services reader in one."""
 
     def __init__(self, client: PagerDutyClient, *, service_ids: Sequence[str] = ()) -> None:
-        self.client = client
+        super().__init__(client)
         # The incident services the admin picked; empty means all.
         self.filters: dict[str, Any] = {"service_ids[]": list(service_ids)} if service_ids else {}
-
-    def streams(self) -> list[Stream]:
-        return [
-            snapshot("services", self.services),
-            incremental("incidents", self, decides_status=True),
-        ]
-
-    def close(self) -> None:
-        self.client.close()
 
     def scan_all(self, *, after: datetime | None = None) -> Iterator[list[IncidentRecord]]:
         return self._listing({}, start=after)
@@ -193,12 +184,11 @@ def open_client(
 
 def open_source(
     connection: Connection, *, stats: CallStats, sleep: Callable[[float], None] | None = None
-) -> PagerDutyIncidentSource:
-    client = open_client(connection)
-    client.session.stats = stats
-    if sleep is not None:
-        client.session.sleep = sleep
-    return PagerDutyIncidentSource(client, service_ids=connection.service_ids or ())
+) -> ServicesAndIncidentsSource:
+    source = PagerDutyIncidentSource(
+        open_client(connection), service_ids=connection.service_ids or ()
+    )
+    return source.counted(stats=stats, sleep=sleep)
 
 
 def describe_error(
