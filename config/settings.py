@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 
 import dj_database_url
@@ -158,28 +159,10 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
-# Upstream base URLs per region. Operator overrides only: no URL typed into a form is fetched.
-OPSGENIE_BASE_URLS = {
-    "us": env_str("OPSGENIE_US_URL", "https://api.opsgenie.com").rstrip("/"),
-    "eu": env_str("OPSGENIE_EU_URL", "https://api.eu.opsgenie.com").rstrip("/"),
-}
-PAGERDUTY_BASE_URLS = {
-    "us": env_str("PAGERDUTY_US_URL", "https://api.pagerduty.com").rstrip("/"),
-    "eu": env_str("PAGERDUTY_EU_URL", "https://api.eu.pagerduty.com").rstrip("/"),
-}
-# "Connect with PagerDuty" (OAuth 2.0 authorization code + PKCE). The app registered in
-# PagerDuty gives the client id and secret; without them only the API-key path is offered.
-# Classic apps get the `read` scope; scoped (private) apps the three read scopes we use.
-PAGERDUTY_IDENTITY_URL = env_str("PAGERDUTY_IDENTITY_URL", "https://identity.pagerduty.com").rstrip(
-    "/"
-)
-PAGERDUTY_OAUTH_CLIENT_ID = env_str("PAGERDUTY_OAUTH_CLIENT_ID")
-PAGERDUTY_OAUTH_CLIENT_SECRET = env_secret("PAGERDUTY_OAUTH_CLIENT_SECRET")
-PAGERDUTY_OAUTH_APP_TYPE = env_str("PAGERDUTY_OAUTH_APP_TYPE", "classic")
-if PAGERDUTY_OAUTH_APP_TYPE not in ("classic", "scoped"):
-    raise ImproperlyConfigured("PAGERDUTY_OAUTH_APP_TYPE must be classic or scoped.")
-# The redirect URI registered on the PagerDuty app; by default this site's callback URL.
-PAGERDUTY_OAUTH_REDIRECT_URI = env_str("PAGERDUTY_OAUTH_REDIRECT_URI")
+# Each registered provider's own settings (its base URLs per region, OAuth app...), declared in
+# its package's conf.py: adding a provider needs no line here.
+for _package in PROVIDER_PACKAGES:
+    globals().update(import_module(f"{_package}.conf").settings())
 UPSTREAM_TIMEOUT_SECONDS = float(env_str("UPSTREAM_TIMEOUT_SECONDS", "15"))
 # One upstream call, its retries and waits included: a person waiting on a page (the wizard,
 # the services step) gets an answer within the first; a background sync has the second.

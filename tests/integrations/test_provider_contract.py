@@ -66,6 +66,17 @@ def test_every_region_has_a_base_url_setting(provider: Provider) -> None:
 
 
 @pytest.mark.parametrize("provider", PROVIDERS, ids=lambda p: p.slug)
+def test_its_settings_come_from_its_own_conf_module(provider: Provider, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The environment names the hosts; the package's conf.py reads it, no settings file does.
+    conf = importlib.import_module(f"{provider.package}.conf")
+    for region in provider.regions:
+        monkeypatch.setenv(f"{provider.slug.upper()}_{region.slug.upper()}_URL", "https://x.test/")
+    declared = conf.settings()
+    assert set(declared[provider.base_urls_setting]) == {r.slug for r in provider.regions}
+    assert all(url == "https://x.test" for url in declared[provider.base_urls_setting].values())
+
+
+@pytest.mark.parametrize("provider", PROVIDERS, ids=lambda p: p.slug)
 def test_its_pages_resolve_under_its_slug(provider: Provider) -> None:
     prefix = f"/settings/integrations/{provider.slug}/"
     names = [provider.url_name, provider.connect_url_name, provider.disconnect_url_name]
@@ -108,8 +119,8 @@ def test_it_has_an_emulator_for_the_sandbox(provider: Provider) -> None:
     assert importlib.util.find_spec(f"{provider.sandbox_package}.mount") is not None
 
 
-# Files that may name a provider outside its package: the settings of its base URLs.
-ALLOWED = {"config/settings.py", "config/settings_test.py"}
+# Files that may name a provider outside its package: the test settings pin its real hosts.
+ALLOWED = {"config/settings_test.py"}
 
 
 def test_no_provider_is_named_outside_its_package_and_the_registry() -> None:
