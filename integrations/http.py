@@ -79,6 +79,18 @@ class CallStats:
     retries: int = 0
 
 
+class SharedDeadline:
+    """One time budget for several calls: a wizard step that probes both regions still answers
+    within the interactive deadline, not within one deadline per probe."""
+
+    def __init__(self, seconds: float, *, clock: Callable[[], float] | None = None) -> None:
+        self.clock = clock or time.monotonic
+        self.ends_at = self.clock() + seconds
+
+    def remaining(self) -> float:
+        return max(self.ends_at - self.clock(), 0.001)
+
+
 @dataclass
 class UpstreamResponse:
     status: int

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from django.conf import settings
 
-from integrations.http import ErrorKind, UpstreamError
+from integrations.http import ErrorKind, SharedDeadline, UpstreamError
 from integrations.models import ErrorAction
 
 REGION_NAMES = {"us": "US", "eu": "EU"}
@@ -61,12 +61,14 @@ def validate_api_key(
 ) -> ValidationFailure | None:
     """None when the key reads incidents in ``region`` (the wizard's retries); otherwise what
     went wrong, naming the other region when the key belongs there."""
+    # The region asked for and, after a 401, the other one share one person's wait.
+    budget = SharedDeadline(settings.UPSTREAM_INTERACTIVE_DEADLINE_SECONDS)
     check = incident_access_check(
         lambda region, attempts: make_client(
             api_key=api_key,
             region=region,
             max_attempts=attempts,
-            deadline=settings.UPSTREAM_INTERACTIVE_DEADLINE_SECONDS,
+            deadline=budget.remaining(),
         )
     )
     return validate(

@@ -201,20 +201,28 @@ def test_post_json_retries_a_5xx_and_stops_on_a_422() -> None:
     assert raised.value.permanent and raised.value.message == "Message can not be empty"
 
 
-def test_the_wizard_s_calls_have_a_20_second_deadline(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_wizard_s_probes_of_both_regions_share_one_20_second_deadline(
+    settings, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from integrations import http
     from integrations.providers.opsgenie.client import OpsgenieClient
+    from integrations.validation import Wording, validate_api_key
 
     settings.UPSTREAM_INTERACTIVE_DEADLINE_SECONDS = 20.0
     settings.UPSTREAM_SYNC_DEADLINE_SECONDS = 600.0
-    captured: list[float | None] = []
+    clock = FakeClock()
+    monkeypatch.setattr(http.time, "monotonic", clock)
+    given: list[float | None] = []
 
     class Spy(OpsgenieClient):
         def check_incident_access(self) -> None:
-            captured.append(self.session.deadline)
-
-    from integrations.validation import Wording, validate_api_key
+            given.append(self.session.deadline)
+            clock.sleep(7.0)  # the asked region takes 7 s to say 401
+            if self.region == "us":
+                raise UpstreamError(ErrorKind.UNAUTHORIZED, status=401)
 
     wording = Wording(provider="X", invalid="i", forbidden="f", payment="p")
-    assert validate_api_key(Spy, api_key="k", region="us", wording=wording) is None
-    assert captured == [20.0]
+    failure = validate_api_key(Spy, api_key="k", region="us", wording=wording)
+    assert failure is not None and failure.action == "select_region"  # the EU probe said yes
+    assert given == [20.0, 13.0]  # the second probe gets what the first left
     assert OpsgenieClient(api_key="k", region="us").session.deadline == 600.0

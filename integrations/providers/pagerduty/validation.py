@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from integrations.http import ErrorKind, UpstreamError
+from integrations.http import ErrorKind, SharedDeadline, UpstreamError
 from integrations.providers.pagerduty.client import PagerDutyClient
 from integrations.validation import (
     ValidationFailure,
@@ -50,12 +50,13 @@ def validate_token(
 
     The region normally comes from the ID token; when it does not say, both are tried."""
     candidates = [region] if region else ["us", "eu"]
+    budget = SharedDeadline(settings.UPSTREAM_INTERACTIVE_DEADLINE_SECONDS)
     for attempt, candidate in enumerate(candidates, start=1):
         client = PagerDutyClient(
             access_token=access_token,
             region=candidate,
             max_attempts=settings.WIZARD_MAX_ATTEMPTS,
-            deadline=settings.UPSTREAM_INTERACTIVE_DEADLINE_SECONDS,
+            deadline=budget.remaining(),
         )
         try:
             client.check_incident_access()
