@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from incidents.models import DATA_CATEGORIES, STAKEHOLDERS, DataLossReport, IncidentPolicy
 
@@ -41,7 +43,27 @@ class DataLossForm(forms.ModelForm):
             self.add_error(
                 "data_lost", "You said no data was lost but listed categories or records."
             )
+        self._check_notification_dates(cleaned)
         return cleaned
+
+    def _check_notification_dates(self, cleaned: dict) -> None:
+        """A disclosure makes the data-loss check pass: its date must be one that could be
+        true, between the incident's creation and today."""
+        today = timezone.localdate()
+        incident = self.instance.incident
+        reported = timezone.localdate(incident.created_at) if incident.created_at else None
+        for name in NOTIFIED_FIELDS:
+            notified = cleaned.get(name)
+            if notified is None:
+                continue
+            if notified > today:
+                self.add_error(name, "This date is in the future: give the day it happened.")
+            elif reported is not None and notified < reported:
+                self.add_error(
+                    name,
+                    "This date is before the incident was reported "
+                    f"({date_format(reported, 'j M Y')}).",
+                )
 
 
 class IncidentPolicyForm(forms.ModelForm):

@@ -47,6 +47,8 @@ def test_staff_report_data_loss_and_an_admin_completes_it(
 
 
 def _walk(contexts, live_server, url: str, data_loss_check: str) -> None:  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
     staff = contexts[0].new_page()
     log_in(staff, live_server, "sam-staff")
     staff.goto(url)
@@ -62,7 +64,8 @@ def _walk(contexts, live_server, url: str, data_loss_check: str) -> None:  # typ
     admin = contexts[1].new_page()
     log_in(admin, live_server, "ada-admin")
     admin.goto(url)
-    admin.get_by_label("Data protection officer notified on").fill("2026-11-20")
+    # The day the incident was reported: a disclosure cannot predate it.
+    admin.get_by_label("Data protection officer notified on").fill(timezone.localdate().isoformat())
     admin.get_by_role("button", name="Save report").click()
     check = admin.locator(".check-result", has_text=data_loss_check)
     expect(check).to_contain_text("Passing")

@@ -40,18 +40,19 @@ def test_staff_report_data_loss_and_the_check_follows(
     assert "Data-loss report saved." in page and 'id="evidence"' in page and "<html" not in page
     assert CheckState.objects.get(key=DATA_LOSS_KEY).status == "failing"
     assert "✗ Failing" in page and "missing: a stakeholder notification" in page
+    notified = (timezone.localdate() - timedelta(days=2)).isoformat()
     page = _report(
         admin_client,
         incident,
         what_happened="Export bucket public",
         categories=["personal"],
         people_affected="40",
-        dpo_notified_on="2026-11-20",
+        dpo_notified_on=notified,
     ).content.decode()
     assert CheckState.objects.get(key=DATA_LOSS_KEY).status == "passing"
     # The history shows who changed what, before → after.
     assert "alice-admin" in page and "carol-staff" in page
-    assert "Data protection officer notified on" in page and "2026-11-20" in page
+    assert "Data protection officer notified on" in page and notified in page
     assert DataLossReport.history.count() == 2
 
 
@@ -69,6 +70,48 @@ def test_invalid_report_input_is_explained_and_changes_nothing(staff_client, con
     page = _report(staff_client, incident, data_lost="no", categories=["health"]).content.decode()
     assert "You said no data was lost but listed categories or records." in page
     assert not DataLossReport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("days_from_today", "message"),
+    [
+        (30, "This date is in the future: give the day it happened."),
+        (-400, "This date is before the incident was reported"),
+    ],
+    ids=["future", "before-the-incident"],
+)
+def test_a_notification_date_that_cannot_be_true_is_refused_and_saves_nothing(
+    staff_client, connection, days_from_today: int, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    incident = make(connection, 1)  # created ten days ago
+    page = _report(
+        staff_client,
+        incident,
+        what_happened="Export bucket public",
+        categories=["personal"],
+        people_affected="40",
+        regulators_notified_on=(timezone.localdate() + timedelta(days=days_from_today)).isoformat(),
+    ).content.decode()
+    assert message in page
+    assert "Export bucket public" in page  # what was typed is kept
+    assert not DataLossReport.objects.exists()
+    assert not CheckState.objects.filter(key=DATA_LOSS_KEY, status="passing").exists()
+
+
+def test_a_notification_on_the_day_the_incident_was_reported_is_accepted(
+    staff_client, connection
+) -> None:  # type: ignore[no-untyped-def]
+    incident = make(connection, 1)
+    day = timezone.localdate(incident.created_at).isoformat()
+    _report(
+        staff_client,
+        incident,
+        what_happened="Export bucket public",
+        categories=["personal"],
+        people_affected="40",
+        customers_notified_on=day,
+    )
+    assert DataLossReport.objects.get().customers_notified_on.isoformat() == day
 
 
 def test_the_check_pages_show_status_items_and_history(auditor_client, connection) -> None:  # type: ignore[no-untyped-def]
