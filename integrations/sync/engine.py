@@ -129,9 +129,7 @@ def sync_connection(
     ):
         # A rejected key stays rejected: wait for the admin instead of retrying 401/403 forever.
         return None
-    resume = _resumable(connection)
-    kind = SyncKind.FULL if full or resume else SyncKind.INCREMENTAL
-    run = _claim(connection, trigger=trigger, kind=kind)
+    run = _claim(connection, trigger=trigger, kind=SyncKind.FULL if full else SyncKind.INCREMENTAL)
     if run is None:
         return None
     provider = get_provider(connection.provider)
@@ -139,8 +137,14 @@ def sync_connection(
     tracker = Tracker(run, stats, on_progress)
     source = None
     try:
+        # Read after the claim: only the worker that won it reads, and never against a racing
+        # writer's lock (SQLite answers such a read "locked").
+        resume = _resumable(connection, before=run)
+        if resume and run.kind != SyncKind.FULL:
+            tracker.save(kind=SyncKind.FULL)
         source = provider.open_source(connection, stats=stats, sleep=sleep)
-        failure = _run_streams(source.streams(), connection, tracker, kind, resume, provider)
+        streams = source.streams()
+        failure = _run_streams(streams, connection, tracker, run.kind, resume, provider)
     except UpstreamError as error:
         # Opening the source failed (e.g. an OAuth token that can no longer be renewed).
         failure = (error, *provider.describe_error(error, connection=connection))
@@ -221,10 +225,11 @@ def _finish(
     return tracker.run
 
 
-def _resumable(connection: Connection) -> dict[str, str]:
-    """Where each stream of a failed full scan stopped, when the latest run is one (and recent):
-    the next run goes on from there instead of reading everything again."""
-    latest = connection.sync_runs.order_by("-started_at", "-pk").first()
+def _resumable(connection: Connection, *, before: SyncRun) -> dict[str, str]:
+    """Where each stream of a failed full scan stopped, when the run before ``before`` is one
+    (and recent): that run goes on from there instead of reading everything again."""
+    earlier = connection.sync_runs.exclude(pk=before.pk)
+    latest = earlier.order_by("-started_at", "-pk").first()
     if (
         latest is None
         or latest.kind != SyncKind.FULL
