@@ -82,17 +82,17 @@ def _store_items(state: CheckState, rows: dict, now) -> None:  # type: ignore[no
 
     Existing items are read as tuples, not model instances: there can be tens of thousands."""
     existing = {
-        key: (pk, label, reason, url)
-        for pk, key, label, reason, url in FailingItem.objects.filter(
+        key: (pk, label, reason, url, source)
+        for pk, key, label, reason, url, source in FailingItem.objects.filter(
             check_state=state
-        ).values_list("pk", "item_key", "label", "reason", "url")
+        ).values_list("pk", "item_key", "label", "reason", "url", "source")
     }
     gone = [pk for key, (pk, *_rest) in existing.items() if key not in rows]
     if gone:
         FailingItem.objects.filter(pk__in=gone).delete()
     new, changed = [], []
     for key, row in rows.items():
-        values = (row.label[:300], row.reason[:500], row.url)
+        values = (row.label[:300], row.reason[:500], row.url, row.source[:100])
         current = existing.get(key)
         if current is None:
             new.append(
@@ -102,12 +102,19 @@ def _store_items(state: CheckState, rows: dict, now) -> None:  # type: ignore[no
                     label=values[0],
                     reason=values[1],
                     url=values[2],
+                    source=values[3],
                     failing_since=now,
                 )
             )
         elif current[1:] != values:
             changed.append(
-                FailingItem(pk=current[0], label=values[0], reason=values[1], url=values[2])
+                FailingItem(
+                    pk=current[0],
+                    label=values[0],
+                    reason=values[1],
+                    url=values[2],
+                    source=values[3],
+                )
             )
     FailingItem.objects.bulk_create(new, batch_size=1000)
-    FailingItem.objects.bulk_update(changed, ["label", "reason", "url"], batch_size=1000)
+    FailingItem.objects.bulk_update(changed, ["label", "reason", "url", "source"], batch_size=1000)

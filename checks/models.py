@@ -65,6 +65,7 @@ class FailingItem(models.Model):
     label = models.CharField(max_length=300)
     url = models.CharField(max_length=300, blank=True)
     reason = models.CharField(max_length=500)
+    source = models.CharField(max_length=100, blank=True, default="")
     failing_since = models.DateTimeField()
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.db.models import F, Q
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.urls import reverse
 from incidents.expressions import SecondsBetween
 from incidents.models import DataLossReport, DataLost, Incident, IncidentPolicy
 from integrations.models import Connection, ConnectionStatus
+from integrations.providers.registry import providers
 from integrations.records import IncidentStatus, Priority
 from lib.checks import Check, FailingRow, register
 
@@ -53,8 +55,16 @@ def describe(delta: timedelta) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
-def _row(prefix: str, pk: int, number: str, title: str, reason: str) -> FailingRow:
-    return FailingRow(f"incident:{pk}", f"#{number} {title}"[:300], f"{prefix}{pk}/", reason)
+def _row(prefix: str, pk: int, number: str, title: str, reason: str, source: str) -> FailingRow:
+    name = _source_names().get(source, source)
+    return FailingRow(
+        f"incident:{pk}", f"#{number} {title}"[:300], f"{prefix}{pk}/", reason, source=name
+    )
+
+
+@cache
+def _source_names() -> dict[str, str]:
+    return {slug: provider.name for slug, provider in providers().items()}
 
 
 def _detail_prefix() -> str:
@@ -70,12 +80,12 @@ def failing_open(now: datetime) -> Iterator[FailingRow]:
         open_incidents = open_incidents.filter(
             _per_priority(policy, lambda sla: Q(created_at__lt=now - sla))
         )
-    rows = open_incidents.values_list("pk", "number", "title", "created_at", "priority")
-    for pk, number, title, created_at, priority in rows.iterator(chunk_size=2000):
+    rows = open_incidents.values_list("pk", "number", "title", "created_at", "priority", "source")
+    for pk, number, title, created_at, priority, source in rows.iterator(chunk_size=2000):
         reason = f"Open for {describe(now - created_at)} (reported {created_at:%d %b %Y %H:%M} UTC)"
         if policy.close_check_uses_sla:
             reason += f"; the {LABELS[priority]} SLA is {describe(_sla(policy, priority))}"
-        yield _row(prefix, pk, number, title, reason)
+        yield _row(prefix, pk, number, title, reason, source)
 
 
 def failing_data_loss(now: datetime) -> Iterator[FailingRow]:
@@ -99,7 +109,7 @@ def failing_data_loss(now: datetime) -> Iterator[FailingRow]:
         missing = ", ".join(report.missing_details())
         incident = report.incident
         reason = f"Data was lost; missing: {missing}"
-        yield _row(prefix, incident.pk, incident.number, incident.title, reason)
+        yield _row(prefix, incident.pk, incident.number, incident.title, reason, incident.source)
     if IncidentPolicy.current().assess_resolved_high:
         unassessed = (
             Incident.objects.counted()
@@ -108,10 +118,10 @@ def failing_data_loss(now: datetime) -> Iterator[FailingRow]:
             )
             .filter(Q(data_loss__isnull=True) | Q(data_loss__data_lost=DataLost.NOT_ASSESSED))
         )
-        for pk, number, title in unassessed.values_list("pk", "number", "title").iterator():
-            yield _row(
-                prefix, pk, number, title, "Resolved High incident whose data loss is not assessed"
-            )
+        rows = unassessed.values_list("pk", "number", "title", "source")
+        for pk, number, title, source in rows.iterator():
+            reason = "Resolved High incident whose data loss is not assessed"
+            yield _row(prefix, pk, number, title, reason, source)
 
 
 def failing_sla(now: datetime) -> Iterator[FailingRow]:
@@ -126,13 +136,13 @@ def failing_sla(now: datetime) -> Iterator[FailingRow]:
         .annotate(took=SecondsBetween(F("resolved_at"), F("created_at")))
         .filter(_per_priority(policy, lambda sla: Q(took__gt=sla.total_seconds())))
     )
-    rows = late.values_list("pk", "number", "title", "took", "priority")
-    for pk, number, title, took, priority in rows.iterator(chunk_size=2000):
+    rows = late.values_list("pk", "number", "title", "took", "priority", "source")
+    for pk, number, title, took, priority, source in rows.iterator(chunk_size=2000):
         reason = (
             f"Resolved after {describe(timedelta(seconds=round(took)))}; "
             f"the {LABELS[priority]} SLA is {describe(_sla(policy, priority))}"
         )
-        yield _row(prefix, pk, number, title, reason)
+        yield _row(prefix, pk, number, title, reason, source)
 
 
 def register_incident_checks() -> None:

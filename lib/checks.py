@@ -23,6 +23,9 @@ class FailingRow:
     label: str
     url: str
     reason: str
+    # Where the item comes from, as people read it (the integration's name): two sources can
+    # each have an incident #499.
+    source: str = ""
 
 
 @dataclass(frozen=True)
