@@ -68,6 +68,23 @@ def test_a_running_sync_shows_live_progress(admin_client, connection) -> None:  
     assert 'hx-trigger="every 2s"' in status
 
 
+def test_a_finished_sync_says_what_it_did_until_the_next_one(admin_client, connection) -> None:  # type: ignore[no-untyped-def]
+    _run(
+        connection,
+        0,
+        outcome="succeeded",
+        counts={
+            "services": {"fetched": 8, "created": 1},
+            "incidents": {"fetched": 300, "created": 12, "updated": 3, "deleted": 2},
+        },
+    )
+    status = admin_client.get("/settings/integrations/opsgenie/sync/status/").content.decode()
+    assert "Finished" in status
+    assert "12 new, 3 updated, 2 marked deleted of 300 incidents read" in status
+    assert "Services: 8 read, 1 new" in status
+    assert 'hx-trigger="every 2s"' not in status  # nothing left to poll for
+
+
 def test_sync_now_queues_a_sync_and_polls_until_it_starts(
     admin_client, connection, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
