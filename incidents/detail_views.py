@@ -28,7 +28,7 @@ CATEGORY_LABELS = dict(DATA_CATEGORIES)
 class IncidentCheck:
     title: str
     key: str
-    status: str  # "failing", "passing", "excepted" or "not evaluated"
+    status: str  # "failing", "passing", "excepted", "not evaluated" or "not counted"
     reason: str
 
 
@@ -41,6 +41,11 @@ class Change:
 
 def incident_checks(incident: Incident) -> list[IncidentCheck]:
     checks = checks_for(TOPIC)
+    not_counted = incident.not_counted_because
+    if not_counted:
+        # Kept as evidence, judged by no check: saying ✓ Passing would be a false verdict.
+        reason = "Not counted by the checks: " + ", ".join(not_counted) + "."
+        return [IncidentCheck(check.title, check.key, "not counted", reason) for check in checks]
     keys = [check.key for check in checks]
     evaluated = engine().evaluated(check_keys=keys)
     items = {
@@ -134,7 +139,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_permissions(read=VIEW, write=EDIT)
 @require_POST
 def data_loss(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = get_object_or_404(Incident, pk=pk)
+    incident = get_object_or_404(Incident.objects.select_related("connection"), pk=pk)
     form = DataLossForm(request.POST, instance=data_loss_report_for(incident))
     if form.is_valid():
         data_loss_report_save(form=form)

@@ -111,6 +111,19 @@ class Incident(models.Model):
         return bool(DATA_LOSS_MENTION.search(f"{self.title}\n{self.description}"))
 
     @property
+    def not_counted_because(self) -> list[str]:
+        """Why the checks do not count this incident, in words; empty when they do. The same
+        three conditions as ``counted()`` (a test holds the two together)."""
+        reasons = []
+        if self.out_of_scope:
+            reasons.append("its service is not chosen")
+        if self.deleted_upstream:
+            reasons.append("deleted upstream")
+        if self.connection.status == ConnectionStatus.DISCONNECTED:
+            reasons.append("its source is disconnected")
+        return reasons
+
+    @property
     def source_label(self) -> str:
         provider = providers().get(self.source)
         return provider.name if provider else self.source
