@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
 from integrations.models import Connection, ConnectionStatus
 from integrations.providers.registry import providers
-from integrations.records import IncidentStatus, Priority
+from integrations.records import IncidentStatus, Priority, parse_upstream_time
 
 DATA_LOSS_MENTION = re.compile(r"data[\s_-]*loss", re.IGNORECASE)
 
@@ -259,3 +262,27 @@ class IncidentChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.field}: {self.before} → {self.after}"
+
+    @property
+    def field_label(self) -> str:
+        """The field as the incident page names it ("Impact end", not "impact_end")."""
+        try:
+            return str(Incident._meta.get_field(self.field).verbose_name).capitalize()
+        except FieldDoesNotExist:
+            return self.field.replace("_", " ").capitalize()
+
+    @property
+    def before_display(self) -> str:
+        return _display(self.before)
+
+    @property
+    def after_display(self) -> str:
+        return _display(self.after)
+
+
+def _display(value: str) -> str:
+    """A stored value as people read it: a time in the app's date format, text as it is."""
+    moment = parse_upstream_time(value)
+    if moment is None:
+        return value
+    return date_format(timezone.localtime(moment), "j M Y, H:i:s e")

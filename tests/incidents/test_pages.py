@@ -96,3 +96,22 @@ def test_a_deleted_upstream_incident_is_kept_and_labelled(staff_client, connecti
         "The evidence is kept here."
         in staff_client.get(f"/incidents/{incident.pk}/").content.decode()
     )
+
+
+def test_changes_use_field_labels_and_the_app_s_date_format(auditor_client, connection) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from incidents.models import IncidentChange
+
+    incident = _incident(connection, 9, status="resolved")
+    IncidentChange.objects.create(
+        incident=incident,
+        at=datetime(2026, 12, 2, 2, 0, tzinfo=UTC),
+        field="impact_end",
+        before="",
+        after="2026-12-02T01:00:00.019000+00:00",
+    )
+    page = auditor_client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "<td>Impact end</td>" in page and "Impact_end" not in page
+    assert "2 Dec 2026, 01:00:00 UTC" in page
+    assert "2026-12-02T01:00:00.019000+00:00" not in page
