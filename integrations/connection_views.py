@@ -48,7 +48,7 @@ def disconnect_page(request: HttpRequest, provider: Provider) -> HttpResponse:
     if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
         return redirect("integrations:catalog")
     if request.method == "POST":
-        connection_disconnect(connection=connection)
+        connection_disconnect(connection=connection, user=request.user)
         messages.success(
             request,
             f"{provider.name} is disconnected. Its synced evidence is kept; syncing has stopped.",

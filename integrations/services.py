@@ -48,6 +48,7 @@ def connection_save_validated(
     connection.set_credentials(credentials, hint=hint)
     connection.connected_by = user if user is not None and user.is_authenticated else None
     connection.connected_at = timezone.now()
+    connection.disconnected_by, connection.disconnected_at = None, None
     connection.last_error = ""
     connection.last_error_action = ErrorAction.NONE
     connection.last_error_at = None
@@ -95,10 +96,15 @@ def connection_set_services(
     return first or (changed and connection.is_active)
 
 
-def connection_disconnect(*, connection: Connection) -> Connection:
-    """Stop using the connection; keep the row and everything synced from it."""
+def connection_disconnect(
+    *, connection: Connection, user: AbstractBaseUser | None = None
+) -> Connection:
+    """Stop using the connection; keep the row and everything synced from it, and say who
+    stopped it and when."""
     connection.status = ConnectionStatus.DISCONNECTED
-    connection.save(update_fields=["status", "updated_at"])
+    connection.disconnected_by = user if user is not None and user.is_authenticated else None
+    connection.disconnected_at = timezone.now()
+    connection.save(update_fields=["status", "disconnected_by", "disconnected_at", "updated_at"])
     tasks.sync_schedule_remove(connection=connection)
     return connection
 

@@ -167,6 +167,25 @@ def test_disconnect_keeps_the_row_and_stops_the_connection(admin_client: Client,
     assert connected.status == ConnectionStatus.DISCONNECTED
     page = admin_client.get("/settings/integrations/opsgenie/").content.decode()
     assert "Disconnected" in page and "Reconnect" in page
+    # Who stopped it and when, not "Connected by"; the key's ending is no longer shown.
+    assert "<dt>Disconnected by</dt><dd>alice-admin</dd>" in page
+    assert connected.disconnected_at is not None
+    assert "<dt>Connected by</dt>" not in page and "…7a41" not in page
+
+
+def test_connecting_again_clears_who_disconnected(
+    admin_client: Client, connected, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from integrations.services import connection_save_validated
+
+    monkeypatch.setattr("integrations.tasks.sync_enqueue", lambda **kwargs: "task")
+    monkeypatch.setattr("integrations.tasks.sync_schedule_update", lambda **kwargs: None)
+    admin_client.post("/settings/integrations/opsgenie/disconnect/")
+    again = connection_save_validated(
+        provider="opsgenie", region="us", credentials={"api_key": KEY}, hint="7a41", user=None
+    )
+    assert again.pk == connected.pk
+    assert (again.disconnected_by, again.disconnected_at) == (None, None)
 
 
 def test_auditors_see_the_connection_read_only(auditor_client: Client, connected) -> None:  # type: ignore[no-untyped-def]
