@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from encrypted_model_fields.fields import EncryptedTextField
 
+from integrations.sync.streams import stream_label
+
 MIN_SYNC_MINUTES = 30
 MAX_SYNC_MINUTES = 24 * 60
 
@@ -217,7 +219,7 @@ class StreamSummary:
 
     def __init__(self, name: str, counts: dict[str, object]) -> None:
         self.name, self.counts = name, counts
-        self.label = name.replace("_", " ").capitalize()
+        self.label = stream_label(name)
         self.skipped = str(counts.get("skipped") or "")
         self.error = str(counts.get("error") or "")
         self.resumed_from = str(counts.get("resumed_from") or "")

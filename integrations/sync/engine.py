@@ -36,7 +36,7 @@ from integrations.providers.registry import get_provider
 from integrations.sync.prefetch import prefetched
 from integrations.sync.snapshot import store_listing
 from integrations.sync.stores import EVALUATORS, STORES, RecordStore, StreamCounts
-from integrations.sync.streams import Stream, StreamKind
+from integrations.sync.streams import Stream, StreamKind, stream_label
 
 logger = logging.getLogger(__name__)
 
@@ -180,13 +180,15 @@ def _run_streams(
             else:
                 full = kind == SyncKind.FULL
                 _incremental_stream(stream, connection, tracker, full, resume.get(stream.name))
+                # The scan is whole: nothing is left to resume, so its position is not kept.
+                counts.cursor = ""
         except UpstreamError as error:
             message, action = provider.describe_error(error, connection=connection)
             if error.kind == ErrorKind.FORBIDDEN and not stream.decides_status:
                 # A key or token without this stream's permission still reads the others; the
                 # rows stay as they were, and the run's history says why none were read.
                 logger.info("connection %s may not read %s", connection.pk, stream.name)
-                counts.skipped = f"the credentials may not read {stream.name.replace('_', ' ')}"
+                counts.skipped = f"the credentials may not read {stream.label.lower()}"
             else:
                 counts.error = message
             tracker.save()
@@ -210,8 +212,7 @@ def _finish(
     failed = [(name, counts.error) for name, counts in tracker.streams.items() if counts.error]
     if failed:
         error = " ".join(
-            f"{name.replace('_', ' ').capitalize()} could not be read: {message}"
-            for name, message in failed
+            f"{stream_label(name)} could not be read: {message}" for name, message in failed
         )
         tracker.save(outcome=SyncOutcome.PARTIAL, finished_at=now, error=error)
     else:

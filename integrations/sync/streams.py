@@ -59,7 +59,12 @@ class Stream:
 
     @property
     def label(self) -> str:
-        return self.name.replace("_", " ").capitalize()
+        return stream_label(self.name)
+
+
+def stream_label(name: str) -> str:
+    """A stream's name as people read it: "on_call_schedules" → "On call schedules"."""
+    return name.replace("_", " ").capitalize()
 
 
 def incremental(name: str, reader: IncrementalReader, *, decides_status: bool = False) -> Stream:

@@ -131,6 +131,7 @@ def test_a_failed_full_scan_keeps_its_pages_and_the_next_run_resumes_it(
     resumed = run_sync(world.connection)  # the next scheduled run, not a full one
     assert resumed.outcome == SyncOutcome.SUCCEEDED and resumed.kind == SyncKind.FULL
     assert resumed.counts["incidents"]["resumed_from"] == cursor
+    assert "cursor" not in resumed.counts["incidents"]  # a whole scan leaves nothing to resume
     # It read on from where the scan stopped, not everything again.
     assert resumed.counts["incidents"]["fetched"] < total
     world.assert_equals_upstream()
