@@ -223,10 +223,14 @@ class StreamSummary:
         self.skipped = str(counts.get("skipped") or "")
         self.error = str(counts.get("error") or "")
         self.resumed_from = str(counts.get("resumed_from") or "")
+        self.fetched, self.created, self.updated = (
+            _count(counts, "fetched"),
+            _count(counts, "created"),
+            _count(counts, "updated"),
+        )
+        self.unchanged, self.deleted = _count(counts, "unchanged"), _count(counts, "deleted")
 
-    def __getattr__(self, field: str) -> int:
-        # fetched, created, updated, unchanged, deleted, http_calls, retries: 0 when absent
-        if field.startswith("_"):
-            raise AttributeError(field)
-        value = self.counts.get(field, 0)
-        return value if isinstance(value, int) else 0
+
+def _count(counts: dict[str, object], name: str) -> int:
+    value = counts.get(name, 0)
+    return value if isinstance(value, int) else 0
