@@ -191,4 +191,62 @@ class AccountStore:
     def _advance(
         self, changed_fraction: float, new: int | None, deleted: int | None, seed: int | None
     ) -> dict[str, Any]:
+        """One hour passes: the planned changes, each at its own tick of the account's clock
+        (as separate upstream events would be), then the new incidents, in a fixed draw order."""
+        incidents = self.dataset.incidents
+        total = len(incidents)
+        changes, new, deleted = advance_counts(
+            total=total, changed_fraction=changed_fraction, new=new, deleted=deleted
+        )
+        now = self._clock() + self.TICKS_PER_HOUR
+        rng = random.Random(
+            f"{self.ADVANCE_KEY}:{seed}:{self.dataset.region}:{now}:{total}:{self._serial()}"
+        )
+        gone, kinds = plan_changes(
+            rng,
+            incidents,
+            status_of=lambda incident: incident["status"],
+            changes=changes,
+            deleted=deleted,
+            transitions=self.TRANSITIONS,
+            rest=self.REST,
+        )
+        replaced = {
+            index: self._changed(rng, incidents[index], kinds[index], now + step)
+            for step, index in enumerate(sorted(kinds))
+        }
+        created = self._new_incidents(rng, new, now)
+        self.dataset.incidents, summary = apply_changes(
+            incidents, gone=gone, replaced=replaced, created=created, now=self._stamp(now)
+        )
+        self._set_clock(now + max(len(replaced), len(created), 1) - 1)
+        self.reindex()
+        return summary
+
+    # What each provider's store says about itself, for _advance.
+    ADVANCE_KEY: str  # names the random stream: "<provider>-advance"
+    TICKS_PER_HOUR: int  # the account clock's unit: milliseconds or seconds
+    TRANSITIONS: tuple[Transition, ...]
+    REST: str  # the kind of change for the incidents no transition takes
+
+    def reindex(self) -> None:
+        raise NotImplementedError
+
+    def _clock(self) -> int:
+        raise NotImplementedError
+
+    def _set_clock(self, now: int) -> None:
+        raise NotImplementedError
+
+    def _serial(self) -> int:
+        """The next human number the account would give; part of the random stream's name."""
+        raise NotImplementedError
+
+    def _stamp(self, now: int) -> str:
+        raise NotImplementedError
+
+    def _changed(self, rng: random.Random, incident: Record, kind: str, at: int) -> Record:
+        raise NotImplementedError
+
+    def _new_incidents(self, rng: random.Random, count: int, now: int) -> list[Record]:
         raise NotImplementedError

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, field
-from typing import Any
 
 from integrations.providers.opsgenie.sandbox.data import (
     HOUR_MS,
@@ -20,9 +19,6 @@ from integrations.sandbox.names import start_of_day
 from integrations.sandbox.timeline import (
     AccountStore,
     account_clock,
-    advance_counts,
-    apply_changes,
-    plan_changes,
 )
 
 # How the changes of one `advance` split between kinds; whatever a kind cannot take (no open
@@ -74,42 +70,29 @@ class OpsGenieStore(AccountStore):
             assert self.dataset.now_ms is not None  # set by __post_init__
             return self.dataset.now_ms
 
-    def _advance(
-        self, changed_fraction: float, new: int | None, deleted: int | None, seed: int | None
-    ) -> dict[str, Any]:
-        incidents = self.dataset.incidents
-        total = len(incidents)
-        changes, new, deleted = advance_counts(
-            total=total, changed_fraction=changed_fraction, new=new, deleted=deleted
-        )
-        now_ms = self.now_ms + HOUR_MS
-        rng = random.Random(
-            f"opsgenie-advance:{seed}:{self.dataset.region}:{now_ms}:{total}:{self._next_tiny}"
-        )
-        gone, kinds = plan_changes(
-            rng,
-            incidents,
-            status_of=lambda incident: incident["status"],
-            changes=changes,
-            deleted=deleted,
-            transitions=(
-                ("resolve", ("open",), _RESOLVE_SHARE),
-                ("close", ("resolved",), _CLOSE_SHARE),
-                ("reopen", ("resolved", "closed"), _REOPEN_SHARE),
-            ),
-            rest="priority",
-        )
-        # Each change gets its own millisecond, as separate upstream events would.
-        replaced: dict[int, Record] = {}
-        for step, index in enumerate(sorted(kinds)):
-            replaced[index] = _changed(rng, incidents[index], kinds[index], now_ms + step)
-        created = self._new_incidents(rng, new, now_ms)
-        self.dataset.incidents, summary = apply_changes(
-            incidents, gone=gone, replaced=replaced, created=created, now=iso_ms(now_ms)
-        )
-        self.dataset.now_ms = now_ms + max(len(replaced), len(created), 1) - 1
-        self.reindex()
-        return summary
+    ADVANCE_KEY = "opsgenie-advance"
+    TICKS_PER_HOUR = HOUR_MS
+    TRANSITIONS = (
+        ("resolve", ("open",), _RESOLVE_SHARE),
+        ("close", ("resolved",), _CLOSE_SHARE),
+        ("reopen", ("resolved", "closed"), _REOPEN_SHARE),
+    )
+    REST = "priority"
+
+    def _clock(self) -> int:
+        return self.now_ms
+
+    def _set_clock(self, now: int) -> None:
+        self.dataset.now_ms = now
+
+    def _serial(self) -> int:
+        return self._next_tiny
+
+    def _stamp(self, now: int) -> str:
+        return iso_ms(now)
+
+    def _changed(self, rng: random.Random, incident: Record, kind: str, at: int) -> Record:
+        return _changed(rng, incident, kind, at)
 
     def _new_incidents(self, rng: random.Random, count: int, now_ms: int) -> list[Record]:
         dataset = self.dataset

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, field
-from typing import Any
 
 from integrations.providers.pagerduty.sandbox.data import (
     HOUR_S,
@@ -25,9 +24,6 @@ from integrations.sandbox.names import fill, start_of_day
 from integrations.sandbox.timeline import (
     AccountStore,
     account_clock,
-    advance_counts,
-    apply_changes,
-    plan_changes,
 )
 
 _NOTES = (
@@ -129,54 +125,41 @@ class PagerDutyStore(AccountStore):
             assert self.dataset.now_s is not None  # set by __post_init__
             return self.dataset.now_s
 
-    def _advance(
-        self, changed_fraction: float, new: int | None, deleted: int | None, seed: int | None
-    ) -> dict[str, Any]:
-        dataset = self.dataset
-        incidents = dataset.incidents
-        total = len(incidents)
-        changes, new, deleted = advance_counts(
-            total=total, changed_fraction=changed_fraction, new=new, deleted=deleted
-        )
-        now_s = self.now_s + HOUR_S
-        rng = random.Random(
-            f"pagerduty-advance:{seed}:{dataset.region}:{now_s}:{total}:{self._next_number}"
-        )
-        gone, kinds = plan_changes(
-            rng,
-            incidents,
-            status_of=lambda incident: incident["status"],
-            changes=changes,
-            deleted=deleted,
-            transitions=(
-                ("acknowledge", ("triggered",), _ACKNOWLEDGE_SHARE),
-                ("resolve", ("triggered", "acknowledged"), _RESOLVE_SHARE),
-            ),
-            rest="other",
-        )
-        replaced: dict[int, Record] = {}
-        for step, index in enumerate(sorted(kinds)):
-            replaced[index] = self._changed(rng, incidents[index], kinds[index], now_s + step)
+    ADVANCE_KEY = "pagerduty-advance"
+    TICKS_PER_HOUR = HOUR_S
+    TRANSITIONS = (
+        ("acknowledge", ("triggered",), _ACKNOWLEDGE_SHARE),
+        ("resolve", ("triggered", "acknowledged"), _RESOLVE_SHARE),
+    )
+    REST = "other"
+
+    def _clock(self) -> int:
+        return self.now_s
+
+    def _set_clock(self, now: int) -> None:
+        self.dataset.now_s = now
+
+    def _serial(self) -> int:
+        return self._next_number
+
+    def _stamp(self, now: int) -> str:
+        return iso_s(now)
+
+    def _new_incidents(self, rng: random.Random, count: int, now: int) -> list[Record]:
         ids = Ids(rng)
         ids.taken = set(self._by_id)
-        created = [
+        return [
             make_incident(
                 rng,
                 ids,
-                dataset,
+                self.dataset,
                 self._next_number + offset,
-                now_s + offset,
-                now_s + offset,
+                now + offset,
+                now + offset,
                 status="triggered",
             )
-            for offset in range(new)
+            for offset in range(count)
         ]
-        dataset.incidents, summary = apply_changes(
-            incidents, gone=gone, replaced=replaced, created=created, now=iso_s(now_s)
-        )
-        dataset.now_s = now_s + max(len(replaced), len(created), 1) - 1
-        self.reindex()
-        return summary
 
     def _changed(self, rng: random.Random, incident: Record, kind: str, at_s: int) -> Record:
         user = rng.choice(self.dataset.users) if self.dataset.users else None
