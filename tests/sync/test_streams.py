@@ -32,10 +32,7 @@ def upstream_ids_oldest_first(world: World) -> list[str]:
 
 
 def delete_upstream(world: World, doomed: set[str]) -> None:
-    store = upstream_store(world)
-    with store.lock:
-        store.dataset.incidents = [i for i in store.dataset.incidents if i["id"] not in doomed]
-        store.reindex()
+    upstream_store(world).remove(doomed)
 
 
 def after_listing_page(monkeypatch, number: int, action: Callable[[], None]) -> list[dict]:  # type: ignore[no-untyped-def]
