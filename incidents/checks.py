@@ -11,7 +11,13 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from incidents.expressions import SecondsBetween
-from incidents.models import DataLossReport, DataLost, Incident, IncidentPolicy
+from incidents.models import (
+    DataLossReport,
+    DataLost,
+    Incident,
+    IncidentPolicy,
+    ResolvedAtSource,
+)
 from integrations.models import Connection, ConnectionStatus
 from integrations.providers.registry import providers
 from integrations.records import IncidentStatus, Priority
@@ -21,8 +27,6 @@ TOPIC = "incidents"
 CLOSED_KEY = "incident-closed"
 DATA_LOSS_KEY = "incident-data-loss"
 SLA_KEY = "incident-sla"
-# An incident without a priority is held to the Medium SLA.
-UNKNOWN_PRIORITY_AS = Priority.MEDIUM.value
 LABELS = {"high": "High", "medium": "Medium", "low": "Low", "": "Unknown"}
 
 
@@ -35,24 +39,46 @@ def _any_source() -> bool:
     return Connection.objects.exclude(status=ConnectionStatus.DISCONNECTED).exists()
 
 
-def _sla(policy: IncidentPolicy, priority: str) -> timedelta:
-    hours = policy.sla_hours()
-    return timedelta(hours=hours.get(priority) or hours[UNKNOWN_PRIORITY_AS])
+_FINISHED = (IncidentStatus.RESOLVED, IncidentStatus.CLOSED)
+_INCOMPLETE = (
+    Q(what_happened="")
+    | Q(categories=[])
+    | Q(records_affected__isnull=True, people_affected__isnull=True)
+    | Q(
+        customers_notified_on__isnull=True,
+        regulators_notified_on__isnull=True,
+        management_notified_on__isnull=True,
+        dpo_notified_on__isnull=True,
+        other_notified_on__isnull=True,
+    )
+)
 
 
 def _per_priority(policy: IncidentPolicy, make_q) -> Q:  # type: ignore[no-untyped-def]
     """One Q per priority, OR-ed: the SLA differs by priority."""
     combined = Q()
     for priority in ("high", "medium", "low", ""):
-        combined |= Q(priority=priority) & make_q(_sla(policy, priority))
+        combined |= Q(priority=priority) & make_q(policy.sla(priority))
     return combined
 
 
 def describe(delta: timedelta) -> str:
     days, seconds = delta.days, delta.seconds
     if days:
-        return f"{days} d {seconds // 3600} h"
+        hours = seconds // 3600
+        return f"{days} d {hours} h" if hours else f"{days} d"
     return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+def sla_clock(incident: Incident, policy: IncidentPolicy, now: datetime) -> str:
+    """An open incident's SLA as the incident page says it: "due in 5 h 10 min" or "overdue by
+    4 d 2 h"; "" once it is resolved."""
+    if incident.status != IncidentStatus.OPEN:
+        return ""
+    due = incident.created_at + policy.sla(incident.priority)
+    if now < due:
+        return f"due in {describe(due - now)}"
+    return f"overdue by {describe(now - due)}"
 
 
 def _row(prefix: str, pk: int, number: str, title: str, reason: str, source: str) -> FailingRow:
@@ -84,63 +110,99 @@ def failing_open(now: datetime) -> Iterator[FailingRow]:
     for pk, number, title, created_at, priority, source in rows.iterator(chunk_size=2000):
         reason = f"Open for {describe(now - created_at)} (reported {created_at:%d %b %Y %H:%M} UTC)"
         if policy.close_check_uses_sla:
-            reason += f"; the {LABELS[priority]} SLA is {describe(_sla(policy, priority))}"
+            reason += f"; the {LABELS[priority]} SLA is {describe(policy.sla(priority))}"
         yield _row(prefix, pk, number, title, reason, source)
 
 
+def _unassessed(report: str = "data_loss") -> Q:
+    """No report, or one that still says Not assessed."""
+    return Q(**{f"{report}__isnull": True}) | Q(**{f"{report}__data_lost": DataLost.NOT_ASSESSED})
+
+
 def failing_data_loss(now: datetime) -> Iterator[FailingRow]:
+    """(a) the source reports data loss and nobody settled it (a Yes report is judged by (b), a
+    No needs an explanation); (b) a Yes report lacks details or a disclosure; (c) by policy, a
+    resolved High incident not assessed. Each incident is listed once, under the first rule."""
     prefix = _detail_prefix()
-    incomplete = (
-        Q(what_happened="")
-        | Q(categories=[])
-        | Q(records_affected__isnull=True, people_affected__isnull=True)
-        | Q(
-            customers_notified_on__isnull=True,
-            regulators_notified_on__isnull=True,
-            management_notified_on__isnull=True,
-            dpo_notified_on__isnull=True,
-            other_notified_on__isnull=True,
-        )
+    counted = Incident.objects.counted()
+    flagged = counted.exclude(data_loss_mention="").filter(
+        _unassessed() | Q(data_loss__data_lost=DataLost.NO, data_loss__no_loss_explanation="")
     )
-    reports = DataLossReport.objects.filter(
-        incident__in=Incident.objects.counted(), data_lost=DataLost.YES
-    ).filter(incomplete)
+    rows = flagged.values_list(
+        "pk", "number", "title", "source", "data_loss_mention", "data_loss__data_lost"
+    )
+    for pk, number, title, source, mention, data_lost in rows.iterator(chunk_size=2000):
+        said = (
+            "the report says No without saying who assessed it and why"
+            if data_lost == DataLost.NO
+            else "nobody has assessed it"
+        )
+        name = _source_names().get(source, source)
+        reason = f"{name} reports data loss (“{mention}”) and {said}"
+        yield _row(prefix, pk, number, title, reason, source)
+    reports = DataLossReport.objects.filter(incident__in=counted, data_lost=DataLost.YES).filter(
+        _INCOMPLETE
+    )
     for report in reports.select_related("incident").iterator(chunk_size=1000):
         missing = ", ".join(report.missing_details())
         incident = report.incident
-        reason = f"Data was lost; missing: {missing}"
+        reason = f"The report says data was lost; missing: {missing}"
         yield _row(prefix, incident.pk, incident.number, incident.title, reason, incident.source)
     if IncidentPolicy.current().assess_resolved_high:
         unassessed = (
-            Incident.objects.counted()
-            .filter(
-                priority=Priority.HIGH, status__in=(IncidentStatus.RESOLVED, IncidentStatus.CLOSED)
-            )
-            .filter(Q(data_loss__isnull=True) | Q(data_loss__data_lost=DataLost.NOT_ASSESSED))
+            counted.filter(data_loss_mention="")
+            .filter(priority=Priority.HIGH, status__in=_FINISHED)
+            .filter(_unassessed())
         )
         rows = unassessed.values_list("pk", "number", "title", "source")
         for pk, number, title, source in rows.iterator():
-            reason = "Resolved High incident whose data loss is not assessed"
+            reason = "Resolved High incident whose data loss is not assessed (policy)"
             yield _row(prefix, pk, number, title, reason, source)
 
 
 def failing_sla(now: datetime) -> Iterator[FailingRow]:
+    """Late when resolved after its SLA, or still open past it; a resolved incident whose
+    resolution time is unknown is listed as such unless its first sync already proves it on
+    time (it was resolved by then)."""
     prefix = _detail_prefix()
     policy = IncidentPolicy.current()
+    counted = Incident.objects.counted()
+    overdue = counted.filter(status=IncidentStatus.OPEN).filter(
+        _per_priority(policy, lambda sla: Q(created_at__lt=now - sla))
+    )
+    rows = overdue.values_list("pk", "number", "title", "created_at", "priority", "source")
+    for pk, number, title, created_at, priority, source in rows.iterator(chunk_size=2000):
+        reason = f"Open for {describe(now - created_at)}, SLA {describe(policy.sla(priority))}"
+        yield _row(prefix, pk, number, title, reason, source)
     late = (
-        Incident.objects.counted()
-        .filter(
-            status__in=(IncidentStatus.RESOLVED, IncidentStatus.CLOSED), resolved_at__isnull=False
-        )
+        counted.filter(status__in=_FINISHED, resolved_at__isnull=False)
         # Seconds computed by the database: F() + timedelta calls Python per row on SQLite.
         .annotate(took=SecondsBetween(F("resolved_at"), F("created_at")))
         .filter(_per_priority(policy, lambda sla: Q(took__gt=sla.total_seconds())))
     )
-    rows = late.values_list("pk", "number", "title", "took", "priority", "source")
-    for pk, number, title, took, priority, source in rows.iterator(chunk_size=2000):
+    rows = late.values_list(
+        "pk", "number", "title", "took", "priority", "source", "resolved_at_source"
+    )
+    for pk, number, title, took, priority, source, dated_by in rows.iterator(chunk_size=2000):
         reason = (
-            f"Resolved after {describe(timedelta(seconds=round(took)))}; "
-            f"the {LABELS[priority]} SLA is {describe(_sla(policy, priority))}"
+            f"Resolved after {describe(timedelta(seconds=round(took)))}, "
+            f"SLA {describe(policy.sla(priority))}"
+        )
+        if dated_by == ResolvedAtSource.SYNC:
+            reason += " (resolution time: " + ResolvedAtSource.SYNC.label + ")"
+        yield _row(prefix, pk, number, title, reason, source)
+    unknown = (
+        counted.filter(status__in=_FINISHED, resolved_at__isnull=True)
+        .annotate(bound=SecondsBetween(F("first_synced_at"), F("created_at")))
+        .filter(_per_priority(policy, lambda sla: Q(bound__gt=sla.total_seconds())))
+    )
+    rows = unknown.values_list("pk", "number", "title", "bound", "priority", "source")
+    for pk, number, title, bound, priority, source in rows.iterator(chunk_size=2000):
+        name = _source_names().get(source, source)
+        reason = (
+            f"Resolution time unknown: {name} gives none, and it was already resolved when "
+            f"first synced {describe(timedelta(seconds=round(bound)))} after it was reported "
+            f"(SLA {describe(policy.sla(priority))})"
         )
         yield _row(prefix, pk, number, title, reason, source)
 
@@ -164,11 +226,15 @@ def register_incident_checks() -> None:
         Check(
             key=DATA_LOSS_KEY,
             title="Data loss information should be added for the reported incident",
-            description="Fails for an incident whose data-loss report says data was lost but "
-            "lacks what happened, the data categories, the records or people affected, or any "
-            "stakeholder notification.",
-            how_to_fix="Open the incident and complete its data-loss report, including the date "
-            "each stakeholder group was notified.",
+            description="Fails for an incident whose source reports data loss (“data loss”, "
+            "“data breach”, “data leak”, “records lost/exposed” in its title or description) "
+            "until a report says Yes with complete details and a disclosure, or No with who "
+            "assessed it and why; and for a report that says data was lost but lacks what "
+            "happened, the data categories, the records or people affected, or any stakeholder "
+            "notification. Optionally also for resolved High incidents not assessed.",
+            how_to_fix="Open the incident and assess it: complete its data-loss report, "
+            "including the date each stakeholder group was notified, or say No and explain who "
+            "assessed it and why.",
             topic=TOPIC,
             applicable=_any_source,
             checked_count=_checked_count,
@@ -179,10 +245,12 @@ def register_incident_checks() -> None:
         Check(
             key=SLA_KEY,
             title="Incident resolved within SLA",
-            description="Fails for a resolved incident that took longer than the SLA of its "
-            "priority, from report to resolution.",
-            how_to_fix="Review the late incidents with their owners; record the reason as a "
-            "special case where the delay was justified.",
+            description="Fails for an incident resolved later than the SLA of its priority, "
+            "from report to resolution, and for an open incident already older than its SLA. "
+            "The resolution time is the source's own, else the first sync that saw it resolved; "
+            "a resolved incident whose resolution time cannot be known is listed as such.",
+            how_to_fix="Resolve overdue incidents; review the late ones with their owners and "
+            "record the reason as a special case where the delay was justified.",
             topic=TOPIC,
             applicable=_any_source,
             checked_count=_checked_count,

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import require_permissions
-from incidents.checks import TOPIC
+from incidents.checks import SLA_KEY, TOPIC, describe, sla_clock
 from incidents.forms import DataLossForm
-from incidents.models import DATA_CATEGORIES, DataLossReport, Incident
+from incidents.models import DATA_CATEGORIES, DataLossReport, Incident, IncidentPolicy
 from incidents.services import data_loss_report_for, data_loss_report_save
 from lib.checks import checks_for, engine
 
@@ -39,7 +39,7 @@ class Change:
     after: str
 
 
-def incident_checks(incident: Incident) -> list[IncidentCheck]:
+def incident_checks(incident: Incident, clock: str = "") -> list[IncidentCheck]:
     checks = checks_for(TOPIC)
     not_counted = incident.not_counted_because
     if not_counted:
@@ -61,7 +61,9 @@ def incident_checks(incident: Incident) -> list[IncidentCheck]:
         if check.key not in evaluated:
             result.append(IncidentCheck(check.title, check.key, "not evaluated", ""))
         elif item is None:
-            result.append(IncidentCheck(check.title, check.key, "passing", ""))
+            # An open incident within its SLA passes for now: say for how long.
+            reason = clock.capitalize() if check.key == SLA_KEY else ""
+            result.append(IncidentCheck(check.title, check.key, "passing", reason))
         elif item["excepted"]:
             result.append(IncidentCheck(check.title, check.key, "excepted", item["reason"]))
         else:
@@ -116,6 +118,8 @@ def report_history(report: DataLossReport) -> list[dict[str, object]]:
 
 def _context(request: HttpRequest, incident: Incident, form: DataLossForm | None = None) -> dict:
     report = data_loss_report_for(incident)
+    policy = IncidentPolicy.current()
+    clock = sla_clock(incident, policy, timezone.now())
     can_edit = request.user.has_perm(EDIT)
     if form is None and can_edit:
         form = DataLossForm(instance=report, initial={"categories": report.categories})
@@ -126,7 +130,10 @@ def _context(request: HttpRequest, incident: Incident, form: DataLossForm | None
         "can_edit": can_edit,
         "history": report_history(report),
         "incident_changes": list(incident.changes.order_by("-at", "-id")[:200]),
-        "checks": incident_checks(incident),
+        "checks": incident_checks(incident, clock),
+        "sla_text": describe(policy.sla(incident.priority)),
+        "sla_clock": clock,
+        "needs_assessment": bool(incident.data_loss_mention) and not report.settles_mention,
     }
 
 

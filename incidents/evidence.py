@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from incidents.models import DataLossReport, DataLost, Incident, IncidentChange
+from incidents.models import (
+    DATA_CATEGORIES,
+    DataLossReport,
+    DataLost,
+    Incident,
+    IncidentChange,
+)
 from incidents.store import SYNCED_FIELDS
 from lib.evidence_files import EvidenceFile, Export, Row, username
 
@@ -18,6 +24,8 @@ INCIDENT_HEADER = (
     "source",
     "upstream_id",
     *SYNCED_FIELDS,
+    "resolution_time_from",
+    "data_loss_reported_upstream",
     "deleted_upstream",
     "deleted_upstream_at",
     "out_of_scope",
@@ -41,6 +49,8 @@ def incident_rows(export: Export) -> Iterator[Row]:
             incident.source,
             incident.upstream_id,
             *(_incident_value(incident, name) for name in SYNCED_FIELDS),
+            incident.get_resolved_at_source_display() if incident.resolved_at else "",
+            incident.data_loss_mention,
             incident.deleted_upstream,
             incident.deleted_upstream_at,
             incident.out_of_scope,
@@ -67,6 +77,7 @@ DATA_LOSS_HEADER = (
     "incident_title",
     "data_lost",
     "what_happened",
+    "why_no_data_was_lost",
     "categories",
     "records_affected",
     "people_affected",
@@ -98,7 +109,8 @@ def data_loss_rows(export: Export) -> Iterator[Row]:
             report.incident.title,
             report.get_data_lost_display(),
             report.what_happened,
-            report.categories,
+            report.no_loss_explanation,
+            "; ".join(report.category_labels),
             report.records_affected,
             report.people_affected,
             report.customers_notified_on,
@@ -128,9 +140,14 @@ HISTORY_TYPES = {"+": "Created", "~": "Changed", "-": "Deleted"}
 HISTORY_IGNORED_FIELDS = ("id", "incident", "updated_at")
 
 
+CATEGORY_LABELS = dict(DATA_CATEGORIES)
+
+
 def _history_value(name: str, value: Any) -> object:
     if name == "data_lost" and value:
         return DataLost(value).label if value in DataLost.values else value
+    if name == "categories" and isinstance(value, list):
+        return "; ".join(CATEGORY_LABELS.get(code, code) for code in value)
     return value
 
 

@@ -22,6 +22,7 @@ class DataLossForm(forms.ModelForm):
         fields = [
             "data_lost",
             "what_happened",
+            "no_loss_explanation",
             "categories",
             "records_affected",
             "people_affected",
@@ -31,6 +32,7 @@ class DataLossForm(forms.ModelForm):
         widgets = {
             "data_lost": forms.RadioSelect,
             "what_happened": forms.Textarea(attrs={"rows": 3}),
+            "no_loss_explanation": forms.Textarea(attrs={"rows": 2}),
             "reference_notes": forms.Textarea(attrs={"rows": 2}),
             **{name: forms.DateInput(attrs={"type": "date"}) for name in NOTIFIED_FIELDS},
         }
@@ -42,6 +44,16 @@ class DataLossForm(forms.ModelForm):
         ):
             self.add_error(
                 "data_lost", "You said no data was lost but listed categories or records."
+            )
+        mention = self.instance.incident.data_loss_mention
+        if (
+            cleaned.get("data_lost") == "no"
+            and mention
+            and not (cleaned.get("no_loss_explanation") or "").strip()
+        ):
+            self.add_error(
+                "no_loss_explanation",
+                "The source reports data loss: say who assessed it and why no data was lost.",
             )
         self._check_notification_dates(cleaned)
         return cleaned

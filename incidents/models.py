@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import re
+from datetime import timedelta
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -9,11 +9,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
+from incidents.data_loss import find_mention
 from integrations.models import Connection, ConnectionStatus
 from integrations.providers.registry import providers
 from integrations.records import IncidentStatus, Priority, parse_upstream_time
-
-DATA_LOSS_MENTION = re.compile(r"data[\s_-]*loss", re.IGNORECASE)
 
 # Incidents that count (PRODUCT 5): of a source still connected (or in error), of a service the
 # admin chose, not deleted upstream. Everything else is kept as evidence and counted by nothing.
@@ -31,6 +30,18 @@ class IncidentQuerySet(models.QuerySet):
     def not_counted(self) -> IncidentQuerySet:
         """Out of scope, deleted upstream or of a disconnected source: evidence only."""
         return self.exclude(_COUNTS)
+
+
+UNKNOWN_PRIORITY_AS = Priority.MEDIUM.value
+
+
+class ResolvedAtSource(models.TextChoices):
+    """Where an incident's resolution time comes from (PRODUCT 5: the SLA check shows it)."""
+
+    UPSTREAM = "upstream", "the source's own resolution time"
+    # A sync saw it open, a later one saw it resolved: resolved at the latest by then.
+    SYNC = "sync", "the first sync that saw it resolved"
+    NONE = "", "unknown"
 
 
 class Incident(models.Model):
@@ -66,9 +77,18 @@ class Incident(models.Model):
     created_at = models.DateTimeField(help_text="When the incident was created upstream.")
     updated_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_at_source = models.CharField(
+        "Resolution time from",
+        max_length=10,
+        choices=ResolvedAtSource.choices,
+        blank=True,
+        default=ResolvedAtSource.NONE,
+    )
     impact_start = models.DateTimeField(null=True, blank=True)
     impact_end = models.DateTimeField(null=True, blank=True)
     upstream_url = models.URLField(max_length=500, blank=True)
+    # The upstream text that reports data loss (incidents/data_loss.py), "" when none does.
+    data_loss_mention = models.CharField(max_length=200, blank=True, default="")
     deleted_upstream = models.BooleanField(default=False)
     deleted_upstream_at = models.DateTimeField(null=True, blank=True)
     content_hash = models.CharField(max_length=64)
@@ -107,11 +127,10 @@ class Incident(models.Model):
     def __str__(self) -> str:
         return f"{self.source} #{self.number}: {self.title[:60]}"
 
-    @property
-    def mentions_data_loss(self) -> bool:
-        """PRODUCT 4: incidents whose upstream text mentions data loss are flagged for
-        assessment (notes are not synced yet: title and description are read)."""
-        return bool(DATA_LOSS_MENTION.search(f"{self.title}\n{self.description}"))
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # The sync's bulk writes set it too (incidents/store.py): every row agrees with its text.
+        self.data_loss_mention = find_mention(self.title, self.description)
+        super().save(*args, **kwargs)
 
     @property
     def not_counted_because(self) -> list[str]:
@@ -183,6 +202,11 @@ class DataLossReport(models.Model):
     management_notified_on = models.DateField("Management notified on", null=True, blank=True)
     dpo_notified_on = models.DateField("Data protection officer notified on", null=True, blank=True)
     other_notified_on = models.DateField("Others notified on", null=True, blank=True)
+    no_loss_explanation = models.TextField(
+        "Why no data was lost",
+        blank=True,
+        help_text="Who assessed it and how: required when the source reports data loss.",
+    )
     reference_notes = models.TextField("Reference notes", blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -192,6 +216,20 @@ class DataLossReport(models.Model):
 
     def __str__(self) -> str:
         return f"Data loss report of {self.incident}"
+
+    @property
+    def category_labels(self) -> list[str]:
+        """The data categories as people read them ("Personal data", not "personal")."""
+        labels = dict(DATA_CATEGORIES)
+        return [labels.get(code, code) for code in self.categories]
+
+    @property
+    def settles_mention(self) -> bool:
+        """Whether this report answers a source's report of data loss: Yes (judged on its
+        details by the check) or No with who assessed it and why."""
+        if self.data_lost == DataLost.YES:
+            return True
+        return self.data_lost == DataLost.NO and bool(self.no_loss_explanation.strip())
 
     @property
     def notified(self) -> list[tuple[str, object]]:
@@ -238,6 +276,11 @@ class IncidentPolicy(models.Model):
     def current(cls) -> IncidentPolicy:
         policy, _ = cls.objects.get_or_create(pk=1)
         return policy
+
+    def sla(self, priority: str) -> timedelta:
+        """The SLA of a priority; an incident without one is held to the Medium SLA."""
+        hours = self.sla_hours()
+        return timedelta(hours=hours.get(priority) or hours[UNKNOWN_PRIORITY_AS])
 
     def sla_hours(self) -> dict[str, int]:
         return {

@@ -10,7 +10,8 @@ from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
-from incidents.models import Incident, IncidentChange
+from incidents.data_loss import find_mention
+from incidents.models import Incident, IncidentChange, ResolvedAtSource
 from incidents.scope import is_out_of_scope
 from integrations.models import Connection
 from integrations.records import IncidentRecord, IncidentStatus
@@ -46,7 +47,23 @@ def _values(record: IncidentRecord) -> dict[str, object]:
     values["priority"] = record.priority.value
     values["services"] = list(record.services)
     values["service_ids"] = list(record.service_ids)
+    values["data_loss_mention"] = find_mention(record.title, record.description)
+    values["resolved_at_source"] = (
+        ResolvedAtSource.UPSTREAM if record.resolved_at is not None else ResolvedAtSource.NONE
+    )
     return values
+
+
+def _keep_resolution_seen(row: Incident, was_open: bool, previous: tuple, now: datetime) -> None:
+    """A resolved incident without the source's own resolution time: if a sync saw it open, the
+    first sync that sees it resolved dates it (at the latest then); that date is kept after.
+    Seen resolved from the start, its resolution time stays unknown (the SLA check lists it)."""
+    if row.status == IncidentStatus.OPEN or row.resolved_at is not None:
+        return
+    if was_open:
+        row.resolved_at, row.resolved_at_source = now, ResolvedAtSource.SYNC
+    elif previous[1] == ResolvedAtSource.SYNC:
+        row.resolved_at, row.resolved_at_source = previous
 
 
 def _database() -> BaseDatabaseWrapper:
@@ -71,6 +88,8 @@ UPDATED_FIELDS = (
     "deleted_upstream",
     "deleted_upstream_at",
     "out_of_scope",
+    "data_loss_mention",
+    "resolved_at_source",
 )
 
 
@@ -190,7 +209,15 @@ class IncidentStore:
                 row.upstream_id: row
                 for row in Incident.objects.filter(
                     connection=connection, upstream_id__in=list(by_id)
-                ).only("id", "upstream_id", "content_hash", "deleted_upstream")
+                ).only(
+                    "id",
+                    "upstream_id",
+                    "content_hash",
+                    "deleted_upstream",
+                    "status",
+                    "resolved_at",
+                    "resolved_at_source",
+                )
             }
             to_create, to_update = [], []
             selected = set(connection.service_ids)
@@ -210,8 +237,11 @@ class IncidentStore:
                         )
                     )
                 elif row.content_hash != digest or row.deleted_upstream:
+                    was_open = row.status == IncidentStatus.OPEN
+                    previous = (row.resolved_at, row.resolved_at_source)
                     for name, value in _values(record).items():
                         setattr(row, name, value)
+                    _keep_resolution_seen(row, was_open, previous, now)
                     row.content_hash = digest
                     row.changed_at = now
                     row.out_of_scope = is_out_of_scope(record.service_ids, selected)

@@ -182,8 +182,8 @@ def test_a_special_case_passes_until_it_expires(connection) -> None:  # type: ig
 def test_unchanged_results_write_no_history_and_keep_failing_since(connection) -> None:  # type: ignore[no-untyped-def]
     make(connection, 1, status="open", resolved_at=None)
     evaluate()
-    since = FailingItem.objects.get().failing_since
+    since = FailingItem.objects.get(check_state__key=CLOSED_KEY).failing_since
     evaluate()
     evaluate()
     assert CheckStatusChange.objects.filter(check_state__key=CLOSED_KEY).count() == 1
-    assert FailingItem.objects.get().failing_since == since
+    assert FailingItem.objects.get(check_state__key=CLOSED_KEY).failing_since == since

@@ -158,11 +158,19 @@ def test_an_incident_mentioning_data_loss_is_flagged_for_assessment(
     staff_client, connection
 ) -> None:  # type: ignore[no-untyped-def]
     incident = make(connection, 1, description="Possible DATA-LOSS on the replica")
+    evaluate()
     page = staff_client.get(f"/incidents/{incident.pk}/").content.decode()
-    assert "mentions data loss for this incident: please assess it." in page
-    _report(staff_client, incident, data_lost="no")
+    assert "reports data loss for this incident (“Possible DATA-LOSS on the replica”)" in page
+    assert "✗ Failing" in page and "nobody has assessed it" in page
+    # "No" needs who assessed it and why: refused, nothing saved, the check still fails.
+    page = _report(staff_client, incident, data_lost="no").content.decode()
+    assert "say who assessed it and why no data was lost" in page
+    assert not DataLossReport.objects.exists()
+    assert CheckState.objects.get(key=DATA_LOSS_KEY).status == "failing"
+    _report(staff_client, incident, data_lost="no", no_loss_explanation="Carol checked the replica")
     page = staff_client.get(f"/incidents/{incident.pk}/").content.decode()
     assert "please assess it" not in page
+    assert CheckState.objects.get(key=DATA_LOSS_KEY).status == "passing"
 
 
 def test_the_incident_page_title_is_plain_text(staff_client, connection) -> None:  # type: ignore[no-untyped-def]

@@ -143,7 +143,7 @@ def test_data_loss_reports_are_those_of_the_periods_incidents(archive, dataset) 
     assert row["incident_title"] == "'" + EVIL_TITLE
     assert row["data_lost"] == "Yes"
     assert row["what_happened"] == "'-Export of customer table"
-    assert row["categories"] == "personal"
+    assert row["categories"] == "Personal data"
     assert row["people_affected"] == "120"
     assert row["records_affected"] == ""
     assert row["customers_notified_on"] == "2026-02-05"
@@ -166,7 +166,7 @@ def test_data_loss_history_shows_who_when_and_before_to_after(archive, dataset) 
             "",
             "'-Export of customer table",
         ),
-        ("2026-02-03T09:00:00+00:00", "alice-admin", "Changed", "categories", "", "personal"),
+        ("2026-02-03T09:00:00+00:00", "alice-admin", "Changed", "categories", "", "Personal data"),
         ("2026-02-05T16:00:00+00:00", "carol-staff", "Changed", "people_affected", "", "120"),
         (
             "2026-02-05T16:00:00+00:00",
