@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from checks.models import CheckState, CheckStatus, CheckStatusChange, FailingItem
+from checks.models import (
+    CheckState,
+    CheckStatus,
+    CheckStatusChange,
+    FailingItem,
+    HistoryEvent,
+    SpecialCase,
+)
 from lib.checks import Check, checks_for
 
 T = TypeVar("T")
@@ -32,8 +41,22 @@ def _once(function: Callable[[], T], shared: dict[Callable[[], object], object])
     return shared[function]  # type: ignore[return-value]
 
 
+@dataclass(frozen=True)
+class Event:
+    """A special-case event the history records with the counts after it (PRODUCT 5)."""
+
+    kind: HistoryEvent
+    case: SpecialCase
+    by: AbstractBaseUser | None = None
+    detail: str = ""
+
+
 def evaluate_check(
-    check: Check, *, reason: str = "", shared: dict[Callable[[], object], object] | None = None
+    check: Check,
+    *,
+    reason: str = "",
+    shared: dict[Callable[[], object], object] | None = None,
+    events: Sequence[Event] = (),
 ) -> CheckState:
     now = timezone.now()
     shared = {} if shared is None else shared
@@ -56,16 +79,31 @@ def evaluate_check(
             status = CheckStatus.NOT_APPLICABLE
         else:
             status = CheckStatus.FAILING if failing else CheckStatus.PASSING
-        if created or status != state.status:
+        previous = "" if created else state.status
+        counts = {
+            "status": status,
+            "previous_status": previous,
+            "failing_count": failing,
+            "checked_count": checked,
+            "excepted_count": len(excepted),
+        }
+        recorded = [*_expiries(state, now), *events]
+        for happened in recorded:
             CheckStatusChange.objects.create(
                 check_state=state,
                 at=now,
-                status=status,
-                previous_status="" if created else state.status,
-                failing_count=failing,
-                checked_count=checked,
+                event=happened.kind,
+                by=happened.by,
+                special_case=happened.case,
+                detail=(happened.detail or happened.case.label)[:500],
                 reason=reason[:200],
+                **counts,
             )
+        if not recorded and (created or status != state.status or failing != state.failing_count):
+            CheckStatusChange.objects.create(
+                check_state=state, at=now, reason=reason[:200], **counts
+            )
+        if created or status != state.status:
             state.status, state.status_since = status, now
         state.last_evaluated_at = now
         state.checked_count, state.failing_count, state.excepted_count = (
@@ -75,6 +113,26 @@ def evaluate_check(
         )
         state.save()
     return state
+
+
+def _expiries(state: CheckState, now: datetime) -> list[Event]:
+    """Special cases that expired since the last evaluation: each is recorded once."""
+    expired = list(
+        state.special_cases.filter(
+            ended_at__isnull=True, expires_at__lte=now, expiry_recorded_at__isnull=True
+        )
+    )
+    for case in expired:
+        case.expiry_recorded_at = now
+    SpecialCase.objects.bulk_update(expired, ["expiry_recorded_at"])
+    return [
+        Event(
+            HistoryEvent.SPECIAL_CASE_EXPIRED,
+            case,
+            detail=f"{case.label} (expired {case.expires_at:%d %b %Y %H:%M} UTC)",
+        )
+        for case in expired
+    ]
 
 
 def _store_items(state: CheckState, rows: dict, now) -> None:  # type: ignore[no-untyped-def]

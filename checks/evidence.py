@@ -26,9 +26,13 @@ STATUS_HISTORY_HEADER = (
     "check_key",
     "check_title",
     "at",
+    "event",
+    "by",
+    "detail",
     "previous_status",
     "status",
     "failing_count",
+    "special_case_count",
     "checked_count",
     "reason",
 )
@@ -38,7 +42,7 @@ def status_history_rows(export: Export) -> Iterator[Row]:
     period = export.period
     changes = (
         CheckStatusChange.objects.filter(at__gte=period.since, at__lt=period.until)
-        .select_related("check_state")
+        .select_related("check_state", "by")
         .order_by("at", "id")
     )
     for change in changes.iterator(chunk_size=2000):
@@ -47,9 +51,13 @@ def status_history_rows(export: Export) -> Iterator[Row]:
             key,
             _check_title(key),
             change.at,
+            change.get_event_display(),
+            username(change.by),
+            change.detail,
             change.previous_status,
             change.status,
             change.failing_count,
+            change.excepted_count,
             change.checked_count,
             change.reason,
         )
@@ -113,6 +121,7 @@ SPECIAL_CASES_HEADER = (
     "expires_at",
     "ended_at",
     "ended_by",
+    "end_reason",
     "attachment_file_name",
     "attachment_in_zip",
 )
@@ -157,6 +166,7 @@ def special_case_rows(export: Export) -> Iterator[Row]:
             case.expires_at,
             case.ended_at,
             username(case.ended_by),
+            case.end_reason,
             os.path.basename(case.attachment.name) if case.attachment else "",
             in_zip,
         )

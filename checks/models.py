@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class CheckStatus(models.TextChoices):
@@ -35,8 +36,17 @@ class CheckState(models.Model):
         return f"{self.key}: {self.status}"
 
 
+class HistoryEvent(models.TextChoices):
+    EVALUATED = "evaluated", "Evaluated"
+    SPECIAL_CASE_CREATED = "special_case_created", "Special case created"
+    SPECIAL_CASE_ENDED = "special_case_ended", "Special case ended"
+    SPECIAL_CASE_EXPIRED = "special_case_expired", "Special case expired"
+
+
 class CheckStatusChange(models.Model):
-    """Status history: one row each time a check's status changes (and its first evaluation)."""
+    """The check's history (PRODUCT 5): a row at its first evaluation, whenever its status or
+    its failing count changes, and at every special-case event (who, and the counts after it),
+    so the chart and the CSV agree with the check's header at every moment."""
 
     check_state = models.ForeignKey(CheckState, on_delete=models.CASCADE, related_name="changes")
     at = models.DateTimeField()
@@ -47,6 +57,17 @@ class CheckStatusChange(models.Model):
     reason = models.CharField(
         max_length=200, blank=True, help_text="What triggered the evaluation."
     )
+    event = models.CharField(
+        max_length=30, choices=HistoryEvent.choices, default=HistoryEvent.EVALUATED
+    )
+    excepted_count = models.PositiveIntegerField(default=0)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    special_case = models.ForeignKey(
+        "SpecialCase", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    detail = models.CharField(max_length=500, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["check_state", "-at"], name="checkchange_newest")]
@@ -107,6 +128,9 @@ class SpecialCase(models.Model):
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    end_reason = models.TextField(blank=True)
+    # When the check's history recorded its expiry (at the first evaluation after it).
+    expiry_recorded_at = models.DateTimeField(null=True, blank=True)
 
     objects = SpecialCaseQuerySet.as_manager()
 
@@ -115,3 +139,22 @@ class SpecialCase(models.Model):
 
     def __str__(self) -> str:
         return f"Special case {self.label}"
+
+
+class SpecialCasePolicy(models.Model):
+    """How long a special case may last (one row, admin-editable; every change is kept)."""
+
+    max_months = models.PositiveSmallIntegerField(
+        "Longest a special case may last (months)",
+        default=12,
+        help_text="Every special case needs an expiry; it can be at most this far ahead.",
+    )
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return "Special-case policy"
+
+    @classmethod
+    def current(cls) -> SpecialCasePolicy:
+        policy, _ = cls.objects.get_or_create(pk=1)
+        return policy

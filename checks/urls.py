@@ -6,6 +6,7 @@ app_name = "checks"
 
 urlpatterns = [
     path("", views.check_list, name="list"),
+    path("special-case-policy/", views.special_case_policy, name="policy"),
     path("<slug:key>/", views.check_detail, name="detail"),
     path("<slug:key>/special-cases/", views.special_case_new, name="special-case-new"),
     path(

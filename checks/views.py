@@ -9,9 +9,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import require_permissions
 from checks.engine import active_special_case_keys
-from checks.forms import SpecialCaseForm
-from checks.models import CheckState, SpecialCase
-from checks.services import special_case_create, special_case_end
+from checks.forms import EndSpecialCaseForm, SpecialCaseForm, SpecialCasePolicyForm
+from checks.models import CheckState, SpecialCase, SpecialCasePolicy
+from checks.services import special_case_end, special_cases_create
 from lib.charts import step_chart
 from lib.checks import REGISTRY
 
@@ -50,15 +50,17 @@ def _history_chart(changes: list) -> str:  # type: ignore[type-arg]
 
 
 @require_permissions(read=VIEW)
-def check_detail(
-    request: HttpRequest, key: str, form: SpecialCaseForm | None = None
-) -> HttpResponse:
+def check_detail(request: HttpRequest, key: str) -> HttpResponse:
+    return _detail(request, key)
+
+
+def _detail(request: HttpRequest, key: str, form: SpecialCaseForm | None = None) -> HttpResponse:
     state = _state(key)
     now = timezone.now()
     excepted = active_special_case_keys(state, now)
     items = Paginator(state.failing_items.order_by("failing_since", "id"), ITEMS_PER_PAGE)
     page = items.get_page(request.GET.get("page"))
-    changes = list(state.changes.order_by("-at")[:200])
+    changes = list(state.changes.select_related("by").order_by("-at", "-id")[:200])
     cases = list(
         state.special_cases.select_related("created_by", "ended_by").order_by("-created_at")
     )
@@ -75,7 +77,9 @@ def check_detail(
             "changes": changes,
             "chart": _history_chart(changes),
             "can_manage": request.user.has_perm(MANAGE),
-            "form": form,
+            "form": form or SpecialCaseForm(),
+            "max_months": SpecialCasePolicy.current().max_months,
+            "chosen": set(form["item_keys"].value() or []) if form is not None else set(),
         },
     )
 
@@ -85,36 +89,68 @@ def check_detail(
 def special_case_new(request: HttpRequest, key: str) -> HttpResponse:
     state = _state(key)
     form = SpecialCaseForm(request.POST, request.FILES)
-    if form.is_valid():
-        item = state.failing_items.filter(item_key=form.cleaned_data["item_key"]).first()
-        if item is None:
-            messages.error(request, "That item no longer fails this check; nothing was saved.")
-            return redirect("checks:detail", key=key)
-        special_case_create(
-            state=state,
-            item=item,
-            reason=form.cleaned_data["reason"],
-            attachment=form.cleaned_data.get("attachment"),
-            expires_on=form.cleaned_data.get("expires_on"),
-            user=request.user,
+    if not form.is_valid():
+        # Shown again with what was typed and the items still ticked (a file must be re-chosen).
+        return _detail(request, key, form=form)
+    keys = form.cleaned_data["item_keys"]
+    items = list(state.failing_items.filter(item_key__in=keys).order_by("failing_since", "id"))
+    covered = state.special_cases.active(timezone.now()).filter(item_key__in=keys).exists()
+    if len(items) != len(keys) or covered:
+        form.add_error(
+            "item_keys",
+            "Some of the chosen items no longer fail this check or are already special cases; "
+            "nothing was saved. Check the list and try again.",
         )
-        messages.success(request, f"{item.label} is now a special case.")
-        return redirect("checks:detail", key=key)
-    messages.error(
-        request,
-        "The special case was not saved: "
-        + "; ".join(e for errors in form.errors.values() for e in errors),
+        return _detail(request, key, form=form)
+    special_cases_create(
+        state=state,
+        items=items,
+        reason=form.cleaned_data["reason"],
+        attachment=form.cleaned_data.get("attachment"),
+        expires_on=form.cleaned_data["expires_on"],
+        user=request.user,
     )
+    if len(items) == 1:
+        messages.success(request, f"{items[0].label} is now a special case.")
+    else:
+        messages.success(request, f"{len(items)} items are now special cases.")
     return redirect("checks:detail", key=key)
+
+
+@require_permissions(read=MANAGE, write=MANAGE)
+def special_case_stop(request: HttpRequest, key: str, case: int) -> HttpResponse:
+    """Ending a special case asks for a confirmation and a reason, both kept as evidence."""
+    special = get_object_or_404(
+        SpecialCase.objects.select_related("created_by"),
+        pk=case,
+        check_state__key=key,
+        ended_at__isnull=True,
+    )
+    form = EndSpecialCaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        special_case_end(case=special, user=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, f"The special case of {special.label} has ended.")
+        return redirect("checks:detail", key=key)
+    context = {"check": REGISTRY[key], "case": special, "form": form}
+    return render(request, "checks/end_special_case.html", context)
 
 
 @require_permissions(read=VIEW, write=MANAGE)
-@require_POST
-def special_case_stop(request: HttpRequest, key: str, case: int) -> HttpResponse:
-    special = get_object_or_404(SpecialCase, pk=case, check_state__key=key, ended_at__isnull=True)
-    special_case_end(case=special, user=request.user)
-    messages.success(request, f"The special case of {special.label} has ended.")
-    return redirect("checks:detail", key=key)
+def special_case_policy(request: HttpRequest) -> HttpResponse:
+    policy = SpecialCasePolicy.current()
+    form = SpecialCasePolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Special-case policy saved.")
+        return redirect("checks:policy")
+    changes = policy.history.select_related("history_user").order_by("-history_date")[:50]
+    context = {
+        "form": form,
+        "policy": policy,
+        "changes": changes,
+        "can_manage": request.user.has_perm(MANAGE),
+    }
+    return render(request, "checks/policy.html", context)
 
 
 @require_permissions(read=VIEW)

@@ -98,13 +98,19 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     },
     "/checks/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
     "/checks/<key>/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
+    # An empty POST re-renders the form with its errors for an admin.
     "/checks/<key>/special-cases/": {
         "GET": {"admin": 405, "auditor": 405, "staff": 403},
-        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+        "POST": {"admin": 200, "auditor": 403, "staff": 403},
     },
+    # Ending asks for a confirmation and a reason: a page only an admin may open.
     "/checks/<key>/special-cases/<case>/end/": {
-        "GET": {"admin": 405, "auditor": 405, "staff": 403},
-        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+        "GET": {"admin": 200, "auditor": 403, "staff": 403},
+        "POST": {"admin": 200, "auditor": 403, "staff": 403},
+    },
+    "/checks/special-case-policy/": {
+        "GET": R_READERS,
+        "POST": {"admin": 200, "auditor": 403, "staff": 403},
     },
     "/checks/<key>/special-cases/<case>/attachment/": {
         "GET": R_READERS,

@@ -121,7 +121,7 @@ def test_the_check_pages_show_status_items_and_history(auditor_client, connectio
     assert "Reported incident should be closed" in listing and "Failing" in listing
     page = auditor_client.get(f"/checks/{CLOSED_KEY}/").content.decode()
     assert "How to fix" in page and "#1 &lt;i&gt;Payments&lt;/i&gt; down" in page
-    assert "Status history" in page and "Mark as special case" not in page
+    assert "Status history" in page and "special-case-form" not in page
 
 
 def test_an_admin_marks_and_ends_a_special_case(
@@ -131,14 +131,15 @@ def test_an_admin_marks_and_ends_a_special_case(
     incident = make(connection, 1, status="open", resolved_at=None)
     evaluate()
     url = f"/checks/{CLOSED_KEY}/special-cases/"
-    response = admin_client.post(url, {"item_key": f"incident:{incident.pk}", "reason": "  "})
+    response = admin_client.post(url, {"item_keys": f"incident:{incident.pk}", "reason": "  "})
+    assert "A special case needs a reason." in response.content.decode()
     assert not SpecialCase.objects.exists()
     proof = SimpleUploadedFile("vendor-ticket.pdf", b"%PDF-1.4 proof")
     expires = (timezone.localdate() + timedelta(days=30)).isoformat()
     admin_client.post(
         url,
         {
-            "item_key": f"incident:{incident.pk}",
+            "item_keys": f"incident:{incident.pk}",
             "reason": "Vendor outage",
             "attachment": proof,
             "expires_on": expires,
@@ -148,10 +149,15 @@ def test_an_admin_marks_and_ends_a_special_case(
     assert CheckState.objects.get(key=CLOSED_KEY).status == "passing"
     download = admin_client.get(f"/checks/{CLOSED_KEY}/special-cases/{case.pk}/attachment/")
     assert b"".join(download.streaming_content) == b"%PDF-1.4 proof"
-    admin_client.post(f"/checks/{CLOSED_KEY}/special-cases/{case.pk}/end/")
+    end = f"/checks/{CLOSED_KEY}/special-cases/{case.pk}/end/"
+    assert "End the special case of #1" in admin_client.get(end).content.decode()
+    refused = admin_client.post(end, {"reason": " "}).content.decode()
+    assert "Say why the special case ends." in refused
+    assert CheckState.objects.get(key=CLOSED_KEY).status == "passing"
+    admin_client.post(end, {"reason": "The vendor fixed it; back in scope"})
     assert CheckState.objects.get(key=CLOSED_KEY).status == "failing"
-    assert "Ended" in admin_client.get(f"/checks/{CLOSED_KEY}/").content.decode()
-    assert response.status_code == 302
+    page = admin_client.get(f"/checks/{CLOSED_KEY}/").content.decode()
+    assert "Ended" in page and "The vendor fixed it; back in scope" in page
 
 
 def test_an_incident_mentioning_data_loss_is_flagged_for_assessment(

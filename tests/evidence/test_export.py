@@ -88,9 +88,13 @@ def test_check_status_history_lists_changes_in_the_period_with_the_check_title(a
             "check_key": "incident-closed",
             "check_title": "Reported incident should be closed",
             "at": "2026-02-01T10:05:00+00:00",
+            "event": "Evaluated",
+            "by": "",
+            "detail": "",
             "previous_status": "passing",
             "status": "failing",
             "failing_count": "2",
+            "special_case_count": "0",
             "checked_count": "4",
             "reason": "sync opsgenie",
         }

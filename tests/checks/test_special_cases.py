@@ -1,0 +1,138 @@
+"""Special cases an auditor accepts, and a history that agrees with the check (issue 10)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from checks.engine import evaluate
+from checks.forms import months_ahead
+from checks.models import CheckState, CheckStatusChange, SpecialCase, SpecialCasePolicy
+from incidents.checks import CLOSED_KEY
+from incidents.models import Incident
+from tests.checks.conftest import make
+
+pytestmark = pytest.mark.django_db
+URL = f"/checks/{CLOSED_KEY}/special-cases/"
+
+
+def in_days(days: int) -> str:
+    return (timezone.localdate() + timedelta(days=days)).isoformat()
+
+
+def history() -> list[tuple[str, str, int, int]]:
+    return list(
+        CheckStatusChange.objects.filter(check_state__key=CLOSED_KEY)
+        .order_by("at", "id")
+        .values_list("event", "status", "failing_count", "excepted_count")
+    )
+
+
+def test_several_items_are_excepted_at_once_with_one_reason(
+    admin_client, admin_user, connection
+) -> None:  # type: ignore[no-untyped-def]
+    incidents = [make(connection, n, status="open", resolved_at=None) for n in (1, 2, 3)]
+    evaluate()
+    chosen = [f"incident:{incidents[0].pk}", f"incident:{incidents[2].pk}"]
+    response = admin_client.post(
+        URL, {"item_keys": chosen, "reason": "Load test, not real", "expires_on": in_days(30)}
+    )
+    assert response.status_code == 302
+    assert sorted(SpecialCase.objects.values_list("item_key", flat=True)) == sorted(chosen)
+    assert set(SpecialCase.objects.values_list("reason", flat=True)) == {"Load test, not real"}
+    state = CheckState.objects.get(key=CLOSED_KEY)
+    assert (state.failing_count, state.excepted_count) == (1, 2)
+    # One event per item, each with who did it and the counts after.
+    created = [row for row in history() if row[0] == "special_case_created"]
+    assert created == [("special_case_created", "failing", 1, 2)] * 2
+    assert set(
+        CheckStatusChange.objects.filter(event="special_case_created").values_list("by", flat=True)
+    ) == {admin_user.pk}
+    page = admin_client.get(f"/checks/{CLOSED_KEY}/").content.decode()
+    assert "2 items are now special cases." in page and "Special case created by" in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"reason": "Vendor outage"}, "A special case needs an expiry date."),
+        ({"reason": "Vendor outage", "expires_on": in_days(0)}, "must be in the future"),
+        ({"reason": "Vendor outage", "expires_on": in_days(400)}, "lasts at most 12 months"),
+        ({"reason": "   ", "expires_on": in_days(10)}, "A special case needs a reason."),
+        ({"item_keys": [], "reason": "x", "expires_on": in_days(10)}, "Choose at least one"),
+    ],
+)
+def test_a_refused_special_case_keeps_what_was_typed(
+    admin_client, connection, data, message
+) -> None:  # type: ignore[no-untyped-def]
+    incident = make(connection, 1, status="open", resolved_at=None)
+    evaluate()
+    key = f"incident:{incident.pk}"
+    response = admin_client.post(URL, {"item_keys": [key], **data})
+    page = response.content.decode()
+    assert response.status_code == 200 and message in page
+    assert not SpecialCase.objects.exists()
+    if data["reason"].strip():
+        assert f"{data['reason']}</textarea>" in page
+    if data.get("item_keys", [key]):
+        assert f'value="{key}" form="special-case-form"' in page and "checked" in page
+
+
+def test_the_longest_expiry_follows_the_admins_policy(
+    admin_client, auditor_client, connection
+) -> None:  # type: ignore[no-untyped-def]
+    incident = make(connection, 1, status="open", resolved_at=None)
+    evaluate()
+    assert (
+        auditor_client.post("/checks/special-case-policy/", {"max_months": "3"}).status_code == 403
+    )
+    assert SpecialCasePolicy.current().max_months == 12
+    admin_client.post("/checks/special-case-policy/", {"max_months": "3"})
+    assert SpecialCasePolicy.current().max_months == 3
+    latest = months_ahead(timezone.localdate(), 3)
+    data = {"item_keys": f"incident:{incident.pk}", "reason": "Vendor"}
+    too_late = (latest + timedelta(days=1)).isoformat()
+    assert (
+        "lasts at most 3 months"
+        in admin_client.post(URL, {**data, "expires_on": too_late}).content.decode()
+    )
+    admin_client.post(URL, {**data, "expires_on": latest.isoformat()})
+    assert SpecialCase.objects.count() == 1
+    page = auditor_client.get("/checks/special-case-policy/").content.decode()
+    assert "alice-admin: at most 3 months" in page
+
+
+def test_an_item_no_longer_failing_is_refused(admin_client, connection) -> None:  # type: ignore[no-untyped-def]
+    incident = make(connection, 1, status="open", resolved_at=None)
+    evaluate()
+    Incident.objects.filter(pk=incident.pk).update(status="resolved")
+    evaluate()
+    page = admin_client.post(
+        URL, {"item_keys": f"incident:{incident.pk}", "reason": "x", "expires_on": in_days(5)}
+    ).content.decode()
+    assert "no longer fail this check" in page and not SpecialCase.objects.exists()
+
+
+def test_the_history_keeps_count_changes_and_expiries(admin_client, connection) -> None:  # type: ignore[no-untyped-def]
+    first = make(connection, 1, status="open", resolved_at=None)
+    evaluate()
+    make(connection, 2, status="open", resolved_at=None)
+    evaluate()  # still failing, one more item: a row of its own
+    evaluate()  # nothing changed: no row
+    admin_client.post(
+        URL, {"item_keys": f"incident:{first.pk}", "reason": "Known", "expires_on": in_days(2)}
+    )
+    SpecialCase.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    evaluate()
+    evaluate()
+    assert history() == [
+        ("evaluated", "failing", 1, 0),
+        ("evaluated", "failing", 2, 0),
+        ("special_case_created", "failing", 1, 1),
+        ("special_case_expired", "failing", 2, 0),
+    ]
+    # The header and the newest history row agree.
+    state = CheckState.objects.get(key=CLOSED_KEY)
+    assert history()[-1][2:] == (state.failing_count, state.excepted_count)
