@@ -29,12 +29,14 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "checks.view_checkstate",
         "checks.manage_special_cases",
         "checks.export_evidence",
+        "audit.view_audit_log",
     ),
     Role.AUDITOR: (
         "integrations.view_connection",
         "incidents.view_incident",
         "checks.view_checkstate",
         "checks.export_evidence",
+        "audit.view_audit_log",
     ),
     Role.STAFF: ("incidents.view_incident", "incidents.change_datalossreport"),
 }

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -156,5 +157,7 @@ class SpecialCasePolicy(models.Model):
 
     @classmethod
     def current(cls) -> SpecialCasePolicy:
-        policy, _ = cls.objects.get_or_create(pk=1)
+        # Storing the default on first read is nobody's change (as IncidentPolicy.current).
+        with disable_auditlog():
+            policy, _ = cls.objects.get_or_create(pk=1)
         return policy

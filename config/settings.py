@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "encrypted_model_fields",
     "django_q",
     "simple_history",
+    "auditlog",
     "accounts",
     "integrations",
     # Each provider package is an app too, so its templates/ and static/ are found.
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "incidents",
     "access",
     "checks",
+    "audit",
     "dashboard",
 ]
 
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records the signed-in user as the actor of every audit log entry (none: "System").
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -123,6 +127,10 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+
+# The audit log (audit/registration.py) shows who, not where from: behind a proxy the address
+# would be whatever X-Forwarded-For claims, which is not evidence.
+AUDITLOG_DISABLE_REMOTE_ADDR = True
 
 MEDIA_ROOT = env_str("MEDIA_ROOT", str(LOCAL_DIR / "media"))
 # Special-case attachments are evidence: served only through a permission-checked view.

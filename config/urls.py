@@ -18,6 +18,7 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("checks/", include("checks.urls")),
     path("evidence/", include("evidence.urls")),
+    path("audit-log/", include("audit.urls")),
     path("settings/integrations/", include("integrations.urls")),
     path("settings/incidents/", incident_policy, name="incident-policy"),
     path("admin/", admin.site.urls),

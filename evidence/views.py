@@ -7,6 +7,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.permissions import require_permissions
+from audit.services import record_evidence_download
 from evidence.archive import build_evidence_zip
 from evidence.registry import evidence_files
 from lib.evidence_files import DEFAULT_PERIOD_DAYS, Period
@@ -57,6 +58,7 @@ def download(request: HttpRequest) -> HttpResponse:
         return _page(request, form, status=400)
     period = Period(start=form.cleaned_data["start"], end=form.cleaned_data["end"])
     archive = build_evidence_zip(period=period, generated_by=request.user)
+    record_evidence_download(user=request.user, start=period.start, end=period.end)
     response = FileResponse(
         archive, as_attachment=True, filename=period.filename, content_type="application/zip"
     )

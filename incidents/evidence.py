@@ -1,5 +1,5 @@
 """The incidents' files in the evidence export: the incidents of the period, their data-loss
-reports with every saved change, and the changes syncs found upstream."""
+reports with every saved change, the changes syncs found upstream, and the SLA policy in force."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from incidents.models import (
     DataLost,
     Incident,
     IncidentChange,
+    IncidentPolicy,
 )
 from incidents.store import SYNCED_FIELDS
 from lib.evidence_files import EvidenceFile, Export, Row, username
@@ -253,6 +254,62 @@ def incident_change_rows(export: Export) -> Iterator[Row]:
         )
 
 
+# --- sla_policy.csv: the version in force at the period start, then every change in it ------
+
+POLICY_FIELDS = (
+    "high_sla_hours",
+    "medium_sla_hours",
+    "low_sla_hours",
+    "close_check_uses_sla",
+    "assess_resolved_high",
+)
+SLA_POLICY_HEADER = ("in_force_from", "event", "changed_by", *POLICY_FIELDS, "changes")
+POLICY_EVENTS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+
+
+def sla_policy_rows(export: Export) -> Iterator[Row]:
+    period = export.period
+    history = IncidentPolicy.history.select_related("history_user")
+    at_start = (
+        history.filter(history_date__lt=period.since).order_by("-history_date", "-history_id")
+    ).first()
+    previous: Any = at_start
+    if at_start is not None:
+        yield _policy_row(at_start, "In force at the period start", previous=None)
+    else:
+        # Nothing saved before the period: the defaults applied until the first save.
+        defaults = IncidentPolicy()
+        yield (
+            None,
+            "Defaults in force at the period start (never saved before)",
+            "",
+            *(getattr(defaults, name) for name in POLICY_FIELDS),
+            "",
+        )
+    in_period = history.filter(
+        history_date__gte=period.since, history_date__lt=period.until
+    ).order_by("history_date", "history_id")
+    for record in in_period:
+        yield _policy_row(record, POLICY_EVENTS.get(record.history_type, ""), previous=previous)
+        previous = record
+
+
+def _policy_row(record: Any, event: str, *, previous: Any) -> Row:
+    changes = [
+        f"{IncidentPolicy._meta.get_field(name).verbose_name}: "
+        f"{getattr(previous, name)} → {getattr(record, name)}"
+        for name in POLICY_FIELDS
+        if previous is not None and getattr(previous, name) != getattr(record, name)
+    ]
+    return (
+        record.history_date,
+        event,
+        username(record.history_user) or "System",
+        *(getattr(record, name) for name in POLICY_FIELDS),
+        "\n".join(changes),
+    )
+
+
 FILES = [
     EvidenceFile(
         name="incidents.csv",
@@ -284,5 +341,13 @@ FILES = [
         header=INCIDENT_CHANGES_HEADER,
         rows=incident_change_rows,
         order=70,
+    ),
+    EvidenceFile(
+        name="sla_policy.csv",
+        description="The SLA policy in force at the period start and every change to it in the "
+        "period: when, by whom, the SLA per priority and the checks' options, before → after.",
+        header=SLA_POLICY_HEADER,
+        rows=sla_policy_rows,
+        order=110,
     ),
 ]

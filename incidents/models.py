@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from auditlog.context import disable_auditlog
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
@@ -274,7 +275,10 @@ class IncidentPolicy(models.Model):
 
     @classmethod
     def current(cls) -> IncidentPolicy:
-        policy, _ = cls.objects.get_or_create(pk=1)
+        # Storing the defaults on first read (often by a sync) is nobody's change: the audit
+        # log starts at the first edit, which shows the defaults as "before".
+        with disable_auditlog():
+            policy, _ = cls.objects.get_or_create(pk=1)
         return policy
 
     def sla(self, priority: str) -> timedelta:

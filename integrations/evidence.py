@@ -1,13 +1,75 @@
-"""The integrations' files in the evidence export: the sync runs of the period, and each
-connection's upstream services now. Nothing here reads ``Connection.credentials``: the only
-connection fields exported are its provider, region and chosen services."""
+"""The integrations' files in the evidence export: every connection and who connected and
+disconnected it, the sync runs of the period, and each connection's upstream services now.
+Nothing here reads ``Connection.credentials``: it is never even loaded."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from integrations.models import ProviderService, SyncRun
-from lib.evidence_files import EvidenceFile, Export, Row
+from integrations.models import Connection, ProviderService, SyncRun
+from integrations.providers.registry import providers
+from lib.evidence_files import EvidenceFile, Export, Row, username
+
+# --- connections.csv: a snapshot of every integration, connected or not -------------------
+
+CONNECTIONS_HEADER = (
+    "provider",
+    "name",
+    "status",
+    "region",
+    "sign_in_method",
+    "account",
+    "connected_by",
+    "connected_at",
+    "disconnected_by",
+    "disconnected_at",
+    "sync_every_minutes",
+    "chosen_services",
+    "report_email",
+)
+CONNECTION_FIELDS = (
+    "provider",
+    "status",
+    "region",
+    "auth_method",
+    "account_name",
+    "connected_at",
+    "disconnected_at",
+    "sync_interval_minutes",
+    "service_ids",
+    "services_confirmed_at",
+    "report_email",
+    "connected_by__username",
+    "disconnected_by__username",
+)
+SIGN_IN_METHODS = {"api_key": "API key", "oauth": "OAuth"}
+
+
+def connection_rows(export: Export) -> Iterator[Row]:
+    names = {slug: provider.name for slug, provider in providers().items()}
+    connections = (
+        Connection.objects.select_related("connected_by", "disconnected_by")
+        # Only what is exported is loaded: the encrypted credentials are never decrypted.
+        .only(*CONNECTION_FIELDS)
+        .order_by("provider")
+    )
+    for connection in connections:
+        yield (
+            connection.provider,
+            names.get(connection.provider, connection.provider),
+            connection.status_label,
+            connection.region,
+            SIGN_IN_METHODS.get(connection.auth_method, connection.auth_method),
+            connection.account_name,
+            username(connection.connected_by),
+            connection.connected_at,
+            username(connection.disconnected_by),
+            connection.disconnected_at,
+            connection.sync_interval_minutes,
+            connection.service_ids or "all",
+            connection.report_email,
+        )
+
 
 # --- sync_runs.csv --------------------------------------------------------------------------
 
@@ -115,6 +177,14 @@ def service_rows(export: Export) -> Iterator[Row]:
 
 
 FILES = [
+    EvidenceFile(
+        name="connections.csv",
+        description="Every integration, connected or not: status, region, sign-in method, who "
+        "connected it and when, who disconnected it and when, sync frequency and chosen services.",
+        header=CONNECTIONS_HEADER,
+        rows=connection_rows,
+        order=100,
+    ),
     EvidenceFile(
         name="sync_runs.csv",
         description="Syncs started in the period: trigger, kind, duration, counts, HTTP calls, "

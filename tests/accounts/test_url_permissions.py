@@ -119,6 +119,8 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     # Without dates the download is the last 90 days' ZIP.
     "/evidence/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
     "/evidence/download/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
+    # The audit log: admins and auditors read it; nobody writes it.
+    "/audit-log/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
     "/settings/incidents/": {
         "GET": R_READERS,
         # An empty POST re-renders the form with errors for an admin.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from auditlog.models import LogEntry
 from django.utils import timezone
 
 from checks.engine import evaluate
@@ -136,3 +137,13 @@ def test_the_history_keeps_count_changes_and_expiries(admin_client, connection) 
     # The header and the newest history row agree.
     state = CheckState.objects.get(key=CLOSED_KEY)
     assert history()[-1][2:] == (state.failing_count, state.excepted_count)
+
+
+def test_the_policy_change_is_in_the_audit_log(admin_client) -> None:  # type: ignore[no-untyped-def]
+    entries = LogEntry.objects.get_for_model(SpecialCasePolicy)
+    admin_client.get("/checks/special-case-policy/")
+    assert not entries.exists()  # the default stored on first read is nobody's change
+    admin_client.post("/checks/special-case-policy/", {"max_months": "6"})
+    (entry,) = entries.all()
+    assert entry.actor.get_username() == "alice-admin"
+    assert entry.changes_dict["max_months"] == ["12", "6"]

@@ -22,6 +22,9 @@ CSV_FILES = [
     "incident_changes.csv",
     "sync_runs.csv",
     "services.csv",
+    "connections.csv",
+    "sla_policy.csv",
+    "audit_log.csv",
 ]
 
 
@@ -244,8 +247,13 @@ def test_an_empty_database_gives_header_only_files(admin_user) -> None:  # type:
     with build_evidence_zip(period=PERIOD, generated_by=admin_user, now=NOW) as file:
         archive = read_zip(file.read())
     for name in CSV_FILES:
+        if name == "sla_policy.csv":
+            continue  # some policy is always in force: the defaults, until one is saved
         raw = archive.read(name).decode("utf-8-sig")
         assert raw.count("\r\n") == 1, name
+    (policy,) = read_csv(archive, "sla_policy.csv")
+    assert policy["event"].startswith("Defaults in force at the period start")
+    assert (policy["high_sla_hours"], policy["low_sla_hours"]) == ("24", "168")
 
 
 def test_the_default_period_is_the_last_90_days_including_today() -> None:

@@ -21,6 +21,9 @@ def test_each_file_comes_from_the_app_that_owns_its_data() -> None:
     assert owners["incidents.csv"] == owners["data_loss_history.csv"] == "incidents.evidence"
     assert owners["special_cases.csv"] == owners["failing_items.csv"] == "checks.evidence"
     assert owners["sync_runs.csv"] == owners["services.csv"] == "integrations.evidence"
+    assert owners["connections.csv"] == "integrations.evidence"
+    assert owners["sla_policy.csv"] == "incidents.evidence"
+    assert owners["audit_log.csv"] == "audit.evidence"
 
 
 def test_a_registered_file_reaches_the_zip_the_manifest_and_the_page(
@@ -33,7 +36,7 @@ def test_a_registered_file_reaches_the_zip_the_manifest_and_the_page(
             description="Sign-offs of the period's access reviews.",
             header=("review", "period_start"),
             rows=lambda export: [("Q1", export.period.start)],
-            order=100,
+            order=1000,
         )
     )
     with build_evidence_zip(period=PERIOD, generated_by=admin_user, now=NOW) as file:
@@ -47,6 +50,17 @@ def test_a_registered_file_reaches_the_zip_the_manifest_and_the_page(
     assert last["description"] == "Sign-offs of the period's access reviews."
     page = auditor_client.get("/evidence/").content.decode()
     assert "Sign-offs of the period&#x27;s access reviews." in page
+
+
+def test_the_page_lists_exactly_the_files_the_zip_holds(auditor_client) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    page = auditor_client.get("/evidence/").content.decode()
+    listed = re.findall(r"<tr><td><code>([^<]+)</code></td>", page)
+    response = auditor_client.get("/evidence/download/")
+    archive = read_zip(b"".join(response.streaming_content))
+    assert listed == [*CSV_FILES, "manifest.json"]
+    assert sorted(archive.namelist()) == sorted(listed)
 
 
 def test_two_files_of_the_same_name_are_refused(monkeypatch) -> None:  # type: ignore[no-untyped-def]

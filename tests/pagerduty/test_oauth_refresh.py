@@ -68,6 +68,20 @@ def test_a_token_about_to_expire_is_renewed_and_both_tokens_rotated() -> None:
 
 
 @responses.activate
+def test_a_renewal_by_the_worker_is_not_an_audited_change() -> None:
+    from auditlog.models import LogEntry
+
+    connection = oauth_connection(timedelta(minutes=20))
+    before = LogEntry.objects.count()
+    responses.post(
+        TOKEN_URL,
+        json={"access_token": "new-access", "refresh_token": "new-refresh", "expires_in": 864000},
+    )
+    assert access_token_for(connection) == "new-access"
+    assert LogEntry.objects.count() == before
+
+
+@responses.activate
 def test_a_refused_renewal_is_a_permanent_401_and_keeps_the_old_tokens() -> None:
     connection = oauth_connection(timedelta(minutes=-5))
     responses.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})

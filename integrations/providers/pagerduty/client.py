@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -56,8 +57,26 @@ class PagerDutyClient:
         """The cheapest call that proves the credentials can read incidents in this region."""
         self.session.get_json(f"{self.base_url}/incidents", params={"limit": 1})
 
+    def account_subdomain(self) -> str:
+        """The account's subdomain, read from the web link of its first user, as PagerDuty's own
+        client does (reference §1.1): a REST API key names no account, yet switching between a
+        key and OAuth must recognise the same account. "" when the answer does not say."""
+        data = self.get("/users", params={"limit": 1})
+        users = data.get("users") if isinstance(data, dict) else None
+        first = users[0] if isinstance(users, list) and users else None
+        return subdomain_of(first.get("html_url") if isinstance(first, dict) else None)
+
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         return self.session.get_json(f"{self.base_url}{path}", params=params).data
 
     def close(self) -> None:
         self.session.close()
+
+
+def subdomain_of(html_url: object) -> str:
+    """``acme`` from ``https://acme.pagerduty.com/users/P1`` (or ``acme.eu.pagerduty.com``)."""
+    host = urlsplit(html_url).hostname if isinstance(html_url, str) else None
+    if not host or not host.endswith(".pagerduty.com"):
+        return ""
+    label = host.split(".", 1)[0]
+    return label if label.replace("-", "").isalnum() and len(label) <= 100 else ""

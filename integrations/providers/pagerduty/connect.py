@@ -22,6 +22,7 @@ from integrations.providers.pagerduty import oauth
 from integrations.providers.pagerduty.provider import PROVIDER
 from integrations.providers.pagerduty.validation import (
     OAUTH_WORDING,
+    account_subdomain,
     validate_key,
     validate_token,
 )
@@ -104,6 +105,8 @@ def oauth_finish(
     problem, region = validate_token(access_token=tokens.access_token, region=region)
     if problem is not None:
         raise _retry(problem.message)
+    # The ID token normally names the account; when it does not, its users' links do.
+    subdomain = subdomain or account_subdomain(region=region, access_token=tokens.access_token)
     return connection_save(
         user=user,
         region=region,
@@ -125,13 +128,17 @@ def key_connect(*, api_key: str, region: str, user: Actor) -> Connection:
         credentials={"api_key": api_key},
         hint=credential_hint(api_key),
         auth_method="api_key",
-        account_name="",
+        # A key names no account: without it, a switch from OAuth to a key of the same account
+        # would forget the chosen services and stop syncing until they were chosen again.
+        account_name=account_subdomain(region=region, api_key=api_key),
     )
 
 
 def connection_save(*, user: Actor, **values: Any) -> Connection:
     """Store validated credentials. Another account (or region) than before starts the service
-    choice again; the same account keeps it, and syncing resumes at once."""
+    choice again; the same account keeps it, whether it signs in with OAuth or a key, and
+    syncing resumes at once. When PagerDuty does not name the account, only a new key replacing
+    a key keeps the choice (as before accounts were told apart)."""
     with transaction.atomic():
         previous = connection_for(provider=PROVIDER.slug)
         connection = connection_save_validated(
@@ -141,6 +148,7 @@ def connection_save(*, user: Actor, **values: Any) -> Connection:
             previous is not None
             and previous.region == connection.region
             and previous.account_name == connection.account_name
+            and (bool(connection.account_name) or previous.auth_method == connection.auth_method)
         )
         if previous is not None and not same_account and connection.services_confirmed_at:
             connection.service_ids, connection.services_confirmed_at = [], None

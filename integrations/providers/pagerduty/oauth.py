@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jwt
+from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
@@ -241,7 +242,10 @@ def _renew(connection: Connection) -> str:
             ) from error
         credentials = tokens.credentials()
         current.set_credentials(credentials, hint=current.credential_hint)
-        current.save(update_fields=["credentials", "credential_hint", "updated_at"])
+        # Routine renewal by the worker, not a configuration change: the audit log records
+        # re-authorisations by a person, and would otherwise fill with one of these a day.
+        with disable_auditlog():
+            current.save(update_fields=["credentials", "credential_hint", "updated_at"])
     connection.credentials = current.credentials
     return str(credentials["access_token"])
 

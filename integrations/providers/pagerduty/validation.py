@@ -28,6 +28,27 @@ def validate_key(*, api_key: str, region: str) -> ValidationFailure | None:
     return validate_api_key(PagerDutyClient, api_key=api_key, region=region, wording=WORDING)
 
 
+def account_subdomain(
+    *, region: str, api_key: str | None = None, access_token: str | None = None
+) -> str:
+    """The subdomain of the account these credentials belong to, "" when PagerDuty does not
+    say. One attempt within the wizard's deadline: the credentials were just accepted, and an
+    unknown account only means the chosen services are asked for again."""
+    client = PagerDutyClient(
+        api_key=api_key,
+        access_token=access_token,
+        region=region,
+        max_attempts=1,
+        deadline=settings.UPSTREAM_INTERACTIVE_DEADLINE_SECONDS,
+    )
+    try:
+        return client.account_subdomain()
+    except UpstreamError:
+        return ""
+    finally:
+        client.close()
+
+
 def failure_for_error(error: UpstreamError) -> ValidationFailure:
     return failure(error, wording=WORDING)
 
