@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from integrations.models import Connection, ConnectionStatus
 from integrations.providers.registry import providers
 from integrations.records import IncidentStatus, Priority, parse_upstream_time
+from lib.search import FoldedTextField
 
 DATA_LOSS_MENTION = re.compile(r"data[\s_-]*loss", re.IGNORECASE)
 
@@ -74,6 +75,9 @@ class Incident(models.Model):
     content_hash = models.CharField(max_length=64)
     first_synced_at = models.DateTimeField(auto_now_add=True)
     changed_at = models.DateTimeField()
+    # Title and description, casefolded without accents: what the list's search reads, so
+    # "zurich" finds "Zürich" on SQLite and PostgreSQL alike (lib/search.py).
+    search_text = FoldedTextField(sources=("title", "description"))
 
     objects = IncidentQuerySet.as_manager()
 
