@@ -18,7 +18,7 @@ class CatalogEntry:
 
     @property
     def status_slug(self) -> str:
-        return self.connection.status if self.connection else "not-connected"
+        return self.connection.status_style if self.connection else "not-connected"
 
     @property
     def is_connected(self) -> bool:
