@@ -53,6 +53,21 @@ def hold_key(
     session[SESSION_KEY] = held
 
 
+def after_attempt(
+    session: MutableMapping[str, Any],
+    *,
+    provider: str,
+    api_key: str,
+    failure: ValidationFailure | None,
+) -> None:
+    """After a connect attempt with ``api_key``: hold it when ``failure`` names the region that
+    accepts it; otherwise (connected, or refused for another reason) forget any key held."""
+    if failure is not None and failure.other_region:
+        hold_key(session, provider=provider, api_key=api_key, region=failure.other_region)
+    else:
+        drop_held_key(session, provider=provider)
+
+
 def drop_held_key(session: MutableMapping[str, Any], *, provider: str) -> None:
     held = dict(session.get(SESSION_KEY) or {})
     if held.pop(provider, None) is not None:

@@ -13,7 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.permissions import require_permissions
 from integrations.connect import ConnectRefused, key_connect
 from integrations.connection_views import detail_page, disconnect_page
-from integrations.held_keys import EXPIRED, drop_held_key, hold_key, take_held_key
+from integrations.held_keys import EXPIRED, after_attempt, take_held_key
 from integrations.providers.opsgenie.provider import PROVIDER
 from integrations.selectors import connection_for
 from integrations.sync.views import mark_sync_requested
@@ -90,18 +90,11 @@ def _connect(
             provider=PROVIDER, user=request.user, api_key=api_key, region=region
         )
     except ConnectRefused as refused:
-        failure = refused.failure
-        if failure.other_region:
-            hold_key(
-                request.session,
-                provider=PROVIDER.slug,
-                api_key=api_key,
-                region=failure.other_region,
-            )
-        else:
-            drop_held_key(request.session, provider=PROVIDER.slug)
-        return failure
-    drop_held_key(request.session, provider=PROVIDER.slug)
+        after_attempt(
+            request.session, provider=PROVIDER.slug, api_key=api_key, failure=refused.failure
+        )
+        return refused.failure
+    after_attempt(request.session, provider=PROVIDER.slug, api_key=api_key, failure=None)
     mark_sync_requested(request, connection)  # the first sync starts at once
     messages.success(request, "OpsGenie is connected. The first sync has started.")
     target = reverse(PROVIDER.url_name)

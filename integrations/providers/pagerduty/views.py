@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.permissions import require_permissions
 from integrations.connect import ConnectRefused
 from integrations.connection_views import detail_page, disconnect_page
-from integrations.held_keys import EXPIRED, drop_held_key, hold_key, take_held_key
+from integrations.held_keys import EXPIRED, after_attempt, take_held_key
 from integrations.models import Connection, ConnectionStatus
 from integrations.providers.pagerduty import oauth
 from integrations.providers.pagerduty.connect import key_connect, oauth_finish, oauth_start
@@ -116,18 +116,11 @@ def _connect_key(
     try:
         connection = key_connect(user=request.user, api_key=api_key, region=region)
     except ConnectRefused as refused:
-        failure = refused.failure
-        if failure.other_region:
-            hold_key(
-                request.session,
-                provider=PROVIDER.slug,
-                api_key=api_key,
-                region=failure.other_region,
-            )
-        else:
-            drop_held_key(request.session, provider=PROVIDER.slug)
-        return failure
-    drop_held_key(request.session, provider=PROVIDER.slug)
+        after_attempt(
+            request.session, provider=PROVIDER.slug, api_key=api_key, failure=refused.failure
+        )
+        return refused.failure
+    after_attempt(request.session, provider=PROVIDER.slug, api_key=api_key, failure=None)
     response = _after_connect(request, connection)
     if request.htmx:
         return HttpResponseClientRedirect(response["Location"])
