@@ -253,7 +253,7 @@ def integration_health() -> list[IntegrationHealth]:
             IntegrationHealth(
                 slug=connection.provider,
                 name=provider.name if provider else connection.provider,
-                status=connection.status,
+                status=connection.status_style,
                 status_label=connection.status_label,
                 url=url,
                 last_success_at=connection.last_success_at,

@@ -22,6 +22,7 @@ from incidents.selectors import (
     UNKNOWN_PRIORITY,
 )
 from integrations.providers.registry import providers
+from integrations.selectors import known_service_names
 from lib.checks import checks_for
 
 SORT_CHOICES = [
@@ -67,8 +68,15 @@ class IncidentFilterForm(forms.Form):
         ],
     )
     source = forms.ChoiceField(required=False, choices=_source_choices)
-    service = forms.CharField(
-        required=False, max_length=200, help_text="The exact name of an impacted service."
+    # The services the syncs know, as choices: a free-text field matched exactly found nothing
+    # for "Checkout" when the service is "Checkout API".
+    service = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any")],
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a service of the connected integrations; "
+            "choose one from the list."
+        },
     )
     data_loss = forms.ChoiceField(
         label="Data loss",
@@ -95,6 +103,12 @@ class IncidentFilterForm(forms.Form):
     order = forms.ChoiceField(
         required=False, choices=[("desc", "Descending"), ("asc", "Ascending")]
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        service = self.fields["service"]
+        assert isinstance(service, forms.ChoiceField)
+        service.choices = [("", "Any"), *((name, name) for name in known_service_names())]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -126,7 +140,7 @@ class IncidentFilterForm(forms.Form):
             "status": data.get("status") or "",
             "priority": data.get("priority") or "",
             "source": data.get("source") or "",
-            "service": (data.get("service") or "").strip(),
+            "service": data.get("service") or "",
             "data_loss": data.get("data_loss") or "",
             "check": data.get("check") or "",
             "counted": data.get("counted") or "",

@@ -14,6 +14,7 @@ from incidents.data_loss import find_mention
 from integrations.models import Connection, ConnectionStatus
 from integrations.providers.registry import providers
 from integrations.records import IncidentStatus, Priority, parse_upstream_time
+from lib.search import FoldedTextField
 
 # Incidents that count (PRODUCT 5): of a source still connected (or in error), of a service the
 # admin chose, not deleted upstream. Everything else is kept as evidence and counted by nothing.
@@ -95,6 +96,9 @@ class Incident(models.Model):
     content_hash = models.CharField(max_length=64)
     first_synced_at = models.DateTimeField(auto_now_add=True)
     changed_at = models.DateTimeField()
+    # Title and description, casefolded without accents: what the list's search reads, so
+    # "zurich" finds "Zürich" on SQLite and PostgreSQL alike (lib/search.py).
+    search_text = FoldedTextField(sources=("title", "description"))
 
     objects = IncidentQuerySet.as_manager()
 

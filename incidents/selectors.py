@@ -36,6 +36,7 @@ from incidents.models import DataLossReport, DataLost, Incident
 from integrations.models import Connection
 from integrations.sync.counts import HeldCount
 from lib.checks import REGISTRY, checks_for, engine
+from lib.search import fold
 
 PER_PAGE = 50
 # From this many failing incidents on, a page probes incidents in sort order (it finds 50 soon)
@@ -110,12 +111,11 @@ def _filtered(
     elif counted == NOT_COUNTED:
         incidents = incidents.not_counted()
     if search:
-        # Title and description are searched anywhere (a full scan, measured in
-        # tests/bench/bench_pages.py); the number only exactly, "#123" or "123".
+        # Title and description are searched anywhere, folded (search_text: no case, no
+        # accents; a full scan, measured in tests/bench/bench_pages.py); the number only
+        # exactly, "#123" or "123".
         incidents = incidents.filter(
-            Q(title__icontains=search)
-            | Q(description__icontains=search)
-            | Q(number=search.removeprefix("#"))
+            Q(search_text__contains=fold(search)) | Q(number=search.removeprefix("#"))
         )
     if status:
         incidents = incidents.filter(status=status)

@@ -83,6 +83,8 @@ def insert_rows(rows: list[Incident]) -> None:
 
 UPDATED_FIELDS = (
     *SYNCED_FIELDS,
+    # Folded from the title and description by its pre_save, as on INSERT and COPY.
+    "search_text",
     "content_hash",
     "changed_at",
     "deleted_upstream",

@@ -107,6 +107,14 @@ class Connection(models.Model):
         return self.get_status_display()
 
     @property
+    def status_style(self) -> str:
+        """The status badge's style: Connected's check mark only once nothing is left to do; a
+        connection waiting for its services step needs the admin's attention."""
+        if self.status == ConnectionStatus.CONNECTED and self.services_confirmed_at is None:
+            return "attention"
+        return self.status
+
+    @property
     def is_active(self) -> bool:
         """Connected or in error: the admin still wants it; only Disconnected stops everything."""
         return self.status != ConnectionStatus.DISCONNECTED

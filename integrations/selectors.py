@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from integrations.models import Connection, ConnectionStatus
+from integrations.models import Connection, ConnectionStatus, ProviderService
 from integrations.providers.base import Link, Provider
 from integrations.providers.registry import providers
 
@@ -18,7 +18,7 @@ class CatalogEntry:
 
     @property
     def status_slug(self) -> str:
-        return self.connection.status if self.connection else "not-connected"
+        return self.connection.status_style if self.connection else "not-connected"
 
     @property
     def is_connected(self) -> bool:
@@ -65,3 +65,11 @@ def report_addresses() -> list[ReportAddress]:
 def report_address_links() -> list[Link]:
     """The pages where an admin sets a report address, one per provider that has one."""
     return [p.report_address_link for p in providers().values() if p.report_address_link]
+
+
+def known_service_names() -> list[str]:
+    """The name of every service the connections' services streams have synced, deleted ones
+    included (old incidents still name them): the incident list's service choices. One query on
+    the services table (a few hundred rows), whatever the number of incidents."""
+    names = ProviderService.objects.order_by().values_list("name", flat=True).distinct()
+    return sorted(set(names), key=str.casefold)

@@ -23,6 +23,13 @@ class ValidationFailure:
     action: ErrorAction
     # The form field the message is about, so the form can show it there.
     field: str | None = None
+    # The region that accepts the key when it was refused in the one chosen: the wizard offers
+    # to connect there in one click (integrations/held_keys.py).
+    other_region: str | None = None
+
+    @property
+    def other_region_name(self) -> str:
+        return REGION_NAMES.get(self.other_region or "", "")
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,7 @@ def failure(
                 f"This key belongs to the {name} region — select {name}.",
                 ErrorAction.SELECT_REGION,
                 "region",
+                other_region=other_region,
             )
         return ValidationFailure(wording.invalid, ErrorAction.REENTER_KEY, "api_key")
     if error.kind == ErrorKind.FORBIDDEN:

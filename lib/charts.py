@@ -394,6 +394,25 @@ def _value_label(x: float, y: float, text: str, *, alt: bool = False) -> SafeStr
     )
 
 
+# The widest a character of an axis label may be, in user units: 0.65 em of the 11 px ticks,
+# and the gap kept between two labels.
+TICK_CHAR_WIDTH = 7.2
+TICK_GAP = 12
+
+
+def _time_label_count(chars: int, plot_w: float) -> int:
+    """How many time labels (5, 3 or 2, evenly spaced, the first and last flush with the plot's
+    ends) fit under the plot without touching: "1 Dec 14:00" five times across a 480-wide
+    chart overlapped. The first label reaches a whole label's width right of its anchor, the
+    next one half a width left of its own."""
+    width = chars * TICK_CHAR_WIDTH
+    for count in (5, 3):
+        spacing = plot_w / (count - 1)
+        if spacing >= 1.5 * width + TICK_GAP:
+            return count
+    return 2
+
+
 def _time_label(moment: datetime, span: timedelta) -> str:
     local = timezone.localtime(moment)
     return date_format(local, "j M H:i" if span < timedelta(days=3) else "j M")
@@ -440,15 +459,18 @@ def step_chart(
     def x(moment: datetime) -> float:
         return left + (moment - start) / span * plot_w
 
-    for n in range(5):
-        moment = start + span * n / 4
+    longest = max(len(_time_label(start + span * n / 4, span)) for n in range(5))
+    count = _time_label_count(longest, plot_w)
+    for n in range(count):
+        moment = start + span * n / (count - 1)
         parts.append(
             format_html(
                 '<text class="tick{}" x="{}" y="{}" text-anchor="{}">{}</text>',
-                " tick-alt" if n % 2 else "",
+                # On a phone every other label of five is hidden (the text is larger there).
+                " tick-alt" if count == 5 and n % 2 else "",
                 _c(x(moment)),
                 height - 8,
-                "start" if n == 0 else "end" if n == 4 else "middle",
+                "start" if n == 0 else "end" if n == count - 1 else "middle",
                 _time_label(moment, span),
             )
         )

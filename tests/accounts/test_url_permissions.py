@@ -42,6 +42,11 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         # An empty POST re-renders the form with errors for an admin.
         "POST": R_ADMIN_ONLY,
     },
+    # POST only; an admin's POST without a held key re-renders the step: "enter the key again".
+    "/settings/integrations/opsgenie/connect/other-region/": {
+        "GET": {"admin": 405, "auditor": 403, "staff": 403},
+        "POST": R_ADMIN_ONLY,
+    },
     "/settings/integrations/opsgenie/edit/": {"GET": R_ADMIN_ONLY, "POST": R_ADMIN_ONLY},
     "/settings/integrations/opsgenie/disconnect/": {
         "GET": R_ADMIN_ONLY,
@@ -61,6 +66,10 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
     "/settings/integrations/pagerduty/connect/key/": {"GET": R_ADMIN_ONLY, "POST": R_ADMIN_ONLY},
+    "/settings/integrations/pagerduty/connect/key/other-region/": {
+        "GET": {"admin": 405, "auditor": 403, "staff": 403},
+        "POST": R_ADMIN_ONLY,
+    },
     # Without the state this session started, even an admin's callback is refused.
     "/settings/integrations/pagerduty/oauth/callback/": {
         "GET": dict.fromkeys(ROLES, 403),

@@ -24,7 +24,7 @@ def _open_wizard(page, live_server) -> None:  # type: ignore[no-untyped-def]
 def _enter(page, key: str, region: str) -> None:  # type: ignore[no-untyped-def]
     page.get_by_label("API key").fill(f"  {key}\n")
     page.get_by_label(region, exact=True).check()
-    page.get_by_role("button", name="Connect").click()
+    page.get_by_role("button", name="Connect", exact=True).click()
 
 
 def test_an_admin_connects_opsgenie(logged_in_admin, live_server, opsgenie_sandbox) -> None:  # type: ignore[no-untyped-def]
@@ -43,8 +43,22 @@ def test_a_key_of_the_other_region_is_named(logged_in_admin, live_server, opsgen
     _enter(page, opsgenie_sandbox.keys.opsgenie_eu, "US (default)")
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("This key belongs to the EU region — select EU")
-    expect(page.locator(".steps li.current")).to_have_text("Validate")
-    # Following the advice works.
+    # The step bar and the card both name the step to fix.
+    expect(page.locator(".steps li.current")).to_contain_text("Connection details")
+    expect(page.locator(".steps li.failed")).to_have_count(1)
+    # One click connects in the region that accepted the key, without typing it again.
+    page.get_by_role("button", name="Connect to EU instead").click()
+    expect(page.get_by_role("heading", name="Status: Connected")).to_be_visible()
+    assert opsgenie_sandbox.keys.opsgenie_eu not in page.content()
+
+
+def test_following_the_region_advice_by_hand_works(  # type: ignore[no-untyped-def]
+    logged_in_admin, live_server, opsgenie_sandbox
+) -> None:
+    page = logged_in_admin
+    _open_wizard(page, live_server)
+    _enter(page, opsgenie_sandbox.keys.opsgenie_eu, "US (default)")
+    expect(page.get_by_role("alert")).to_contain_text("select EU")
     _enter(page, opsgenie_sandbox.keys.opsgenie_eu, "EU")
     expect(page.get_by_role("heading", name="Status: Connected")).to_be_visible()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,8 +12,8 @@ from checks.engine import evaluate
 from checks.models import CheckState, SpecialCase
 from incidents.checks import CLOSED_KEY, DATA_LOSS_KEY
 from incidents.models import DataLossReport, Incident
-from integrations.models import Connection
-from tests.conftest import make_incident
+from integrations.models import Connection, ProviderService
+from tests.conftest import make_connection, make_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -58,15 +59,46 @@ def test_it_searches_title_number_and_description(staff_client, connection) -> N
         ("?priority=high", [2]),
         ("?priority=unknown", [3]),
         ("?service=Checkout+API", [1]),
-        ("?service=API", []),
+        ("?service=Billing", [1, 2]),
         ("?source=opsgenie", [1, 2, 3]),
     ],
 )
 def test_each_column_filter_narrows_the_list(staff_client, connection, query, expected) -> None:  # type: ignore[no-untyped-def]
+    _services(connection, "Checkout API", "Billing")
     _incident(connection, 1, status="open", resolved_at=None, services=["Checkout API", "Billing"])
     _incident(connection, 2, priority="high", services=["Billing"])
     _incident(connection, 3, priority="")
     assert _shown(_rows(staff_client, query), 1, 2, 3) == expected
+
+
+def _services(connection: Connection, *names: str) -> None:
+    """Services as the services stream stores them: the service filter's choices."""
+    ProviderService.objects.bulk_create(
+        ProviderService(
+            connection=connection, upstream_id=f"S{n}", name=name, synced_at=timezone.now()
+        )
+        for n, name in enumerate(names)
+    )
+
+
+def test_the_service_filter_offers_the_known_services(staff_client, connection) -> None:  # type: ignore[no-untyped-def]
+    _services(connection, "Checkout API", "billing", "Auth")
+    other = make_connection(provider="pagerduty")
+    _services(other, "Checkout API")  # the same name in two accounts is one choice
+    page = _rows(staff_client)
+    select = re.search(r'<select name="service".*?</select>', page, re.S).group(0)  # type: ignore[union-attr]
+    options = re.findall(r'<option value="([^"]*)"', select)
+    assert options == ["", "Auth", "billing", "Checkout API"]
+
+
+def test_an_unknown_service_is_refused_with_a_message(staff_client, connection) -> None:  # type: ignore[no-untyped-def]
+    _services(connection, "Checkout API")
+    _incident(connection, 1, services=["Checkout API"])
+    _incident(connection, 2, services=["Billing"])
+    page = _rows(staff_client, "?service=Checkout")
+    assert "were not understood and are ignored" in page
+    assert "Service: “Checkout” is not a service of the connected integrations" in page
+    assert _shown(page, 1, 2) == [1, 2]  # the other filters still apply; this one is dropped
 
 
 def test_it_filters_and_shows_data_loss(auditor_client, connection) -> None:  # type: ignore[no-untyped-def]
@@ -197,6 +229,7 @@ def test_invalid_filters_are_named_and_ignored(staff_client, connection) -> None
 
 
 def test_upstream_text_is_escaped_in_every_column(staff_client, connection) -> None:  # type: ignore[no-untyped-def]
+    _services(connection, "<i>x</i>")
     _incident(connection, 1, title="<script>alert(1)</script>", services=["<i>x</i>"])
     page = _rows(staff_client, "?q=%3Cscript%3E&service=%3Ci%3Ex%3C/i%3E")
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
@@ -246,7 +279,7 @@ def test_the_query_count_does_not_grow_with_the_data(
 ) -> None:  # type: ignore[no-untyped-def]
     _many(connection, count)
     staff_client.get("/incidents/")  # the session's first use
-    # session, user, permissions (2), the role's group (navigation), then the list's five:
-    # count, page ids, rows, data loss, failing checks.
-    with django_assert_max_num_queries(10):
+    # session, user, permissions (2), the role's group (navigation), the service choices, then
+    # the list's five: count, page ids, rows, data loss, failing checks.
+    with django_assert_max_num_queries(11):
         assert staff_client.get(f"/incidents/{query}").status_code == 200

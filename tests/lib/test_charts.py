@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils.safestring import SafeString
 
+from lib import charts
 from lib.charts import Series, Style, bar_chart, step_chart
 
 T0 = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
@@ -106,3 +107,42 @@ def test_a_step_chart_without_points_says_so() -> None:
 def test_a_single_point_step_chart_still_draws() -> None:
     html = step_chart([(T0, 3)], title="One", chart_id="s3", end=T0)
     assert "<svg" in html and "<td>3</td>" in html
+
+
+def _tick_extents(html: str) -> list[tuple[float, float]]:
+    """Each time label's left and right edge, at the widest a character may be."""
+    extents = []
+    for x, anchor, text in re.findall(
+        r'<text class="tick[^"]*" x="([\d.]+)" y="[\d.]+" text-anchor="(\w+)">([^<]+)</text>', html
+    ):
+        width = len(text) * charts.TICK_CHAR_WIDTH
+        left = {"start": 0, "middle": width / 2, "end": width}[anchor]
+        extents.append((float(x) - left, float(x) - left + width))
+    return extents
+
+
+@pytest.mark.parametrize("days", [1, 2, 10, 60])
+def test_the_step_chart_time_labels_never_overlap(days: int) -> None:
+    points = [(T0, 1), (T0 + timedelta(days=days) / 2, 4)]
+    html = step_chart(points, title="Failing items", chart_id="s4", end=T0 + timedelta(days=days))
+    extents = _tick_extents(html)
+    assert len(extents) >= 2
+    for (_, right), (left, _) in zip(extents, extents[1:], strict=False):
+        assert right + charts.TICK_GAP <= left + 0.01
+
+
+def test_short_labels_keep_five_and_long_ones_are_thinned() -> None:
+    short = step_chart(
+        [(T0, 1), (T0 + timedelta(days=9), 2)],
+        title="A",
+        chart_id="s5",
+        end=T0 + timedelta(days=10),
+    )
+    long = step_chart(
+        [(T0, 1), (T0 + timedelta(hours=9), 2)],
+        title="B",
+        chart_id="s6",
+        end=T0 + timedelta(days=1),
+    )
+    assert len(_tick_extents(short)) == 5  # "12 Mar"
+    assert len(_tick_extents(long)) == 3  # "12 Mar 14:00"

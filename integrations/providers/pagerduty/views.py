@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.permissions import require_permissions
 from integrations.connect import ConnectRefused
 from integrations.connection_views import detail_page, disconnect_page
+from integrations.held_keys import EXPIRED, after_attempt, take_held_key
 from integrations.models import Connection, ConnectionStatus
 from integrations.providers.pagerduty import oauth
 from integrations.providers.pagerduty.connect import key_connect, oauth_finish, oauth_start
@@ -23,6 +24,7 @@ from integrations.providers.pagerduty.service_selection import service_choices
 from integrations.selectors import connection_for
 from integrations.services import connection_set_services
 from integrations.sync.views import mark_sync_requested
+from integrations.validation import REGION_NAMES, ValidationFailure
 
 VIEW = "integrations.view_connection"
 MANAGE = "integrations.manage_connection"
@@ -79,19 +81,64 @@ def connect_key(request: HttpRequest) -> HttpResponse:
     form = PROVIDER.make_key_form(request.POST or None, initial=initial)
     problem = None
     if request.method == "POST" and form.is_valid():
-        try:
-            connection = key_connect(user=request.user, **form.cleaned_data)
-        except ConnectRefused as refused:
-            problem = refused.failure
-        else:
-            response = _after_connect(request, connection)
-            if request.htmx:
-                return HttpResponseClientRedirect(response["Location"])
-            return response
-    return _render(
-        request,
-        {"step": 3 if problem else 2, "form": form, "failure": problem, "connection": connection},
-    )
+        connected = _connect_key(request, **form.cleaned_data)
+        if isinstance(connected, HttpResponse):
+            return connected
+        problem = connected
+    return _key_step(request, form=form, failure=problem)
+
+
+@require_permissions(read=MANAGE, write=MANAGE)
+@require_POST
+def connect_key_other_region(request: HttpRequest) -> HttpResponse:
+    """The wrong-region answer's one-click button: connect the key held on the server (never
+    sent back to the browser) in the region that accepted it."""
+    held = take_held_key(request.session, provider=PROVIDER.slug)
+    if held is None:
+        # Only preselects the region the admin was offered; the key must be typed again.
+        region = request.POST.get("region")
+        initial = {"region": region} if region in REGION_NAMES else {}
+        return _key_step(
+            request, form=PROVIDER.make_key_form(None, initial=initial), failure=EXPIRED
+        )
+    connected = _connect_key(request, api_key=held.api_key, region=held.region)
+    if isinstance(connected, HttpResponse):
+        return connected
+    form = PROVIDER.make_key_form(None, initial={"region": held.region})
+    return _key_step(request, form=form, failure=connected)
+
+
+def _connect_key(
+    request: HttpRequest, *, api_key: str, region: str
+) -> HttpResponse | ValidationFailure:
+    """Connect, answering with where to go next; or what went wrong. A key of the other region
+    is held for the one-click retry there."""
+    try:
+        connection = key_connect(user=request.user, api_key=api_key, region=region)
+    except ConnectRefused as refused:
+        after_attempt(
+            request.session, provider=PROVIDER.slug, api_key=api_key, failure=refused.failure
+        )
+        return refused.failure
+    after_attempt(request.session, provider=PROVIDER.slug, api_key=api_key, failure=None)
+    response = _after_connect(request, connection)
+    if request.htmx:
+        return HttpResponseClientRedirect(response["Location"])
+    return response
+
+
+def _key_step(
+    request: HttpRequest, *, form: object, failure: ValidationFailure | None
+) -> HttpResponse:
+    """The API-key step; after a refusal it stays on this step, marked failed."""
+    context = {
+        "step": 2,
+        "failed": failure is not None,
+        "form": form,
+        "failure": failure,
+        "connection": connection_for(provider=PROVIDER.slug),
+    }
+    return _render(request, context)
 
 
 @require_permissions(read=MANAGE, write=MANAGE)
