@@ -111,7 +111,7 @@ def test_the_migration_fills_the_incidents_stored_before_it(connection) -> None:
     make_incident(connection, 2, title="Plain")
     Incident.objects.update(search_text="")  # as the column's default left existing rows
     migration = importlib.import_module(
-        "incidents.migrations.0007_incident_accent_insensitive_search"
+        "incidents.migrations.0008_incident_accent_insensitive_search"
     )
     migration.fill_search_text(apps, SimpleNamespace(connection=db))
     assert dict(Incident.objects.values_list("number", "search_text")) == {

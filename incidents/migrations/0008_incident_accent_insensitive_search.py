@@ -27,7 +27,7 @@ def fill_search_text(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0006_incident_source_help_text"),
+        ("incidents", "0007_data_loss_mention_resolution_source"),
     ]
 
     operations = [
