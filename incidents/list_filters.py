@@ -17,6 +17,7 @@ from incidents.selectors import (
     ANY_CHECK,
     COUNTED,
     NO_REPORT,
+    REPORTED_UPSTREAM,
     NOT_COUNTED,
     SORT_FIELDS,
     UNKNOWN_PRIORITY,
@@ -81,7 +82,12 @@ class IncidentFilterForm(forms.Form):
     data_loss = forms.ChoiceField(
         label="Data loss",
         required=False,
-        choices=[("", "Any"), *DataLost.choices, (NO_REPORT, "No report")],
+        choices=[
+            ("", "Any"),
+            (REPORTED_UPSTREAM, "Reported upstream"),
+            *DataLost.choices,
+            (NO_REPORT, "No report"),
+        ],
     )
     check = forms.ChoiceField(label="Checks", required=False, choices=_check_choices)
     counted = forms.ChoiceField(

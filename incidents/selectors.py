@@ -47,6 +47,8 @@ ITEM_PREFIX = "incident:"
 # Filter values that are not column values.
 ANY_CHECK = "any"
 NO_REPORT = "none"
+# The source's text reports data loss (Incident.data_loss_mention), whatever was assessed.
+REPORTED_UPSTREAM = "reported"
 UNKNOWN_PRIORITY = "unknown"
 COUNTED, NOT_COUNTED = "yes", "no"
 
@@ -82,7 +84,17 @@ class IncidentRow:
 
     @property
     def data_loss_label(self) -> str:
+        assessed = self.data_lost not in (None, DataLost.NOT_ASSESSED)
+        if self.incident.data_loss_mention and not assessed:
+            return "Reported upstream: not assessed"
         return DATA_LOSS_LABELS.get(self.data_lost or "", "No report")
+
+    @property
+    def data_loss_class(self) -> str:
+        """The CSS modifier of the Data loss cell: a report upstream unassessed stands out."""
+        if self.data_loss_label.startswith("Reported upstream"):
+            return "reported"
+        return self.data_lost or "none"
 
 
 def failing_incident_items(now: datetime) -> QuerySet:
@@ -127,6 +139,8 @@ def _filtered(
         incidents = incidents.filter(_has_service(service))
     if data_loss == NO_REPORT:
         incidents = incidents.filter(data_loss__isnull=True)
+    elif data_loss == REPORTED_UPSTREAM:
+        incidents = incidents.exclude(data_loss_mention="")
     elif data_loss:
         incidents = incidents.filter(data_loss__data_lost=data_loss)
     if check:
@@ -254,6 +268,7 @@ def _rows(ids: list[int]) -> list[IncidentRow]:
         "created_at",
         "deleted_upstream",
         "out_of_scope",
+        "data_loss_mention",
     ).in_bulk(ids)
     data_lost = dict(
         DataLossReport.objects.filter(incident_id__in=ids).values_list("incident_id", "data_lost")

@@ -283,3 +283,16 @@ def test_the_query_count_does_not_grow_with_the_data(
     # the list's five: count, page ids, rows, data loss, failing checks.
     with django_assert_max_num_queries(11):
         assert staff_client.get(f"/incidents/{query}").status_code == 200
+
+
+def test_incidents_reporting_data_loss_upstream_can_be_listed_and_stand_out(  # type: ignore[no-untyped-def]
+    auditor_client, connection
+) -> None:
+    flagged = make_incident(connection, 1, title="Data breach: 40 records exposed")
+    assessed = make_incident(connection, 2, title="Possible data loss in billing")
+    make_incident(connection, 3, title="Disk full")
+    DataLossReport.objects.create(incident=assessed, data_lost="no", no_loss_explanation="Checked")
+    page = auditor_client.get("/incidents/?data_loss=reported").content.decode()
+    assert f"/incidents/{flagged.pk}/" in page and f"/incidents/{assessed.pk}/" in page
+    assert "Disk full" not in page
+    assert page.count("Reported upstream: not assessed") == 1
