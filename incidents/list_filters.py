@@ -17,8 +17,8 @@ from incidents.selectors import (
     ANY_CHECK,
     COUNTED,
     NO_REPORT,
-    REPORTED_UPSTREAM,
     NOT_COUNTED,
+    REPORTED_UPSTREAM,
     SORT_FIELDS,
     UNKNOWN_PRIORITY,
 )
