@@ -55,6 +55,26 @@ class ServiceRecord:
     upstream_url: str = ""
 
 
+@dataclass(frozen=True)
+class AccountRecord:
+    """One user account of an upstream (PagerDuty /users, OpsGenie /v2/users): who has access
+    to a critical system (PRODUCT 6). Text is untrusted, kept as given."""
+
+    upstream_id: str
+    email: str
+    name: str
+    # The upstream's role as it names it: "admin", "limited_user", "Owner", a custom role's name.
+    role: str
+    teams: tuple[str, ...] = ()
+    # PagerDuty: invited, not yet accepted (invitation_sent).
+    invitation_pending: bool = False
+    # OpsGenie: blocked from signing in, and whether the email is verified (None elsewhere).
+    blocked: bool = False
+    verified: bool | None = None
+    created_at: datetime | None = None
+    upstream_url: str = ""
+
+
 class ListingTruncated(Exception):
     """A source could not read a whole listing (an upstream cap): the records it yielded are
     current, but nothing may be called deleted for being absent from it."""

@@ -65,6 +65,12 @@ class Provider:
     report_address_link: Link | None = None
     end_of_life: date | None = None
     search_terms: tuple[str, ...] = field(default=())
+    # The user-account roles the upstream names, (value as AccountRecord.role, label), from the
+    # most to the least privileged; an account's custom role is offered as seen. Empty when the
+    # provider syncs no accounts.
+    account_roles: tuple[tuple[str, str], ...] = field(default=())
+    # What the credential needs to read the accounts stream, said where it cannot.
+    accounts_need: str = ""
 
     @property
     def source_module(self) -> str:

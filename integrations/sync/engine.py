@@ -35,7 +35,13 @@ from integrations.models import (
 from integrations.providers.registry import get_provider
 from integrations.sync.prefetch import prefetched
 from integrations.sync.snapshot import store_listing
-from integrations.sync.stores import EVALUATORS, STORES, RecordStore, StreamCounts
+from integrations.sync.stores import (
+    EVALUATORS,
+    STORES,
+    RecordStore,
+    StreamCounts,
+    stream_wanted,
+)
 from integrations.sync.streams import Stream, StreamKind, stream_label
 
 logger = logging.getLogger(__name__)
@@ -173,6 +179,8 @@ def _run_streams(
     """Each stream in turn; the deciding stream's failure, if any, is returned."""
     decisive: tuple[UpstreamError, str, str] | None = None
     for stream in streams:
+        if not stream_wanted(stream.name, connection):
+            continue
         counts = tracker.start(stream.name)
         try:
             if stream.kind == StreamKind.SNAPSHOT:

@@ -82,12 +82,25 @@ class SnapshotStore(Protocol):
 
 
 STORES: dict[str, Any] = {}
+# Streams read only for some connections: stream name → fn(connection) -> bool. The accounts
+# of a connection are read only once an admin makes it a critical system (access app).
+STREAM_WANTED: dict[str, Callable[[Connection], bool]] = {}
 # Called after a sync run that changed something: fn(connection=..., streams={name: counts}).
 EVALUATORS: list[Callable[..., None]] = []
 
 
 def register_store(stream: str, store: RecordStore | SnapshotStore) -> None:
     STORES[stream] = store
+
+
+def register_stream_filter(stream: str, wanted: Callable[[Connection], bool]) -> None:
+    STREAM_WANTED[stream] = wanted
+
+
+def stream_wanted(stream: str, connection: Connection) -> bool:
+    """Whether a run of ``connection`` reads ``stream``: always, unless its app says not."""
+    wanted = STREAM_WANTED.get(stream)
+    return wanted is None or wanted(connection)
 
 
 def register_evaluator(evaluator: Callable[..., None]) -> None:
