@@ -12,6 +12,7 @@ NAV_SECTIONS: tuple[tuple[str, str, str | None], ...] = (
     ("Incidents", "incidents:list", "incidents.view_incident"),
     ("Report an incident", "incidents:report", "incidents.view_incident"),
     ("Checks", "checks:list", "checks.view_checkstate"),
+    ("Access", "access:overview", "access.view_criticalsystem"),
     ("Evidence", "evidence:export", "checks.export_evidence"),
     ("Audit log", "audit:log", "audit.view_audit_log"),
     ("Integrations", "integrations:catalog", "integrations.view_connection"),

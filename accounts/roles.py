@@ -30,6 +30,9 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "checks.manage_special_cases",
         "checks.export_evidence",
         "audit.view_audit_log",
+        "access.view_criticalsystem",
+        "access.change_criticalsystem",
+        "access.change_accountmapping",
     ),
     Role.AUDITOR: (
         "integrations.view_connection",
@@ -37,6 +40,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "checks.view_checkstate",
         "checks.export_evidence",
         "audit.view_audit_log",
+        "access.view_criticalsystem",
     ),
     Role.STAFF: ("incidents.view_incident", "incidents.change_datalossreport"),
 }

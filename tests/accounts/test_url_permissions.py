@@ -105,6 +105,16 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "GET": dict.fromkeys(ROLES, 405),
         "POST": {"admin": 200, "auditor": 403, "staff": 200},
     },
+    # An empty POST re-renders the form with its errors for an admin.
+    "/access/": {"GET": R_READERS, "POST": {"admin": 200, "auditor": 403, "staff": 403}},
+    "/access/systems/<system>/": {
+        "GET": R_READERS,
+        "POST": {"admin": 200, "auditor": 403, "staff": 403},
+    },
+    "/access/accounts/<account>/": {
+        "GET": R_READERS,
+        "POST": {"admin": 200, "auditor": 403, "staff": 403},
+    },
     "/checks/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
     "/checks/<key>/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
     # An empty POST re-renders the form with its errors for an admin.
@@ -194,7 +204,20 @@ def samples(connected_opsgenie) -> dict[str, object]:  # type: ignore[no-untyped
     case = SpecialCase(check_state=state, item_key=f"incident:{incident.pk}", label="x", reason="r")
     case.attachment.save("proof.txt", ContentFile(b"proof"), save=False)
     case.save()
-    return {"provider": "opsgenie", "pk": incident.pk, "key": state.key, "case": case.pk}
+    from access.models import Account, CriticalSystem
+
+    system = CriticalSystem.objects.create(connection=connected_opsgenie)
+    account = Account.objects.create(
+        connection=connected_opsgenie, upstream_id="u1", email="dana@example.com", content_hash="x"
+    )
+    return {
+        "provider": "opsgenie",
+        "pk": incident.pk,
+        "key": state.key,
+        "case": case.pk,
+        "system": system.pk,
+        "account": account.pk,
+    }
 
 
 @pytest.fixture

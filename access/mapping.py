@@ -1,0 +1,134 @@
+"""Who each account belongs to (PRODUCT 6): matched to the staff directory by email (aliases
+included, case-insensitive) unless an admin set it by hand. Every change is kept in the
+mapping's history, with who made it ("matched by email" when nobody did)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from access.models import (
+    Account,
+    AccountMapping,
+    MappingKind,
+    MappingSource,
+    StaffMember,
+    StaffStatus,
+)
+
+BY_EMAIL = "matched by email"
+
+
+def staff_by_email() -> dict[str, int]:
+    """Every email of the directory (aliases too), lower-cased → the person's id."""
+    index: dict[str, int] = {}
+    for pk, email, aliases in StaffMember.objects.values_list("pk", "email", "alias_emails"):
+        for address in (email, *(aliases or [])):
+            index.setdefault(str(address).strip().lower(), pk)
+    return index
+
+
+def _matched(email: str, index: dict[str, int]) -> tuple[str, int | None]:
+    staff = index.get(email.strip().lower()) if email else None
+    return (MappingKind.STAFF, staff) if staff else (MappingKind.NOT_IDENTIFIED, None)
+
+
+def match_new_accounts(accounts: Iterable[Account]) -> None:
+    """A mapping for each new account, by email."""
+    accounts = list(accounts)
+    if not accounts:
+        return
+    index = staff_by_email()
+    mappings = []
+    for account in accounts:
+        kind, staff = _matched(account.email, index)
+        mappings.append(
+            AccountMapping(account=account, kind=kind, staff_id=staff, source=MappingSource.EMAIL)
+        )
+    bulk_create_with_history(mappings, AccountMapping, default_change_reason=BY_EMAIL)
+
+
+def rematch() -> int:
+    """Bring every mapping made by email in line with the directory and the accounts' emails
+    (after a sync or a change of the directory); hand-made ones are left alone. Returns how
+    many changed."""
+    index = staff_by_email()
+    changed = []
+    rows = AccountMapping.objects.filter(source=MappingSource.EMAIL).select_related("account")
+    for mapping in rows.only("id", "kind", "staff_id", "account__email").iterator(2000):
+        kind, staff = _matched(mapping.account.email, index)
+        if (mapping.kind, mapping.staff_id) != (kind, staff):
+            mapping.kind, mapping.staff_id = kind, staff
+            changed.append(mapping)
+    if changed:
+        bulk_update_with_history(
+            changed, AccountMapping, ["kind", "staff"], default_change_reason=BY_EMAIL
+        )
+    missing = Account.objects.filter(mapping__isnull=True)
+    match_new_accounts(missing)
+    return len(changed)
+
+
+def mapping_set(
+    *,
+    account: Account,
+    kind: str,
+    user: AbstractBaseUser,
+    staff: StaffMember | None = None,
+    owner: StaffMember | None = None,
+    external_until: date | None = None,
+    reason: str = "",
+) -> AccountMapping:
+    """An admin's mapping: it stays until changed by hand (the email no longer decides)."""
+    with transaction.atomic():
+        mapping, _ = AccountMapping.objects.select_for_update().get_or_create(
+            account=account,
+            defaults={"kind": MappingKind.NOT_IDENTIFIED, "source": MappingSource.EMAIL},
+        )
+        mapping.kind, mapping.source = kind, MappingSource.MANUAL
+        mapping.staff = staff if kind == MappingKind.STAFF else None
+        mapping.owner = owner if kind == MappingKind.NOT_A_PERSON else None
+        mapping.external_until = external_until if kind == MappingKind.EXTERNAL else None
+        mapping.reason = reason
+        mapping._history_user = user  # type: ignore[attr-defined]
+        mapping.save()
+    return mapping
+
+
+def mapping_reset(*, account: Account, user: AbstractBaseUser) -> AccountMapping:
+    """Back to matching by email."""
+    kind, staff = _matched(account.email, staff_by_email())
+    with transaction.atomic():
+        mapping, _ = AccountMapping.objects.select_for_update().get_or_create(
+            account=account, defaults={"kind": kind, "source": MappingSource.EMAIL}
+        )
+        mapping.kind, mapping.staff_id, mapping.source = kind, staff, MappingSource.EMAIL
+        mapping.owner, mapping.external_until, mapping.reason = None, None, ""
+        mapping._history_user = user  # type: ignore[attr-defined]
+        mapping.save()
+    return mapping
+
+
+# The categories people read (Sprinto's): each account is in exactly one.
+EXISTING_STAFF = "Existing staff"
+OFFBOARDED_STAFF = "Offboarded staff"
+NOT_A_PERSON = "Not a person"
+EXTERNAL = "External"
+NOT_IDENTIFIED = "Not identified"
+CATEGORIES = (EXISTING_STAFF, OFFBOARDED_STAFF, NOT_A_PERSON, EXTERNAL, NOT_IDENTIFIED)
+
+
+def category(mapping: AccountMapping | None) -> str:
+    if mapping is None or mapping.kind == MappingKind.NOT_IDENTIFIED:
+        return NOT_IDENTIFIED
+    if mapping.kind == MappingKind.NOT_A_PERSON:
+        return NOT_A_PERSON
+    if mapping.kind == MappingKind.EXTERNAL:
+        return EXTERNAL
+    if mapping.staff is not None and mapping.staff.status == StaffStatus.OFFBOARDED:
+        return OFFBOARDED_STAFF
+    return EXISTING_STAFF

@@ -1,0 +1,69 @@
+"""Writes of the access pages, each followed by the access checks' evaluation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from access.checks import TOPIC
+from access.mapping import rematch
+from access.models import AccessType, AllowedRole, CriticalSystem, OrgRole
+from integrations.models import Connection
+from lib.checks import engine
+
+
+def access_changed(*, reason: str) -> None:
+    """Something the access checks read changed: re-match by email, then evaluate."""
+    rematch()
+    engine().evaluate(topic=TOPIC, reason=reason[:200])
+
+
+class AccessRefused(Exception):
+    """The change was not made; the message says why."""
+
+
+def critical_system_add(*, connection: Connection, user: AbstractBaseUser) -> CriticalSystem:
+    if CriticalSystem.objects.filter(connection=connection).exists():
+        raise AccessRefused("This integration is already a critical system.")
+    system = CriticalSystem(connection=connection, added_by=user)
+    system._history_user = user  # type: ignore[attr-defined]
+    system.save()
+    engine().evaluate(topic=TOPIC, reason="a critical system was added")
+    return system
+
+
+def valid_access_set(
+    *,
+    system: CriticalSystem,
+    access_type: str,
+    user: AbstractBaseUser,
+    roles: Iterable[tuple[OrgRole, list[str]]] = (),
+) -> CriticalSystem:
+    """The system's valid access type: All staff, or which org roles (each with the upstream
+    roles it may hold; empty: any)."""
+    roles = list(roles) if access_type == AccessType.ROLE_BASED else []
+    if access_type == AccessType.ROLE_BASED and not roles:
+        raise AccessRefused("Choose at least one org role that may access this system.")
+    with transaction.atomic():
+        system.access_type = access_type
+        system._history_user = user  # type: ignore[attr-defined]
+        system.save()
+        wanted = {role.pk: upstream for role, upstream in roles}
+        for rule in system.allowed.all():
+            if rule.org_role_id not in wanted:
+                rule._history_user = user  # type: ignore[attr-defined]
+                rule.delete()
+            elif rule.upstream_roles != wanted[rule.org_role_id]:
+                rule.upstream_roles = wanted.pop(rule.org_role_id)
+                rule._history_user = user  # type: ignore[attr-defined]
+                rule.save()
+            else:
+                wanted.pop(rule.org_role_id)
+        for org_role_id, upstream in wanted.items():
+            rule = AllowedRole(system=system, org_role_id=org_role_id, upstream_roles=upstream)
+            rule._history_user = user  # type: ignore[attr-defined]
+            rule.save()
+    engine().evaluate(topic=TOPIC, reason="a valid access type changed")
+    return system

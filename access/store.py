@@ -1,0 +1,107 @@
+"""Store of the accounts stream (a snapshot): a critical system's user accounts.
+
+Rows are written only when they change (content hash); an account missing from a complete
+listing is flagged removed with the time (the evidence that access was revoked) and cleared if
+it comes back. Each new account gets its mapping by email at once (access/mapping.py)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from access.mapping import match_new_accounts
+from access.models import Account, CriticalSystem
+from integrations.models import Connection
+from integrations.records import AccountRecord
+from integrations.sync.stores import StreamCounts
+
+
+def _values(record: AccountRecord) -> dict[str, object]:
+    return {
+        "email": record.email[:254],
+        "name": record.name[:200],
+        "role": record.role[:100],
+        "teams": list(record.teams),
+        "invitation_pending": record.invitation_pending,
+        "blocked": record.blocked,
+        "verified": record.verified,
+        "created_upstream_at": record.created_at,
+        "upstream_url": record.upstream_url[:500],
+    }
+
+
+def content_hash(record: AccountRecord) -> str:
+    return hashlib.sha256(repr(record).encode()).hexdigest()
+
+
+class AccountStore:
+    def save(self, *, connection: Connection, records: Sequence[AccountRecord]) -> StreamCounts:
+        by_id = {record.upstream_id: record for record in records}
+        counts = StreamCounts(fetched=len(records))
+        now = timezone.now()
+        with transaction.atomic():
+            existing = {
+                row.upstream_id: row
+                for row in Account.objects.filter(
+                    connection=connection, upstream_id__in=list(by_id)
+                ).only("id", "upstream_id", "content_hash", "removed_at")
+            }
+            to_create, to_update = [], []
+            for upstream_id, record in by_id.items():
+                digest = content_hash(record)
+                row = existing.get(upstream_id)
+                if row is None:
+                    to_create.append(
+                        Account(
+                            connection=connection,
+                            upstream_id=upstream_id,
+                            content_hash=digest,
+                            first_seen_at=now,
+                            changed_at=now,
+                            **_values(record),
+                        )
+                    )
+                elif row.content_hash != digest or row.removed_at is not None:
+                    for name, value in _values(record).items():
+                        setattr(row, name, value)
+                    row.content_hash, row.changed_at, row.removed_at = digest, now, None
+                    to_update.append(row)
+            created = Account.objects.bulk_create(to_create, batch_size=1000)
+            Account.objects.bulk_update(
+                to_update,
+                [*_values(records[0]).keys(), "content_hash", "changed_at", "removed_at"]
+                if records
+                else [],
+                batch_size=1000,
+            )
+            match_new_accounts(created)
+        counts.created, counts.updated = len(to_create), len(to_update)
+        counts.unchanged = len(by_id) - counts.created - counts.updated
+        return counts
+
+    def live_ids(self, *, connection: Connection) -> set[str]:
+        live = Account.objects.filter(connection=connection, removed_at__isnull=True)
+        return set(live.values_list("upstream_id", flat=True))
+
+    def flag_missing(self, *, connection: Connection, listed: set[str]) -> int:
+        live = Account.objects.filter(connection=connection, removed_at__isnull=True)
+        missing = [
+            pk
+            for pk, upstream_id in live.values_list("pk", "upstream_id")
+            if upstream_id not in listed
+        ]
+        if not missing:
+            return 0
+        now = timezone.now()
+        return Account.objects.filter(pk__in=missing).update(removed_at=now, changed_at=now)
+
+
+ACCOUNTS = AccountStore()
+
+
+def reads_accounts(connection: Connection) -> bool:
+    """The accounts stream is read only for a connection an admin made a critical system."""
+    return CriticalSystem.objects.filter(connection=connection).exists()

@@ -1,0 +1,226 @@
+"""Access → Overview, a critical system's page (valid access type, accounts) and an account's
+page (its mapping and the mapping's history)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from access.mapping import CATEGORIES, category, mapping_reset, mapping_set
+from access.models import Account, AccountMapping, CriticalSystem, MappingKind, StaffStatus
+from access.services import (
+    AccessRefused,
+    access_changed,
+    critical_system_add,
+    valid_access_set,
+)
+from access.system_forms import AddSystemForm, MappingForm, ValidAccessForm
+from accounts.permissions import require_permissions
+from integrations.providers.registry import providers
+
+VIEW = "access.view_criticalsystem"
+MANAGE = "access.change_criticalsystem"
+MAP = "access.change_accountmapping"
+ACCOUNTS_PER_PAGE = 50
+
+# Each category as a filter on accounts (mapping.category says the same in Python).
+CATEGORY_FILTERS = {
+    "Existing staff": Q(mapping__kind=MappingKind.STAFF, mapping__staff__status=StaffStatus.ACTIVE),
+    "Offboarded staff": Q(
+        mapping__kind=MappingKind.STAFF, mapping__staff__status=StaffStatus.OFFBOARDED
+    ),
+    "Not a person": Q(mapping__kind=MappingKind.NOT_A_PERSON),
+    "External": Q(mapping__kind=MappingKind.EXTERNAL),
+    "Not identified": Q(mapping__isnull=True) | Q(mapping__kind=MappingKind.NOT_IDENTIFIED),
+}
+
+
+def _name(system: CriticalSystem) -> str:
+    provider = providers().get(system.connection.provider)
+    return provider.name if provider else system.connection.provider
+
+
+def _category_counts(accounts) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    totals = accounts.aggregate(
+        **{f"c{i}": Count("pk", filter=CATEGORY_FILTERS[name]) for i, name in enumerate(CATEGORIES)}
+    )
+    return {name: totals[f"c{i}"] for i, name in enumerate(CATEGORIES)}
+
+
+@require_permissions(read=VIEW, write=MANAGE)
+def overview(request: HttpRequest) -> HttpResponse:
+    form = AddSystemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            system = critical_system_add(
+                connection=form.cleaned_data["connection"], user=request.user
+            )
+        except AccessRefused as refused:
+            form.add_error("connection", str(refused))
+        else:
+            messages.success(
+                request,
+                f"{_name(system)} is a critical system: its accounts are read at the next sync.",
+            )
+            return redirect("access:system", system=system.pk)
+    systems = []
+    for system in CriticalSystem.objects.select_related("connection").order_by("pk"):
+        live = Account.objects.filter(connection=system.connection, removed_at__isnull=True)
+        systems.append({"system": system, "name": _name(system), "counts": _category_counts(live)})
+    context = {
+        "systems": systems,
+        "form": form,
+        "can_manage": request.user.has_perm(MANAGE),
+        "categories": CATEGORIES,
+    }
+    return render(request, "access/overview.html", context)
+
+
+def _accounts_notice(system: CriticalSystem) -> str:
+    """Why the page shows no (or stale) accounts: not read yet, or the credential may not."""
+    run = (
+        system.connection.sync_runs.filter(counts__has_key="accounts")
+        .order_by("-started_at")
+        .first()
+    )
+    provider = providers().get(system.connection.provider)
+    need = provider.accounts_need if provider else ""
+    if run is None:
+        return "The accounts have not been read yet: they are read at the next sync."
+    counts = run.counts.get("accounts") or {}
+    if counts.get("skipped"):
+        return (
+            f"The last sync could not read the accounts: {counts['skipped']}. "
+            f"It needs {need}. The incidents keep syncing."
+        )
+    if counts.get("error"):
+        return f"The last sync could not read the accounts: {counts['error']}"
+    return ""
+
+
+def _upstream_roles(system: CriticalSystem) -> list[tuple[str, str]]:
+    provider = providers().get(system.connection.provider)
+    known = list(provider.account_roles) if provider else []
+    seen = (
+        Account.objects.filter(connection=system.connection)
+        .exclude(role="")
+        .values_list("role", flat=True)
+        .distinct()
+    )
+    names = {value for value, _label in known}
+    return known + [(role, f"{role} (custom)") for role in sorted(set(seen) - names)]
+
+
+@require_permissions(read=VIEW, write=MANAGE)
+def system_detail(request: HttpRequest, system: int) -> HttpResponse:
+    pk = system
+    system = get_object_or_404(CriticalSystem.objects.select_related("connection"), pk=pk)
+    form = ValidAccessForm(
+        request.POST or None, system=system, upstream_roles=_upstream_roles(system)
+    )
+    if request.method == "POST" and form.is_valid():
+        valid_access_set(
+            system=system,
+            access_type=form.cleaned_data["access_type"],
+            roles=form.chosen_roles(),
+            user=request.user,
+        )
+        messages.success(request, "Valid access type saved; the access checks were re-evaluated.")
+        return redirect("access:system", system=pk)
+    accounts = Account.objects.filter(connection=system.connection).select_related(
+        "mapping__staff__org_role"
+    )
+    chosen = request.GET.get("category", "")
+    search = request.GET.get("q", "").strip()[:200]
+    listed = (
+        accounts.filter(removed_at__isnull=True)
+        if chosen != "removed"
+        else accounts.exclude(removed_at=None)
+    )
+    if chosen in CATEGORY_FILTERS:
+        listed = listed.filter(CATEGORY_FILTERS[chosen])
+    if search:
+        listed = listed.filter(Q(email__icontains=search) | Q(name__icontains=search))
+    page = Paginator(listed.order_by("email", "pk"), ACCOUNTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = [(account, category(getattr(account, "mapping", None))) for account in page]
+    context = {
+        "system": system,
+        "name": _name(system),
+        "form": form,
+        "can_manage": request.user.has_perm(MANAGE),
+        "notice": _accounts_notice(system),
+        "counts": _category_counts(accounts.filter(removed_at__isnull=True)),
+        "removed": accounts.exclude(removed_at=None).count(),
+        "rows": rows,
+        "page": page,
+        "chosen": chosen,
+        "search": search,
+        "history": system.history.select_related("history_user").order_by("-history_date")[:20],
+    }
+    return render(request, "access/system.html", context)
+
+
+@require_permissions(read=VIEW, write=MAP)
+def account_detail(request: HttpRequest, account: int) -> HttpResponse:
+    pk = account
+    account = get_object_or_404(
+        Account.objects.select_related("connection__critical_system"), pk=pk
+    )
+    mapping = (
+        AccountMapping.objects.filter(account=account).select_related("staff", "owner").first()
+    )
+    form = MappingForm(request.POST or None, initial=_initial(mapping))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["kind"] == "email":
+            mapping_reset(account=account, user=request.user)
+        else:
+            mapping_set(
+                account=account,
+                kind=data["kind"],
+                user=request.user,
+                staff=data.get("staff"),
+                owner=data.get("owner"),
+                external_until=data.get("external_until"),
+                reason=(data.get("reason") or "").strip(),
+            )
+        access_changed(reason="an account's mapping changed")
+        messages.success(request, "Mapping saved; the access checks were re-evaluated.")
+        return redirect("access:account", account=pk)
+    history = (
+        mapping.history.select_related("history_user", "staff").order_by("-history_date")[:50]
+        if mapping
+        else []
+    )
+    context = {
+        "account": account,
+        "system": account.connection.critical_system
+        if hasattr(account.connection, "critical_system")
+        else None,
+        "name": providers()[account.connection.provider].name
+        if account.connection.provider in providers()
+        else account.connection.provider,
+        "mapping": mapping,
+        "category": category(mapping),
+        "form": form,
+        "can_map": request.user.has_perm(MAP),
+        "history": history,
+    }
+    return render(request, "access/account.html", context)
+
+
+def _initial(mapping: AccountMapping | None) -> dict[str, object]:
+    if mapping is None or mapping.source == "email":
+        return {"kind": "email"}
+    return {
+        "kind": mapping.kind,
+        "staff": mapping.staff_id,
+        "owner": mapping.owner_id,
+        "external_until": mapping.external_until,
+        "reason": mapping.reason,
+    }

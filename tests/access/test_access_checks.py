@@ -1,0 +1,154 @@
+"""The access checks on a critical system's accounts (issue 11, PRODUCT 5): who should not
+have access, each failing item naming the system and the account's email."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from access.checks import IDENTIFIED_KEY, OFFBOARDED_PREFIX, RULES_KEY, VALID_KEY
+from access.mapping import mapping_set
+from access.models import Account, CriticalSystem, MappingKind, OrgRole, StaffMember
+from access.services import access_changed, valid_access_set
+from access.store import ACCOUNTS
+from checks.models import CheckState, FailingItem
+from integrations.records import AccountRecord
+from tests.conftest import make_connection
+
+pytestmark = pytest.mark.django_db
+OFFBOARDED_KEY = f"{OFFBOARDED_PREFIX}opsgenie"
+
+
+def items(key: str) -> dict[str, str]:
+    return dict(FailingItem.objects.filter(check_state__key=key).values_list("label", "reason"))
+
+
+def record(n: int, email: str, role: str = "User") -> AccountRecord:
+    return AccountRecord(upstream_id=f"u{n}", email=email, name=f"Person {n}", role=role)
+
+
+@pytest.fixture
+def world(admin_user):  # type: ignore[no-untyped-def]
+    connection = make_connection()
+    system = CriticalSystem.objects.create(connection=connection)
+    engineering, finance = (
+        OrgRole.objects.create(name="Engineering"),
+        OrgRole.objects.create(name="Finance"),
+    )
+    today = timezone.localdate()
+    StaffMember.objects.create(name="Ana Núñez", email="ana@example.com", org_role=engineering)
+    StaffMember.objects.create(
+        name="Bob Ode",
+        email="bob@example.com",
+        org_role=engineering,
+        status="offboarded",
+        last_working_day=today - timedelta(days=10),
+    )
+    StaffMember.objects.create(name="Carol Fin", email="carol@example.com", org_role=finance)
+    StaffMember.objects.create(
+        name="Dave Alias",
+        email="dave@example.com",
+        alias_emails=["d.alias@example.com"],
+        org_role=engineering,
+    )
+    records = [
+        record(1, "ana@example.com"),
+        record(2, "BOB@example.com"),
+        record(3, "carol@example.com", "Admin"),
+        record(4, "alerts-bot@example.com"),
+        record(5, "stranger@example.com"),
+        record(6, "D.Alias@example.com"),
+    ]
+    ACCOUNTS.save(connection=connection, records=records)
+    access_changed(reason="test")
+    return {
+        "connection": connection,
+        "system": system,
+        "records": records,
+        "user": admin_user,
+        "engineering": engineering,
+    }
+
+
+def test_each_check_fails_for_a_reason_a_person_understands(world) -> None:  # type: ignore[no-untyped-def]
+    assert items(IDENTIFIED_KEY) == {
+        "alerts-bot@example.com on OpsGenie": "No one in the staff directory has the email "
+        "alerts-bot@example.com: map it to a person, or mark it Not a person or External",
+        "stranger@example.com on OpsGenie": "No one in the staff directory has the email "
+        "stranger@example.com: map it to a person, or mark it Not a person or External",
+    }
+    (reason,) = items(OFFBOARDED_KEY).values()
+    assert set(items(OFFBOARDED_KEY)) == {"BOB@example.com on OpsGenie"}
+    assert reason.startswith("Bob Ode is offboarded (last working day ") and "(10 d ago)" in reason
+    assert items(RULES_KEY) == {
+        "OpsGenie": "Rules for who can access this system should be configured"
+    }
+    assert CheckState.objects.get(key=VALID_KEY).status == "passing"
+    # The checks count every live account of the system.
+    assert CheckState.objects.get(key=IDENTIFIED_KEY).checked_count == 6
+
+
+def test_valid_access_by_org_role_and_upstream_role(world) -> None:  # type: ignore[no-untyped-def]
+    valid_access_set(
+        system=world["system"],
+        access_type="role_based",
+        roles=[(world["engineering"], ["User"])],
+        user=world["user"],
+    )
+    assert items(RULES_KEY) == {}
+    assert items(VALID_KEY) == {
+        "carol@example.com on OpsGenie": "Carol Fin's org role Finance may not access this system"
+    }
+    # Ana becomes an Admin upstream: above what Engineering may hold.
+    ana = replace(world["records"][0], role="Admin")
+    ACCOUNTS.save(connection=world["connection"], records=[ana])
+    access_changed(reason="test")
+    assert items(VALID_KEY)["ana@example.com on OpsGenie"] == (
+        "Upstream role Admin is above what Engineering may hold (User)"
+    )
+    valid_access_set(system=world["system"], access_type="all_staff", user=world["user"])
+    assert items(VALID_KEY) == {}
+
+
+def test_fixing_a_mapping_or_removing_the_account_passes_the_item(world) -> None:  # type: ignore[no-untyped-def]
+    bot = Account.objects.get(email="alerts-bot@example.com")
+    owner = StaffMember.objects.get(email="ana@example.com")
+    mapping_set(
+        account=bot,
+        kind=MappingKind.NOT_A_PERSON,
+        owner=owner,
+        reason="Alert bot",
+        user=world["user"],
+    )
+    access_changed(reason="test")
+    assert set(items(IDENTIFIED_KEY)) == {"stranger@example.com on OpsGenie"}
+    # Bob's account disappears upstream: kept, dated, and no longer failing.
+    remaining = [r for r in world["records"] if r.email != "BOB@example.com"]
+    ACCOUNTS.save(connection=world["connection"], records=remaining)
+    ACCOUNTS.flag_missing(connection=world["connection"], listed={r.upstream_id for r in remaining})
+    access_changed(reason="test")
+    assert items(OFFBOARDED_KEY) == {}
+    assert Account.objects.get(email="BOB@example.com").removed_at is not None
+    assert bot.mapping.history.count() == 2  # matched by email, then set by hand
+
+
+def test_an_external_past_its_end_date_fails_the_offboarded_check(world) -> None:  # type: ignore[no-untyped-def]
+    stranger = Account.objects.get(email="stranger@example.com")
+    mapping_set(
+        account=stranger,
+        kind=MappingKind.EXTERNAL,
+        external_until=timezone.localdate() - timedelta(days=3),
+        user=world["user"],
+    )
+    access_changed(reason="test")
+    reason = items(OFFBOARDED_KEY)["stranger@example.com on OpsGenie"]
+    assert "External access was agreed until" in reason and "(3 d ago)" in reason
+
+
+def test_a_new_person_in_the_directory_identifies_their_account(world) -> None:  # type: ignore[no-untyped-def]
+    StaffMember.objects.create(name="Stan Ger", email="stranger@example.com")
+    access_changed(reason="staff imported")
+    assert set(items(IDENTIFIED_KEY)) == {"alerts-bot@example.com on OpsGenie"}
