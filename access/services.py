@@ -24,7 +24,7 @@ class AccessRefused(Exception):
     """The change was not made; the message says why."""
 
 
-def critical_system_add(*, connection: Connection, user: AbstractBaseUser) -> CriticalSystem:
+def critical_system_add(*, connection: Connection, user: AbstractBaseUser | None) -> CriticalSystem:
     if CriticalSystem.objects.filter(connection=connection).exists():
         raise AccessRefused("This integration is already a critical system.")
     system = CriticalSystem(connection=connection, added_by=user)
@@ -38,7 +38,7 @@ def valid_access_set(
     *,
     system: CriticalSystem,
     access_type: str,
-    user: AbstractBaseUser,
+    user: AbstractBaseUser | None,
     roles: Iterable[tuple[OrgRole, list[str]]] = (),
 ) -> CriticalSystem:
     """The system's valid access type: All staff, or which org roles (each with the upstream

@@ -4,7 +4,7 @@ have access, each failing item naming the system and the account's email."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -15,8 +15,11 @@ from access.models import Account, CriticalSystem, MappingKind, OrgRole, StaffMe
 from access.services import access_changed, valid_access_set
 from access.store import ACCOUNTS
 from checks.models import CheckState, FailingItem
+from evidence.archive import build_evidence_zip
 from integrations.records import AccountRecord
+from lib.evidence_files import Period
 from tests.conftest import make_connection
+from tests.evidence.conftest import read_csv, read_zip
 
 pytestmark = pytest.mark.django_db
 OFFBOARDED_KEY = f"{OFFBOARDED_PREFIX}opsgenie"
@@ -152,3 +155,20 @@ def test_a_new_person_in_the_directory_identifies_their_account(world) -> None: 
     StaffMember.objects.create(name="Stan Ger", email="stranger@example.com")
     access_changed(reason="staff imported")
     assert set(items(IDENTIFIED_KEY)) == {"alerts-bot@example.com on OpsGenie"}
+
+
+def test_accounts_csv_lists_every_account_with_who_it_belongs_to(world, admin_user) -> None:  # type: ignore[no-untyped-def]
+    remaining = [r for r in world["records"] if r.email != "BOB@example.com"]
+    ACCOUNTS.flag_missing(connection=world["connection"], listed={r.upstream_id for r in remaining})
+    today = timezone.localdate()
+    period = Period(start=today - timedelta(days=1), end=today)
+    with build_evidence_zip(period=period, generated_by=admin_user, now=timezone.now()) as file:
+        rows = {row["email"]: row for row in read_csv(read_zip(file.read()), "accounts.csv")}
+    assert set(rows) == {r.email for r in world["records"]}
+    assert rows["BOB@example.com"]["category"] == "Offboarded staff"
+    assert rows["BOB@example.com"]["state"] == "Removed upstream"
+    assert rows["BOB@example.com"]["removed_on"].startswith(today.isoformat())
+    assert rows["D.Alias@example.com"]["staff_email"] == "dave@example.com"
+    assert rows["stranger@example.com"]["category"] == "Not identified"
+    assert rows["carol@example.com"]["upstream_role"] == "Admin"
+    assert date.fromisoformat(rows["ana@example.com"]["first_synced_at"][:10]) == today

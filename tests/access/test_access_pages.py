@@ -9,6 +9,7 @@ from access.models import Account, AccountMapping, CriticalSystem, OrgRole, Staf
 from access.store import ACCOUNTS
 from checks.models import CheckState
 from integrations.records import AccountRecord
+from integrations.sync.stores import stream_wanted
 from tests.conftest import make_connection
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +81,11 @@ def test_an_admin_maps_an_account_by_hand_and_back(admin_client, auditor_client)
     admin_client.post(f"/access{url}", {"kind": "email"})
     assert AccountMapping.objects.get().kind == "not_identified"
     assert CheckState.objects.get(key=IDENTIFIED_KEY).status == "failing"
+
+
+def test_only_a_critical_system_reads_its_accounts() -> None:
+    connection = make_connection()
+    assert not stream_wanted("accounts", connection)
+    assert stream_wanted("incidents", connection)  # a stream no app filters is always read
+    CriticalSystem.objects.create(connection=connection)
+    assert stream_wanted("accounts", connection)

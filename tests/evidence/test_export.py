@@ -25,6 +25,7 @@ CSV_FILES = [
     "connections.csv",
     "sla_policy.csv",
     "audit_log.csv",
+    "accounts.csv",
 ]
 
 
