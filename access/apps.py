@@ -10,6 +10,7 @@ class AccessConfig(AppConfig):
     def ready(self) -> None:
         from access.checks import register_access_checks
         from access.store import ACCOUNTS, reads_accounts
+        from integrations.services import connection_disconnected
         from integrations.sync.stores import (
             register_evaluator,
             register_store,
@@ -20,6 +21,7 @@ class AccessConfig(AppConfig):
         register_stream_filter("accounts", reads_accounts)
         register_access_checks()
         register_evaluator(evaluate_after_sync)
+        connection_disconnected.connect(evaluate_after_disconnect, dispatch_uid="access")
 
 
 def evaluate_after_sync(*, connection: object, streams: dict, **kwargs: object) -> None:
@@ -29,3 +31,10 @@ def evaluate_after_sync(*, connection: object, streams: dict, **kwargs: object) 
     from access.services import access_changed
 
     access_changed(reason="after a sync")
+
+
+def evaluate_after_disconnect(**kwargs: object) -> None:
+    """A disconnected critical system's accounts stop being judged now."""
+    from access.services import access_changed
+
+    access_changed(reason="an integration was disconnected")

@@ -11,7 +11,7 @@ class IncidentsConfig(AppConfig):
         from incidents.checks import register_incident_checks
         from incidents.selectors import held_incidents
         from incidents.store import IncidentStore
-        from integrations.services import connection_services_changed
+        from integrations.services import connection_disconnected, connection_services_changed
         from integrations.sync.counts import register_counter
         from integrations.sync.stores import register_evaluator, register_store
 
@@ -20,6 +20,7 @@ class IncidentsConfig(AppConfig):
         register_incident_checks()
         register_evaluator(evaluate_after_sync)
         connection_services_changed.connect(rescope_after_selection, dispatch_uid="incidents")
+        connection_disconnected.connect(evaluate_after_disconnect, dispatch_uid="incidents")
 
 
 def evaluate_after_sync(**kwargs: object) -> None:
@@ -27,6 +28,14 @@ def evaluate_after_sync(**kwargs: object) -> None:
     from lib.checks import engine
 
     engine().evaluate(topic=TOPIC, reason="after a sync")
+
+
+def evaluate_after_disconnect(**kwargs: object) -> None:
+    """A disconnected source's incidents stop counting now, not at the next hourly evaluation."""
+    from incidents.checks import TOPIC
+    from lib.checks import engine
+
+    engine().evaluate(topic=TOPIC, reason="an integration was disconnected")
 
 
 def rescope_after_selection(*, connection: object, **kwargs: object) -> None:

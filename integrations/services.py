@@ -14,6 +14,8 @@ from integrations.models import Connection, ConnectionStatus, ErrorAction, valid
 
 # Sent on commit after the admin changed which services count (connection=...).
 connection_services_changed = Signal()
+# Sent after an integration is disconnected: what the checks count from it changes at once.
+connection_disconnected = Signal()
 
 
 def credential_hint(secret: str) -> str:
@@ -106,6 +108,7 @@ def connection_disconnect(
     connection.disconnected_at = timezone.now()
     connection.save(update_fields=["status", "disconnected_by", "disconnected_at", "updated_at"])
     tasks.sync_schedule_remove(connection=connection)
+    connection_disconnected.send(sender=Connection, connection=connection)
     return connection
 
 

@@ -10,6 +10,7 @@ from checks.models import CheckState, CheckStatusChange, FailingItem, SpecialCas
 from incidents.checks import CLOSED_KEY, DATA_LOSS_KEY, SLA_KEY
 from incidents.models import DataLossReport, Incident, IncidentPolicy
 from integrations.models import ConnectionStatus
+from integrations.services import connection_disconnect
 from tests.checks.conftest import NOW, make
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +188,11 @@ def test_unchanged_results_write_no_history_and_keep_failing_since(connection) -
     evaluate()
     assert CheckStatusChange.objects.filter(check_state__key=CLOSED_KEY).count() == 1
     assert FailingItem.objects.get(check_state__key=CLOSED_KEY).failing_since == since
+
+
+def test_disconnecting_a_source_reevaluates_its_checks_at_once(connection, admin_user) -> None:  # type: ignore[no-untyped-def]
+    make(connection, 1, status="open", resolved_at=None)
+    evaluate()
+    assert state(CLOSED_KEY).status == "failing"
+    connection_disconnect(connection=connection, user=admin_user)
+    assert state(CLOSED_KEY).status == "not_applicable" and failing(CLOSED_KEY) == set()
