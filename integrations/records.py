@@ -75,6 +75,30 @@ class AccountRecord:
     upstream_url: str = ""
 
 
+# The Account columns' sizes (access/models.py): what an AccountRecord's text is cut to.
+MAX_ACCOUNT_ID = 100
+MAX_EMAIL = 254
+MAX_ACCOUNT_NAME = 200
+MAX_ROLE = 100
+MAX_TEAM_NAME = 255
+
+
+def account_email(value: object) -> str:
+    """An upstream e-mail as given, or "" when there is none or it cannot be one (longer than
+    an address may be): a cut address could match someone else's."""
+    if not isinstance(value, str) or "@" not in value or len(value.strip()) > MAX_EMAIL:
+        return ""
+    return value.strip()
+
+
+def team_names(names: object) -> tuple[str, ...]:
+    """Distinct, non-empty team names, sorted, each bounded."""
+    if not isinstance(names, list | tuple | set):
+        return ()
+    kept = {str(name)[:MAX_TEAM_NAME] for name in names if isinstance(name, str) and name}
+    return tuple(sorted(kept, key=str.casefold))
+
+
 class ListingTruncated(Exception):
     """A source could not read a whole listing (an upstream cap): the records it yielded are
     current, but nothing may be called deleted for being absent from it."""

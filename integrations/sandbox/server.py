@@ -8,7 +8,8 @@ its accounts, its keys and its lines in the banner. The server adds the control 
     /_sandbox/keys     GET: keys and base URLs
     /_sandbox/faults   GET / POST (JSON settings) / DELETE: read, set, clear faults
     /_sandbox/advance  POST (JSON options): let time pass upstream (incidents change, appear,
-                       disappear) in one region of one provider; answers what changed
+                       disappear; people join, leave, change role) in one region of one
+                       provider; answers what changed
     /_sandbox/...      what a provider adds, e.g. /_sandbox/oauth for OAuth lifetimes
 
 The control API is unauthenticated: the sandbox is a loopback tool holding only synthetic data.
@@ -40,7 +41,7 @@ from integrations.sandbox.wsgi import PrefixDispatcher, Request, Response, Route
 MOUNTS: tuple[ModuleType, ...] = tuple(
     importlib.import_module(f"{package}.sandbox.mount") for package in PACKAGES
 )
-ADVANCE_OPTIONS = ("provider", "region", "changed_fraction", "new", "deleted", "seed")
+ADVANCE_OPTIONS = ("provider", "region", "changed_fraction", "new", "deleted", "seed", "people")
 # A fixed namespace makes the default keys a pure function of the seed, so docs, demos and a
 # restarted sandbox all agree on them.
 _KEY_NAMESPACE = uuid.UUID("5b0c8f0e-6a57-4c1e-9a43-0d1a2f6b7e11")

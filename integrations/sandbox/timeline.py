@@ -91,7 +91,7 @@ def apply_changes(
 
 
 def check_advance_options(
-    *, changed_fraction: Any, new: Any, deleted: Any, seed: Any, max_new: int
+    *, changed_fraction: Any, new: Any, deleted: Any, seed: Any, max_new: int, people: Any = 1
 ) -> None:
     """Refuse bad options before anything changes (they arrive as JSON from the control API)."""
     if (
@@ -101,7 +101,11 @@ def check_advance_options(
         or not 0 <= changed_fraction <= 1
     ):
         raise ValueError("changed_fraction must be a number between 0 and 1")
-    for name, value, most in (("new", new, max_new), ("deleted", deleted, None)):
+    for name, value, most in (
+        ("new", new, max_new),
+        ("deleted", deleted, None),
+        ("people", people, MAX_PEOPLE_PER_ADVANCE),
+    ):
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -132,6 +136,15 @@ def account_clock(
 
 # advance() refuses more new incidents than this in one step (the control API is open).
 MAX_NEW_PER_ADVANCE = 100_000
+# ...and more people joining, leaving and changing role than this.
+MAX_PEOPLE_PER_ADVANCE = 1_000
+# Each hour this many people join, as many leave and as many change role, unless told otherwise:
+# few enough that an account of a few dozen stays recognisable, enough that every sync after
+# time passed sees each kind of change.
+PEOPLE_PER_ADVANCE = 1
+# The first users of an account (its owner and first admins) never leave nor change role: the
+# emulated OAuth tokens act as one of them, and an account always keeps its owner.
+STEADY_USERS = 3
 
 
 class AccountStore:
@@ -173,6 +186,14 @@ class AccountStore:
             ]
             self.reindex()
 
+    def remove_users(self, upstream_ids: set[str]) -> None:
+        """Remove these people at once, with no time passing: a test's or a demo's way to revoke
+        one exact account (advance() picks at random)."""
+        with self.lock:
+            gone = [user for user in self.dataset.users if user["id"] in upstream_ids]
+            self.dataset.users = [u for u in self.dataset.users if u["id"] not in upstream_ids]
+            self._people_left(gone)
+
     def advance(
         self,
         *,
@@ -180,6 +201,7 @@ class AccountStore:
         new: int | None = None,
         deleted: int | None = None,
         seed: int | None = None,
+        people: int = PEOPLE_PER_ADVANCE,
     ) -> dict[str, Any]:
         """Let time pass upstream: one hour on the account's clock, and what happened in it.
 
@@ -187,17 +209,44 @@ class AccountStore:
         the rest a new priority or urgency); ``new`` incidents appear (default: half as many as
         changed) and ``deleted`` ones disappear (default: a tenth). Every change is stamped at or
         after the returned ``now``, later than any timestamp already in the store; creation times
-        never change. The same seed on the same state gives the same result; without a seed the
-        state alone decides, so replaying the same calls replays the same history."""
+        never change. ``people`` users join, as many leave and as many get another role (the
+        account's first STEADY_USERS never do); the summary's "users" names them. The same seed on
+        the same state gives the same result; without a seed the state alone decides, so
+        replaying the same calls replays the same history."""
         check_advance_options(
             changed_fraction=changed_fraction,
             new=new,
             deleted=deleted,
             seed=seed,
             max_new=MAX_NEW_PER_ADVANCE,
+            people=people,
         )
         with self.lock:
-            return self._advance(changed_fraction, new, deleted, seed)
+            summary = self._advance(changed_fraction, new, deleted, seed)
+            # After the incidents, from a random stream of its own: the incidents' history is
+            # the same whatever happens to the people.
+            summary["users"] = self._people_change(people, seed)
+            return summary
+
+    def _people_change(self, people: int, seed: int | None) -> dict[str, list[str]]:
+        users = self.dataset.users
+        rng = random.Random(
+            f"{self.ADVANCE_KEY}-users:{seed}:{self.dataset.region}:{self._clock()}:{len(users)}"
+        )
+        movable = list(range(STEADY_USERS, len(users)))
+        leaving = set(rng.sample(movable, min(people, len(movable))))
+        staying = [index for index in movable if index not in leaving]
+        re_roled = set(rng.sample(staying, min(people, len(staying))))
+        replaced = {index: self._re_roled(rng, users[index]) for index in sorted(re_roled)}
+        kept = [replaced.get(i, user) for i, user in enumerate(users) if i not in leaving]
+        joined = self._new_users(rng, people, kept)
+        self.dataset.users = kept + joined
+        self._people_left([users[index] for index in sorted(leaving)])
+        return {
+            "joined": [user["id"] for user in joined],
+            "left": [users[index]["id"] for index in sorted(leaving)],
+            "role_changed": [replaced[index]["id"] for index in sorted(replaced)],
+        }
 
     def _advance(
         self, changed_fraction: float, new: int | None, deleted: int | None, seed: int | None
@@ -261,3 +310,14 @@ class AccountStore:
 
     def _new_incidents(self, rng: random.Random, count: int, now: int) -> list[Record]:
         raise NotImplementedError
+
+    def _new_users(self, rng: random.Random, count: int, users: list[Record]) -> list[Record]:
+        """People who join now (their e-mails new to ``users``), with their teams."""
+        raise NotImplementedError
+
+    def _re_roled(self, rng: random.Random, user: Record) -> Record:
+        """A new dict of ``user`` with another role."""
+        raise NotImplementedError
+
+    def _people_left(self, users: list[Record]) -> None:
+        """Forget what the provider keeps about these people besides their record (teams)."""

@@ -179,6 +179,11 @@ def _run_streams(
     """Each stream in turn; the deciding stream's failure, if any, is returned."""
     decisive: tuple[UpstreamError, str, str] | None = None
     for stream in streams:
+        if stream.name not in STORES:
+            # No installed app keeps this stream (e.g. accounts without the access app): it
+            # is not read at all, and the run says nothing of it.
+            logger.debug("no store for stream %s; not read", stream.name)
+            continue
         if not stream_wanted(stream.name, connection):
             continue
         counts = tracker.start(stream.name)

@@ -20,6 +20,10 @@ from typing import Any, Protocol
 
 Page = list[Any]
 
+# The snapshot stream of a provider's user accounts (AccountRecord); its store and the filter
+# that reads it only for critical systems are the access app's.
+ACCOUNTS = "accounts"
+
 
 class StreamKind(StrEnum):
     INCREMENTAL = "incremental"

@@ -75,3 +75,69 @@ def test_services_page_twenty_at_a_time_sorted_by_name(sandbox: SandboxServer):
 
 def test_services_reject_an_offset_at_the_upstream_cap(sandbox: SandboxServer):
     assert call(sandbox, "/v1/services", offset=20000).status_code == 422
+
+
+def test_a_team_names_its_members_with_their_team_roles(sandbox: SandboxServer):
+    store = sandbox.opsgenie_stores["us"]
+    usernames = {user["id"]: user["username"] for user in store.users()}
+    seen = 0
+    for team in call(sandbox, "/v2/teams").json()["data"]:
+        body = call(sandbox, f"/v2/teams/{team['id']}").json()["data"]
+        assert {"id", "name", "description", "links", "members"} <= set(body)
+        for member in body["members"]:
+            assert member["user"]["username"] == usernames[member["user"]["id"]]
+            assert member["role"]
+            seen += 1
+    assert seen  # people are in teams
+    roles = {place[1] for places in store.dataset.memberships.values() for place in places}
+    assert {"user", "admin"} <= roles
+
+
+def test_a_team_is_found_by_name_too(sandbox: SandboxServer):
+    team = call(sandbox, "/v2/teams").json()["data"][-1]  # "Équipe Support": accents and a space
+    by_name = call(sandbox, f"/v2/teams/{team['name']}", identifierType="name").json()["data"]
+
+    assert by_name["id"] == team["id"]
+    assert call(sandbox, "/v2/teams/nope", identifierType="name").status_code == 404
+    assert call(sandbox, f"/v2/teams/{team['id']}", identifierType="shoe").status_code == 422
+
+
+def test_a_users_teams_agree_with_the_teams_members(sandbox: SandboxServer):
+    users = call(sandbox, "/v2/users").json()["data"]
+    teams = call(sandbox, "/v2/teams").json()["data"]
+    members = {
+        team["id"]: {
+            m["user"]["id"]
+            for m in call(sandbox, f"/v2/teams/{team['id']}").json()["data"]["members"]
+        }
+        for team in teams
+    }
+    for user in users[:8]:
+        by_id = call(sandbox, f"/v2/users/{user['id']}/teams").json()["data"]
+        by_username = call(sandbox, f"/v2/users/{user['username']}/teams").json()["data"]
+        assert by_id == by_username
+        assert {t["id"] for t in by_id} == {t for t, ids in members.items() if user["id"] in ids}
+        assert all(set(team) == {"id", "name"} for team in by_id)
+    assert call(sandbox, "/v2/users/nobody@example.com/teams").status_code == 404
+
+
+def test_users_carry_custom_roles_blocked_and_unverified_people(sandbox: SandboxServer):
+    users = call(sandbox, "/v2/users").json()["data"]
+
+    custom = [u["role"] for u in users if u["role"]["name"] not in ("Owner", "Admin", "User")]
+    assert custom and all(role["id"] != role["name"] for role in custom)  # an id of its own
+    assert any(u["blocked"] for u in users)
+    assert any(not u["verified"] for u in users)
+    assert any(u["fullName"] != u["fullName"].encode("ascii", "ignore").decode() for u in users)
+
+
+def test_a_key_without_configuration_access_reads_incidents_but_not_users_or_teams(
+    sandbox: SandboxServer,
+):
+    assert call(sandbox, "/v1/incidents", key="incidents_only").status_code == 200
+    for path in ("/v2/users", "/v2/teams", "/v1/services"):
+        response = call(sandbox, path, key="incidents_only")
+        assert response.status_code == 403, path
+        assert response.json()["code"] == 40301
+    team = sandbox.opsgenie_stores["us"].teams()[0]
+    assert call(sandbox, f"/v2/teams/{team['id']}", key="incidents_only").status_code == 403

@@ -343,8 +343,9 @@ def test_the_control_api_lets_time_pass_in_one_region(fresh: SandboxServer):
 
     assert response.status_code == 200
     summary = response.json()
-    assert set(summary) == {"changed", "created", "deleted", "now"}
+    assert set(summary) == {"changed", "created", "deleted", "now", "users"}
     assert [len(summary[k]) for k in ("changed", "created", "deleted")] == [6, 2, 1]
+    assert [len(summary["users"][k]) for k in ("joined", "left", "role_changed")] == [1, 1, 1]
     assert len(_all(fresh, region="eu", sort="tinyId")) == FRESH_INCIDENTS + 1
     assert call(fresh, "/v1/incidents").json()["totalCount"] == FRESH_INCIDENTS
 
@@ -365,6 +366,8 @@ def test_the_control_api_defaults_to_the_us_region_and_an_empty_body(fresh: Sand
         {"changed_fraction": 2},
         {"new": -1},
         {"deleted": 10**6},
+        {"people": -1},
+        {"people": 10**6},
         {"seed": "x"},
         {"explode": 1},
         [1, 2],
@@ -420,9 +423,12 @@ def test_the_command_lets_time_pass_in_a_running_sandbox(fresh: SandboxServer):
         "1",
         "--seed",
         "9",
+        "--people",
+        "2",
     )
 
     assert [len(summary[k]) for k in ("changed", "created", "deleted")] == [6, 3, 1]
+    assert len(summary["users"]["joined"]) == 2
     assert fresh.opsgenie_stores["eu"].incident(summary["created"][0]) is not None
     assert len(fresh.opsgenie_stores["us"].incidents()) == FRESH_INCIDENTS
 

@@ -30,7 +30,7 @@ _FAULT_FIELDS = {
     "delay": "delay_seconds",
     "malformed": "malformed",
 }
-_ADVANCE_FIELDS = ("provider", "region", "changed_fraction", "new", "deleted", "seed")
+_ADVANCE_FIELDS = ("provider", "region", "changed_fraction", "new", "deleted", "seed", "people")
 
 
 class Command(BaseCommand):
@@ -43,7 +43,8 @@ class Command(BaseCommand):
 
         advance = actions.add_parser(
             "advance",
-            help="let an hour pass upstream: incidents change, appear and disappear",
+            help="let an hour pass upstream: incidents change, appear and disappear; people "
+            "join, leave and change role",
         )
         _add_url(advance)
         advance.add_argument(
@@ -60,6 +61,11 @@ class Command(BaseCommand):
         advance.add_argument("--new", type=int, help="incidents that appear (default: half)")
         advance.add_argument(
             "--deleted", type=int, help="incidents that disappear (default: a tenth)"
+        )
+        advance.add_argument(
+            "--people",
+            type=int,
+            help="users who join, and as many who leave and who change role (default 1)",
         )
         advance.add_argument("--seed", type=int, help="same seed and state, same changes")
 

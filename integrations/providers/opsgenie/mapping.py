@@ -1,18 +1,26 @@
-"""Transform: OpsGenie incident JSON → IncidentRecord (reference/opsgenie-api.md §3.3)."""
+"""Transform: OpsGenie incident JSON → IncidentRecord (reference/opsgenie-api.md §3.3), service
+JSON → ServiceRecord, user JSON → AccountRecord (§5.1)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from integrations.http import ErrorKind, UpstreamError
 from integrations.records import (
+    MAX_ACCOUNT_ID,
+    MAX_ACCOUNT_NAME,
+    MAX_ROLE,
+    AccountRecord,
     IncidentRecord,
     IncidentStatus,
     Priority,
     ServiceRecord,
+    account_email,
     parse_upstream_time,
     safe_web_link,
+    team_names,
 )
 
 PRIORITIES = {
@@ -86,5 +94,33 @@ def service_record(raw: Any) -> ServiceRecord:
         upstream_id=upstream_id,
         name=str(raw.get("name") or upstream_id)[:MAX_SERVICE_NAME],
         description=str(raw.get("description") or "")[:MAX_DESCRIPTION],
+        upstream_url=safe_web_link(links.get("web")),
+    )
+
+
+def account_record(raw: Any, *, teams: Mapping[str, Sequence[str]] | None = None) -> AccountRecord:
+    """An OpsGenie user (``GET /v2/users`` item): ``username`` is the e-mail, the role is an
+    object whose ``name`` is the built-in role or the custom role's name. ``teams`` maps user
+    ids (or usernames) to the names of their teams, read from the teams' members."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"]:
+        raise UpstreamError(ErrorKind.MALFORMED, message="a user without an id")
+    upstream_id = raw["id"][:MAX_ACCOUNT_ID]
+    username = raw.get("username") if isinstance(raw.get("username"), str) else ""
+    email = account_email(username)
+    role = raw.get("role")
+    # A plain string is taken as the role's name too.
+    role_name = (role.get("name") or role.get("id")) if isinstance(role, dict) else role
+    teams = teams or {}
+    verified = raw.get("verified")
+    links = raw.get("links") if isinstance(raw.get("links"), dict) else {}
+    return AccountRecord(
+        upstream_id=upstream_id,
+        email=email,
+        name=str(raw.get("fullName") or username or upstream_id)[:MAX_ACCOUNT_NAME],
+        role=str(role_name or "")[:MAX_ROLE],
+        teams=team_names([*teams.get(raw["id"], ()), *teams.get(username, ())]),
+        blocked=raw.get("blocked") is True,
+        verified=verified if isinstance(verified, bool) else None,
+        created_at=parse_upstream_time(raw.get("createdAt")),
         upstream_url=safe_web_link(links.get("web")),
     )

@@ -8,6 +8,13 @@ from integrations.providers.base import Provider, Region
 from integrations.providers.opsgenie.forms import OpsgenieKeyForm
 from integrations.providers.opsgenie.validation import validate_key
 
+# The built-in user roles (reference §5.1: owner, admin, user, or a custom role's name), as
+# AccountRecord.role holds them (the role object's name), most privileged first.
+BUILT_IN_ROLES = (("Owner", "Owner"), ("Admin", "Admin"), ("User", "User"))
+# Unconfirmed: no source in reference/opsgenie-api.md names a built-in Stakeholder role (only
+# owner, admin, user and custom roles); offered so rules can name it, and harmless if unused.
+UNCONFIRMED_ROLES = (("Stakeholder", "Stakeholder"),)
+
 PROVIDER = Provider(
     package="integrations.providers.opsgenie",
     slug="opsgenie",
@@ -23,4 +30,8 @@ PROVIDER = Provider(
     # Atlassian ends the OpsGenie REST API on this date (reference/peers-and-style.md §E).
     end_of_life=date(2027, 4, 5),
     search_terms=("atlassian", "alerts", "on-call", "incidents"),
+    account_roles=BUILT_IN_ROLES + UNCONFIRMED_ROLES,
+    # Reference §1.1: API key management keys have Read and, separately, Configuration Access,
+    # which users and teams need.
+    accounts_need="an API key with Configuration access (read)",
 )

@@ -1,10 +1,13 @@
 """Fetch: OpsGenie's streams, page by page, in the shapes the sync engine asks for.
 
-Two streams: **services** (a snapshot, read first: their names label the incidents) and
-**incidents** (incremental). Every incident listing is sorted by createdAt ascending and read
-by keyset (``integrations.sync.keyset``): each page asks for ``createdAt>=`` the last one seen
-(epoch milliseconds, reference §3.5), so incidents deleted or created while we page never make
-the scan skip one, and no listing ever nears OpsGenie's offset cap.
+Three streams: **services** (a snapshot, read first: their names label the incidents),
+**incidents** (incremental) and **accounts** (a snapshot of the users with their teams, read
+last, so a key that may not read them never delays the incidents).
+
+Every incident listing is sorted by createdAt ascending and read by keyset
+(``integrations.sync.keyset``): each page asks for ``createdAt>=`` the last one seen (epoch
+milliseconds, reference §3.5), so incidents deleted or created while we page never make the scan
+skip one, and no listing ever nears OpsGenie's offset cap.
 """
 
 from __future__ import annotations
@@ -12,15 +15,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from integrations.http import CallStats, ErrorKind, UpstreamError
 from integrations.models import Connection
 from integrations.providers.opsgenie.client import OpsgenieClient
-from integrations.providers.opsgenie.mapping import incident_record, service_record
+from integrations.providers.opsgenie.mapping import (
+    account_record,
+    incident_record,
+    service_record,
+)
 from integrations.providers.opsgenie.validation import failure_for_error
-from integrations.records import IncidentRecord, ServiceRecord
+from integrations.records import AccountRecord, IncidentRecord, ServiceRecord
 from integrations.sync.keyset import keyset_pages
-from integrations.sync.streams import ServicesAndIncidentsSource
+from integrations.sync.streams import ACCOUNTS, ServicesAndIncidentsSource, Stream, snapshot
 
 PAGE_SIZE = 100  # OpsGenie's largest page
 IDS_PER_QUERY = 50
@@ -41,6 +49,11 @@ class OpsgenieSource(ServicesAndIncidentsSource):
         # Service id → name, from this run's services listing; ids stand in without it (a key
         # limited to incidents, or a services listing that failed).
         self.service_names: dict[str, str] = {}
+        # User id and username → their teams' names, read once per run (see accounts()).
+        self._teams_of: dict[str, list[str]] | None = None
+
+    def streams(self) -> list[Stream]:
+        return [*super().streams(), snapshot(ACCOUNTS, self.accounts)]
 
     def services(self) -> Iterator[list[ServiceRecord]]:
         """Every service, following ``paging.next`` (services are few: a handful of pages)."""
@@ -52,6 +65,45 @@ class OpsgenieSource(ServicesAndIncidentsSource):
             self.service_names.update((r.upstream_id, r.name) for r in records)
             yield records
             url, params = self._next(body), None
+
+    def accounts(self) -> Iterator[list[AccountRecord]]:
+        """Every user, a hundred a page following ``paging.next`` (reference §5.1), with the
+        names of their teams. A user's teams are not in the users listing: reading them from
+        the teams' side costs one call for the list and one per team (``GET /v2/teams/{id}``
+        names its members), where ``/v2/users/{id}/teams`` would cost one per user."""
+        teams_of = self._teams_by_user()
+        url: str | None = f"{self.client.base_url}/v2/users"
+        params: dict[str, Any] | None = {"limit": PAGE_SIZE, "offset": 0}
+        while url:
+            body = self.client.session.get_json(url, params=params, require="data").data
+            yield [account_record(raw, teams=teams_of) for raw in body["data"]]
+            url, params = self._next(body), None
+
+    def _teams_by_user(self) -> dict[str, list[str]]:
+        """User id and username → the names of the teams they are in; read once per run (a
+        listing read again to confirm removals reuses it)."""
+        if self._teams_of is None:
+            teams_of: dict[str, list[str]] = {}
+            base = self.client.base_url
+            listed = self.client.session.get_json(f"{base}/v2/teams", require="data").data
+            for team in listed["data"]:
+                if not isinstance(team, dict) or not isinstance(team.get("id"), str):
+                    raise UpstreamError(ErrorKind.MALFORMED, message="a team without an id")
+                url = f"{base}/v2/teams/{quote(team['id'], safe='')}"
+                body = self.client.session.get_json(url, params={"identifierType": "id"}).data
+                detail = body.get("data") if isinstance(body, dict) else None
+                if not isinstance(detail, dict):
+                    raise UpstreamError(ErrorKind.MALFORMED, message="a team answer without it")
+                members = detail.get("members")
+                name = str(team.get("name") or team["id"])
+                for member in members if isinstance(members, list) else []:
+                    user = member.get("user") if isinstance(member, dict) else None
+                    if not isinstance(user, dict):
+                        continue
+                    for key in {user.get("id"), user.get("username")} - {None, ""}:
+                        teams_of.setdefault(str(key), []).append(name)
+            self._teams_of = teams_of
+        return self._teams_of
 
     def scan_all(self, *, after: datetime | None = None) -> Iterator[list[IncidentRecord]]:
         """Every incident (from ``after`` on), oldest first, one page at a time."""

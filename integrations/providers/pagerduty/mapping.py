@@ -1,5 +1,5 @@
 """Transform: PagerDuty incident JSON → IncidentRecord (reference §3.2, PRODUCT 3.5), service
-JSON → ServiceRecord (§4.1)."""
+JSON → ServiceRecord (§4.1), user JSON → AccountRecord (§4.2)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,18 @@ from typing import Any
 
 from integrations.http import ErrorKind, UpstreamError
 from integrations.records import (
+    MAX_ACCOUNT_ID,
+    MAX_ACCOUNT_NAME,
+    MAX_ROLE,
+    AccountRecord,
     IncidentRecord,
     IncidentStatus,
     Priority,
     ServiceRecord,
+    account_email,
     parse_upstream_time,
     safe_web_link,
+    team_names,
 )
 
 # Triggered and acknowledged incidents are open (PRODUCT 3.5).
@@ -99,5 +105,26 @@ def service_record(raw: Any) -> ServiceRecord:
         name=str(raw.get("name") or raw.get("summary") or upstream_id)[:MAX_SERVICE_NAME],
         description=str(raw.get("description") or "")[:MAX_DESCRIPTION],
         status=str(raw.get("status") or "")[:MAX_SERVICE_STATUS],
+        upstream_url=safe_web_link(raw.get("html_url")),
+    )
+
+
+def account_record(raw: Any) -> AccountRecord:
+    """A PagerDuty user (``GET /users`` item): its role as the API names it, an invitation
+    still outstanding, and its teams, full objects with ``include[]=teams`` or references."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"]:
+        raise UpstreamError(ErrorKind.MALFORMED, message="a user without an id")
+    upstream_id = raw["id"][:MAX_ACCOUNT_ID]
+    email = account_email(raw.get("email"))
+    teams = raw.get("teams") if isinstance(raw.get("teams"), list) else []
+    return AccountRecord(
+        upstream_id=upstream_id,
+        email=email,
+        name=str(raw.get("name") or raw.get("summary") or email or upstream_id)[:MAX_ACCOUNT_NAME],
+        role=str(raw.get("role") or "")[:MAX_ROLE],
+        teams=team_names([t.get("name") or t.get("summary") for t in teams if isinstance(t, dict)]),
+        invitation_pending=raw.get("invitation_sent") is True,
+        # Not in the SPEC's user fields (reference §4.2): read when an answer has it.
+        created_at=parse_upstream_time(raw.get("created_at")),
         upstream_url=safe_web_link(raw.get("html_url")),
     )

@@ -1,9 +1,12 @@
 """Fetch: PagerDuty's streams page by page, in the shapes the sync engine asks for.
 
-Two streams: **services** (a snapshot, read first, so the service-selection page is current)
-and **incidents** (incremental). Incident listings are sorted by created_at ascending and read
-by keyset (``integrations.sync.keyset``): each page asks for ``since`` the last created_at seen
-(a second earlier: PagerDuty's times are whole seconds and whether ``since`` is inclusive is
+Three streams: **services** (a snapshot, read first, so the service-selection page is current),
+**incidents** (incremental) and **accounts** (a snapshot of the users with their teams, read
+last, so credentials that may not read them never delay the incidents).
+
+Incident listings are sorted by created_at ascending and read by keyset
+(``integrations.sync.keyset``): each page asks for ``since`` the last created_at seen (a second
+earlier: PagerDuty's times are whole seconds and whether ``since`` is inclusive is
 unconfirmed), within PagerDuty's 6-month maximum window (§3.1). Incidents deleted or created
 while we page never make the scan skip one, and offsets never near the 10,000 cap (§5.1).
 
@@ -25,11 +28,15 @@ from django.utils import timezone
 from integrations.http import CallStats, ErrorKind, UpstreamError
 from integrations.models import Connection, ErrorAction
 from integrations.providers.pagerduty.client import PagerDutyClient
-from integrations.providers.pagerduty.mapping import incident_record, service_record
+from integrations.providers.pagerduty.mapping import (
+    account_record,
+    incident_record,
+    service_record,
+)
 from integrations.providers.pagerduty.validation import OAUTH_SYNC_WORDING, failure_for_error
-from integrations.records import IncidentRecord, ListingTruncated, ServiceRecord
+from integrations.records import AccountRecord, IncidentRecord, ListingTruncated, ServiceRecord
 from integrations.sync.keyset import keyset_pages
-from integrations.sync.streams import ServicesAndIncidentsSource
+from integrations.sync.streams import ACCOUNTS, ServicesAndIncidentsSource, Stream, snapshot
 from integrations.validation import failure
 
 PAGE_SIZE = 100  # PagerDuty's largest page
@@ -65,19 +72,33 @@ class PagerDutyIncidentSource(ServicesAndIncidentsSource):
     def still_open(self) -> Iterator[list[IncidentRecord]]:
         return self._listing({"statuses[]": list(OPEN_STATUSES)}, start=None)
 
+    def streams(self) -> list[Stream]:
+        return [*super().streams(), snapshot(ACCOUNTS, self.accounts)]
+
     def services(self) -> Iterator[list[ServiceRecord]]:
         """Every service of the account, by name (reference §4.1); 403 without services.read."""
+        pages = self._offset_listing("services", {"sort_by": "name"})
+        return ([service_record(raw) for raw in page] for page in pages)
+
+    def accounts(self) -> Iterator[list[AccountRecord]]:
+        """Every user of the account with the teams they are in, embedded by ``include[]=teams``
+        (reference §4.2): one call per hundred users, none per team. 403 without users.read."""
+        pages = self._offset_listing("users", {"include[]": "teams"})
+        return ([account_record(raw) for raw in page] for page in pages)
+
+    def _offset_listing(self, collection: str, params: dict[str, Any]) -> Iterator[list[Any]]:
+        """A whole classic-paged listing, a page at a time, up to PagerDuty's 10,000 cap."""
         offset = 0
+        url = f"{self.client.base_url}/{collection}"
         while True:
-            params = {"limit": PAGE_SIZE, "offset": offset, "sort_by": "name"}
-            url = f"{self.client.base_url}/services"
-            body = self.client.session.get_json(url, params=params, require="services").data
-            yield [service_record(raw) for raw in body["services"]]
+            query = {**params, "limit": PAGE_SIZE, "offset": offset}
+            body = self.client.session.get_json(url, params=query, require=collection).data
+            yield body[collection]
             offset += PAGE_SIZE
             if not body.get("more"):
                 return
             if offset + PAGE_SIZE > OFFSET_CAP:
-                raise ListingTruncated("more than 10,000 services")
+                raise ListingTruncated(f"more than 10,000 {collection}")
 
     def no_longer_open(self, upstream_ids: Sequence[str]) -> Iterator[list[IncidentRecord]]:
         """Incidents we hold as open that the open listing no longer returns.

@@ -52,6 +52,9 @@ class KeyAccess(enum.Enum):
     NO_INCIDENT_ACCESS = "no_incident_access"
     # An account on a plan without the Incident API (Standard/Enterprise only): 402 on incidents.
     NO_INCIDENT_PLAN = "no_incident_plan"
+    # An API-key-management key with Read but without Configuration Access (reference §1.1):
+    # incidents answer, configuration (users, teams, services) is 403 code 40301.
+    NO_CONFIGURATION_ACCESS = "no_configuration_access"
 
 
 class OpsGenieSandbox:
@@ -73,9 +76,18 @@ class OpsGenieSandbox:
         self.router.add("GET", "/v1/incidents", self._list_incidents)
         self.router.add("GET", "/v1/incidents/{identifier}", self._get_incident)
         self.router.add("GET", "/v2/users", self._list_users)
+        self.router.add("GET", "/v2/users/{identifier}/teams", self._list_user_teams)
         self.router.add("GET", "/v2/teams", self._list_teams)
+        self.router.add("GET", "/v2/teams/{identifier}", self._get_team)
         self.router.add("GET", "/v1/services", self._list_services)
         self._incident_handlers = {self._list_incidents, self._get_incident}
+        self._configuration_handlers = {
+            self._list_users,
+            self._list_user_teams,
+            self._list_teams,
+            self._get_team,
+            self._list_services,
+        }
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.monotonic()
@@ -111,6 +123,8 @@ class OpsGenieSandbox:
             return 405, {"message": "Method not allowed."}, [("Allow", ", ".join(match.allowed))]
         if match.handler in self._incident_handlers:
             _check_incident_access(access)
+        if match.handler in self._configuration_handlers:
+            _check_configuration_access(access)
         payload = match.handler(request, **match.params)
         return 200, payload, paging_headers(payload)
 
@@ -189,9 +203,35 @@ class OpsGenieSandbox:
         )
         return paged(request, page, users, lambda user: user)
 
+    def _list_user_teams(self, request: Request, identifier: str) -> dict[str, Any]:
+        """A user's teams by user id or username, unpaged: `data[{id, name}]` (reference §5)."""
+        user = self.store.user(identifier)
+        if user is None:
+            # Guess: the exact 404 wording is unconfirmed upstream.
+            raise HttpProblem(404, {"message": f"User with identifier [{identifier}] not found."})
+        teams = self.store.teams_of(user["id"])
+        return {"data": [{"id": team["id"], "name": team["name"]} for team in teams]}
+
     def _list_teams(self, request: Request) -> dict[str, Any]:
-        # Teams are never paged upstream (reference §5).
+        # Teams are never paged upstream, nor do they carry members here (reference §5).
         return {"data": [_with_api_link(request, team, "v2/teams") for team in self.store.teams()]}
+
+    def _get_team(self, request: Request, identifier: str) -> dict[str, Any]:
+        """One team with its members `[{user{id, username}, role}]` (reference §5)."""
+        identifier_type = (request.arg("identifierType") or "id").lower()
+        if identifier_type not in ("id", "name"):
+            raise _unprocessable({"identifierType": "Identifier type should be one of [id, name]"})
+        team = self.store.team(identifier, by_name=identifier_type == "name")
+        if team is None:
+            # Guess: the exact 404 wording is unconfirmed upstream.
+            raise HttpProblem(
+                404, {"message": f"Team with {identifier_type} [{identifier}] does not exist."}
+            )
+        members = [
+            {"user": {"id": user["id"], "username": user["username"]}, "role": role}
+            for user, role in self.store.members_of(team["id"])
+        ]
+        return {"data": {**_with_api_link(request, team, "v2/teams"), "members": members}}
 
     def _list_services(self, request: Request) -> dict[str, Any]:
         errors: dict[str, str] = {}
@@ -237,6 +277,18 @@ def _check_incident_access(access: KeyAccess) -> None:
             {
                 "message": "Your plan does not include the Incident API. "
                 "It is available on the Standard and Enterprise plans."
+            },
+        )
+
+
+def _check_configuration_access(access: KeyAccess) -> None:
+    if access is KeyAccess.NO_CONFIGURATION_ACCESS:
+        raise HttpProblem(
+            403,
+            {
+                "code": 40301,
+                # Guess: the wording for a key without Configuration Access is unconfirmed.
+                "message": "You are not authorized to access configurations with this API key.",
             },
         )
 

@@ -11,7 +11,7 @@ import calendar
 import random
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -92,6 +92,7 @@ _TIME_ZONES = (*TIME_ZONES, "Asia/Jerusalem")
 _LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "ja_JP", "he_IL")
 _BUILT_IN_ROLES = ("Owner", "Admin", "User")
 _CUSTOM_ROLE_NAME = "Auditor"
+_CUSTOM_TEAM_ROLE = "Incident commander"
 
 
 @dataclass
@@ -103,6 +104,9 @@ class OpsGenieDataset:
     region: str = "us"
     # The account's clock (epoch ms): no timestamp in the data is later. `advance` moves it on.
     now_ms: int | None = None
+    # Team membership, which upstream serves from the teams' side (GET /v2/teams/{id}) and the
+    # users' (GET /v2/users/{id}/teams): user id → [(team id, the user's role in the team)].
+    memberships: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def iso_ms(epoch_ms: int) -> str:
@@ -136,6 +140,7 @@ def generate_dataset(
         services=services,
         region=region,
         now_ms=now_ms,
+        memberships=memberships(seed, region, now_ms, people, teams),
     )
 
 
@@ -198,22 +203,88 @@ def _users(rng: random.Random, count: int, now_ms: int) -> list[Record]:
         else:
             role = {"id": "User", "name": "User"}
         users.append(
-            {
-                "id": _uuid(rng),
-                "username": username,
-                "fullName": full_name,
-                "role": role,
-                "blocked": index > 0 and rng.random() < 0.07,
-                "verified": rng.random() < 0.9,
-                "createdAt": iso_ms(now_ms - rng.randrange(30 * _DAY_MS, 3 * 365 * _DAY_MS)),
-                "timeZone": rng.choice(_TIME_ZONES),
-                "locale": rng.choice(_LOCALES),
-                "userAddress": {"country": "", "state": "", "city": "", "line": "", "zipCode": ""},
-                "tags": [],
-                "details": {},
-            }
+            user_record(
+                rng, full_name, username, role, may_block=index > 0, now_ms=now_ms, created_ms=None
+            )
         )
     return users
+
+
+def user_record(
+    rng: random.Random,
+    full_name: str,
+    username: str,
+    role: Record,
+    *,
+    may_block: bool,
+    now_ms: int,
+    created_ms: int | None,
+) -> Record:
+    """A `GET /v2/users` item; ``created_ms`` None draws a creation time in the last 3 years."""
+    user_id = _uuid(rng)
+    blocked = may_block and rng.random() < 0.07
+    verified = rng.random() < 0.9
+    if created_ms is None:
+        created_ms = now_ms - rng.randrange(30 * _DAY_MS, 3 * 365 * _DAY_MS)
+    return {
+        "id": user_id,
+        "username": username,
+        "fullName": full_name,
+        "role": role,
+        "blocked": blocked,
+        "verified": verified,
+        "createdAt": iso_ms(created_ms),
+        "timeZone": rng.choice(_TIME_ZONES),
+        "locale": rng.choice(_LOCALES),
+        "userAddress": {"country": "", "state": "", "city": "", "line": "", "zipCode": ""},
+        "tags": [],
+        "details": {},
+    }
+
+
+def new_user(rng: random.Random, users: list[Record], now_ms: int) -> Record:
+    """Someone who joins the account now: a User, or now and then the custom role; e-mail new."""
+    taken = {user["username"] for user in users}
+    # index/count of a person in the middle of the list: never the markup person again.
+    full_name, username = new_person(rng, index=0, count=1, taken=taken)
+    custom = next((u["role"] for u in users if u["role"]["name"] == _CUSTOM_ROLE_NAME), None)
+    if rng.random() < 0.1:
+        role = dict(custom) if custom else {"id": _uuid(rng), "name": _CUSTOM_ROLE_NAME}
+    else:
+        role = {"id": "User", "name": "User"}
+    return user_record(
+        rng, full_name, username, role, may_block=False, now_ms=now_ms, created_ms=now_ms
+    )
+
+
+def other_role(rng: random.Random, user: Record, users: list[Record]) -> Record:
+    """A role ``user`` does not hold: the built-in ones (never Owner) and the custom one."""
+    custom = next((u["role"] for u in users if u["role"]["name"] == _CUSTOM_ROLE_NAME), None)
+    roles = [{"id": name, "name": name} for name in _BUILT_IN_ROLES[1:]]
+    if custom is not None:
+        roles.append(dict(custom))
+    choices = [role for role in roles if role["name"] != user["role"]["name"]]
+    return rng.choice(choices)
+
+
+def memberships(
+    seed: int, region: str, now_ms: int, users: list[Record], teams: list[Record]
+) -> dict[str, list[tuple[str, str]]]:
+    """Who is in which team (user id → [(team id, team role)]), from a random stream of its
+    own: the rest of the account is the same with or without it."""
+    rng = random.Random(f"opsgenie-teams:{seed}:{region}:{now_ms}")
+    return {user["id"]: team_places(rng, teams) for user in users}
+
+
+def team_places(rng: random.Random, teams: list[Record]) -> list[tuple[str, str]]:
+    """The teams one person is in, and their role in each: mostly `user`, some `admin`, now and
+    then a custom team role (reference §5: `user`, `admin` or custom)."""
+    places = []
+    for team in rng.sample(teams, rng.choice((0, 1, 1, 1, 2, 2, 3))):
+        draw = rng.random()
+        role = "admin" if draw < 0.2 else _CUSTOM_TEAM_ROLE if draw < 0.27 else "user"
+        places.append((team["id"], role))
+    return places
 
 
 def _incidents(

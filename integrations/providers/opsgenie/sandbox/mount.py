@@ -21,12 +21,18 @@ KEYS: Final = (
     "opsgenie_eu",
     "opsgenie_no_incident_access",  # 403 code 40301 on incidents
     "opsgenie_no_incident_api_plan",  # 402 on incidents: a plan without the Incident API
+    "opsgenie_incidents_only",  # no Configuration access: 403 on users, teams and services
 )
 KEY_FLAGS: Final = (
     ("--key-us", "opsgenie_us", "OpsGenie US key (default: derived from the seed)"),
     ("--key-eu", "opsgenie_eu", "OpsGenie EU key"),
     ("--key-no-access", "opsgenie_no_incident_access", "US key without incident access (403)"),
     ("--key-no-plan", "opsgenie_no_incident_api_plan", "US key on a plan without the Incident API"),
+    (
+        "--key-incidents-only",
+        "opsgenie_incidents_only",
+        "US key without Configuration access (403 on users, teams, services)",
+    ),
 )
 OPTION_FLAGS: Final = (("--incidents", "incidents", "OpsGenie incidents per region (200)"),)
 INCIDENT_OPTION: Final = "incidents"
@@ -70,6 +76,7 @@ def _keys(keys: Mapping[str, str], region: str) -> dict[str, KeyAccess]:
         keys["opsgenie_us"]: KeyAccess.FULL,
         keys["opsgenie_no_incident_access"]: KeyAccess.NO_INCIDENT_ACCESS,
         keys["opsgenie_no_incident_api_plan"]: KeyAccess.NO_INCIDENT_PLAN,
+        keys["opsgenie_incidents_only"]: KeyAccess.NO_CONFIGURATION_ACCESS,
     }
 
 
@@ -79,6 +86,8 @@ def _lines(base_url: str, keys: Mapping[str, str]) -> list[str]:
         f"  key                         {keys['opsgenie_us']}",
         f"  key without incident access {keys['opsgenie_no_incident_access']}  (403)",
         f"  key without Incident API    {keys['opsgenie_no_incident_api_plan']}  (402)",
+        f"  key for incidents only      {keys['opsgenie_incidents_only']}"
+        "  (no Configuration access: 403 on users, teams, services)",
         f"OpsGenie EU  {base_url}{_prefix('eu')}",
         f"  key                         {keys['opsgenie_eu']}",
     ]

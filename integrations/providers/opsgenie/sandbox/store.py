@@ -13,7 +13,10 @@ from integrations.providers.opsgenie.sandbox.data import (
     Record,
     iso_ms,
     make_incident,
+    new_user,
+    other_role,
     parse_iso_ms,
+    team_places,
 )
 from integrations.sandbox.names import start_of_day
 from integrations.sandbox.timeline import (
@@ -33,7 +36,8 @@ class OpsGenieStore(AccountStore):
     """One region's account, shared by all request threads (reads and locking: AccountStore).
 
     When time passes, incidents go open → resolved, resolved → closed, a few resolved or closed
-    → reopened, and the rest get a new priority."""
+    → reopened, and the rest get a new priority; people join (into some teams), leave (their
+    teams with them) and change role."""
 
     dataset: OpsGenieDataset
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -63,6 +67,35 @@ class OpsGenieStore(AccountStore):
     def incident(self, identifier: str, *, tiny: bool = False) -> Record | None:
         with self.lock:
             return (self._by_tiny if tiny else self._by_id).get(identifier)
+
+    def user(self, identifier: str) -> Record | None:
+        """By id or username, as `GET /v2/users/{identifier}` accepts both (reference §5)."""
+        with self.lock:
+            return next(
+                (u for u in self.dataset.users if identifier in (u["id"], u["username"])), None
+            )
+
+    def team(self, identifier: str, *, by_name: bool = False) -> Record | None:
+        with self.lock:
+            key = "name" if by_name else "id"
+            return next((t for t in self.dataset.teams if t[key] == identifier), None)
+
+    def teams_of(self, user_id: str) -> list[Record]:
+        """The teams a user is in, in the account's team order."""
+        with self.lock:
+            ids = {team_id for team_id, _role in self.dataset.memberships.get(user_id, [])}
+            return [team for team in self.dataset.teams if team["id"] in ids]
+
+    def members_of(self, team_id: str) -> list[tuple[Record, str]]:
+        """(user, role in the team) of everyone in a team, in the users' order."""
+        with self.lock:
+            places = self.dataset.memberships
+            return [
+                (user, role)
+                for user in self.dataset.users
+                for member_of, role in places.get(user["id"], [])
+                if member_of == team_id
+            ]
 
     @property
     def now_ms(self) -> int:
@@ -113,6 +146,21 @@ class OpsGenieStore(AccountStore):
             incident["priority"] = _priority(rng)
             created.append(incident)
         return created
+
+    def _new_users(self, rng: random.Random, count: int, users: list[Record]) -> list[Record]:
+        joined: list[Record] = []
+        for _ in range(count):
+            user = new_user(rng, users + joined, self.now_ms)
+            self.dataset.memberships[user["id"]] = team_places(rng, self.dataset.teams)
+            joined.append(user)
+        return joined
+
+    def _re_roled(self, rng: random.Random, user: Record) -> Record:
+        return {**user, "role": other_role(rng, user, self.dataset.users)}
+
+    def _people_left(self, users: list[Record]) -> None:
+        for user in users:
+            self.dataset.memberships.pop(user["id"], None)
 
 
 def _changed(rng: random.Random, incident: Record, kind: str, at_ms: int) -> Record:

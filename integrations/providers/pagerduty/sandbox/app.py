@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Final
 
-from integrations.providers.pagerduty.sandbox.data import API_BASE, Record
+from integrations.providers.pagerduty.sandbox.data import API_BASE, Record, reference
 from integrations.providers.pagerduty.sandbox.params import (
     INCIDENT_STATUSES,
     URGENCIES,
@@ -54,6 +54,9 @@ USERS_ME_ACCOUNT_KEY: Final = (
     "Because this request was made using an account-level access token, we were unable to "
     "determine the user's identity. Please use a user-level token."
 )
+
+# What `include[]` of GET /users accepts (reference §4.2); anything else is a 400.
+USER_INCLUDES: Final = ("contact_methods", "notification_rules", "teams", "subdomains")
 
 # Guess: the name of the ability that gates the incident API is not documented.
 INCIDENTS_ABILITY: Final = "incidents"
@@ -139,6 +142,7 @@ class PagerDutySandbox:
         self.router.add("GET", "/users", self._list_users)
         self.router.add("GET", "/users/me", self._users_me)
         self.router.add("GET", "/teams", self._list_teams)
+        self.router.add("GET", "/teams/{identifier}/members", self._list_team_members)
         self.router.add("GET", "/abilities", self._list_abilities)
         self.router.add("GET", "/abilities/{ability}", self._get_ability)
         self._scopes = {
@@ -148,6 +152,7 @@ class PagerDutySandbox:
             self._list_services: "services.read",
             self._list_users: "users.read",
             self._list_teams: "teams.read",
+            self._list_team_members: "teams.read",
             self._list_abilities: "abilities.read",
             self._get_ability: "abilities.read",
         }
@@ -306,7 +311,16 @@ class PagerDutySandbox:
         if team_ids:
             users = [u for u in users if any(t["id"] in team_ids for t in u["teams"])]
         users.sort(key=lambda u: (u["name"].casefold(), u["id"]))
-        return paged("users", users, page)
+        answer = paged("users", users, page)
+        if "teams" in set_param(request, "include", USER_INCLUDES):
+            # Full team objects instead of references (reference §4.2). Guess: whether this
+            # also needs teams.read under Scoped OAuth is unconfirmed; users.read suffices here.
+            teams = {team["id"]: team for team in self.store.teams()}
+            answer["users"] = [
+                {**user, "teams": [teams.get(t["id"], t) for t in user["teams"]]}
+                for user in answer["users"]
+            ]
+        return answer
 
     def _users_me(self, request: Request, credential: Credential) -> dict[str, Any]:
         if credential.user_id is None:
@@ -322,6 +336,21 @@ class PagerDutySandbox:
         teams = named(request, self.store.teams())
         teams.sort(key=lambda t: (t["name"].casefold(), t["id"]))
         return paged("teams", teams, page)
+
+    def _list_team_members(
+        self, request: Request, credential: Credential, identifier: str
+    ) -> dict[str, Any]:
+        """`{"members": [{"user": user_reference, "role": team role}], pagination}` (§4.3)."""
+        page = read_page(request)
+        if self.store.team(identifier) is None:
+            raise problem(404, NOT_FOUND)
+        members = [
+            {"user": reference(user), "role": _team_role(user)}
+            for user in self.store.users()
+            if any(team["id"] == identifier for team in user["teams"])
+        ]
+        members.sort(key=lambda m: (m["user"]["summary"].casefold(), m["user"]["id"]))
+        return paged("members", members, page)
 
     def _list_abilities(self, request: Request, credential: Credential) -> dict[str, Any]:
         return {"abilities": _abilities(credential)}
@@ -339,6 +368,16 @@ class _NoContent(dict):  # type: ignore[type-arg]
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def _team_role(user: Record) -> str:
+    """A member's team role (observer, responder or manager, reference §4.3), from the account
+    role: the sandbox keeps none of its own."""
+    if user["role"] in ("owner", "admin", "user"):
+        return "manager"
+    if user["role"] == "limited_user":
+        return "responder"
+    return "observer"
 
 
 def _abilities(credential: Credential) -> list[str]:

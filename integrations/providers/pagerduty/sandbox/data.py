@@ -44,6 +44,7 @@ WEB_BASE: Final = {
 
 PRIORITY_WEIGHTS: Final = {None: 30, "P1": 4, "P2": 9, "P3": 25, "P4": 22, "P5": 10}
 URGENCY_WEIGHTS: Final = {"high": 60, "low": 40}
+# The SPEC's role enum (reference §4.2), owner first.
 USER_ROLES: Final = (
     "owner",
     "admin",
@@ -52,7 +53,12 @@ USER_ROLES: Final = (
     "observer",
     "restricted_access",
     "read_only_user",
+    "read_only_limited_user",
 )
+# How often each role but owner is drawn: mostly managers and responders, as in a real account.
+_ROLE_WEIGHTS: Final = (2, 10, 8, 2, 1, 2, 1)
+# Users 1..7 are given the roles admin..read_only_user in turn, without a draw.
+_FIXED_ROLES: Final = 8
 
 # (name, index of the owning team in TEAMS, status)
 _SERVICES = (
@@ -272,37 +278,98 @@ def _users(
             role = "owner"
         elif index <= 2:
             role = "admin"
-        elif index < len(USER_ROLES) + 1:
+        elif index < _FIXED_ROLES:
             role = USER_ROLES[index - 1]  # every role appears at least once
         else:
-            role = rng.choices(USER_ROLES[1:], weights=(2, 10, 8, 2, 1, 2))[0]
-        user_id = ids()
-        member_of = rng.sample(teams, rng.choice((0, 1, 1, 1, 2)))
+            role = rng.choices(USER_ROLES[1:], weights=_ROLE_WEIGHTS)[0]
         users.append(
-            {
-                "id": user_id,
-                "type": "user",
-                "summary": name,
-                **_links(region, "users", user_id),
-                "name": name,
-                "email": email,
-                "time_zone": rng.choice(_TIME_ZONES),
-                "color": rng.choice(_COLORS),
-                "role": role,
-                "avatar_url": f"https://secure.gravatar.com/avatar/{user_id.lower()}.png",
-                "description": "",
-                "job_title": rng.choice(_JOB_TITLES),
-                # An outstanding invitation: the person never logged in.
-                "invitation_sent": index > 0 and rng.random() < 0.15,
-                "created_via_sso": rng.random() < 0.3,
-                "teams": [reference(team) for team in member_of],
-                "contact_methods": [],
-                "notification_rules": [],
-                "coordinated_incidents": [],
-                "created_at": iso_s(now_s - rng.randrange(30 * _DAY_S, 3 * 365 * _DAY_S)),
-            }
+            user_record(
+                rng, ids, region, name, email, role, teams, may_be_invited=index > 0, now_s=now_s
+            )
         )
+    if len(users) > _FIXED_ROLES and not any(u["role"] == USER_ROLES[-1] for u in users):
+        # The role added last to USER_ROLES is set without a draw, so that every other record
+        # of a seed's account stays as it was before it was added.
+        users[_FIXED_ROLES]["role"] = USER_ROLES[-1]
     return users
+
+
+def user_record(
+    rng: random.Random,
+    ids: Ids,
+    region: str,
+    name: str,
+    email: str,
+    role: str,
+    teams: list[Record],
+    *,
+    may_be_invited: bool,
+    now_s: int,
+    created_s: int | None = None,
+) -> Record:
+    """A `GET /users` item with its team references; ``created_s`` None draws a creation time
+    in the last three years."""
+    user_id = ids()
+    member_of = rng.sample(teams, rng.choice((0, 1, 1, 1, 2)))
+    return {
+        "id": user_id,
+        "type": "user",
+        "summary": name,
+        **_links(region, "users", user_id),
+        "name": name,
+        "email": email,
+        "time_zone": rng.choice(_TIME_ZONES),
+        "color": rng.choice(_COLORS),
+        "role": role,
+        "avatar_url": f"https://secure.gravatar.com/avatar/{user_id.lower()}.png",
+        "description": "",
+        "job_title": rng.choice(_JOB_TITLES),
+        # An outstanding invitation: the person never logged in.
+        "invitation_sent": may_be_invited and rng.random() < 0.15,
+        "created_via_sso": rng.random() < 0.3,
+        "teams": [reference(team) for team in member_of],
+        "contact_methods": [],
+        "notification_rules": [],
+        "coordinated_incidents": [],
+        # Drawn last, as the data always drew it: the same seed keeps giving the same account.
+        "created_at": iso_s(
+            created_s
+            if created_s is not None
+            else now_s - rng.randrange(30 * _DAY_S, 3 * 365 * _DAY_S)
+        ),
+    }
+
+
+def new_user(
+    rng: random.Random, ids: Ids, region: str, teams: list[Record], users: list[Record], now_s: int
+) -> Record:
+    """Someone invited now (an e-mail new to ``users``): a manager or responder mostly."""
+    taken = {user["email"] for user in users}
+    # index/count of someone in the middle of the list: never the markup person again.
+    name, email = new_person(rng, index=0, count=1, taken=taken)
+    role = rng.choices(USER_ROLES[1:], weights=_ROLE_WEIGHTS)[0]
+    user = user_record(
+        rng,
+        ids,
+        region,
+        name,
+        email,
+        role,
+        teams,
+        may_be_invited=False,
+        now_s=now_s,
+        created_s=now_s,
+    )
+    user["invitation_sent"] = True  # nobody accepts an invitation within the hour it was sent
+    return user
+
+
+def other_role(rng: random.Random, user: Record) -> str:
+    """A role ``user`` does not hold, drawn like the account's roles (never owner)."""
+    roles = [
+        (r, w) for r, w in zip(USER_ROLES[1:], _ROLE_WEIGHTS, strict=True) if r != user["role"]
+    ]
+    return rng.choices([r for r, _w in roles], weights=[w for _r, w in roles])[0]
 
 
 def _status(rng: random.Random, age_s: int) -> str:

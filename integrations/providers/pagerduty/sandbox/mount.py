@@ -33,6 +33,7 @@ KEYS: Final = (
     "pagerduty_us_oauth",
     "pagerduty_eu_oauth",
     "pagerduty_no_incident_scope_oauth",  # US token without incidents.read: 403
+    "pagerduty_no_users_scope_oauth",  # US token without users.read: 403 on users
     # The OAuth app registered with the identity server.
     "pagerduty_client_id",
     "pagerduty_client_secret",
@@ -53,6 +54,8 @@ INCIDENT_OPTION: Final = "pagerduty_incidents"
 ACCOUNT_LABEL: Final = "EvidenceHub sandbox ({region}) — subdomain {subdomain}"
 # Scopes of the Scoped-OAuth token that may read everything but incidents (403 on incidents).
 NO_INCIDENT_SCOPES: Final = frozenset({"services.read", "users.read", "teams.read"})
+# ...and of the one that may read incidents and services but not users (403 on /users).
+NO_USERS_SCOPES: Final = frozenset({"incidents.read", "services.read"})
 
 
 def make_key(name: str, derive: Callable[[str], uuid.UUID]) -> str:
@@ -162,6 +165,9 @@ def _credentials(
             keys["pagerduty_no_incident_scope_oauth"]: Credential(
                 user_id=user_id, scopes=NO_INCIDENT_SCOPES
             ),
+            keys["pagerduty_no_users_scope_oauth"]: Credential(
+                user_id=user_id, scopes=NO_USERS_SCOPES
+            ),
         },
     )
 
@@ -190,6 +196,7 @@ def _lines(base_url: str, keys: Mapping[str, str]) -> list[str]:
         f"  OAuth token (Bearer ...)    {keys['pagerduty_us_oauth']}",
         f"  key without incidents       {keys['pagerduty_no_incident_ability']}  (402)",
         f"  token without incidents     {keys['pagerduty_no_incident_scope_oauth']}  (403)",
+        f"  token without users.read    {keys['pagerduty_no_users_scope_oauth']}  (403 on users)",
         f"PagerDuty EU  {base_url}{_prefix('eu')}",
         f"  API key (Token token=...)   {keys['pagerduty_eu']}",
         f"  OAuth token (Bearer ...)    {keys['pagerduty_eu_oauth']}",

@@ -15,6 +15,8 @@ from integrations.providers.pagerduty.sandbox.data import (
     Record,
     iso_s,
     make_incident,
+    new_user,
+    other_role,
     parse_iso_s,
     priority_ref,
     reference,
@@ -78,7 +80,8 @@ class PagerDutyStore(AccountStore):
     """One region's account, shared by all request threads (reads and locking: AccountStore).
 
     When time passes, incidents go triggered → acknowledged, open → resolved, and the rest get a
-    new urgency or priority; `created_at` and `incident_number` never change."""
+    new urgency or priority; `created_at` and `incident_number` never change. People are
+    invited (into some teams), leave, and change role."""
 
     dataset: PagerDutyDataset
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -160,6 +163,30 @@ class PagerDutyStore(AccountStore):
             )
             for offset in range(count)
         ]
+
+    def _new_users(self, rng: random.Random, count: int, users: list[Record]) -> list[Record]:
+        ids = Ids(rng)
+        ids.taken = {record["id"] for record in (*users, *self.dataset.teams)}
+        joined: list[Record] = []
+        for _ in range(count):
+            dataset = self.dataset
+            user = new_user(rng, ids, dataset.region, dataset.teams, users + joined, self.now_s)
+            joined.append(user)
+        return joined
+
+    def _re_roled(self, rng: random.Random, user: Record) -> Record:
+        return {**user, "role": other_role(rng, user)}
+
+    def _people_left(self, users: list[Record]) -> None:
+        """Their team references leave with their records."""
+
+    def user(self, identifier: str) -> Record | None:
+        with self.lock:
+            return next((u for u in self.dataset.users if u["id"] == identifier), None)
+
+    def team(self, identifier: str) -> Record | None:
+        with self.lock:
+            return next((t for t in self.dataset.teams if t["id"] == identifier), None)
 
     def _changed(self, rng: random.Random, incident: Record, kind: str, at_s: int) -> Record:
         user = rng.choice(self.dataset.users) if self.dataset.users else None
