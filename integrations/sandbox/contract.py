@@ -94,6 +94,9 @@ class Mounted:
     # The product's settings that point at it (environment variable → value), for a base URL.
     env: Callable[[str], dict[str, str]]
     controls: tuple[Control, ...] = ()
+    # The people of its first region's account now, as (name, email, role as the API names it):
+    # what a demo staff directory is built from (`manage.py sandbox --print-staff-csv`).
+    people: Callable[[], list[tuple[str, str, str]]] = lambda: []
     # Names the server answers as attributes, so tests can reach the accounts and apps
     # (e.g. `server.acme_stores["us"]`, `server.acme_url("eu")`).
     attributes: Mapping[str, Any] = field(default_factory=dict)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import shlex
+from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from integrations.sandbox.demo_staff import demo_staff_csv
 from integrations.sandbox.server import MOUNTS, SandboxKeys, SandboxServer, display_host
 
 
@@ -50,6 +52,11 @@ class Command(BaseCommand):
             help="print the settings that point the app at this sandbox, as shell assignments",
         )
         printing.add_argument(
+            "--print-staff-csv",
+            action="store_true",
+            help="print a demo staff directory matching the emulators' people (import_staff)",
+        )
+        printing.add_argument(
             "--print-lines",
             action="store_true",
             help="print what serving would print about each provider, without serving",
@@ -71,6 +78,10 @@ class Command(BaseCommand):
         if options["print_env"]:
             for name, value in server.env(base_url).items():
                 self.stdout.write(f"{name}={shlex.quote(value)}")
+            return
+        if options["print_staff_csv"]:
+            people = [mounted.people() for mounted in server.mounted]
+            self.stdout.write(demo_staff_csv(people, date.today()), ending="")
             return
         if options["print_lines"]:
             self.stdout.write("\n\n".join("\n".join(lines) for lines in server.lines(base_url)))

@@ -61,6 +61,10 @@ def mount(context: MountContext, *, incidents: int = 200) -> Mounted:
         env=lambda base_url: {
             f"OPSGENIE_{region.upper()}_URL": base_url + _prefix(region) for region in REGIONS
         },
+        people=lambda: [
+            (user["fullName"], user["username"], user["role"]["name"])
+            for user in stores[REGIONS[0]].dataset.users
+        ],
         attributes={"opsgenie_stores": stores, "opsgenie_url": url},
     )
 

@@ -106,6 +106,9 @@ def mount(
         slug=SLUG,
         apps=apps,
         stores=stores,
+        people=lambda: [
+            (user["name"], user["email"], user["role"]) for user in stores[REGIONS[0]].dataset.users
+        ],
         lines=lambda base_url: _lines(base_url, context.keys),
         env=lambda base_url: {
             **{f"PAGERDUTY_{r.upper()}_URL": base_url + _prefix(r) for r in REGIONS},
