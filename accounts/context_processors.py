@@ -14,6 +14,8 @@ NAV_SECTIONS: tuple[tuple[str, str, str | None], ...] = (
     ("Checks", "checks:list", "checks.view_checkstate"),
     ("Evidence", "evidence:export", "checks.export_evidence"),
     ("Audit log", "audit:log", "audit.view_audit_log"),
+    # The staff directory for now; critical systems and reviews join it under the same section.
+    ("Access", "access:staff", "access.view_staffmember"),
     ("Integrations", "integrations:catalog", "integrations.view_connection"),
     ("Settings", "incident-policy", "checks.view_checkstate"),
 )

@@ -30,6 +30,14 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "checks.manage_special_cases",
         "checks.export_evidence",
         "audit.view_audit_log",
+        # The staff directory (PRODUCT 6): people and the org roles the admin keeps.
+        "access.view_staffmember",
+        "access.add_staffmember",
+        "access.change_staffmember",
+        "access.view_orgrole",
+        "access.add_orgrole",
+        "access.change_orgrole",
+        "access.delete_orgrole",
     ),
     Role.AUDITOR: (
         "integrations.view_connection",
@@ -37,6 +45,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "checks.view_checkstate",
         "checks.export_evidence",
         "audit.view_audit_log",
+        "access.view_staffmember",
+        "access.view_orgrole",
     ),
     Role.STAFF: ("incidents.view_incident", "incidents.change_datalossreport"),
 }

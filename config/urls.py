@@ -19,6 +19,7 @@ urlpatterns = [
     path("checks/", include("checks.urls")),
     path("evidence/", include("evidence.urls")),
     path("audit-log/", include("audit.urls")),
+    path("access/", include("access.urls")),
     path("settings/integrations/", include("integrations.urls")),
     path("settings/incidents/", incident_policy, name="incident-policy"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from access import staff_org_role_views, staff_views
+
+app_name = "access"
+
+urlpatterns = [
+    path("staff/", staff_views.staff_list, name="staff"),
+    path("staff/add/", staff_views.staff_add, name="staff-add"),
+    path("staff/<int:person>/", staff_views.staff_detail, name="staff-detail"),
+    path("staff/<int:person>/edit/", staff_views.staff_edit, name="staff-edit"),
+    path("org-roles/", staff_org_role_views.org_roles, name="org-roles"),
+    path(
+        "org-roles/<int:role>/rename/",
+        staff_org_role_views.org_role_rename,
+        name="org-role-rename",
+    ),
+    path(
+        "org-roles/<int:role>/delete/",
+        staff_org_role_views.org_role_delete_view,
+        name="org-role-delete",
+    ),
+]
