@@ -203,3 +203,12 @@ class StaffFilterForm(forms.Form):
 
     def has_filters(self) -> bool:
         return any(self.filters().values())
+
+
+class StaffImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Columns name,email,org_role,status,last_working_day,manager_email; "
+        "a header row first.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )

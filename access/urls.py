@@ -1,12 +1,18 @@
 from django.urls import path
 
-from access import staff_org_role_views, staff_views
+from access import staff_import_views, staff_org_role_views, staff_views
 
 app_name = "access"
 
 urlpatterns = [
     path("staff/", staff_views.staff_list, name="staff"),
     path("staff/add/", staff_views.staff_add, name="staff-add"),
+    path("staff/import/", staff_import_views.staff_import, name="staff-import"),
+    path(
+        "staff/import/confirm/",
+        staff_import_views.staff_import_confirm,
+        name="staff-import-confirm",
+    ),
     path("staff/<int:person>/", staff_views.staff_detail, name="staff-detail"),
     path("staff/<int:person>/edit/", staff_views.staff_edit, name="staff-edit"),
     path("org-roles/", staff_org_role_views.org_roles, name="org-roles"),

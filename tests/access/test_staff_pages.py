@@ -85,9 +85,15 @@ def test_htmx_gets_the_table_alone(admin_client) -> None:  # type: ignore[no-unt
     assert page.lstrip().startswith('<div id="staff-table">') and "ann@example.com" in page
 
 
-def test_the_empty_directory_says_so(admin_client) -> None:  # type: ignore[no-untyped-def]
+def test_the_empty_directory_says_how_to_import(admin_client, auditor_client) -> None:  # type: ignore[no-untyped-def]
     page = admin_client.get("/access/staff/").content.decode()
     assert "No one is in the staff directory yet" in page
+    assert "name,email,org_role,status,last_working_day,manager_email" in page
+    assert "python manage.py import_staff FILE.csv" in page
+    assert 'href="/access/staff/import/"' in page
+    assert (
+        'href="/access/staff/import/"' not in auditor_client.get("/access/staff/").content.decode()
+    )
 
 
 def test_the_list_reads_a_fixed_number_of_queries_whatever_the_page(admin_client) -> None:  # type: ignore[no-untyped-def]

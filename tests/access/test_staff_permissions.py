@@ -3,18 +3,24 @@ the directory is exactly as it was. Auditors read; staff see nothing."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
+from access.models import StaffImportUpload
 from tests.access.conftest import person, role, snapshot
 
 pytestmark = pytest.mark.django_db
+
+CSV = b"name,email,org_role\nNew Person,new@example.com,Finance\nAnn,ann@example.com,Finance\n"
 
 
 @pytest.fixture
 def directory(admin_user):  # type: ignore[no-untyped-def]
     ann = person("Ann", "ann@example.com", org_role="SRE")
     sre = role("SRE")
-    return {"ann": ann, "sre": sre}
+    upload = StaffImportUpload.objects.create(uploaded_by=admin_user, content=CSV.decode())
+    return {"ann": ann, "sre": sre, "upload": upload}
 
 
 def _writes(directory) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
@@ -23,6 +29,8 @@ def _writes(directory) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def
     return [
         ("/access/staff/add/", person_form),
         (f"/access/staff/{ann.pk}/edit/", {**person_form, "last_working_day": "2026-01-01"}),
+        ("/access/staff/import/", {"file": io.BytesIO(CSV)}),
+        ("/access/staff/import/confirm/", {"upload": str(directory["upload"].pk), "digest": "x"}),
         ("/access/org-roles/", {"name": "Finance"}),
         (f"/access/org-roles/{sre.pk}/rename/", {"name": "Ops"}),
         (f"/access/org-roles/{sre.pk}/delete/", {}),
@@ -38,6 +46,7 @@ def test_only_an_admin_writes_and_a_refused_write_changes_nothing(
     for url, data in _writes(directory):
         assert client.post(url, data).status_code == 403, url
     assert snapshot() == before
+    assert StaffImportUpload.objects.count() == 1
 
 
 def test_auditors_read_the_directory_without_edit_links(auditor_client, directory) -> None:  # type: ignore[no-untyped-def]
@@ -45,7 +54,7 @@ def test_auditors_read_the_directory_without_edit_links(auditor_client, director
     assert "ann@example.com" in auditor_client.get("/access/staff/").content.decode()
     page = auditor_client.get(f"/access/staff/{ann.pk}/").content.decode()
     assert "ann@example.com" in page and "/edit/" not in page
-    for url in ("/access/staff/add/", f"/access/staff/{ann.pk}/edit/"):
+    for url in ("/access/staff/add/", f"/access/staff/{ann.pk}/edit/", "/access/staff/import/"):
         assert auditor_client.get(url).status_code == 403, url
 
 

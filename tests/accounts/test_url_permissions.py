@@ -136,6 +136,13 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "/access/staff/add/": {"GET": R_ADMIN_ONLY, "POST": R_ADMIN_ONLY},
     "/access/staff/<person>/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
     "/access/staff/<person>/edit/": {"GET": R_ADMIN_ONLY, "POST": R_ADMIN_ONLY},
+    # A POST without a file re-renders the upload form with its error.
+    "/access/staff/import/": {"GET": R_ADMIN_ONLY, "POST": R_ADMIN_ONLY},
+    # POST only; without a held upload an admin is sent back to the upload page with a message.
+    "/access/staff/import/confirm/": {
+        "GET": {"admin": 405, "auditor": 403, "staff": 403},
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
     # An empty POST re-renders the list with the form's error for an admin.
     "/access/org-roles/": {"GET": R_READERS, "POST": R_ADMIN_ONLY},
     "/access/org-roles/<role>/rename/": {
