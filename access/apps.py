@@ -9,6 +9,7 @@ class AccessConfig(AppConfig):
 
     def ready(self) -> None:
         from access.checks import register_access_checks
+        from access.staff_signals import staff_changed
         from access.store import ACCOUNTS, reads_accounts
         from integrations.services import connection_disconnected
         from integrations.sync.stores import (
@@ -22,6 +23,7 @@ class AccessConfig(AppConfig):
         register_access_checks()
         register_evaluator(evaluate_after_sync)
         connection_disconnected.connect(evaluate_after_disconnect, dispatch_uid="access")
+        staff_changed.connect(evaluate_after_staff_change, dispatch_uid="access")
 
 
 def evaluate_after_sync(*, connection: object, streams: dict, **kwargs: object) -> None:
@@ -38,3 +40,11 @@ def evaluate_after_disconnect(**kwargs: object) -> None:
     from access.services import access_changed
 
     access_changed(reason="an integration was disconnected")
+
+
+def evaluate_after_staff_change(*, reason: str = "", **kwargs: object) -> None:
+    """A person added, offboarded or given another email or org role: accounts are matched
+    again by email and judged at once."""
+    from access.services import access_changed
+
+    access_changed(reason=reason or "the staff directory changed")

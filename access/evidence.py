@@ -1,4 +1,5 @@
-"""The access files in the evidence export: every account of a critical system that existed
+"""The access files in the evidence export (found by evidence/registry.py): the staff directory
+(access/staff_evidence.py) and every account of a critical system that existed
 during the period, who it belongs to, and when it was removed upstream."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from django.db.models import Q
 
 from access.mapping import category
 from access.models import Account
+from access.staff_evidence import STAFF_FILES
 from integrations.providers.registry import providers
 from lib.evidence_files import EvidenceFile, Export, Row
 
@@ -78,12 +80,13 @@ def account_rows(export: Export) -> Iterator[Row]:
 
 
 FILES = [
+    *STAFF_FILES,
     EvidenceFile(
         name="accounts.csv",
         description="Every account of a critical system during the period: upstream role, who "
         "it belongs to (category and how it was mapped) and the day it was removed upstream.",
         header=ACCOUNTS_HEADER,
         rows=account_rows,
-        order=130,
+        order=150,
     ),
 ]

@@ -6,6 +6,8 @@ evidence that access was revoked)."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -13,6 +15,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from integrations.models import Connection
+from lib.search import FoldedTextField
 
 
 class OrgRole(models.Model):
@@ -52,17 +55,41 @@ class StaffMember(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
     created_at = models.DateTimeField(default=timezone.now)
-    history = HistoricalRecords()
+    # Name and emails folded (no case, no accents) for the staff list's search; derived, so
+    # history leaves it out.
+    search_text = FoldedTextField(sources=("name", "email", "alias_emails"))
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         ordering = [Lower("name"), "id"]
-        indexes = [models.Index(fields=["status"], name="staff_status")]
+        indexes = [
+            models.Index(fields=["status"], name="staff_status"),
+            # The staff list's order, so a page is read from the index, not sorted.
+            models.Index(Lower("name"), models.F("id"), name="staff_name_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
 
     def emails(self) -> list[str]:
         return [self.email, *(alias.lower() for alias in self.alias_emails)]
+
+
+class StaffImportUpload(models.Model):
+    """A staff CSV between its preview and the admin's confirmation: only ever what an admin
+    uploaded (never fetched from a URL), at most STAFF_IMPORT_MAX_BYTES, one pending per admin,
+    deleted once confirmed or after a day."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    filename = models.CharField(max_length=255, blank=True)
+    content = models.TextField()
+
+    def __str__(self) -> str:
+        return f"Staff import {self.filename or self.pk}"
 
 
 class AccessType(models.TextChoices):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from access import system_views
+from access import staff_import_views, staff_org_role_views, staff_views, system_views
 
 app_name = "access"
 
@@ -8,4 +8,25 @@ urlpatterns = [
     path("", system_views.overview, name="overview"),
     path("systems/<int:system>/", system_views.system_detail, name="system"),
     path("accounts/<int:account>/", system_views.account_detail, name="account"),
+    path("staff/", staff_views.staff_list, name="staff"),
+    path("staff/add/", staff_views.staff_add, name="staff-add"),
+    path("staff/import/", staff_import_views.staff_import, name="staff-import"),
+    path(
+        "staff/import/confirm/",
+        staff_import_views.staff_import_confirm,
+        name="staff-import-confirm",
+    ),
+    path("staff/<int:person>/", staff_views.staff_detail, name="staff-detail"),
+    path("staff/<int:person>/edit/", staff_views.staff_edit, name="staff-edit"),
+    path("org-roles/", staff_org_role_views.org_roles, name="org-roles"),
+    path(
+        "org-roles/<int:role>/rename/",
+        staff_org_role_views.org_role_rename,
+        name="org-role-rename",
+    ),
+    path(
+        "org-roles/<int:role>/delete/",
+        staff_org_role_views.org_role_delete_view,
+        name="org-role-delete",
+    ),
 ]

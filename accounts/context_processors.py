@@ -15,6 +15,7 @@ NAV_SECTIONS: tuple[tuple[str, str, str | None], ...] = (
     ("Access", "access:overview", "access.view_criticalsystem"),
     ("Evidence", "evidence:export", "checks.export_evidence"),
     ("Audit log", "audit:log", "audit.view_audit_log"),
+    # The staff directory for now; critical systems and reviews join it under the same section.
     ("Integrations", "integrations:catalog", "integrations.view_connection"),
     ("Settings", "incident-policy", "checks.view_checkstate"),
 )

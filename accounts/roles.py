@@ -33,6 +33,14 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "access.view_criticalsystem",
         "access.change_criticalsystem",
         "access.change_accountmapping",
+        # The staff directory (PRODUCT 6): people and the org roles the admin keeps.
+        "access.view_staffmember",
+        "access.add_staffmember",
+        "access.change_staffmember",
+        "access.view_orgrole",
+        "access.add_orgrole",
+        "access.change_orgrole",
+        "access.delete_orgrole",
     ),
     Role.AUDITOR: (
         "integrations.view_connection",
@@ -41,6 +49,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "checks.export_evidence",
         "audit.view_audit_log",
         "access.view_criticalsystem",
+        "access.view_staffmember",
+        "access.view_orgrole",
     ),
     Role.STAFF: ("incidents.view_incident", "incidents.change_datalossreport"),
 }

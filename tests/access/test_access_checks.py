@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from access.checks import IDENTIFIED_KEY, OFFBOARDED_PREFIX, RULES_KEY, VALID_KEY
@@ -172,3 +173,15 @@ def test_accounts_csv_lists_every_account_with_who_it_belongs_to(world, admin_us
     assert rows["stranger@example.com"]["category"] == "Not identified"
     assert rows["carol@example.com"]["upstream_role"] == "Admin"
     assert date.fromisoformat(rows["ana@example.com"]["first_synced_at"][:10]) == today
+
+
+def test_importing_the_person_identifies_their_account_at_once(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    csv_file = tmp_path / "staff.csv"
+    csv_file.write_text(
+        "name,email,org_role,status,last_working_day,manager_email\n"
+        "Stan Ger,stranger@example.com,Engineering,active,,\n"
+    )
+    call_command("import_staff", str(csv_file))
+    assert set(items(IDENTIFIED_KEY)) == {"alerts-bot@example.com on OpsGenie"}
+    mapping = Account.objects.get(email="stranger@example.com").mapping
+    assert mapping.staff.name == "Stan Ger" and mapping.source == "email"

@@ -140,6 +140,30 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "/evidence/download/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
     # The audit log: admins and auditors read it; nobody writes it.
     "/audit-log/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
+    # The staff directory: admins keep it, auditors read it, staff see nothing of it.
+    "/access/staff/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
+    # An empty POST re-renders the form with its errors for an admin.
+    "/access/staff/add/": {"GET": R_ADMIN_ONLY, "POST": R_ADMIN_ONLY},
+    "/access/staff/<person>/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
+    "/access/staff/<person>/edit/": {"GET": R_ADMIN_ONLY, "POST": R_ADMIN_ONLY},
+    # A POST without a file re-renders the upload form with its error.
+    "/access/staff/import/": {"GET": R_ADMIN_ONLY, "POST": R_ADMIN_ONLY},
+    # POST only; without a held upload an admin is sent back to the upload page with a message.
+    "/access/staff/import/confirm/": {
+        "GET": {"admin": 405, "auditor": 403, "staff": 403},
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
+    # An empty POST re-renders the list with the form's error for an admin.
+    "/access/org-roles/": {"GET": R_READERS, "POST": R_ADMIN_ONLY},
+    "/access/org-roles/<role>/rename/": {
+        "GET": {"admin": 405, "auditor": 403, "staff": 403},
+        "POST": R_ADMIN_ONLY,
+    },
+    # The sample role is in use: refused with a message, back to the list.
+    "/access/org-roles/<role>/delete/": {
+        "GET": {"admin": 405, "auditor": 403, "staff": 403},
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
     "/settings/incidents/": {
         "GET": R_READERS,
         # An empty POST re-renders the form with errors for an admin.
@@ -204,12 +228,14 @@ def samples(connected_opsgenie) -> dict[str, object]:  # type: ignore[no-untyped
     case = SpecialCase(check_state=state, item_key=f"incident:{incident.pk}", label="x", reason="r")
     case.attachment.save("proof.txt", ContentFile(b"proof"), save=False)
     case.save()
-    from access.models import Account, CriticalSystem
+    from access.models import Account, CriticalSystem, OrgRole, StaffMember
 
     system = CriticalSystem.objects.create(connection=connected_opsgenie)
     account = Account.objects.create(
         connection=connected_opsgenie, upstream_id="u1", email="dana@example.com", content_hash="x"
     )
+    role = OrgRole.objects.create(name="Engineering")
+    person = StaffMember.objects.create(name="Dana", email="dana@example.com", org_role=role)
     return {
         "provider": "opsgenie",
         "pk": incident.pk,
@@ -217,6 +243,8 @@ def samples(connected_opsgenie) -> dict[str, object]:  # type: ignore[no-untyped
         "case": case.pk,
         "system": system.pk,
         "account": account.pk,
+        "person": person.pk,
+        "role": role.pk,
     }
 
 

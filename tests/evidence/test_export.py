@@ -25,6 +25,8 @@ CSV_FILES = [
     "connections.csv",
     "sla_policy.csv",
     "audit_log.csv",
+    "staff.csv",
+    "staff_history.csv",
     "accounts.csv",
 ]
 

@@ -25,6 +25,7 @@ def test_each_file_comes_from_the_app_that_owns_its_data() -> None:
     assert owners["sla_policy.csv"] == "incidents.evidence"
     assert owners["audit_log.csv"] == "audit.evidence"
     assert owners["accounts.csv"] == "access.evidence"
+    assert owners["staff.csv"] == owners["staff_history.csv"] == "access.staff_evidence"
 
 
 def test_a_registered_file_reaches_the_zip_the_manifest_and_the_page(
