@@ -185,3 +185,14 @@ def test_importing_the_person_identifies_their_account_at_once(world, tmp_path) 
     assert set(items(IDENTIFIED_KEY)) == {"alerts-bot@example.com on OpsGenie"}
     mapping = Account.objects.get(email="stranger@example.com").mapping
     assert mapping.staff.name == "Stan Ger" and mapping.source == "email"
+
+
+def test_the_demo_directory_is_loaded_only_into_an_empty_directory(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    csv_file = tmp_path / "demo.csv"
+    csv_file.write_text("name,email\nNew Person,new@example.com\n")
+    StaffMember.objects.create(name="Kept", email="kept@example.com")
+    call_command("import_staff", str(csv_file), "--if-empty")
+    assert list(StaffMember.objects.values_list("email", flat=True)) == ["kept@example.com"]
+    StaffMember.objects.all().delete()
+    call_command("import_staff", str(csv_file), "--if-empty")
+    assert list(StaffMember.objects.values_list("email", flat=True)) == ["new@example.com"]

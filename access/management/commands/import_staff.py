@@ -1,8 +1,9 @@
-"""python manage.py import_staff FILE.csv [--dry-run]
+"""python manage.py import_staff FILE.csv [--dry-run] [--if-empty]
 
 Imports the staff directory with the same code as the web page's import: prints what is
 created, changed (field: before → after) and offboarded; ``--dry-run`` saves nothing. A bad row
-prints its line and field, nothing is saved and the exit code is 1.
+prints its line and field, nothing is saved and the exit code is 1. ``--if-empty`` imports only
+into an empty directory (``make run`` loads its demo directory so, never over your changes).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from access.models import StaffMember
 from access.staff_import import ImportPlan, ImportRefused, apply_import, decode, refuse_if_too_large
 
 
@@ -25,8 +27,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Print what would change; save nothing."
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Import only when the directory has nobody yet (make run's demo directory).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_empty"] and StaffMember.objects.exists():
+            self.stdout.write("The staff directory is not empty: nothing imported.")
+            return
         path = Path(options["file"])
         try:
             refuse_if_too_large(path.stat().st_size)
