@@ -33,6 +33,10 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "access.view_criticalsystem",
         "access.change_criticalsystem",
         "access.change_accountmapping",
+        # Access reviews: start, decide any item, keep in bulk, sign off, set the removal limit.
+        "access.view_accessreview",
+        "access.add_accessreview",
+        "access.change_accessreview",
     ),
     Role.AUDITOR: (
         "integrations.view_connection",
@@ -41,7 +45,10 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "checks.export_evidence",
         "audit.view_audit_log",
         "access.view_criticalsystem",
+        "access.view_accessreview",
     ),
+    # Staff hold no access permission: a reviewer among them decides the items assigned to them
+    # (the review views check the item's reviewer), and sees nothing else of access.
     Role.STAFF: ("incidents.view_incident", "incidents.change_datalossreport"),
 }
 
