@@ -433,3 +433,49 @@ def test_an_admin_starts_a_review_from_the_page(system, admin_client) -> None:  
     assert "Q2 &lt;review&gt;" in page and review.snapshot_sha256 in page
     listing = admin_client.get("/access/reviews/").content.decode()
     assert "Q2 &lt;review&gt;" in listing and "OpsGenie" in listing
+
+
+def test_the_evidence_holds_each_review_its_decisions_and_its_seal(system, admin_user) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from evidence.archive import build_evidence_zip
+    from lib.evidence_files import Period
+    from tests.evidence.conftest import read_csv, read_zip
+
+    review = _start(system, admin_user)
+    _decide_all(review, admin_user, u1=("revoke", "=left the team"))
+    ben = _item(review, "ben@example.com")
+    ReviewItem.objects.filter(pk=ben.pk).update(decision="")
+    keep_selected(review=review, item_ids=[ben.pk], note="HR list", user=admin_user)
+    sign_off(review=review, user=admin_user)
+    _sync(system.connection, _record("u2", "ben@example.com", "Admin"))
+    today = timezone.localdate()
+    period = Period(start=today - timedelta(days=1), end=today)
+    with build_evidence_zip(period=period, generated_by=admin_user) as file:
+        archive = read_zip(file.read())
+    [row] = read_csv(archive, "access_reviews.csv")
+    assert row["review_id"] == str(review.pk) and row["name"] == "Q1 2027"
+    assert row["systems"] == "OpsGenie" and row["started_by"] == "alice-admin"
+    assert row["signed_off_by"] == "alice-admin" and row["snapshot_sha256"] == (
+        review.snapshot_sha256
+    )
+    assert row["snapshot_matches_sha256"] == "yes"
+    assert (row["accounts"], row["pending"], row["kept"], row["revoked"]) == ("3", "0", "2", "1")
+    assert (row["revocations_done"], row["decided_in_bulk"], row["self_reviews"]) == ("1", "1", "0")
+    assert row["bulk_share"] == "0.333"
+    decisions = {r["email"]: r for r in read_csv(archive, "access_review_decisions.csv")}
+    assert set(decisions) == {"ann@example.com", "ben@example.com", "olga@example.com"}
+    ann = decisions["ann@example.com"]
+    assert (ann["decision"], ann["note"], ann["outcome"]) == ("Revoke", "'=left the team", "Done")
+    assert ann["review_id"] == str(review.pk) and ann["took_seconds"] != ""
+    assert decisions["ben@example.com"]["decided_in_bulk"] == "yes"
+    assert decisions["olga@example.com"]["self_review_reason"] == ""
+    manifest = json.loads(archive.read("manifest.json"))
+    [entry] = [e for e in manifest["files"] if e["name"] == "access_reviews.csv"]
+    assert entry["snapshots"] == [
+        {"review_id": review.pk, "name": "Q1 2027", "snapshot_sha256": review.snapshot_sha256}
+    ]
+    # A period before the review started has none of it.
+    before = Period(start=today - timedelta(days=30), end=today - timedelta(days=20))
+    with build_evidence_zip(period=before, generated_by=admin_user) as file:
+        assert read_csv(read_zip(file.read()), "access_reviews.csv") == []

@@ -25,6 +25,8 @@ CSV_FILES = [
     "connections.csv",
     "sla_policy.csv",
     "audit_log.csv",
+    "access_reviews.csv",
+    "access_review_decisions.csv",
 ]
 
 
