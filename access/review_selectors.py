@@ -35,7 +35,7 @@ class SystemChanges:
     system_name: str
     previous: AccessReview | None
     new: list[ReviewItem] = field(default_factory=list)
-    # (upstream id, email, system name) of accounts the previous review had and this one not.
+    # Items of the previous review whose account this one no longer has.
     removed: list[ReviewItem] = field(default_factory=list)
     # (this review's item, the role the previous review saw)
     role_changed: list[tuple[ReviewItem, str]] = field(default_factory=list)
