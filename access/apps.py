@@ -9,6 +9,7 @@ class AccessConfig(AppConfig):
 
     def ready(self) -> None:
         from access.checks import register_access_checks
+        from access.review_checks import register_review_checks
         from access.staff_signals import staff_changed
         from access.store import ACCOUNTS, reads_accounts
         from integrations.services import connection_disconnected
@@ -21,17 +22,21 @@ class AccessConfig(AppConfig):
         register_store("accounts", ACCOUNTS)
         register_stream_filter("accounts", reads_accounts)
         register_access_checks()
+        register_review_checks()
         register_evaluator(evaluate_after_sync)
         connection_disconnected.connect(evaluate_after_disconnect, dispatch_uid="access")
         staff_changed.connect(evaluate_after_staff_change, dispatch_uid="access")
 
 
 def evaluate_after_sync(*, connection: object, streams: dict, **kwargs: object) -> None:
-    """After a run that read accounts: match them to the directory, then judge them."""
+    """After a run that read accounts: verify the reviews' revocations against them, match
+    them to the directory, then judge them."""
     if "accounts" not in streams:
         return
+    from access.review_services import verify_outcomes
     from access.services import access_changed
 
+    verify_outcomes()
     access_changed(reason="after a sync")
 
 

@@ -1,6 +1,6 @@
 """The access files in the evidence export (found by evidence/registry.py): the staff directory
-(access/staff_evidence.py) and every account of a critical system that existed
-during the period, who it belongs to, and when it was removed upstream."""
+(access/staff_evidence.py), the access reviews (access/review_evidence.py), and every account of
+a critical system that existed during the period, who it belongs to and when it was removed."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from access.mapping import category
 from access.models import Account
+from access.review_evidence import REVIEW_FILES
 from access.staff_evidence import STAFF_FILES
 from integrations.providers.registry import providers
 from lib.evidence_files import EvidenceFile, Export, Row
@@ -87,6 +88,7 @@ FILES = [
         "it belongs to (category and how it was mapped) and the day it was removed upstream.",
         header=ACCOUNTS_HEADER,
         rows=account_rows,
-        order=150,
+        order=145,
     ),
+    *REVIEW_FILES,
 ]

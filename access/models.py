@@ -209,3 +209,8 @@ class AccountMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account}: {self.get_kind_display()}"
+
+
+# Access reviews live in their own module (one readable file each); importing them here is how
+# Django finds their models.
+from access.review_models import AccessReview, ReviewItem, ReviewPolicy  # noqa: E402, F401

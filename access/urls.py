@@ -1,6 +1,12 @@
 from django.urls import path
 
-from access import staff_import_views, staff_org_role_views, staff_views, system_views
+from access import (
+    review_views,
+    staff_import_views,
+    staff_org_role_views,
+    staff_views,
+    system_views,
+)
 
 app_name = "access"
 
@@ -29,4 +35,11 @@ urlpatterns = [
         staff_org_role_views.org_role_delete_view,
         name="org-role-delete",
     ),
+    path("reviews/", review_views.reviews, name="reviews"),
+    path("reviews/new/", review_views.review_new, name="review-new"),
+    path("reviews/<int:review>/", review_views.review_detail, name="review"),
+    path("reviews/<int:review>/keep/", review_views.keep_selected_view, name="review-keep"),
+    path("reviews/<int:review>/sign-off/", review_views.review_sign_off, name="review-sign-off"),
+    path("reviews/<int:review>/items/<int:item>/", review_views.item_decide, name="review-item"),
+    path("my-reviews/", review_views.my_reviews, name="my-reviews"),
 ]

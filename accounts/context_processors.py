@@ -13,9 +13,9 @@ NAV_SECTIONS: tuple[tuple[str, str, str | None], ...] = (
     ("Report an incident", "incidents:report", "incidents.view_incident"),
     ("Checks", "checks:list", "checks.view_checkstate"),
     ("Access", "access:overview", "access.view_criticalsystem"),
+    ("Reviews", "access:reviews", "access.view_accessreview"),
     ("Evidence", "evidence:export", "checks.export_evidence"),
     ("Audit log", "audit:log", "audit.view_audit_log"),
-    # The staff directory for now; critical systems and reviews join it under the same section.
     ("Integrations", "integrations:catalog", "integrations.view_connection"),
     ("Settings", "incident-policy", "checks.view_checkstate"),
 )

@@ -15,6 +15,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
 SAFE_METHODS = ("GET", "HEAD")
+# For ``read``/``write``: any signed-in user, because the view itself decides per object (a
+# reviewer may decide the access-review items assigned to them, and nothing else).
+SIGNED_IN = "signed-in"
 
 View = Callable[..., HttpResponse]
 
@@ -23,7 +26,8 @@ def require_permissions(*, read: str | None, write: str | None = None) -> Callab
     """Allow GET/HEAD to users with ``read`` and POST to users with ``write``.
 
     ``read=None`` means any logged-in user may read. ``write=None`` means the view accepts no
-    writes at all (405). Other methods are refused.
+    writes at all (405); ``write=SIGNED_IN`` lets any logged-in user reach a view that checks
+    the object itself. Other methods are refused.
     """
 
     def decorator(view: View) -> View:
@@ -35,7 +39,7 @@ def require_permissions(*, read: str | None, write: str | None = None) -> Callab
             needed = read if request.method in SAFE_METHODS else write
             if not request.user.is_authenticated:
                 raise PermissionDenied
-            if needed is not None and not request.user.has_perm(needed):
+            if needed not in (None, SIGNED_IN) and not request.user.has_perm(needed):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

@@ -41,6 +41,10 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "access.add_orgrole",
         "access.change_orgrole",
         "access.delete_orgrole",
+        # Access reviews: start, decide any item, keep in bulk, sign off, set the removal limit.
+        "access.view_accessreview",
+        "access.add_accessreview",
+        "access.change_accessreview",
     ),
     Role.AUDITOR: (
         "integrations.view_connection",
@@ -51,7 +55,10 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "access.view_criticalsystem",
         "access.view_staffmember",
         "access.view_orgrole",
+        "access.view_accessreview",
     ),
+    # Staff hold no access permission: a reviewer among them decides the items assigned to them
+    # (the review views check the item's reviewer), and sees nothing else of access.
     Role.STAFF: ("incidents.view_incident", "incidents.change_datalossreport"),
 }
 

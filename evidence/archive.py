@@ -41,7 +41,9 @@ class _Archive:
         info.compress_type = zipfile.ZIP_DEFLATED
         return info
 
-    def add_csv(self, file: EvidenceFile, *, rows: Iterable[Row]) -> None:
+    def add_csv(
+        self, file: EvidenceFile, *, rows: Iterable[Row], extra: dict[str, object] | None = None
+    ) -> None:
         # zip64 because a CSV's size is not known before it is written.
         with self.zip.open(self._entry(file.name), "w", force_zip64=True) as entry:
             digest = DigestingWriter(entry)
@@ -53,6 +55,7 @@ class _Archive:
                 "size": digest.size,
                 "rows": count,
                 "description": file.description,
+                **(extra or {}),
             }
         )
 
@@ -99,7 +102,8 @@ def build_evidence_zip(
         }
         for file in files:
             export = Export(period=period, now=now, attachments=in_zip.get(file.name, {}))
-            archive.add_csv(file, rows=file.rows(export))
+            extra = dict(file.manifest(export)) if file.manifest is not None else None
+            archive.add_csv(file, rows=file.rows(export), extra=extra)
         manifest = _manifest(period=period, by=generated_by, now=now, archive=archive)
         archive.add_json("manifest.json", manifest)
         archive.close()

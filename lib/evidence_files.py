@@ -77,6 +77,8 @@ class EvidenceFile:
     # Where the file comes in the ZIP's manifest, across every app's files (gaps of 10).
     order: int
     attachments: Callable[[Period], Iterable[Attachment]] | None = None
+    # Facts the manifest's entry for this file adds (e.g. each access review's snapshot SHA-256).
+    manifest: Callable[[Export], Mapping[str, object]] | None = None
 
 
 def username(user: AbstractBaseUser | None) -> str:

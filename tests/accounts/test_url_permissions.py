@@ -115,6 +115,29 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "GET": R_READERS,
         "POST": {"admin": 200, "auditor": 403, "staff": 403},
     },
+    # Access reviews. An empty POST re-renders the removal limit's form with its errors.
+    "/access/reviews/": {"GET": R_READERS, "POST": {"admin": 200, "auditor": 403, "staff": 403}},
+    "/access/reviews/new/": {"GET": R_ADMIN_ONLY, "POST": R_ADMIN_ONLY},
+    "/access/reviews/<review>/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
+    # POST only. Any user reaches it, the view lets through admins and the review's reviewers
+    # (the sample's only item is the admin's); an empty POST is refused with a message.
+    "/access/reviews/<review>/keep/": {
+        "GET": dict.fromkeys(ROLES, 405),
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
+    # Refused with a message while an item is pending: nothing is signed off.
+    "/access/reviews/<review>/sign-off/": {
+        "GET": {"admin": 405, "auditor": 403, "staff": 403},
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
+    # The item's reviewer (here the admin) and admins decide; auditors read. An empty POST
+    # re-renders the form with its errors.
+    "/access/reviews/<review>/items/<item>/": {
+        "GET": R_READERS,
+        "POST": {"admin": 200, "auditor": 403, "staff": 403},
+    },
+    # Every user's own assigned items (none here but the admin's).
+    "/access/my-reviews/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
     "/checks/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
     "/checks/<key>/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
     # An empty POST re-renders the form with its errors for an admin.
@@ -201,7 +224,7 @@ def test_every_project_url_has_an_expected_answer_per_role() -> None:
 
 
 @pytest.fixture
-def samples(connected_opsgenie) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def samples(connected_opsgenie, admin_user) -> dict[str, object]:  # type: ignore[no-untyped-def]
     from django.utils import timezone
 
     from incidents.models import Incident
@@ -236,7 +259,17 @@ def samples(connected_opsgenie) -> dict[str, object]:  # type: ignore[no-untyped
     )
     role = OrgRole.objects.create(name="Engineering")
     person = StaffMember.objects.create(name="Dana", email="dana@example.com", org_role=role)
+    from datetime import date
+
+    from access.review_services import review_start
+
+    # The system has no owner: its account's item falls to the admin who started the review.
+    review = review_start(
+        name="Q1", systems=[system], due_on=date.today(), reviewer_mode="owner", user=admin_user
+    )
     return {
+        "review": review.pk,
+        "item": review.items.get().pk,
         "provider": "opsgenie",
         "pk": incident.pk,
         "key": state.key,

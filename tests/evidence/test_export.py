@@ -28,6 +28,8 @@ CSV_FILES = [
     "staff.csv",
     "staff_history.csv",
     "accounts.csv",
+    "access_reviews.csv",
+    "access_review_decisions.csv",
 ]
 
 

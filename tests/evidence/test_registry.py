@@ -26,6 +26,8 @@ def test_each_file_comes_from_the_app_that_owns_its_data() -> None:
     assert owners["audit_log.csv"] == "audit.evidence"
     assert owners["accounts.csv"] == "access.evidence"
     assert owners["staff.csv"] == owners["staff_history.csv"] == "access.staff_evidence"
+    assert owners["access_reviews.csv"] == owners["access_review_decisions.csv"]
+    assert owners["access_reviews.csv"] == "access.review_evidence"
 
 
 def test_a_registered_file_reaches_the_zip_the_manifest_and_the_page(
@@ -34,7 +36,7 @@ def test_a_registered_file_reaches_the_zip_the_manifest_and_the_page(
     monkeypatch.setattr(registry, "_FILES", {})
     registry.register(
         EvidenceFile(
-            name="access_reviews.csv",
+            name="example_sign_offs.csv",
             description="Sign-offs of the period's access reviews.",
             header=("review", "period_start"),
             rows=lambda export: [("Q1", export.period.start)],
@@ -43,12 +45,12 @@ def test_a_registered_file_reaches_the_zip_the_manifest_and_the_page(
     )
     with build_evidence_zip(period=PERIOD, generated_by=admin_user, now=NOW) as file:
         archive = read_zip(file.read())
-    assert read_csv(archive, "access_reviews.csv") == [
+    assert read_csv(archive, "example_sign_offs.csv") == [
         {"review": "Q1", "period_start": PERIOD.start.isoformat()}
     ]
     manifest = json.loads(archive.read("manifest.json"))
     last = manifest["files"][len(CSV_FILES)]
-    assert last["name"] == "access_reviews.csv" and last["rows"] == 1
+    assert last["name"] == "example_sign_offs.csv" and last["rows"] == 1
     assert last["description"] == "Sign-offs of the period's access reviews."
     page = auditor_client.get("/evidence/").content.decode()
     assert "Sign-offs of the period&#x27;s access reviews." in page

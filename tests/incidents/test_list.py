@@ -279,9 +279,10 @@ def test_the_query_count_does_not_grow_with_the_data(
 ) -> None:  # type: ignore[no-untyped-def]
     _many(connection, count)
     staff_client.get("/incidents/")  # the session's first use
-    # session, user, permissions (2), the role's group (navigation), the service choices, then
-    # the list's five: count, page ids, rows, data loss, failing checks.
-    with django_assert_max_num_queries(11):
+    # session, user, permissions (2), the role's group (navigation), the review items waiting
+    # for the user ("My reviews", one indexed count), the service choices, then the list's five:
+    # count, page ids, rows, data loss, failing checks.
+    with django_assert_max_num_queries(12):
         assert staff_client.get(f"/incidents/{query}").status_code == 200
 
 
