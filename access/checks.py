@@ -84,7 +84,7 @@ def failing_offboarded(provider: str, now: datetime) -> Iterator[FailingRow]:
         else:
             since = last_day or offboarded_on
             when = (
-                f"last working day {date_format(since, 'j M Y')} ({_ago(since, today)})"
+                f"last working day {date_format(since, 'j M Y')}, {_ago(since, today)}"
                 if since
                 else "no last working day recorded"
             )
@@ -138,11 +138,24 @@ def failing_invalid(now: datetime) -> Iterator[FailingRow]:
         elif org_role not in allowed:
             reason = f"{person}'s org role {org_name} may not access this system"
         elif allowed[org_role] and role not in allowed[org_role]:
-            may = ", ".join(allowed[org_role])
-            reason = f"Upstream role {role or '(none)'} is above what {org_name} may hold ({may})"
+            reason = _role_not_allowed(provider, role, org_name, allowed[org_role])
         else:
             continue
         yield _account_row(pk, email, name, provider, reason)
+
+
+def _role_not_allowed(provider: str, role: str, org_role: str, allowed: list[str]) -> str:
+    """ "above what SRE may hold" when the provider ranks the roles and this one outranks every
+    allowed one; otherwise "not one SRE may hold" (a custom role, or a lower one)."""
+    known = providers().get(provider)
+    ranks = {
+        value: rank for rank, (value, _label) in enumerate(known.account_roles if known else ())
+    }
+    may = ", ".join(allowed)
+    ranked = role in ranks and all(value in ranks for value in allowed)
+    if ranked and ranks[role] < min(ranks[value] for value in allowed):
+        return f"Upstream role {role} is above what {org_role} may hold ({may})"
+    return f"Upstream role {role or '(none)'} is not one {org_role} may hold ({may})"
 
 
 def failing_unconfigured(now: datetime) -> Iterator[FailingRow]:

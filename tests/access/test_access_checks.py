@@ -86,7 +86,7 @@ def test_each_check_fails_for_a_reason_a_person_understands(world) -> None:  # t
     }
     (reason,) = items(OFFBOARDED_KEY).values()
     assert set(items(OFFBOARDED_KEY)) == {"BOB@example.com on OpsGenie"}
-    assert reason.startswith("Bob Ode is offboarded (last working day ") and "(10 d ago)" in reason
+    assert reason.startswith("Bob Ode is offboarded (last working day ") and ", 10 d ago)" in reason
     assert items(RULES_KEY) == {
         "OpsGenie": "Rules for who can access this system should be configured"
     }
@@ -112,6 +112,12 @@ def test_valid_access_by_org_role_and_upstream_role(world) -> None:  # type: ign
     access_changed(reason="test")
     assert items(VALID_KEY)["ana@example.com on OpsGenie"] == (
         "Upstream role Admin is above what Engineering may hold (User)"
+    )
+    # A custom role is not ranked: it is "not one" the org role may hold, not "above".
+    ACCOUNTS.save(connection=world["connection"], records=[replace(ana, role="Auditor")])
+    access_changed(reason="test")
+    assert items(VALID_KEY)["ana@example.com on OpsGenie"] == (
+        "Upstream role Auditor is not one Engineering may hold (User)"
     )
     valid_access_set(system=world["system"], access_type="all_staff", user=world["user"])
     assert items(VALID_KEY) == {}
