@@ -10,13 +10,27 @@ import hashlib
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from access.mapping import match_new_accounts
 from access.models import Account, CriticalSystem
 from integrations.models import Connection
 from integrations.records import AccountRecord
+from integrations.sync.snapshot import LiveRows
 from integrations.sync.stores import StreamCounts
+
+SYNCED_FIELDS = (
+    "email",
+    "name",
+    "role",
+    "teams",
+    "invitation_pending",
+    "blocked",
+    "verified",
+    "created_upstream_at",
+    "upstream_url",
+)
 
 
 def _values(record: AccountRecord) -> dict[str, object]:
@@ -37,7 +51,7 @@ def content_hash(record: AccountRecord) -> str:
     return hashlib.sha256(repr(record).encode()).hexdigest()
 
 
-class AccountStore:
+class AccountStore(LiveRows):
     def save(self, *, connection: Connection, records: Sequence[AccountRecord]) -> StreamCounts:
         by_id = {record.upstream_id: record for record in records}
         counts = StreamCounts(fetched=len(records))
@@ -71,28 +85,16 @@ class AccountStore:
                     to_update.append(row)
             created = Account.objects.bulk_create(to_create, batch_size=1000)
             Account.objects.bulk_update(
-                to_update,
-                [*_values(records[0]).keys(), "content_hash", "changed_at", "removed_at"]
-                if records
-                else [],
-                batch_size=1000,
+                to_update, [*SYNCED_FIELDS, "content_hash", "changed_at", "removed_at"], 1000
             )
             match_new_accounts(created)
-        counts.created, counts.updated = len(to_create), len(to_update)
-        counts.unchanged = len(by_id) - counts.created - counts.updated
-        return counts
+        return counts.settle(seen=len(by_id), created=len(to_create), updated=len(to_update))
 
-    def live_ids(self, *, connection: Connection) -> set[str]:
-        live = Account.objects.filter(connection=connection, removed_at__isnull=True)
-        return set(live.values_list("upstream_id", flat=True))
+    def live(self, connection: Connection) -> QuerySet[Account]:
+        return Account.objects.filter(connection=connection, removed_at__isnull=True)
 
     def flag_missing(self, *, connection: Connection, listed: set[str]) -> int:
-        live = Account.objects.filter(connection=connection, removed_at__isnull=True)
-        missing = [
-            pk
-            for pk, upstream_id in live.values_list("pk", "upstream_id")
-            if upstream_id not in listed
-        ]
+        missing = self.missing(connection, listed)
         if not missing:
             return 0
         now = timezone.now()

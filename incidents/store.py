@@ -253,10 +253,7 @@ class IncidentStore:
             insert_rows(to_create)
             record_changes(to_update, now)
             update_rows(to_update)
-        counts.created = len(to_create)
-        counts.updated = len(to_update)
-        counts.unchanged = len(by_id) - len(to_create) - len(to_update)
-        return counts
+        return counts.settle(seen=len(by_id), created=len(to_create), updated=len(to_update))
 
     def newest_created_at(self, *, connection: Connection) -> datetime | None:
         newest = (

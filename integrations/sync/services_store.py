@@ -12,17 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from integrations.models import Connection, ProviderService
 from integrations.records import ServiceRecord
-from integrations.sync.snapshot import store_listing
+from integrations.sync.snapshot import LiveRows, store_listing
 from integrations.sync.stores import StreamCounts
 
 SYNCED_FIELDS = ("name", "description", "status", "upstream_url")
 
 
-class ServiceStore:
+class ServiceStore(LiveRows):
     def save(self, *, connection: Connection, records: Sequence[ServiceRecord]) -> StreamCounts:
         """Upsert one page in one short transaction; unchanged rows are not written.
 
@@ -57,19 +58,14 @@ class ServiceStore:
             ProviderService.objects.bulk_update(
                 to_update, [*SYNCED_FIELDS, "deleted_upstream", "synced_at"]
             )
-        counts.created, counts.updated = len(to_create), len(to_update)
-        counts.unchanged = len(by_id) - counts.created - counts.updated
-        return counts
+        return counts.settle(seen=len(by_id), created=len(to_create), updated=len(to_update))
 
-    def live_ids(self, *, connection: Connection) -> set[str]:
-        live = ProviderService.objects.filter(connection=connection, deleted_upstream=False)
-        return set(live.values_list("upstream_id", flat=True))
+    def live(self, connection: Connection) -> QuerySet[ProviderService]:
+        return ProviderService.objects.filter(connection=connection, deleted_upstream=False)
 
     def flag_missing(self, *, connection: Connection, listed: set[str]) -> int:
         """After a complete listing: flag the stored services it did not name."""
-        live = ProviderService.objects.filter(connection=connection, deleted_upstream=False)
-        pairs = live.values_list("pk", "upstream_id")
-        missing = [pk for pk, upstream_id in pairs if upstream_id not in listed]
+        missing = self.missing(connection, listed)
         if not missing:
             return 0
         return ProviderService.objects.filter(pk__in=missing).update(

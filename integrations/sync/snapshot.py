@@ -6,11 +6,28 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from django.db.models import QuerySet
+
 from integrations.models import Connection
 from integrations.records import ListingTruncated
 from integrations.sync.stores import SnapshotStore, StreamCounts
 
 logger = logging.getLogger(__name__)
+
+
+class LiveRows:
+    """For a snapshot store whose rows not flagged removed are a queryset (``live``): the ids
+    the engine compares with a listing, and the rows a complete listing no longer names."""
+
+    def live(self, connection: Connection) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def live_ids(self, *, connection: Connection) -> set[str]:
+        return set(self.live(connection).values_list("upstream_id", flat=True))
+
+    def missing(self, connection: Connection, listed: set[str]) -> list[int]:
+        pairs = self.live(connection).values_list("pk", "upstream_id")
+        return [pk for pk, upstream_id in pairs if upstream_id not in listed]
 
 
 def store_listing(

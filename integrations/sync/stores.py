@@ -41,6 +41,13 @@ class StreamCounts:
         for name in COUNTED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
+    def settle(self, *, seen: int, created: int, updated: int) -> StreamCounts:
+        """A store's page: of ``seen`` distinct records, these were created and updated; the
+        rest were unchanged."""
+        self.created, self.updated = created, updated
+        self.unchanged = seen - created - updated
+        return self
+
     @property
     def written(self) -> int:
         return self.created + self.updated + self.deleted
