@@ -40,8 +40,10 @@ bench: $(STAMP)
 	$(PY) tests/bench/bench_sync.py || status=1; \
 	$(PY) tests/bench/bench_pages.py || status=1; \
 	$(PY) tests/bench/bench_staff.py || status=1; \
+	$(PY) tests/bench/bench_accounts.py || status=1; \
 	if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 	  BENCH_DATABASE_URL=$(BENCH_PG) $(PY) tests/bench/bench_sync.py || status=1; \
+	  BENCH_DATABASE_URL=$(BENCH_PG) $(PY) tests/bench/bench_accounts.py || status=1; \
 	else \
 	  echo "PostgreSQL does not answer on 127.0.0.1:5432: the sync benchmark did not run on it."; \
 	  status=1; \

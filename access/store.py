@@ -2,7 +2,8 @@
 
 Rows are written only when they change (content hash); an account missing from a complete
 listing is flagged removed with the time (the evidence that access was revoked) and cleared if
-it comes back. Each new account gets its mapping by email at once (access/mapping.py)."""
+it comes back. The run's new accounts get their mapping by email once the listing is read (the
+sync's evaluator calls access.mapping.rematch: one look at the directory per run, not per page)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from access.mapping import match_new_accounts
 from access.models import Account, CriticalSystem
 from integrations.models import Connection
 from integrations.records import AccountRecord
@@ -83,11 +83,10 @@ class AccountStore(LiveRows):
                         setattr(row, name, value)
                     row.content_hash, row.changed_at, row.removed_at = digest, now, None
                     to_update.append(row)
-            created = Account.objects.bulk_create(to_create, batch_size=1000)
+            Account.objects.bulk_create(to_create, batch_size=1000)
             Account.objects.bulk_update(
                 to_update, [*SYNCED_FIELDS, "content_hash", "changed_at", "removed_at"], 1000
             )
-            match_new_accounts(created)
         return counts.settle(seen=len(by_id), created=len(to_create), updated=len(to_update))
 
     def live(self, connection: Connection) -> QuerySet[Account]:

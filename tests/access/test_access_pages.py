@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from access.checks import IDENTIFIED_KEY, RULES_KEY
+from access.mapping import rematch
 from access.models import Account, AccountMapping, CriticalSystem, OrgRole, StaffMember
 from access.store import ACCOUNTS
 from checks.models import CheckState
@@ -62,6 +63,7 @@ def test_an_admin_maps_an_account_by_hand_and_back(admin_client, auditor_client)
             AccountRecord(upstream_id="u1", email="z.personal@example.com", name="Zoë", role="User")
         ],
     )
+    rematch()  # as the sync's evaluator does once the listing is read
     account = Account.objects.get()
     url = f"/accounts/{account.pk}/"
     assert (

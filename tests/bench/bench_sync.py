@@ -46,7 +46,7 @@ def _free_port() -> int:
 
 
 def _start_sandbox(
-    incidents: int, *, pd_incidents: int = 10
+    incidents: int, *, pd_incidents: int = 10, users: int = 10
 ) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
     port = _free_port()
     cmd = [
@@ -60,7 +60,7 @@ def _start_sandbox(
         "--pd-incidents",
         str(pd_incidents),
         "--users",
-        "10",
+        str(users),
         "--seed",
         "1",
     ]
