@@ -166,13 +166,15 @@ def failing_sla(now: datetime) -> Iterator[FailingRow]:
     time (it was resolved by then)."""
     prefix = _detail_prefix()
     policy = IncidentPolicy.current()
+    # Each priority's SLA in words, once (there can be tens of thousands of late incidents).
+    sla_text = {priority: describe(policy.sla(priority)) for priority in LABELS}
     counted = Incident.objects.counted()
     overdue = counted.filter(status=IncidentStatus.OPEN).filter(
         _per_priority(policy, lambda sla: Q(created_at__lt=now - sla))
     )
     rows = overdue.values_list("pk", "number", "title", "created_at", "priority", "source")
     for pk, number, title, created_at, priority, source in rows.iterator(chunk_size=2000):
-        reason = f"Open for {describe(now - created_at)}, SLA {describe(policy.sla(priority))}"
+        reason = f"Open for {describe(now - created_at)}, SLA {sla_text[priority]}"
         yield _row(prefix, pk, number, title, reason, source)
     late = (
         counted.filter(status__in=_FINISHED, resolved_at__isnull=False)
@@ -186,7 +188,7 @@ def failing_sla(now: datetime) -> Iterator[FailingRow]:
     for pk, number, title, took, priority, source, dated_by in rows.iterator(chunk_size=2000):
         reason = (
             f"Resolved after {describe(timedelta(seconds=round(took)))}, "
-            f"SLA {describe(policy.sla(priority))}"
+            f"SLA {sla_text[priority]}"
         )
         if dated_by == ResolvedAtSource.SYNC:
             reason += " (resolution time: " + ResolvedAtSource.SYNC.label + ")"
@@ -202,7 +204,7 @@ def failing_sla(now: datetime) -> Iterator[FailingRow]:
         reason = (
             f"Resolution time unknown: {name} gives none, and it was already resolved when "
             f"first synced {describe(timedelta(seconds=round(bound)))} after it was reported "
-            f"(SLA {describe(policy.sla(priority))})"
+            f"(SLA {sla_text[priority]})"
         )
         yield _row(prefix, pk, number, title, reason, source)
 
