@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -179,5 +180,7 @@ class ReviewPolicy(models.Model):
 
     @classmethod
     def current(cls) -> ReviewPolicy:
-        policy, _ = cls.objects.get_or_create(pk=1)
+        # Storing the default on first read is nobody's change (as IncidentPolicy.current).
+        with disable_auditlog():
+            policy, _ = cls.objects.get_or_create(pk=1)
         return policy

@@ -15,6 +15,14 @@ from auditlog.registry import auditlog
 from django.contrib.auth import get_user_model
 from django.db.models import Model
 
+from access.models import (
+    AccountMapping,
+    AllowedRole,
+    CriticalSystem,
+    OrgRole,
+    ReviewPolicy,
+    StaffMember,
+)
 from audit.models import EvidenceDownload
 from checks.models import SpecialCase, SpecialCasePolicy
 from incidents.models import IncidentPolicy
@@ -122,6 +130,70 @@ SPECIAL_CASE_POLICY = Audited(
     ignored={"id": "the row's number"},
 )
 
+CRITICAL_SYSTEM = Audited(
+    CriticalSystem,
+    fields={
+        "connection": "Integration",
+        "access_type": "Valid access type",
+        "owner": "Owner",
+        "added_by": "Added by",
+        "added_at": "Added at",
+    },
+    ignored={"id": "the row's number"},
+    created="Added as a critical system",
+)
+
+ALLOWED_ROLE = Audited(
+    AllowedRole,
+    fields={
+        "system": "Critical system",
+        "org_role": "Org role that may have access",
+        "upstream_roles": "Upstream roles it may hold",
+    },
+    ignored={"id": "the row's number"},
+)
+
+ACCOUNT_MAPPING = Audited(
+    AccountMapping,
+    fields={
+        "account": "Account",
+        "kind": "Belongs to",
+        "source": "Decided",
+        "staff": "Staff member",
+        "owner": "Owner",
+        "external_until": "External until",
+        "reason": "Reason",
+    },
+    ignored={"id": "the row's number"},
+)
+
+STAFF_MEMBER = Audited(
+    StaffMember,
+    fields={
+        "name": "Name",
+        "email": "Email",
+        "alias_emails": "Other emails",
+        "org_role": "Org role",
+        "status": "Status",
+        "last_working_day": "Last working day",
+        "offboarded_on": "Offboarded on",
+        "manager": "Manager",
+    },
+    ignored={
+        "id": "the row's number",
+        "created_at": "the creation's own time",
+        "search_text": "folded from the name and emails for search",
+    },
+)
+
+ORG_ROLE = Audited(OrgRole, fields={"name": "Name"}, ignored={"id": "the row's number"})
+
+REVIEW_POLICY = Audited(
+    ReviewPolicy,
+    fields={"removal_days": "Days to remove access revoked in a review"},
+    ignored={"id": "the row's number"},
+)
+
 DOWNLOAD = Audited(
     EvidenceDownload,
     fields={
@@ -163,7 +235,20 @@ AUDITED: dict[type[Model], Audited] = {}
 
 
 def register_audited_models() -> None:
-    for audited in (CONNECTION, POLICY, SPECIAL_CASE, SPECIAL_CASE_POLICY, DOWNLOAD, _user()):
+    for audited in (
+        CONNECTION,
+        POLICY,
+        SPECIAL_CASE,
+        SPECIAL_CASE_POLICY,
+        CRITICAL_SYSTEM,
+        ALLOWED_ROLE,
+        ACCOUNT_MAPPING,
+        STAFF_MEMBER,
+        ORG_ROLE,
+        REVIEW_POLICY,
+        DOWNLOAD,
+        _user(),
+    ):
         _register(audited)
 
 

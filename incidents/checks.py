@@ -187,8 +187,7 @@ def failing_sla(now: datetime) -> Iterator[FailingRow]:
     )
     for pk, number, title, took, priority, source, dated_by in rows.iterator(chunk_size=2000):
         reason = (
-            f"Resolved after {describe(timedelta(seconds=round(took)))}, "
-            f"SLA {sla_text[priority]}"
+            f"Resolved after {describe(timedelta(seconds=round(took)))}, SLA {sla_text[priority]}"
         )
         if dated_by == ResolvedAtSource.SYNC:
             reason += " (resolution time: " + ResolvedAtSource.SYNC.label + ")"

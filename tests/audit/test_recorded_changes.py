@@ -15,6 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection as db
 from django.utils import timezone
 
+from access.models import Account, AccountMapping, AllowedRole, CriticalSystem, OrgRole
+from access.store import ACCOUNTS
 from accounts.roles import Role
 from accounts.services import user_create_or_update
 from audit.display import describe
@@ -23,6 +25,7 @@ from checks.models import SpecialCase
 from incidents.checks import CLOSED_KEY
 from integrations.connections import connection_record_error
 from integrations.models import Connection, ErrorAction
+from integrations.records import AccountRecord
 from tests.checks.conftest import make
 from tests.conftest import make_connection
 
@@ -234,3 +237,32 @@ def test_every_connection_field_is_audited_or_left_out_on_purpose() -> None:
         names = {f.name for f in audited.model._meta.concrete_fields}
         decided = set(audited.fields) | set(audited.ignored)
         assert names == decided, f"{audited.model.__name__}: decide {names ^ decided}"
+
+
+def test_valid_access_types_and_mappings_are_in_the_audit_log(admin_client) -> None:  # type: ignore[no-untyped-def]
+    connection = make_connection()
+    admin_client.post("/access/", {"connection": connection.pk})
+    system = CriticalSystem.objects.get()
+    (added,) = rows_for(CriticalSystem)
+    assert (added.who, added.action) == ("alice-admin", "Added as a critical system")
+    role = OrgRole.objects.create(name="SRE")
+    admin_client.post(
+        f"/access/systems/{system.pk}/", {"access_type": "role_based", f"role_{role.pk}": "on"}
+    )
+    changed = rows_for(CriticalSystem)[-1]
+    assert changes(changed)["Valid access type"][1] == "Staff role-based"
+    (rule,) = rows_for(AllowedRole)
+    assert rule.who == "alice-admin" and changes(rule)["Org role that may have access"][1] == "SRE"
+    ACCOUNTS.save(
+        connection=connection,
+        records=[AccountRecord(upstream_id="u1", email="bot@example.com", name="Bot", role="user")],
+    )
+    account = Account.objects.get()
+    admin_client.post(
+        f"/access/accounts/{account.pk}/",
+        {"kind": "external", "external_until": "2027-01-31", "reason": "Contractor"},
+    )
+    mapped = rows_for(AccountMapping)[-1]
+    assert (
+        mapped.who == "alice-admin" and changes(mapped)["Belongs to"][1] == "External (contractor)"
+    )
