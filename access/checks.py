@@ -49,8 +49,13 @@ def _system_names() -> dict[str, str]:
 
 def _account_row(pk: int, email: str, name: str, provider: str, reason: str) -> FailingRow:
     system = _system_names().get(provider, provider)
-    url = reverse("access:account", args=[pk])
+    url = f"{_account_prefix()}{pk}/"
     return FailingRow(f"account:{pk}", f"{email or name} on {system}", url, reason, system)
+
+
+def _account_prefix() -> str:
+    # reverse() once, not once per failing account (thousands when a directory is missing).
+    return reverse("access:account", args=[0])[: -len("0/")]
 
 
 def _ago(day: object, today: object) -> str:

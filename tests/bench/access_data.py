@@ -2,20 +2,37 @@
 
 Written the way a sync writes them (the accounts store, so every account gets its mapping by
 email), with the mix a large company has: most accounts belong to active staff, some to
-offboarded people, some to nobody, a few service accounts; roles mostly User."""
+offboarded people, some to nobody, a few service accounts; nearly everyone holds the upstream
+role their org role may hold, a few an Owner role above it."""
 
 from __future__ import annotations
 
 import random
 
 ORG_ROLES = ("Engineering", "SRE", "Support", "Finance", "Sales")
-UPSTREAM_ROLES = ("User", "User", "User", "User", "Admin", "Observer", "Owner")
+# Who may hold what: every org role has access; only engineers and SREs may be admins.
+ALLOWED = {
+    "Engineering": ["User", "Admin"],
+    "SRE": ["User", "Admin"],
+    "Support": ["User", "Observer"],
+    "Finance": ["Observer"],
+    "Sales": ["Observer"],
+}
+# Mostly what the org role may hold; a few percent above it (the items the check exists for).
+USUAL_ROLE = {
+    "Engineering": "User",
+    "SRE": "Admin",
+    "Support": "User",
+    "Finance": "Observer",
+    "Sales": "Observer",
+}
 
 
 def populate_accounts(size: int, *, seed: int = 2) -> int:
     """Replace the directory and the accounts with ``size`` of each; returns the system's id."""
     from django.db import transaction
 
+    from access.mapping import rematch
     from access.models import (
         Account,
         AccountMapping,
@@ -38,21 +55,21 @@ def populate_accounts(size: int, *, seed: int = 2) -> int:
         AllowedRole.objects.all().delete()
         CriticalSystem.objects.all().delete()
         roles = [OrgRole.objects.get_or_create(name=name)[0] for name in ORG_ROLES]
-        StaffMember.objects.bulk_create(
-            [
-                StaffMember(
-                    name=f"Person {n}",
-                    email=f"person{n}@example.com",
-                    org_role=rng.choice(roles),
-                    status="offboarded" if rng.random() < 0.03 else "active",
-                )
-                for n in range(size)
-            ],
-            batch_size=2000,
-        )
+        people = [
+            StaffMember(
+                name=f"Person {n}",
+                email=f"person{n}@example.com",
+                org_role=rng.choice(roles),
+                status="offboarded" if rng.random() < 0.03 else "active",
+            )
+            for n in range(size)
+        ]
+        StaffMember.objects.bulk_create(people, batch_size=2000)
         system = CriticalSystem.objects.create(connection=connection, access_type="role_based")
-        for role in roles[:3]:
-            AllowedRole.objects.create(system=system, org_role=role, upstream_roles=["User"])
+        for role in roles:
+            AllowedRole.objects.create(
+                system=system, org_role=role, upstream_roles=ALLOWED[role.name]
+            )
     records = []
     for n in range(size):
         draw = rng.random()
@@ -68,10 +85,11 @@ def populate_accounts(size: int, *, seed: int = 2) -> int:
                 upstream_id=f"user-{n}",
                 email=email,
                 name=f"Person {n}",
-                role=rng.choice(UPSTREAM_ROLES),
+                role=USUAL_ROLE[people[n].org_role.name] if rng.random() < 0.95 else "Owner",
                 teams=("Platform",),
             )
         )
     for start in range(0, size, 100):  # a sync's pages
         ACCOUNTS.save(connection=connection, records=records[start : start + 100])
+    rematch()  # what the sync's evaluator does next
     return system.pk
