@@ -19,6 +19,7 @@ from integrations.models import Connection
 from integrations.records import AccountRecord
 from integrations.sync.snapshot import LiveRows
 from integrations.sync.stores import StreamCounts
+from integrations.sync.writes import insert_rows, update_rows
 
 SYNCED_FIELDS = (
     "email",
@@ -83,9 +84,9 @@ class AccountStore(LiveRows):
                         setattr(row, name, value)
                     row.content_hash, row.changed_at, row.removed_at = digest, now, None
                     to_update.append(row)
-            Account.objects.bulk_create(to_create, batch_size=1000)
-            Account.objects.bulk_update(
-                to_update, [*SYNCED_FIELDS, "content_hash", "changed_at", "removed_at"], 1000
+            insert_rows(Account, to_create)
+            update_rows(
+                Account, to_update, [*SYNCED_FIELDS, "content_hash", "changed_at", "removed_at"]
             )
         return counts.settle(seen=len(by_id), created=len(to_create), updated=len(to_update))
 

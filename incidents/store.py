@@ -6,8 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import connections, router, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db import transaction
 from django.utils import timezone
 
 from incidents.data_loss import find_mention
@@ -15,6 +14,7 @@ from incidents.models import Incident, IncidentChange, ResolvedAtSource
 from incidents.scope import is_out_of_scope
 from integrations.models import Connection
 from integrations.records import IncidentRecord, IncidentStatus
+from integrations.sync import writes
 from integrations.sync.stores import StreamCounts
 
 SYNCED_FIELDS = (
@@ -66,19 +66,9 @@ def _keep_resolution_seen(row: Incident, was_open: bool, previous: tuple, now: d
         row.resolved_at, row.resolved_at_source = previous
 
 
-def _database() -> BaseDatabaseWrapper:
-    # The wrapper itself, not the `connection` proxy: each of the ~25 values per row asks the
-    # connection for its operations, and the proxy's thread-local lookup cost 8% of a first sync.
-    return connections[router.db_for_write(Incident)]
-
-
 def insert_rows(rows: list[Incident]) -> None:
-    """INSERT new incidents with one executemany (one COPY on PostgreSQL).
-
-    bulk_create spent two thirds of a first sync compiling SQL around each of ~22 values per
-    row (make bench, issue 3)."""
-    fields = [field for field in Incident._meta.concrete_fields if not field.primary_key]
-    _execute_many(rows, fields, insert=True)
+    """INSERT new incidents with one executemany (one COPY on PostgreSQL)."""
+    writes.insert_rows(Incident, rows)
 
 
 UPDATED_FIELDS = (
@@ -96,47 +86,8 @@ UPDATED_FIELDS = (
 
 
 def update_rows(rows: list[Incident]) -> None:
-    """UPDATE changed incidents with one executemany, by primary key.
-
-    bulk_update builds a CASE WHEN per field over every row, which cost most of a scheduled
-    sync (make bench, issue 5: d/b 0.18)."""
-    _execute_many(rows, [Incident._meta.get_field(name) for name in UPDATED_FIELDS], insert=False)
-
-
-def _execute_many(rows: list[Incident], fields: list, *, insert: bool) -> None:  # type: ignore[type-arg]
-    """Values are still prepared by each field's pre_save and get_db_prep_save, so types, time
-    zones and JSON are handled exactly as the ORM would, on any database."""
-    if not rows:
-        return
-    db = _database()
-    quote = db.ops.quote_name
-    table = quote(Incident._meta.db_table)
-    columns = [quote(field.column) for field in fields]
-    # Built from model metadata only; every value goes through a placeholder.
-    if insert:
-        placeholders = ", ".join(["%s"] * len(fields))
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
-    else:
-        assignments = ", ".join(f"{column} = %s" for column in columns)
-        key = quote(Incident._meta.pk.column)  # type: ignore[union-attr]
-        sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608
-    params = [
-        [
-            *(field.get_db_prep_save(field.pre_save(row, add=insert), db) for field in fields),
-            *(() if insert else (row.pk,)),
-        ]
-        for row in rows
-    ]
-    with db.cursor() as cursor:
-        if insert and db.vendor == "postgresql":
-            # COPY: PostgreSQL parses and plans one statement for the whole page instead of
-            # one INSERT per row; on two cores the database's CPU is the sync's (make bench).
-            copy_sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-            with cursor.cursor.copy(copy_sql) as copy:
-                for values in params:
-                    copy.write_row(values)
-        else:
-            cursor.executemany(sql, params)
+    """UPDATE changed incidents with one executemany, by primary key."""
+    writes.update_rows(Incident, rows, UPDATED_FIELDS)
 
 
 # Fields whose changes are kept in an incident's history (the rest follow from them).

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from integrations.models import Connection
 from integrations.records import ListingTruncated
+from integrations.sync.prefetch import prefetched
 from integrations.sync.stores import SnapshotStore, StreamCounts
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,8 @@ def store_listing(
             on_counts(counts)
 
     try:
-        for page in pages:
+        # The next page is read while this one is stored (integrations/sync/prefetch.py).
+        for page in prefetched(iter(pages)):
             add(store.save(connection=connection, records=page))
             listed.update(record.upstream_id for record in page)
         if relist is not None and store.live_ids(connection=connection) - listed:
