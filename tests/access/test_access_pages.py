@@ -91,3 +91,25 @@ def test_only_a_critical_system_reads_its_accounts() -> None:
     assert stream_wanted("incidents", connection)  # a stream no app filters is always read
     CriticalSystem.objects.create(connection=connection)
     assert stream_wanted("accounts", connection)
+
+
+def test_a_long_account_list_pages_and_keeps_its_filter(auditor_client) -> None:  # type: ignore[no-untyped-def]
+    connection = make_connection()
+    system = CriticalSystem.objects.create(connection=connection)
+    ACCOUNTS.save(
+        connection=connection,
+        records=[
+            AccountRecord(upstream_id=f"u{n}", email=f"p{n:03d}@example.com", name="P", role="User")
+            for n in range(120)
+        ],
+    )
+    rematch()
+    page = auditor_client.get(f"/access/systems/{system.pk}/?category=Not+identified").content
+    text = page.decode()
+    assert "Page 1 of 3" in text
+    assert 'href="?category=Not+identified&amp;page=2" rel="next">Next</a>' in text
+    last = auditor_client.get(f"/access/systems/{system.pk}/?category=Not+identified&page=3")
+    assert (
+        "p119@example.com" in last.content.decode()
+        and 'rel="prev">Previous' in last.content.decode()
+    )

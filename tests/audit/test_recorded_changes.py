@@ -266,3 +266,12 @@ def test_valid_access_types_and_mappings_are_in_the_audit_log(admin_client) -> N
     assert (
         mapped.who == "alice-admin" and changes(mapped)["Belongs to"][1] == "External (contractor)"
     )
+
+
+def test_the_audit_log_pages_newest_first(admin_client, auditor_client) -> None:  # type: ignore[no-untyped-def]
+    for n in range(60):
+        OrgRole.objects.create(name=f"Role {n:02d}")
+    first = auditor_client.get("/audit-log/").content.decode()
+    assert "Role 59" in first and 'rel="next">Older</a>' in first
+    older = auditor_client.get("/audit-log/?page=2").content.decode()
+    assert 'rel="prev">Newer</a>' in older and "Role 59" not in older
