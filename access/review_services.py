@@ -26,10 +26,12 @@ from access.review_models import (
     ReviewPolicy,
 )
 from access.review_snapshot import digest
+from accounts.roles import Role
 from integrations.providers.registry import providers
 from lib.checks import engine
 
 CHANGE_REVIEW = "access.change_accessreview"
+VIEW_REVIEW = "access.view_accessreview"
 DECISION_FIELDS = [
     "decision",
     "note",
@@ -55,7 +57,14 @@ def _users_by_email() -> dict[str, AbstractBaseUser]:
     """Reviewers are app users: a person of the directory is the active user with their email
     (the first one made, should two share it)."""
     index: dict[str, AbstractBaseUser] = {}
-    users = get_user_model().objects.filter(is_active=True).exclude(email="").order_by("pk")
+    # Auditors change nothing (PRODUCT 1): an auditor's item falls to the review's creator.
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .exclude(email="")
+        .exclude(groups__name=Role.AUDITOR.value)
+        .order_by("pk")
+    )
     for user in users:
         index.setdefault(user.email.strip().lower(), user)
     return index
@@ -168,10 +177,13 @@ def review_start(
 
 
 def can_decide(item: ReviewItem, user: AbstractBaseUser) -> bool:
-    """Admins decide any item; a reviewer the items assigned to them."""
-    return user.has_perm(CHANGE_REVIEW) or (
-        item.reviewer_id is not None and item.reviewer_id == user.pk
-    )
+    """Admins decide any item; a reviewer the items assigned to them, unless they only read
+    reviews (an auditor changes nothing, whatever was assigned)."""
+    if user.has_perm(CHANGE_REVIEW):
+        return True
+    if user.has_perm(VIEW_REVIEW):
+        return False
+    return item.reviewer_id is not None and item.reviewer_id == user.pk
 
 
 def is_own_account(item: ReviewItem, user: AbstractBaseUser) -> bool:
@@ -260,13 +272,12 @@ def keep_selected(
         review = AccessReview.objects.select_for_update().get(pk=review.pk)
         _refuse_if_signed_off(review)
         items = list(review.items.select_for_update().filter(pk__in=ids))
-        if len(items) != len(ids):
-            raise ReviewRefused("Some ticked accounts are not in this review.")
+        # Items the user may not decide are not named: their accounts are not theirs to read.
+        if len(items) != len(ids) or not all(can_decide(item, user) for item in items):
+            raise ReviewRefused("Nothing was kept: tick only accounts of this review you review.")
         problems = []
         for item in items:
-            if not can_decide(item, user):
-                problems.append(f"{item} is assigned to another reviewer")
-            elif item.decision:
+            if item.decision:
                 problems.append(f"{item} is already decided")
             elif is_own_account(item, user):
                 problems.append(f"{item} is your own account: decide it alone, with a reason")

@@ -50,7 +50,7 @@ def reviews(request: HttpRequest) -> HttpResponse:
         return redirect("access:reviews")
     if form is not None and form.errors:
         # The form bound to the instance changed it in memory: show the stored value too.
-        policy.refresh_from_db()
+        policy = ReviewPolicy.current()
     listed = review_counts(
         AccessReview.objects.select_related("created_by", "signed_off_by")
     ).prefetch_related("systems__connection")

@@ -120,11 +120,13 @@ def special_case_new(request: HttpRequest, key: str) -> HttpResponse:
 @require_permissions(read=MANAGE, write=MANAGE)
 def special_case_stop(request: HttpRequest, key: str, case: int) -> HttpResponse:
     """Ending a special case asks for a confirmation and a reason, both kept as evidence."""
+    if key not in REGISTRY:
+        raise Http404("No such check.")
+    # Only a case still in force can end; an expired one already counts as failing.
     special = get_object_or_404(
-        SpecialCase.objects.select_related("created_by"),
+        SpecialCase.objects.active(timezone.now()).select_related("created_by"),
         pk=case,
         check_state__key=key,
-        ended_at__isnull=True,
     )
     form = EndSpecialCaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

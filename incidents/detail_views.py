@@ -62,7 +62,9 @@ def incident_checks(incident: Incident, clock: str = "") -> list[IncidentCheck]:
             result.append(IncidentCheck(check.title, check.key, "not evaluated", ""))
         elif item is None:
             # An open incident within its SLA passes for now: say for how long.
-            reason = clock.capitalize() if check.key == SLA_KEY else ""
+            # Only "due in": an incident just past its SLA fails at the next evaluation.
+            due = check.key == SLA_KEY and clock.startswith("due in")
+            reason = clock.capitalize() if due else ""
             result.append(IncidentCheck(check.title, check.key, "passing", reason))
         elif item["excepted"]:
             result.append(IncidentCheck(check.title, check.key, "excepted", item["reason"]))

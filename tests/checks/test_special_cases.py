@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
 
 import pytest
 from auditlog.models import LogEntry
+from django.apps import apps as django_apps
 from django.utils import timezone
 
 from checks.engine import evaluate
@@ -146,4 +148,63 @@ def test_the_policy_change_is_in_the_audit_log(admin_client) -> None:  # type: i
     admin_client.post("/checks/special-case-policy/", {"max_months": "6"})
     (entry,) = entries.all()
     assert entry.actor.get_username() == "alice-admin"
-    assert entry.changes_dict["max_months"] == ["12", "6"]
+    assert entry.changes_dict["max_months"][1] == "6"
+    # The policy's own history names who set it, never a reader.
+    assert list(SpecialCasePolicy.history.values_list("history_user__username", flat=True)) == [
+        "alice-admin"
+    ]
+
+
+def test_an_expired_case_or_an_unknown_check_cannot_be_ended(admin_client, connection) -> None:  # type: ignore[no-untyped-def]
+    incident = make(connection, 1, status="open", resolved_at=None)
+    evaluate()
+    state = CheckState.objects.get(key=CLOSED_KEY)
+    case = SpecialCase.objects.create(
+        check_state=state,
+        item_key=f"incident:{incident.pk}",
+        label="x",
+        reason="r",
+        expires_at=timezone.now() - timedelta(days=1),
+    )
+    url = f"/checks/{CLOSED_KEY}/special-cases/{case.pk}/end/"
+    assert admin_client.get(url).status_code == 404
+    assert admin_client.post(url, {"reason": "late"}).status_code == 404
+    case.refresh_from_db()
+    assert case.ended_at is None
+    gone = CheckState.objects.create(
+        key="gone-check",
+        status="failing",
+        status_since=timezone.now(),
+        last_evaluated_at=timezone.now(),
+    )
+    old = SpecialCase.objects.create(check_state=gone, item_key="x:1", label="x", reason="r")
+    assert admin_client.get(f"/checks/gone-check/special-cases/{old.pk}/end/").status_code == 404
+
+
+def test_the_migration_gives_old_special_cases_an_expiry(connection) -> None:  # type: ignore[no-untyped-def]
+    incident = make(connection, 1, status="open", resolved_at=None)
+    evaluate()
+    state = CheckState.objects.get(key=CLOSED_KEY)
+    made = timezone.now() - timedelta(days=30)
+    never = SpecialCase.objects.create(
+        check_state=state,
+        item_key=f"incident:{incident.pk}",
+        label="x",
+        reason="r",
+        created_at=made,
+    )
+    long_gone = SpecialCase.objects.create(
+        check_state=state,
+        item_key="incident:0",
+        label="y",
+        reason="r",
+        expires_at=timezone.now() - timedelta(days=90),
+    )
+    migration = importlib.import_module("checks.migrations.0004_special_cases_expire")
+    migration.expire(django_apps, None)
+    never.refresh_from_db()
+    long_gone.refresh_from_db()
+    assert never.expires_at == made + timedelta(days=365) and never.expiry_recorded_at is None
+    assert long_gone.expiry_recorded_at == long_gone.expires_at
+    evaluate()  # no "expired" event for a case that expired before the history kept them
+    assert not CheckStatusChange.objects.filter(event="special_case_expired").exists()
