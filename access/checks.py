@@ -21,7 +21,7 @@ from access.models import (
     StaffStatus,
 )
 from integrations.models import ConnectionStatus
-from integrations.providers.registry import providers
+from integrations.providers.registry import provider_name, providers
 from lib.checks import Check, FailingRow, register
 
 TOPIC = "access"
@@ -43,12 +43,8 @@ def live_accounts(provider: str | None = None) -> QuerySet[Account]:
     return accounts if provider is None else accounts.filter(connection__provider=provider)
 
 
-def _system_names() -> dict[str, str]:
-    return {slug: provider.name for slug, provider in providers().items()}
-
-
 def _account_row(pk: int, email: str, name: str, provider: str, reason: str) -> FailingRow:
-    system = _system_names().get(provider, provider)
+    system = provider_name(provider)
     url = f"{_account_prefix()}{pk}/"
     return FailingRow(f"account:{pk}", f"{email or name} on {system}", url, reason, system)
 
@@ -79,7 +75,7 @@ def failing_offboarded(provider: str, now: datetime) -> Iterator[FailingRow]:
         "mapping__staff__offboarded_on",
         "mapping__external_until",
     )
-    system = _system_names().get(provider, provider)
+    system = provider_name(provider)
     for pk, email, name, kind, person, last_day, offboarded_on, until in rows.iterator(2000):
         if kind == MappingKind.EXTERNAL:
             reason = (
@@ -166,7 +162,7 @@ def _role_not_allowed(provider: str, role: str, org_role: str, allowed: list[str
 def failing_unconfigured(now: datetime) -> Iterator[FailingRow]:
     systems = _systems().filter(access_type=AccessType.NOT_CONFIGURED)
     for pk, provider in systems.values_list("pk", "connection__provider"):
-        system = _system_names().get(provider, provider)
+        system = provider_name(provider)
         yield FailingRow(
             f"critical-system:{pk}",
             system,

@@ -12,7 +12,7 @@ from access.mapping import category
 from access.models import Account
 from access.review_evidence import REVIEW_FILES
 from access.staff_evidence import STAFF_FILES
-from integrations.providers.registry import providers
+from integrations.providers.registry import provider_name
 from lib.evidence_files import EvidenceFile, Export, Row
 
 ACCOUNTS_HEADER = (
@@ -50,7 +50,6 @@ def account_rows(export: Export) -> Iterator[Row]:
     """Accounts that existed at some moment of the period: first synced before it ends, and not
     removed before it starts. Of any connection that was ever a critical system."""
     period = export.period
-    names = {slug: provider.name for slug, provider in providers().items()}
     accounts = (
         Account.objects.filter(first_seen_at__lt=period.until)
         .filter(Q(removed_at__isnull=True) | Q(removed_at__gte=period.since))
@@ -61,7 +60,7 @@ def account_rows(export: Export) -> Iterator[Row]:
         mapping = getattr(account, "mapping", None)
         yield (
             account.pk,
-            names.get(account.connection.provider, account.connection.provider),
+            provider_name(account.connection.provider),
             account.upstream_id,
             account.email,
             account.name,

@@ -19,17 +19,15 @@ from access.models import (
     StaffMember,
     StaffStatus,
 )
+from access.staff_selectors import emails_in_use
 
 BY_EMAIL = "matched by email"
 
 
 def staff_by_email() -> dict[str, int]:
-    """Every email of the directory (aliases too), lower-cased → the person's id."""
-    index: dict[str, int] = {}
-    for pk, email, aliases in StaffMember.objects.values_list("pk", "email", "alias_emails"):
-        for address in (email, *(aliases or [])):
-            index.setdefault(str(address).strip().lower(), pk)
-    return index
+    """Every email of the directory (aliases too), lower-cased → the person's id: the one
+    index the directory's own forms use (access/staff_selectors.py)."""
+    return {email: owner.person_id for email, owner in emails_in_use().items()}
 
 
 def _matched(email: str, index: dict[str, int]) -> tuple[str, int | None]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from integrations.models import Connection
+from integrations.providers.registry import provider_name
 from lib.search import FoldedTextField
 
 
@@ -118,6 +119,11 @@ class CriticalSystem(models.Model):
 
     def __str__(self) -> str:
         return f"Critical system {self.connection}"
+
+    @property
+    def name(self) -> str:
+        """The system as people name it: its provider's name ("PagerDuty")."""
+        return provider_name(self.connection.provider)
 
 
 class AllowedRole(models.Model):

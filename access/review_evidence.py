@@ -14,7 +14,6 @@ from django.db.models import Count, Q, QuerySet
 from access.review_checks import overdue_items
 from access.review_models import AccessReview, Decision, Outcome, ReviewItem
 from access.review_selectors import review_counts, rubber_stamp
-from access.review_services import system_name
 from access.review_snapshot import stored_digest
 from lib.evidence_files import EvidenceFile, Export, Row, username
 
@@ -73,7 +72,7 @@ def review_rows(export: Export) -> Iterator[Row]:
         yield (
             review.pk,
             review.name,
-            [system_name(system) for system in review.systems.all()],
+            [system.name for system in review.systems.all()],
             review.get_reviewer_mode_display(),
             review.due_on,
             review.started_at,

@@ -5,7 +5,6 @@ from django.utils import timezone
 
 from access.models import CriticalSystem
 from access.review_models import Decision, ReviewerMode, ReviewPolicy
-from access.review_services import system_name
 
 ISO_DATE = ["%Y-%m-%d"]
 
@@ -44,7 +43,7 @@ class ReviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["systems"]
         field.queryset = CriticalSystem.objects.select_related("connection").order_by("pk")  # type: ignore[attr-defined]
-        field.label_from_instance = system_name  # type: ignore[attr-defined]
+        field.label_from_instance = lambda system: system.name  # type: ignore[attr-defined]
 
     def clean_due_on(self):  # type: ignore[no-untyped-def]
         due = self.cleaned_data["due_on"]

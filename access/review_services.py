@@ -27,7 +27,6 @@ from access.review_models import (
 )
 from access.review_snapshot import digest
 from accounts.roles import Role
-from integrations.providers.registry import providers
 from lib.checks import engine
 
 CHANGE_REVIEW = "access.change_accessreview"
@@ -46,11 +45,6 @@ DECISION_FIELDS = [
 
 class ReviewRefused(Exception):
     """Nothing was changed; the message says why, to the person who asked."""
-
-
-def system_name(system: CriticalSystem) -> str:
-    provider = providers().get(system.connection.provider)
-    return provider.name if provider else system.connection.provider
 
 
 def _users_by_email() -> dict[str, AbstractBaseUser]:
@@ -99,7 +93,7 @@ def _reviewer(
     if mode == ReviewerMode.OWNER:
         return _who_reviews(
             system.owner,
-            missing=f"{system_name(system)} has no owner",
+            missing=f"{system.name} has no owner",
             users=users,
             creator=creator,
         )
@@ -156,7 +150,7 @@ def review_start(
                         review=review,
                         system=system,
                         account=account,
-                        system_name=system_name(system),
+                        system_name=system.name,
                         upstream_id=account.upstream_id,
                         email=account.email,
                         name=account.name,

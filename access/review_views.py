@@ -27,7 +27,6 @@ from access.review_services import (
     removal_days_set,
     review_start,
     sign_off,
-    system_name,
 )
 from access.review_snapshot import stored_digest
 from accounts.permissions import SIGNED_IN, require_permissions
@@ -56,7 +55,7 @@ def reviews(request: HttpRequest) -> HttpResponse:
     ).prefetch_related("systems__connection")
     listed = list(listed)
     for review in listed:
-        review.system_names = [system_name(system) for system in review.systems.all()]
+        review.system_names = [system.name for system in review.systems.all()]
     context = {
         "reviews": listed,
         "policy": policy,
@@ -138,7 +137,7 @@ def review_detail(request: HttpRequest, review: int) -> HttpResponse:
     rows = _rows(page, request.user)
     context = {
         "review": review,
-        "systems": [system_name(s) for s in review.systems.select_related("connection")],
+        "systems": [s.name for s in review.systems.select_related("connection")],
         "counts": counts,
         "rows": rows,
         "page": page,

@@ -4,7 +4,7 @@ from django import forms
 
 from access.models import AccessType, CriticalSystem, MappingKind, OrgRole, StaffMember
 from integrations.models import Connection, ConnectionStatus
-from integrations.providers.registry import providers
+from integrations.providers.registry import provider_name, providers
 
 
 def candidate_connections():  # type: ignore[no-untyped-def]
@@ -28,8 +28,7 @@ class AddSystemForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["connection"]
         field.queryset = candidate_connections()  # type: ignore[attr-defined]
-        names = {slug: provider.name for slug, provider in providers().items()}
-        field.label_from_instance = lambda c: names.get(c.provider, c.provider)  # type: ignore[attr-defined]
+        field.label_from_instance = lambda c: provider_name(c.provider)  # type: ignore[attr-defined]
 
 
 class ValidAccessForm(forms.Form):

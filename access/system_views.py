@@ -19,7 +19,7 @@ from access.services import (
 )
 from access.system_forms import AddSystemForm, MappingForm, ValidAccessForm
 from accounts.permissions import require_permissions
-from integrations.providers.registry import providers
+from integrations.providers.registry import provider_name, providers
 
 VIEW = "access.view_criticalsystem"
 MANAGE = "access.change_criticalsystem"
@@ -36,11 +36,6 @@ CATEGORY_FILTERS = {
     "External": Q(mapping__kind=MappingKind.EXTERNAL),
     "Not identified": Q(mapping__isnull=True) | Q(mapping__kind=MappingKind.NOT_IDENTIFIED),
 }
-
-
-def _name(system: CriticalSystem) -> str:
-    provider = providers().get(system.connection.provider)
-    return provider.name if provider else system.connection.provider
 
 
 def _category_counts(accounts) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -63,13 +58,13 @@ def overview(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{_name(system)} is a critical system: its accounts are read at the next sync.",
+                f"{system.name} is a critical system: its accounts are read at the next sync.",
             )
             return redirect("access:system", system=system.pk)
     systems = []
     for system in CriticalSystem.objects.select_related("connection").order_by("pk"):
         live = Account.objects.filter(connection=system.connection, removed_at__isnull=True)
-        systems.append({"system": system, "name": _name(system), "counts": _category_counts(live)})
+        systems.append({"system": system, "name": system.name, "counts": _category_counts(live)})
     context = {
         "systems": systems,
         "form": form,
@@ -116,7 +111,7 @@ def _upstream_roles(system: CriticalSystem) -> list[tuple[str, str]]:
 
 @require_permissions(read=VIEW, write=MANAGE)
 def system_detail(request: HttpRequest, system: int) -> HttpResponse:
-    pk = system
+    pk = system  # the URL's id; ``system`` is the object from here on
     system = get_object_or_404(CriticalSystem.objects.select_related("connection"), pk=pk)
     form = ValidAccessForm(
         request.POST or None, system=system, upstream_roles=_upstream_roles(system)
@@ -150,7 +145,7 @@ def system_detail(request: HttpRequest, system: int) -> HttpResponse:
     rows = [(account, category(getattr(account, "mapping", None))) for account in page]
     context = {
         "system": system,
-        "name": _name(system),
+        "name": system.name,
         "form": form,
         "can_manage": request.user.has_perm(MANAGE),
         "notice": _accounts_notice(system),
@@ -202,9 +197,7 @@ def account_detail(request: HttpRequest, account: int) -> HttpResponse:
         "system": account.connection.critical_system
         if hasattr(account.connection, "critical_system")
         else None,
-        "name": providers()[account.connection.provider].name
-        if account.connection.provider in providers()
-        else account.connection.provider,
+        "name": provider_name(account.connection.provider),
         "mapping": mapping,
         "category": category(mapping),
         "form": form,

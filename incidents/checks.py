@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from functools import cache
 
 from django.db.models import F, Q
 from django.urls import reverse
@@ -19,7 +18,7 @@ from incidents.models import (
     ResolvedAtSource,
 )
 from integrations.models import Connection, ConnectionStatus
-from integrations.providers.registry import providers
+from integrations.providers.registry import provider_name
 from integrations.records import IncidentStatus, Priority
 from lib.checks import Check, FailingRow, register
 
@@ -82,15 +81,10 @@ def sla_clock(incident: Incident, policy: IncidentPolicy, now: datetime) -> str:
 
 
 def _row(prefix: str, pk: int, number: str, title: str, reason: str, source: str) -> FailingRow:
-    name = _source_names().get(source, source)
+    name = provider_name(source)
     return FailingRow(
         f"incident:{pk}", f"#{number} {title}"[:300], f"{prefix}{pk}/", reason, source=name
     )
-
-
-@cache
-def _source_names() -> dict[str, str]:
-    return {slug: provider.name for slug, provider in providers().items()}
 
 
 def _detail_prefix() -> str:
@@ -137,7 +131,7 @@ def failing_data_loss(now: datetime) -> Iterator[FailingRow]:
             if data_lost == DataLost.NO
             else "nobody has assessed it"
         )
-        name = _source_names().get(source, source)
+        name = provider_name(source)
         reason = f"{name} reports data loss (“{mention}”) and {said}"
         yield _row(prefix, pk, number, title, reason, source)
     reports = DataLossReport.objects.filter(incident__in=counted, data_lost=DataLost.YES).filter(
@@ -199,7 +193,7 @@ def failing_sla(now: datetime) -> Iterator[FailingRow]:
     )
     rows = unknown.values_list("pk", "number", "title", "bound", "priority", "source")
     for pk, number, title, bound, priority, source in rows.iterator(chunk_size=2000):
-        name = _source_names().get(source, source)
+        name = provider_name(source)
         reason = (
             f"Resolution time unknown: {name} gives none, and it was already resolved when "
             f"first synced {describe(timedelta(seconds=round(bound)))} after it was reported "

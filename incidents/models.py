@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from incidents.data_loss import find_mention
 from integrations.models import Connection, ConnectionStatus
-from integrations.providers.registry import providers
+from integrations.providers.registry import provider_name
 from integrations.records import IncidentStatus, Priority, parse_upstream_time
 from lib.search import FoldedTextField
 
@@ -152,8 +152,7 @@ class Incident(models.Model):
 
     @property
     def source_label(self) -> str:
-        provider = providers().get(self.source)
-        return provider.name if provider else self.source
+        return provider_name(self.source)
 
 
 class DataLost(models.TextChoices):

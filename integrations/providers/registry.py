@@ -29,3 +29,10 @@ def providers() -> dict[str, Provider]:
 
 def get_provider(slug: str) -> Provider:
     return providers()[slug]
+
+
+def provider_name(slug: str) -> str:
+    """A provider's name as people read it ("OpsGenie"); the slug itself when none is
+    registered under it (rows kept from a provider since removed)."""
+    provider = providers().get(slug)
+    return provider.name if provider else slug

@@ -11,10 +11,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from access.checks import IDENTIFIED_KEY, OFFBOARDED_PREFIX, RULES_KEY, VALID_KEY
-from access.mapping import mapping_set
+from access.mapping import CATEGORIES, category, mapping_set
 from access.models import Account, CriticalSystem, MappingKind, OrgRole, StaffMember
 from access.services import access_changed, valid_access_set
 from access.store import ACCOUNTS
+from access.system_views import CATEGORY_FILTERS
 from checks.models import CheckState, FailingItem
 from evidence.archive import build_evidence_zip
 from integrations.records import AccountRecord
@@ -202,3 +203,28 @@ def test_the_demo_directory_is_loaded_only_into_an_empty_directory(tmp_path) -> 
     StaffMember.objects.all().delete()
     call_command("import_staff", str(csv_file), "--if-empty")
     assert list(StaffMember.objects.values_list("email", flat=True)) == ["new@example.com"]
+
+
+def test_the_categories_in_sql_and_in_python_agree(world) -> None:  # type: ignore[no-untyped-def]
+    stranger = Account.objects.get(email="stranger@example.com")
+    mapping_set(
+        account=stranger,
+        kind=MappingKind.EXTERNAL,
+        external_until=timezone.localdate(),
+        user=world["user"],
+    )
+    bot = Account.objects.get(email="alerts-bot@example.com")
+    owner = StaffMember.objects.get(email="ana@example.com")
+    mapping_set(account=bot, kind=MappingKind.NOT_A_PERSON, owner=owner, user=world["user"])
+    ACCOUNTS.save(connection=world["connection"], records=[record(9, "nobody@example.com")])
+    access_changed(reason="test")
+    seen = set()
+    for account in Account.objects.select_related("mapping__staff"):
+        matching = [
+            name
+            for name in CATEGORIES
+            if Account.objects.filter(pk=account.pk).filter(CATEGORY_FILTERS[name]).exists()
+        ]
+        assert matching == [category(getattr(account, "mapping", None))], account.email
+        seen.update(matching)
+    assert seen == set(CATEGORIES)  # every category is exercised
