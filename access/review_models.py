@@ -18,6 +18,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from lib.settings_row import SettingsRow
+
 
 class ReviewerMode(models.TextChoices):
     OWNER = "owner", "The system's owner"
@@ -166,7 +168,7 @@ class ReviewItem(models.Model):
         return self.done_at - self.decided_at
 
 
-class ReviewPolicy(models.Model):
+class ReviewPolicy(SettingsRow):
     """How long a revocation decided in a signed-off review may take (one row, admin-edited)."""
 
     removal_days = models.PositiveSmallIntegerField(
@@ -176,9 +178,3 @@ class ReviewPolicy(models.Model):
 
     def __str__(self) -> str:
         return "Access review policy"
-
-    @classmethod
-    def current(cls) -> ReviewPolicy:
-        # Read, never written: the defaults until an admin saves the form (a reader must not
-        # appear in the policy's history as having set them).
-        return cls.objects.filter(pk=1).first() or cls(pk=1)

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from lib.settings_row import SettingsRow
+
 
 class CheckStatus(models.TextChoices):
     PASSING = "passing", "Passing"
@@ -141,7 +143,7 @@ class SpecialCase(models.Model):
         return f"Special case {self.label}"
 
 
-class SpecialCasePolicy(models.Model):
+class SpecialCasePolicy(SettingsRow):
     """How long a special case may last (one row, admin-editable; every change is kept)."""
 
     max_months = models.PositiveSmallIntegerField(
@@ -153,9 +155,3 @@ class SpecialCasePolicy(models.Model):
 
     def __str__(self) -> str:
         return "Special-case policy"
-
-    @classmethod
-    def current(cls) -> SpecialCasePolicy:
-        # Read, never written: the defaults until an admin saves the form (a reader must not
-        # appear in the policy's history as having set them).
-        return cls.objects.filter(pk=1).first() or cls(pk=1)

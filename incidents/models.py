@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from auditlog.context import disable_auditlog
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
@@ -15,6 +14,7 @@ from integrations.models import Connection, ConnectionStatus
 from integrations.providers.registry import provider_name
 from integrations.records import IncidentStatus, Priority, parse_upstream_time
 from lib.search import FoldedTextField
+from lib.settings_row import SettingsRow
 
 # Incidents that count (PRODUCT 5): of a source still connected (or in error), of a service the
 # admin chose, not deleted upstream. Everything else is kept as evidence and counted by nothing.
@@ -257,7 +257,7 @@ class DataLossReport(models.Model):
         return missing
 
 
-class IncidentPolicy(models.Model):
+class IncidentPolicy(SettingsRow):
     """The admin's SLA per priority and the incident checks' options (one row)."""
 
     high_sla_hours = models.PositiveIntegerField("High priority SLA (hours)", default=24)
@@ -275,14 +275,6 @@ class IncidentPolicy(models.Model):
 
     def __str__(self) -> str:
         return "Incident policy"
-
-    @classmethod
-    def current(cls) -> IncidentPolicy:
-        # Storing the defaults on first read (often by a sync) is nobody's change: the audit
-        # log starts at the first edit, which shows the defaults as "before".
-        with disable_auditlog():
-            policy, _ = cls.objects.get_or_create(pk=1)
-        return policy
 
     def sla(self, priority: str) -> timedelta:
         """The SLA of a priority; an incident without one is held to the Medium SLA."""
