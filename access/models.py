@@ -73,7 +73,7 @@ class StaffMember(models.Model):
         return f"{self.name} <{self.email}>"
 
     def emails(self) -> list[str]:
-        return [self.email, *(alias.lower() for alias in self.alias_emails)]
+        return [self.email.lower(), *(alias.lower() for alias in self.alias_emails)]
 
 
 class StaffImportUpload(models.Model):

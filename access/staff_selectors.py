@@ -63,7 +63,7 @@ def emails_in_use(*, excluding: int | None = None) -> dict[str, EmailOwner]:
     if excluding is not None:
         rows = rows.exclude(pk=excluding)
     for pk, name, email, aliases in rows.iterator(chunk_size=2000):
-        owners[email] = EmailOwner(pk, name, email, is_alias=False)
+        owners[email.lower()] = EmailOwner(pk, name, email, is_alias=False)
         for alias in aliases or ():
             owners.setdefault(str(alias).lower(), EmailOwner(pk, name, email, is_alias=True))
     return owners
