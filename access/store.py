@@ -19,7 +19,7 @@ from integrations.models import Connection
 from integrations.records import AccountRecord
 from integrations.sync.snapshot import LiveRows
 from integrations.sync.stores import StreamCounts
-from integrations.sync.writes import insert_rows, update_rows
+from integrations.sync.writes import insert_values, update_rows
 
 SYNCED_FIELDS = (
     "email",
@@ -31,6 +31,17 @@ SYNCED_FIELDS = (
     "verified",
     "created_upstream_at",
     "upstream_url",
+)
+
+
+# A new row: these, then SYNCED_FIELDS in _values' order (removed_at stays NULL).
+NEW_ROW_FIELDS = (
+    "connection_id",
+    "upstream_id",
+    "content_hash",
+    "first_seen_at",
+    "changed_at",
+    *SYNCED_FIELDS,
 )
 
 
@@ -58,37 +69,38 @@ class AccountStore(LiveRows):
         counts = StreamCounts(fetched=len(records))
         now = timezone.now()
         with transaction.atomic():
+            # Tuples, not instances: most pages of a sync change nothing, and a first read
+            # changes only new rows, written as values (make bench, 5,000 accounts).
             existing = {
-                row.upstream_id: row
-                for row in Account.objects.filter(
+                upstream_id: (pk, digest, removed_at)
+                for pk, upstream_id, digest, removed_at in Account.objects.filter(
                     connection=connection, upstream_id__in=list(by_id)
-                ).only("id", "upstream_id", "content_hash", "removed_at")
+                ).values_list("pk", "upstream_id", "content_hash", "removed_at")
             }
-            to_create, to_update = [], []
+            new_rows, changed = [], {}
             for upstream_id, record in by_id.items():
                 digest = content_hash(record)
                 row = existing.get(upstream_id)
                 if row is None:
-                    to_create.append(
-                        Account(
-                            connection=connection,
-                            upstream_id=upstream_id,
-                            content_hash=digest,
-                            first_seen_at=now,
-                            changed_at=now,
-                            **_values(record),
-                        )
+                    values = _values(record)
+                    new_rows.append(
+                        (connection.pk, upstream_id, digest, now, now)
+                        + tuple(values[name] for name in SYNCED_FIELDS)
                     )
-                elif row.content_hash != digest or row.removed_at is not None:
-                    for name, value in _values(record).items():
-                        setattr(row, name, value)
-                    row.content_hash, row.changed_at, row.removed_at = digest, now, None
-                    to_update.append(row)
-            insert_rows(Account, to_create)
+                elif row[1] != digest or row[2] is not None:
+                    changed[row[0]] = (record, digest)
+            insert_values(Account, NEW_ROW_FIELDS, new_rows)
+            # Only the primary key and the written fields matter to update_rows.
+            to_update = [
+                Account(
+                    pk=pk, content_hash=digest, changed_at=now, removed_at=None, **_values(record)
+                )
+                for pk, (record, digest) in changed.items()
+            ]
             update_rows(
                 Account, to_update, [*SYNCED_FIELDS, "content_hash", "changed_at", "removed_at"]
             )
-        return counts.settle(seen=len(by_id), created=len(to_create), updated=len(to_update))
+        return counts.settle(seen=len(by_id), created=len(new_rows), updated=len(to_update))
 
     def live(self, connection: Connection) -> QuerySet[Account]:
         return Account.objects.filter(connection=connection, removed_at__isnull=True)

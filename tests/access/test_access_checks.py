@@ -228,3 +228,31 @@ def test_the_categories_in_sql_and_in_python_agree(world) -> None:  # type: igno
         assert matching == [category(getattr(account, "mapping", None))], account.email
         seen.update(matching)
     assert seen == set(CATEGORIES)  # every category is exercised
+
+
+def test_each_mapping_by_email_is_kept_in_its_history(world) -> None:  # type: ignore[no-untyped-def]
+    """The sync's matching writes in bulk: each mapping still gets its creation record, a later
+    match (the person joins the directory) its change, and a rematch with nothing new none."""
+    created = {
+        h.account.email: (h.history_type, h.kind, h.staff and h.staff.email, h.history_user)
+        for h in Account.objects.get(email="ana@example.com").mapping.history.model.objects.all()
+    }
+    assert len(created) == len(world["records"])
+    assert created["ana@example.com"] == ("+", MappingKind.STAFF, "ana@example.com", None)
+    assert created["D.Alias@example.com"] == ("+", MappingKind.STAFF, "dave@example.com", None)
+    assert created["stranger@example.com"] == ("+", MappingKind.NOT_IDENTIFIED, None, None)
+    history = Account.objects.get(email="ana@example.com").mapping.history.model.objects
+    assert set(history.values_list("history_change_reason", flat=True)) == {"matched by email"}
+
+    StaffMember.objects.create(name="Stranger Now Known", email="Stranger@Example.com")
+    access_changed(reason="test")
+    stranger = Account.objects.get(email="stranger@example.com").mapping
+    latest = stranger.history.first()
+    assert (latest.history_type, latest.kind, latest.staff.name) == (
+        "~",
+        MappingKind.STAFF,
+        "Stranger Now Known",
+    )
+    before = history.count()
+    access_changed(reason="test")
+    assert history.count() == before == len(world["records"]) + 1
