@@ -28,7 +28,7 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 PAGE = 100
 
 
-def download(base_url: str, key: str) -> tuple[float, int]:
+def download(base_url: str, key: str) -> tuple[float, dict[str, str]]:
     import requests
 
     session = requests.Session()
@@ -38,18 +38,18 @@ def download(base_url: str, key: str) -> tuple[float, int]:
             "Accept": "application/vnd.pagerduty+json;version=2",
         }
     )
-    ids: set[str] = set()
+    emails: dict[str, str] = {}
     offset, start = 0, time.perf_counter()
     while True:
         params = {"include[]": "teams", "limit": PAGE, "offset": offset}
         body = session.get(f"{base_url}/users", params=params, timeout=30).json()
-        ids.update(user["id"] for user in body["users"])
+        emails.update((user["id"], user["email"]) for user in body["users"])
         offset += PAGE
         if not body["more"]:
-            return time.perf_counter() - start, len(ids)
+            return time.perf_counter() - start, emails
 
 
-def _connection(base: str, key: str):  # type: ignore[no-untyped-def]
+def _connection(base: str, key: str, emails: list[str]):  # type: ignore[no-untyped-def]
     from django.conf import settings
     from django.utils import timezone
 
@@ -63,8 +63,11 @@ def _connection(base: str, key: str):  # type: ignore[no-untyped-def]
     connection.set_credentials({"api_key": key}, hint="bench")
     connection.save()
     CriticalSystem.objects.create(connection=connection, access_type="all_staff")
+    # Nine in ten accounts belong to someone in the directory, as at a company that keeps it.
     StaffMember.objects.bulk_create(
-        StaffMember(name=f"Person {n}", email=f"person{n}@example.com") for n in range(SIZE)
+        StaffMember(name=f"Person {n}", email=email.lower())
+        for n, email in enumerate(emails)
+        if n % 10
     )
     return connection
 
@@ -95,9 +98,9 @@ def main() -> None:
 
         process, base, keys = _start_sandbox(10, pd_incidents=10, users=SIZE)
         try:
-            connection = _connection(base, keys["pagerduty_us"])
             url = f"{base}/pagerduty/us"
-            download(url, keys["pagerduty_us"])  # warm both processes up
+            _, users = download(url, keys["pagerduty_us"])  # warms both processes up
+            connection = _connection(base, keys["pagerduty_us"], list(users.values()))
             ratios, a_runs, b_runs = [], [], []
             for _ in range(REPEAT):
                 AccountMapping.history.model.objects.all().delete()
@@ -105,7 +108,7 @@ def main() -> None:
                 Account.objects.all().delete()
                 a, listed = download(url, keys["pagerduty_us"])
                 b, counts = read_accounts(connection)
-                assert listed == counts.created == SIZE, (listed, counts)  # type: ignore[attr-defined]
+                assert len(listed) == counts.created == SIZE, (len(listed), counts)  # type: ignore[attr-defined]
                 a_runs.append(a)
                 b_runs.append(b)
                 ratios.append(b / a)
