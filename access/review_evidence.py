@@ -1,12 +1,13 @@
 """The access reviews' files in the evidence export: one row per review (with its snapshot's
-SHA-256, its counts and its rubber-stamp signals), and every decision with its note.
-
-The decisions of every review go into one file with a review id column rather than one file per
-review: the export describes a fixed list of files (page, manifest), and a spreadsheet filters
-one file by review as easily. Each review's snapshot SHA-256 is also listed in the manifest."""
+SHA-256, its counts, its rubber-stamp signals and the name of its decisions file), and one CSV
+per review with every decision and its note (``access_reviews/review-<id>-decisions.csv``,
+each with its SHA-256 in the manifest, like any file attached to a CSV). Each review's
+snapshot SHA-256 is also listed in the manifest. The review's page offers the same file."""
 
 from __future__ import annotations
 
+import functools
+import io
 from collections.abc import Iterator
 
 from django.db.models import Count, Q, QuerySet
@@ -15,13 +16,13 @@ from access.review_checks import overdue_items
 from access.review_models import AccessReview, Decision, Outcome, ReviewItem
 from access.review_selectors import review_counts, rubber_stamp
 from access.review_snapshot import stored_digest
-from lib.evidence_files import EvidenceFile, Export, Row, username
+from lib.csv_safe import write_csv
+from lib.evidence_files import Attachment, EvidenceFile, Export, Period, Row, username
 
 
-def _reviews(export: Export) -> QuerySet[AccessReview]:
+def _reviews(period: Period) -> QuerySet[AccessReview]:
     """The reviews running at any time in the period: started before its end, and not signed
     off before its start."""
-    period = export.period
     return AccessReview.objects.filter(started_at__lt=period.until).filter(
         Q(signed_off_at__isnull=True) | Q(signed_off_at__gte=period.since)
     )
@@ -50,6 +51,7 @@ REVIEWS_HEADER = (
     "decided_in_bulk",
     "bulk_share",
     "self_reviews",
+    "decisions_file",
 )
 
 
@@ -60,7 +62,7 @@ def review_rows(export: Export) -> Iterator[Row]:
         .annotate(count=Count("pk"))
         .values_list("review_id", "count")
     )
-    reviews = review_counts(_reviews(export)).annotate(
+    reviews = review_counts(_reviews(export.period)).annotate(
         done=Count("items", filter=Q(items__outcome=Outcome.DONE)),
         kept=Count("items", filter=Q(items__decision=Decision.KEEP)),
     )
@@ -92,6 +94,7 @@ def review_rows(export: Export) -> Iterator[Row]:
             signals.bulk,
             round(signals.bulk_share, 3) if signals.bulk_share is not None else None,
             signals.self_reviews,
+            export.attachments.get(review.pk) or "",
         )
 
 
@@ -100,7 +103,7 @@ def snapshot_seals(export: Export) -> dict[str, object]:
     return {
         "snapshots": [
             {"review_id": pk, "name": name, "snapshot_sha256": sha}
-            for pk, name, sha in _reviews(export)
+            for pk, name, sha in _reviews(export.period)
             .order_by("started_at", "id")
             .values_list("pk", "name", "snapshot_sha256")
         ]
@@ -133,17 +136,18 @@ DECISIONS_HEADER = (
 )
 
 
-def decision_rows(export: Export) -> Iterator[Row]:
+def decision_rows(review: AccessReview) -> Iterator[Row]:
+    """Every item of ``review``'s snapshot, with its decision and what became of it."""
     items = (
-        ReviewItem.objects.filter(review__in=_reviews(export))
-        .select_related("review", "reviewer", "decided_by")
-        .order_by("review__started_at", "review_id", "system_name", "email", "upstream_id", "id")
+        ReviewItem.objects.filter(review=review)
+        .select_related("reviewer", "decided_by")
+        .order_by("system_name", "email", "upstream_id", "id")
     )
     for item in items.iterator(chunk_size=2000):
         took = item.took
         yield (
-            item.review_id,
-            item.review.name,
+            review.pk,
+            review.name,
             item.pk,
             item.system_name,
             item.upstream_id,
@@ -167,24 +171,43 @@ def decision_rows(export: Export) -> Iterator[Row]:
         )
 
 
+def decisions_csv(review: AccessReview) -> bytes:
+    """``review``'s decisions file, as the ZIP and the review's page give it."""
+    target = io.BytesIO()
+    write_csv(target, header=DECISIONS_HEADER, rows=decision_rows(review))
+    return target.getvalue()
+
+
+def decisions_path(review: AccessReview) -> str:
+    return f"access_reviews/review-{review.pk}-decisions.csv"
+
+
+def decision_files(period: Period) -> Iterator[Attachment]:
+    for review in _reviews(period).order_by("started_at", "id"):
+        yield Attachment(
+            key=review.pk,
+            path=decisions_path(review),
+            open=functools.partial(_opened, review),
+        )
+
+
+def _opened(review: AccessReview) -> io.BytesIO:
+    return io.BytesIO(decisions_csv(review))
+
+
 REVIEW_FILES = [
     EvidenceFile(
         name="access_reviews.csv",
         description="The access reviews running in the period: systems, due date, start, "
         "sign-off, the snapshot's SHA-256 (and whether the stored snapshot still matches it), "
-        "counts of decisions and verified revocations, and the rubber-stamp signals.",
+        "counts of decisions and verified revocations, the rubber-stamp signals, and the file "
+        "of the review's decisions: every account of its snapshot with its reviewer, decision, "
+        "note, self-review reason, whether it was decided in bulk, and whether a later sync "
+        "showed a revocation done and how long it took.",
         header=REVIEWS_HEADER,
         rows=review_rows,
         order=150,
+        attachments=decision_files,
         manifest=snapshot_seals,
-    ),
-    EvidenceFile(
-        name="access_review_decisions.csv",
-        description="Every account of those reviews' snapshots, with its reviewer, decision, "
-        "note, self-review reason, whether it was decided in bulk, and whether a later sync "
-        "showed a revocation done and how long it took.",
-        header=DECISIONS_HEADER,
-        rows=decision_rows,
-        order=160,
     ),
 ]

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access.review_checks import duration, overdue_items
+from access.review_evidence import decisions_csv
 from access.review_forms import DecideForm, PolicyForm, ReviewForm
 from access.review_models import AccessReview, Decision, Outcome, ReviewItem, ReviewPolicy
 from access.review_selectors import changes_since_last, pending_for, review_counts, rubber_stamp
@@ -157,6 +158,17 @@ def review_detail(request: HttpRequest, review: int) -> HttpResponse:
         "today": timezone.localdate(),
     }
     return render(request, "access/reviews/detail.html", context)
+
+
+@require_permissions(read=VIEW_REVIEW)
+def review_decisions(request: HttpRequest, review: int) -> HttpResponse:
+    """The review's decisions file, the same as the evidence ZIP holds."""
+    review = get_object_or_404(AccessReview, pk=review)
+    response = HttpResponse(decisions_csv(review), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="access-review-{review.pk}-decisions.csv"'
+    )
+    return response
 
 
 def _back(request: HttpRequest, item: ReviewItem) -> HttpResponse:

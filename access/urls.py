@@ -38,6 +38,11 @@ urlpatterns = [
     path("reviews/", review_views.reviews, name="reviews"),
     path("reviews/new/", review_views.review_new, name="review-new"),
     path("reviews/<int:review>/", review_views.review_detail, name="review"),
+    path(
+        "reviews/<int:review>/decisions.csv",
+        review_views.review_decisions,
+        name="review-decisions",
+    ),
     path("reviews/<int:review>/keep/", review_views.keep_selected_view, name="review-keep"),
     path("reviews/<int:review>/sign-off/", review_views.review_sign_off, name="review-sign-off"),
     path("reviews/<int:review>/items/<int:item>/", review_views.item_decide, name="review-item"),

@@ -439,7 +439,10 @@ def test_an_admin_starts_a_review_from_the_page(system, admin_client) -> None:  
 
 
 def test_the_evidence_holds_each_review_its_decisions_and_its_seal(system, admin_user) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
     import json
+
+    from django.test import Client
 
     from evidence.archive import build_evidence_zip
     from lib.evidence_files import Period
@@ -466,7 +469,9 @@ def test_the_evidence_holds_each_review_its_decisions_and_its_seal(system, admin
     assert (row["accounts"], row["pending"], row["kept"], row["revoked"]) == ("3", "0", "2", "1")
     assert (row["revocations_done"], row["decided_in_bulk"], row["self_reviews"]) == ("1", "1", "0")
     assert row["bulk_share"] == "0.333"
-    decisions = {r["email"]: r for r in read_csv(archive, "access_review_decisions.csv")}
+    path = f"access_reviews/review-{review.pk}-decisions.csv"
+    assert row["decisions_file"] == path
+    decisions = {r["email"]: r for r in read_csv(archive, path)}
     assert set(decisions) == {"ann@example.com", "ben@example.com", "olga@example.com"}
     ann = decisions["ann@example.com"]
     assert (ann["decision"], ann["note"], ann["outcome"]) == ("Revoke", "'=left the team", "Done")
@@ -474,6 +479,14 @@ def test_the_evidence_holds_each_review_its_decisions_and_its_seal(system, admin
     assert decisions["ben@example.com"]["decided_in_bulk"] == "yes"
     assert decisions["olga@example.com"]["self_review_reason"] == ""
     manifest = json.loads(archive.read("manifest.json"))
+    [attached] = [e for e in manifest["files"] if e["name"] == path]
+    assert attached["sha256"] == hashlib.sha256(archive.read(path)).hexdigest()
+    # The review's page offers the same file to its readers.
+    client = Client()
+    client.force_login(admin_user)
+    page_file = client.get(f"/access/reviews/{review.pk}/decisions.csv")
+    assert page_file["Content-Type"].startswith("text/csv")
+    assert page_file.content == archive.read(path)
     [entry] = [e for e in manifest["files"] if e["name"] == "access_reviews.csv"]
     assert entry["snapshots"] == [
         {"review_id": review.pk, "name": "Q1 2027", "snapshot_sha256": review.snapshot_sha256}

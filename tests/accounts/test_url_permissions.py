@@ -119,6 +119,10 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "/access/reviews/": {"GET": R_READERS, "POST": {"admin": 200, "auditor": 403, "staff": 403}},
     "/access/reviews/new/": {"GET": R_ADMIN_ONLY, "POST": R_ADMIN_ONLY},
     "/access/reviews/<review>/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
+    "/access/reviews/<review>/decisions.csv": {
+        "GET": R_READERS,
+        "POST": dict.fromkeys(ROLES, 405),
+    },
     # POST only. Any user reaches it, the view lets through admins and the review's reviewers
     # (the sample's only item is the admin's); an empty POST is refused with a message.
     "/access/reviews/<review>/keep/": {

@@ -346,7 +346,7 @@ def _the_next_sync_verifies_the_revocation(  # type: ignore[no-untyped-def]
 
 
 def _read_csv(archive: zipfile.ZipFile, name: str) -> list[dict[str, str]]:
-    path = next(entry for entry in archive.namelist() if entry.rsplit("/", 1)[-1] == name)
+    path = next(e for e in archive.namelist() if e == name or e.endswith(f"/{name}"))
     return list(csv.DictReader(io.StringIO(archive.read(path).decode("utf-8-sig"))))
 
 
@@ -360,7 +360,8 @@ def _the_zip_holds_it_all(page, rows: list[dict], leaver: dict, sha: str) -> Non
         staff = _read_csv(archive, "staff.csv")
         accounts = _read_csv(archive, "accounts.csv")
         reviews = _read_csv(archive, "access_reviews.csv")
-        decisions = _read_csv(archive, "access_review_decisions.csv")
+        (review,) = reviews
+        decisions = _read_csv(archive, review["decisions_file"])
         manifest = archive.read("manifest.json").decode()
 
     assert {row["email"] for row in staff} == {row["email"] for row in rows}
@@ -376,7 +377,6 @@ def _the_zip_holds_it_all(page, rows: list[dict], leaver: dict, sha: str) -> Non
     assert account["removed_on"] == removed.removed_at.astimezone(UTC).isoformat()
     assert len(accounts) == 60  # every account of both systems, the removed one included
 
-    (review,) = reviews
     assert review["snapshot_sha256"] == sha
     assert review["snapshot_matches_sha256"] == "yes"
     assert (review["signed_off_by"], review["revoked"], review["revocations_done"]) == (

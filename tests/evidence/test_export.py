@@ -29,7 +29,6 @@ CSV_FILES = [
     "staff_history.csv",
     "accounts.csv",
     "access_reviews.csv",
-    "access_review_decisions.csv",
 ]
 
 
