@@ -38,28 +38,29 @@ def _matched(email: str, index: dict[str, int]) -> tuple[str, int | None]:
     return (MappingKind.STAFF, staff) if staff else (MappingKind.NOT_IDENTIFIED, None)
 
 
-def match_new_accounts() -> int:
+def match_new_accounts(index: dict[str, int] | None = None) -> int:
     """A mapping, by email, for each account that has none; returns how many. Written as
     values with one creation record each in the mapping's history (a first sync of 5,000
     accounts writes 5,000: as instances they cost more than reading the accounts)."""
     try:
-        return _match_new_accounts()
+        return _match_new_accounts(index)
     except IntegrityError:
         # Another sync or a directory change mapped some of them meanwhile: read again.
-        return _match_new_accounts()
+        return _match_new_accounts(index)
 
 
-def _match_new_accounts() -> int:
+def _match_new_accounts(index: dict[str, int] | None) -> int:
     with transaction.atomic():
         accounts = list(Account.objects.filter(mapping__isnull=True).values_list("pk", "email"))
+        if not accounts:
+            return 0
+        emails = staff_by_email() if index is None else index
         rows = []
-        index = staff_by_email() if accounts else {}
         for pk, email in accounts:
-            kind, staff = _matched(email, index)
+            kind, staff = _matched(email, emails)
             rows.append((pk, kind, staff, MappingSource.EMAIL, ""))
-        if rows:
-            insert_values(AccountMapping, MAPPING_FIELDS, rows)
-            record_created(AccountMapping, when=timezone.now(), reason=BY_EMAIL)
+        insert_values(AccountMapping, MAPPING_FIELDS, rows)
+        record_created(AccountMapping, when=timezone.now(), reason=BY_EMAIL)
     return len(rows)
 
 
@@ -87,7 +88,7 @@ def rematch() -> int:
             ["kind", "staff"],
             default_change_reason=BY_EMAIL,
         )
-    match_new_accounts()
+    match_new_accounts(index)
     return len(changed)
 
 
