@@ -148,7 +148,11 @@ class Account(models.Model):
     """A user account of a critical system, one row per (connection, upstream id), written by
     the accounts stream (access/store.py) only when it changes."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="accounts")
+    # No index of its own: the unique (connection, upstream_id) one serves every lookup by
+    # connection, and each index costs every account a sync writes.
+    connection = models.ForeignKey(
+        Connection, on_delete=models.PROTECT, related_name="accounts", db_index=False
+    )
     upstream_id = models.CharField(max_length=100)
     email = models.CharField(max_length=254, blank=True)
     name = models.CharField(max_length=200, blank=True)
