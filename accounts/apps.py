@@ -1,5 +1,6 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_delete, post_migrate
 
 
 class AccountsConfig(AppConfig):
@@ -7,6 +8,14 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and roles"
 
     def ready(self) -> None:
+        from axes.models import AccessAttempt
+        from axes.signals import user_locked_out
+
+        from accounts.lockout import record_lockout, record_unlock
+        from accounts.middleware import mark_signed_in
         from accounts.roles import sync_role_groups_after_migrate
 
         post_migrate.connect(sync_role_groups_after_migrate, sender=self)
+        user_locked_out.connect(record_lockout, dispatch_uid="accounts.record_lockout")
+        post_delete.connect(record_unlock, sender=AccessAttempt, dispatch_uid="accounts.unlock")
+        user_logged_in.connect(mark_signed_in, dispatch_uid="accounts.mark_signed_in")

@@ -23,6 +23,7 @@ from access.models import (
     ReviewPolicy,
     StaffMember,
 )
+from accounts.models import SignInLockout
 from audit.models import EvidenceDownload
 from checks.models import SpecialCase, SpecialCasePolicy
 from incidents.models import IncidentPolicy
@@ -207,6 +208,20 @@ DOWNLOAD = Audited(
 )
 
 
+LOCKOUT = Audited(
+    SignInLockout,
+    fields={
+        "username": "Username",
+        "ip_address": "Address",
+        "locked_at": "Locked at",
+        "locked_until": "Locked until",
+        "unlocked_at": "Unlocked at",
+    },
+    ignored={"id": "the row's number"},
+    created="Locked out",
+)
+
+
 def _user() -> Audited:
     return Audited(
         get_user_model(),
@@ -247,6 +262,7 @@ def register_audited_models() -> None:
         ORG_ROLE,
         REVIEW_POLICY,
         DOWNLOAD,
+        LOCKOUT,
         _user(),
     ):
         _register(audited)
