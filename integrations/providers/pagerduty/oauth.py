@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import jwt
 from auditlog.context import disable_auditlog
@@ -81,6 +81,12 @@ def new_pkce_pair() -> tuple[str, str]:
 def pkce_challenge(verifier: str) -> str:
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def identity_origin() -> str:
+    """Scheme, host and port of PagerDuty's OAuth server (the sandbox's in development)."""
+    parts = urlsplit(settings.PAGERDUTY_IDENTITY_URL)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def authorize_url(*, state: str, code_challenge: str, redirect_uri: str) -> str:

@@ -39,7 +39,11 @@ def _render(request: HttpRequest, context: dict[str, object], status: int = 200)
         **context,
     }
     template = PROVIDER.wizard_template + ("#wizard" if request.htmx else "")
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    # "Connect with PagerDuty" posts here and is redirected to PagerDuty's consent page: the
+    # Content-Security-Policy's form-action must allow that origin on this page (only).
+    response._csp_update = {"form-action": [oauth.identity_origin()]}  # type: ignore[attr-defined]
+    return response
 
 
 def _refused(request: HttpRequest, refused: ConnectRefused) -> HttpResponse:
