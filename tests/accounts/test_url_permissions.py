@@ -25,6 +25,12 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "/": {"GET": {"admin": 200, "auditor": 200, "staff": 200}, "POST": dict.fromkeys(ROLES, 405)},
     "/login/": {"GET": dict.fromkeys(ROLES, 302), "POST": dict.fromkeys(ROLES, 302)},
     "/logout/": {"GET": dict.fromkeys(ROLES, 405), "POST": dict.fromkeys(ROLES, LOGGED_OUT)},
+    # Everyone changes their own password; an empty POST re-shows the form with its errors.
+    "/account/password/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 200)},
+    "/account/password/done/": {
+        "GET": dict.fromkeys(ROLES, 200),
+        "POST": dict.fromkeys(ROLES, 405),
+    },
     "/settings/integrations/": {
         "GET": {"admin": 200, "auditor": 200, "staff": 403},
         "POST": {"admin": 405, "auditor": 405, "staff": 405},
