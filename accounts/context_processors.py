@@ -18,6 +18,7 @@ NAV_SECTIONS: tuple[tuple[str, str, str | None], ...] = (
     ("Audit log", "audit:log", "audit.view_audit_log"),
     ("Integrations", "integrations:catalog", "integrations.view_connection"),
     ("Settings", "incident-policy", "checks.view_checkstate"),
+    ("Users", "accounts:users", "auth.view_user"),
 )
 
 

@@ -45,6 +45,10 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "access.view_accessreview",
         "access.add_accessreview",
         "access.change_accessreview",
+        # Settings → Users: add, change role, deactivate (never delete), set-password links.
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
     ),
     Role.AUDITOR: (
         "integrations.view_connection",
@@ -56,6 +60,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "access.view_staffmember",
         "access.view_orgrole",
         "access.view_accessreview",
+        "auth.view_user",
     ),
     # Staff hold no access permission: a reviewer among them decides the items assigned to them
     # (the review views check the item's reviewer), and sees nothing else of access.

@@ -21,6 +21,7 @@ urlpatterns = [
     path("audit-log/", include("audit.urls")),
     path("access/", include("access.urls")),
     path("settings/integrations/", include("integrations.urls")),
+    path("settings/users/", include("accounts.user_urls")),
     path("settings/incidents/", incident_policy, name="incident-policy"),
     path("admin/", admin.site.urls),
 ]

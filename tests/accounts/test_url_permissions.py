@@ -27,6 +27,26 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "/logout/": {"GET": dict.fromkeys(ROLES, 405), "POST": dict.fromkeys(ROLES, LOGGED_OUT)},
     # Everyone changes their own password; an empty POST re-shows the form with its errors.
     "/account/password/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 200)},
+    # The one-time set-password link works signed out; an invalid one says so (200).
+    "/account/set-password/<uidb64>/<token>/": {
+        "GET": dict.fromkeys(ROLES, 200),
+        "POST": dict.fromkeys(ROLES, 200),
+    },
+    "/account/set-password/done/": {
+        "GET": dict.fromkeys(ROLES, 200),
+        "POST": dict.fromkeys(ROLES, 405),
+    },
+    # Settings → Users: admins change, auditors read. An empty POST adds nobody (400, the
+    # form's errors) and changes nobody (200, "the form did not say what to do").
+    "/settings/users/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
+    "/settings/users/new/": {
+        "GET": R_ADMIN_ONLY,
+        "POST": {"admin": 400, "auditor": 403, "staff": 403},
+    },
+    "/settings/users/<user>/": {
+        "GET": R_READERS,
+        "POST": {"admin": 200, "auditor": 403, "staff": 403},
+    },
     "/account/password/done/": {
         "GET": dict.fromkeys(ROLES, 200),
         "POST": dict.fromkeys(ROLES, 405),
@@ -203,7 +223,11 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "POST": {"admin": 200, "auditor": 403, "staff": 403},
     },
 }
-ANONYMOUS_ALLOWED = {"/login/": {"GET": 200, "POST": 200}}
+ANONYMOUS_ALLOWED = {
+    "/login/": {"GET": 200, "POST": 200},
+    "/account/set-password/<uidb64>/<token>/": {"GET": 200, "POST": 200},
+    "/account/set-password/done/": {"GET": 200, "POST": 405},
+}
 
 
 def _walk(resolver: URLResolver, prefix: str = "") -> list[str]:
@@ -288,6 +312,9 @@ def samples(connected_opsgenie, admin_user) -> dict[str, object]:  # type: ignor
         "account": account.pk,
         "person": person.pk,
         "role": role.pk,
+        "user": admin_user.pk,
+        "uidb64": "MQ",
+        "token": "not-a-token",
     }
 
 

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from accounts import user_views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", user_views.users, name="users"),
+    path("new/", user_views.user_new, name="user-new"),
+    path("<int:user>/", user_views.user_detail, name="user"),
+]

@@ -1,0 +1,89 @@
+"""Settings → Users (issue 12, "must exist" 3): admins add users (who set their password through
+a one-time link), change roles, deactivate and reactivate, and make a new set-password link;
+auditors read the list."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.permissions import require_permissions
+from accounts.services import user_role
+from accounts.user_forms import RoleForm, UserNewForm, role_of
+from accounts.user_services import (
+    UserRefused,
+    active_set,
+    role_set,
+    set_password_link,
+    user_invite,
+)
+
+VIEW_USER = "auth.view_user"
+CHANGE_USER = "auth.change_user"
+ADD_USER = "auth.add_user"
+
+
+@require_permissions(read=VIEW_USER)
+def users(request: HttpRequest) -> HttpResponse:
+    people = get_user_model().objects.prefetch_related("groups").order_by("username")
+    rows = [{"user": user, "role": user_role(user)} for user in people]
+    return render(request, "accounts/users/list.html", {"rows": rows})
+
+
+@require_permissions(read=ADD_USER, write=ADD_USER)
+def user_new(request: HttpRequest) -> HttpResponse:
+    form = UserNewForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_invite(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                role=role_of(form.cleaned_data["role"]),
+            )
+        except UserRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            return _with_link(request, user, created=True)
+    status = 400 if form.errors else 200
+    return render(request, "accounts/users/new.html", {"form": form}, status=status)
+
+
+def _with_link(request: HttpRequest, user, *, created: bool) -> HttpResponse:  # type: ignore[no-untyped-def]
+    link = request.build_absolute_uri(set_password_link(user))
+    return render(
+        request,
+        "accounts/users/link.html",
+        {"subject": user, "link": link, "created": created},
+    )
+
+
+@require_permissions(read=VIEW_USER, write=CHANGE_USER)
+def user_detail(request: HttpRequest, user: int) -> HttpResponse:
+    subject = get_object_or_404(get_user_model(), pk=user)
+    role = user_role(subject)
+    form = RoleForm(initial={"role": role.name.lower() if role else "staff"})
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "role":
+                form = RoleForm(request.POST)
+                if form.is_valid():
+                    role_set(user=subject, role=role_of(form.cleaned_data["role"]))
+                    messages.success(request, f"{subject.username} is now {user_role(subject)}.")
+                    return redirect("accounts:user", user=subject.pk)
+            elif action in ("deactivate", "reactivate"):
+                active_set(user=subject, active=action == "reactivate", by=request.user)
+                word = "reactivated" if subject.is_active else "deactivated"
+                messages.success(request, f"{subject.username} was {word}.")
+                return redirect("accounts:user", user=subject.pk)
+            elif action == "link":
+                return _with_link(request, subject, created=False)
+            else:
+                messages.error(request, "Nothing was changed: the form did not say what to do.")
+        except UserRefused as refused:
+            messages.error(request, str(refused))
+    context = {"subject": subject, "role": role, "form": form}
+    status = 400 if form.errors else 200
+    return render(request, "accounts/users/detail.html", context, status=status)
