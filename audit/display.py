@@ -164,7 +164,10 @@ def _changes(
         return [Change(label, EMPTY, str(values))]
     before, after = (str(v) if v is not None else "None" for v in values)
     if audited and name in audited.secrets:
-        return [Change(label, _secret(before, replaced=False), _secret(after, replaced=True))]
+        shown_after = _secret(after, replaced=True)
+        if before == SECRET and after in ("", "None"):
+            shown_after = "erased"  # a disconnect erases the credentials
+        return [Change(label, _secret(before, replaced=False), shown_after)]
     if audited and name in audited.values:
         shown = audited.values[name]
         return [Change(label, shown.get(before, before), shown.get(after, after))]

@@ -48,11 +48,15 @@ def disconnect_page(request: HttpRequest, provider: Provider) -> HttpResponse:
     if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
         return redirect("integrations:catalog")
     if request.method == "POST":
-        connection_disconnect(connection=connection, user=request.user)
+        done = connection_disconnect(connection=connection, user=request.user)
+        revoked = f" and {provider.name} revoked the authorization" if done.revoked else ""
         messages.success(
             request,
-            f"{provider.name} is disconnected. Its synced evidence is kept; syncing has stopped.",
+            f"{provider.name} is disconnected. Its synced evidence is kept; syncing has stopped, "
+            f"the stored credentials are erased{revoked}.",
         )
+        if done.not_revoked:
+            messages.warning(request, done.not_revoked)
         return redirect(provider.url_name)
     return render(
         request, "integrations/disconnect.html", {"provider": provider, "connection": connection}

@@ -10,14 +10,18 @@ from __future__ import annotations
 from django.utils import timezone
 
 from integrations.models import Connection, ConnectionStatus, ErrorAction
+from integrations.redaction import redact_for
 
 
 def connection_record_error(
     *, connection: Connection, message: str, action: ErrorAction
 ) -> Connection:
-    """A connected integration that fails authentication goes to Error and says what to do."""
+    """A connected integration that fails authentication goes to Error and says what to do.
+
+    The message is redacted with the connection's own credentials: it carries upstream text,
+    and it is shown on the dashboard and the connection page."""
     connection.status = ConnectionStatus.ERROR
-    connection.last_error = message
+    connection.last_error = redact_for(connection, message)
     connection.last_error_action = action
     connection.last_error_at = timezone.now()
     connection.save(

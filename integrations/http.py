@@ -6,7 +6,9 @@ exponential backoff for 5xx, timeouts, resets and malformed bodies, waits for 42
 upstream's headers say, and failures turned into ``UpstreamError`` with a ``permanent`` flag.
 
 Secrets travel only in headers set by the caller; nothing here logs headers, and error messages
-carry the status and the upstream's own message, never the request.
+carry the status and the upstream's own message, never the request. That message is redacted
+(``integrations.redaction``) as the error is made: an upstream or proxy that repeats the key it
+was sent finds it replaced before anything stores, logs or shows the text.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 
 import requests
 from django.conf import settings
+
+from integrations.redaction import form_secrets, header_secrets, redact
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +130,8 @@ class UpstreamSession:
     def __post_init__(self) -> None:
         self._session = requests.Session()
         self._session.headers.update({"Accept": "application/json", **self.headers})
+        # What this session sends that an upstream's error text must never carry back to us.
+        self._secrets = header_secrets(self.headers)
         # Credentials are only ever sent to the host they were saved for: redirects are never
         # followed (allow_redirects=False below). Proxy and CA settings from the environment
         # still apply, for operators behind a corporate proxy.
@@ -194,7 +200,7 @@ class UpstreamSession:
                     else:
                         return UpstreamResponse(status, data, response.headers)
                 else:
-                    failure = _error_from_response(response, attempt)
+                    failure = _error_from_response(response, attempt, self._secrets)
                     if status == 429:
                         hinted = self.rate_limit_wait(response.headers)
                         wait = (
@@ -215,11 +221,14 @@ class UpstreamSession:
             logger.info("upstream %s, retrying in %.1fs", failure.describe(), wait)
             self.sleep(wait)
 
-    def post_form(self, url: str, data: Mapping[str, str]) -> UpstreamResponse:
-        """One form POST (OAuth token requests). Never retried: the upstream may have used up a
-        one-time code or rotated a refresh token even when its answer was lost. A 4xx answer is
-        returned for the caller to read (OAuth errors have their own body); 5xx, a timeout or a
-        reset raise UNAVAILABLE."""
+    def post_form(
+        self, url: str, data: Mapping[str, str], *, json_answer: bool = True
+    ) -> UpstreamResponse:
+        """One form POST (OAuth token and revoke requests). Never retried: the upstream may have
+        used up a one-time code or rotated a refresh token even when its answer was lost. A 4xx
+        answer is returned for the caller to read (OAuth errors have their own body; redact it
+        with ``form_secrets(data)``); 5xx, a timeout or a reset raise UNAVAILABLE. Without
+        ``json_answer`` a 2xx body is not read (a revocation answers 200 with any body)."""
         self.stats.calls += 1
         timeout = self.timeout if self.deadline is None else min(self.timeout, self.deadline)
         try:
@@ -229,7 +238,9 @@ class UpstreamSession:
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise UpstreamError(ErrorKind.UNAVAILABLE, message=_network_message(exc)) from exc
         if response.status_code >= 500 or response.status_code == 429:
-            raise _error_from_response(response, 1)
+            raise _error_from_response(response, 1, [*self._secrets, *form_secrets(data)])
+        if 200 <= response.status_code < 300 and not json_answer:
+            return UpstreamResponse(response.status_code, None, response.headers)
         if 200 <= response.status_code < 300:
             return UpstreamResponse(
                 response.status_code, _parse_json(response, 1), response.headers
@@ -273,7 +284,9 @@ def _json_or_none(response: requests.Response) -> Any:
         return None
 
 
-def _error_from_response(response: requests.Response, attempt: int) -> UpstreamError:
+def _error_from_response(
+    response: requests.Response, attempt: int, secrets: list[str]
+) -> UpstreamError:
     kinds = {
         401: ErrorKind.UNAUTHORIZED,
         402: ErrorKind.PAYMENT_REQUIRED,
@@ -282,12 +295,15 @@ def _error_from_response(response: requests.Response, attempt: int) -> UpstreamE
     }
     status = response.status_code
     kind = kinds.get(status, ErrorKind.UNAVAILABLE if status >= 500 else ErrorKind.HTTP)
-    message, code = _upstream_message(response)
+    message, code = _upstream_message(response, secrets)
     return UpstreamError(kind, status=status, message=message, code=code, attempts=attempt)
 
 
-def _upstream_message(response: requests.Response) -> tuple[str, int | str | None]:
-    """The upstream's own error text, shortened and stripped of control characters.
+def _upstream_message(
+    response: requests.Response, secrets: list[str]
+) -> tuple[str, int | str | None]:
+    """The upstream's own error text, stripped of control characters, redacted, then shortened
+    (in that order: a key cut in two by the shortening would no longer be recognised).
 
     It is untrusted: templates escape it, and it is never interpreted.
     """
@@ -302,5 +318,7 @@ def _upstream_message(response: requests.Response) -> tuple[str, int | str | Non
     code = error.get("code")
     if not isinstance(message, str):
         message = json.dumps(message) if message is not None else ""
-    message = "".join(ch for ch in message if ch.isprintable())[:MAX_UPSTREAM_MESSAGE]
-    return message, code if isinstance(code, int | str) else None
+    message = redact("".join(ch for ch in message if ch.isprintable()), secrets)
+    if isinstance(code, str):
+        code = redact(code, secrets)
+    return message[:MAX_UPSTREAM_MESSAGE], code if isinstance(code, int | str) else None

@@ -24,6 +24,18 @@ def validate_sync_interval(minutes: int) -> None:
         raise ValidationError("Below one hour, the only frequency is every 30 minutes.")
 
 
+class ErasableEncryptedTextField(EncryptedTextField):
+    """Encrypted at rest (Fernet), except the empty value, which is stored empty.
+
+    A disconnect erases the credentials: the column must then hold nothing, not the encryption
+    of nothing (which still says a value was there and only looks like a secret)."""
+
+    def get_db_prep_save(self, value: Any, connection: Any) -> Any:
+        if value == "":
+            return ""
+        return super().get_db_prep_save(value, connection)
+
+
 class ConnectionStatus(models.TextChoices):
     CONNECTED = "connected", "Connected"
     ERROR = "error", "Error"
@@ -43,16 +55,17 @@ class ErrorAction(models.TextChoices):
 
 
 class Connection(models.Model):
-    """One account of one provider. Disconnecting keeps the row (and the evidence synced from it).
+    """One account of one provider. Disconnecting keeps the row (and the evidence synced from it)
+    and erases its credentials.
 
-    Credentials are a JSON object encrypted at rest (Fernet, FIELD_ENCRYPTION_KEY); only
-    ``credential_hint`` (the key's last four characters) is ever rendered.
+    Credentials are a JSON object encrypted at rest (Fernet, FIELD_ENCRYPTION_KEY), empty once
+    disconnected; only ``credential_hint`` (the key's last four characters) is ever rendered.
     """
 
     provider = models.CharField(max_length=40, unique=True)
     status = models.CharField(max_length=20, choices=ConnectionStatus.choices)
     region = models.CharField(max_length=8)
-    credentials = EncryptedTextField()
+    credentials = ErasableEncryptedTextField(blank=True)
     credential_hint = models.CharField(max_length=8, blank=True)
     connected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -92,11 +105,16 @@ class Connection(models.Model):
         return f"{self.provider} ({self.get_status_display()})"
 
     def get_credentials(self) -> dict[str, Any]:
-        return json.loads(self.credentials)
+        """The decrypted credentials; {} once a disconnect erased them."""
+        return json.loads(self.credentials) if self.credentials else {}
 
     def set_credentials(self, values: dict[str, Any], *, hint: str) -> None:
         self.credentials = json.dumps(values)
         self.credential_hint = hint
+
+    def erase_credentials(self) -> None:
+        self.credentials = ""
+        self.credential_hint = ""
 
     @property
     def status_label(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -11,6 +13,11 @@ from django.utils import timezone
 
 from integrations import tasks
 from integrations.models import Connection, ConnectionStatus, ErrorAction, validate_sync_interval
+from integrations.providers.base import Revocation
+from integrations.providers.registry import providers
+from integrations.redaction import redact_for
+
+logger = logging.getLogger(__name__)
 
 # Sent on commit after the admin changed which services count (connection=...).
 connection_services_changed = Signal()
@@ -98,18 +105,66 @@ def connection_set_services(
     return first or (changed and connection.is_active)
 
 
+@dataclass(frozen=True)
+class Disconnected:
+    connection: Connection
+    # The upstream confirmed it revoked the credentials (OAuth tokens).
+    revoked: bool = False
+    # What the admin must still do upstream when the credentials could not be revoked there.
+    not_revoked: str = ""
+
+
 def connection_disconnect(
     *, connection: Connection, user: AbstractBaseUser | None = None
-) -> Connection:
-    """Stop using the connection; keep the row and everything synced from it, and say who
-    stopped it and when."""
+) -> Disconnected:
+    """Stop using the connection and erase its credentials; keep the row and everything synced
+    from it, and say who stopped it and when.
+
+    Where the provider can revoke the credentials upstream (PagerDuty's OAuth tokens), that is
+    done first, outside any transaction (it is an HTTP call). A failed revocation does not stop
+    the disconnect: the credentials are erased here all the same, and what the admin must do
+    upstream is returned and kept on the connection until it connects again."""
+    revocation = _revoke_upstream(connection)
+    not_revoked = redact_for(connection, revocation.problem)
     connection.status = ConnectionStatus.DISCONNECTED
+    connection.erase_credentials()
     connection.disconnected_by = user if user is not None and user.is_authenticated else None
     connection.disconnected_at = timezone.now()
-    connection.save(update_fields=["status", "disconnected_by", "disconnected_at", "updated_at"])
+    connection.last_error = not_revoked
+    connection.last_error_action = ErrorAction.NONE
+    connection.last_error_at = connection.disconnected_at if not_revoked else None
+    connection.save(
+        update_fields=[
+            "status",
+            "credentials",
+            "credential_hint",
+            "disconnected_by",
+            "disconnected_at",
+            "last_error",
+            "last_error_action",
+            "last_error_at",
+            "updated_at",
+        ]
+    )
     tasks.sync_schedule_remove(connection=connection)
     connection_disconnected.send(sender=Connection, connection=connection)
-    return connection
+    return Disconnected(connection, revocation.revoked, not_revoked)
+
+
+def _revoke_upstream(connection: Connection) -> Revocation:
+    provider = providers().get(connection.provider)
+    if provider is None or provider.revoke_credentials is None:
+        return Revocation()
+    try:
+        return provider.revoke_credentials(connection)
+    except Exception:
+        # Whatever went wrong, the admin asked to disconnect: the erasure must still happen.
+        logger.exception("revoking the credentials of connection %s failed", connection.pk)
+        return Revocation(
+            problem=f"{provider.name} could not be asked to revoke this connection's "
+            f"authorization. It was erased here; remove the app's authorization in "
+            f"{provider.name} as well."
+        )
 
 
 def connection_set_sync_interval(*, connection: Connection, minutes: int) -> Connection:

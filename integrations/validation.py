@@ -6,13 +6,14 @@ other region too, because a credential of the other region gets the same 401."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from django.conf import settings
 
 from integrations.http import ErrorKind, SharedDeadline, UpstreamError
 from integrations.models import ErrorAction
+from integrations.redaction import redact
 
 REGION_NAMES = {"us": "US", "eu": "EU"}
 
@@ -78,9 +79,13 @@ def validate_api_key(
             deadline=budget.remaining(),
         )
     )
-    return validate(
+    problem = validate(
         check=check, region=region, wording=wording, max_attempts=settings.WIZARD_MAX_ATTEMPTS
     )
+    if problem is None:
+        return None
+    # The page shows the upstream's words: never with the key the admin has just typed in them.
+    return replace(problem, message=redact(problem.message, [api_key]))
 
 
 def validate(

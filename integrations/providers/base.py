@@ -39,6 +39,15 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Revocation:
+    """What revoking a connection's credentials upstream came to: nothing to revoke (the
+    default), revoked, or a ``problem``: what the admin must still do in the provider."""
+
+    revoked: bool = False
+    problem: str = ""
+
+
+@dataclass(frozen=True)
 class Provider:
     # The package, e.g. "integrations.providers.opsgenie": its source, urls, templates and
     # sandbox are found there by name (see the properties below).
@@ -71,6 +80,10 @@ class Provider:
     account_roles: tuple[tuple[str, str], ...] = field(default=())
     # What the credential needs to read the accounts stream, said where it cannot.
     accounts_need: str = ""
+    # Called with the connection before a disconnect erases its credentials, to revoke them
+    # upstream where the provider can (OAuth tokens); returns a Revocation. The disconnect goes
+    # on whatever it says.
+    revoke_credentials: Callable[..., Revocation] | None = None
 
     @property
     def source_module(self) -> str:

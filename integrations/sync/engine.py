@@ -33,6 +33,7 @@ from integrations.models import (
     SyncTrigger,
 )
 from integrations.providers.registry import get_provider
+from integrations.redaction import redact_for
 from integrations.sync.prefetch import prefetched
 from integrations.sync.snapshot import store_listing
 from integrations.sync.stores import (
@@ -101,6 +102,12 @@ class Tracker:
             current = list(self.streams.values())[-1]
             current.http_calls = self.stats.calls - self._calls_before
             current.retries = self.stats.retries - self._retries_before
+        # Upstream text is redacted where it is stored too, not only where it was read: the
+        # history, the dashboard and the evidence export show what is saved here.
+        for counts in self.streams.values():
+            counts.error = redact_for(run.connection, counts.error)
+        if extra.get("error"):
+            extra["error"] = redact_for(run.connection, extra["error"])
         run.counts = {name: counts.as_dict() for name, counts in self.streams.items()}
         run.http_calls, run.retries = self.stats.calls, self.stats.retries
         run.heartbeat_at = timezone.now()

@@ -101,9 +101,12 @@ def test_connecting_editing_and_disconnecting_are_recorded_without_the_key(
     assert (disconnected.who, disconnected.action) == ("alice-admin", "Disconnected")
     assert changes(disconnected)["Status"] == ("Connected", "Disconnected")
     assert changes(disconnected)["Disconnected by"] == ("—", "alice-admin")
+    assert changes(disconnected)["Key or authorization"] == ("hidden", "erased")
+    assert changes(disconnected)["Key ends with"] == ("b5c2", "—")
 
     assert reconnected.action == "Reconnected"
     assert changes(reconnected)["Disconnected by"] == ("alice-admin", "—")
+    assert changes(reconnected)["Key or authorization"] == ("—", "replaced (not recorded)")
     assert_no_secret_in_the_log(KEY, NEW_KEY, first_ciphertext, second_ciphertext)
 
 

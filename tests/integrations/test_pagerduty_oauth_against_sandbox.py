@@ -162,3 +162,38 @@ def test_a_scoped_app_connects_and_its_token_reads_incidents_and_services(  # ty
         "users.read",
     ]
     assert [s.name for s in refresh_services(connection)]  # services.read was granted
+
+
+def test_disconnecting_revokes_the_tokens_at_the_sandbox_and_erases_them(  # type: ignore[no-untyped-def]
+    admin_client: Client, server: SandboxServer, monkeypatch
+) -> None:
+    monkeypatch.setattr("integrations.tasks.sync_schedule_remove", lambda **kwargs: None)
+    admin_client.get(approve(admin_client))
+    credentials = Connection.objects.get(provider="pagerduty").get_credentials()
+    headers = {"Authorization": f"Bearer {credentials['access_token']}"}
+    incidents = f"{server.pagerduty_url('us')}/incidents"
+    assert requests.get(incidents, headers=headers, timeout=5).ok
+
+    page = admin_client.post("/settings/integrations/pagerduty/disconnect/", follow=True)
+
+    assert "PagerDuty revoked the authorization" in page.content.decode()
+    assert requests.get(incidents, headers=headers, timeout=5).status_code == 401
+    refresh = requests.post(
+        f"{server.pagerduty_identity_url()}/oauth/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": credentials["refresh_token"],
+            "client_id": server.keys.pagerduty_client_id,
+            "client_secret": server.keys.pagerduty_client_secret,
+        },
+        timeout=5,
+    )
+    assert refresh.json()["error"] == "invalid_grant"
+    connection = Connection.objects.get(provider="pagerduty")
+    assert (connection.status, connection.credentials) == ("disconnected", "")
+    # Connecting again is a fresh approval, whose new token works.
+    admin_client.get(approve(admin_client))
+    again = Connection.objects.get(provider="pagerduty")
+    assert again.pk == connection.pk and again.status == "connected"
+    fresh = {"Authorization": f"Bearer {again.get_credentials()['access_token']}"}
+    assert requests.get(incidents, headers=fresh, timeout=5).ok

@@ -687,3 +687,53 @@ def test_registered_redirect_uris_restrict_where_codes_may_go():
         assert _consent(sandbox, redirect_uri="http://localhost:8000/elsewhere").status_code == 400
     finally:
         sandbox.stop()
+
+
+# --- revocation (RFC 7009; undocumented upstream) ----------------------------------------------
+
+
+def _revoke(server: SandboxServer, token: str, **overrides: str) -> requests.Response:
+    form = {
+        "client_id": server.keys.pagerduty_client_id,
+        "client_secret": server.keys.pagerduty_client_secret,
+        "token": token,
+        **overrides,
+    }
+    return requests.post(f"{_identity(server)}/oauth/revoke", data=form, timeout=10)
+
+
+@pytest.mark.parametrize("which", ["access_token", "refresh_token"])
+def test_revoking_either_token_ends_the_whole_grant(server: SandboxServer, which: str):
+    first = _tokens(server)
+    rotated = _refresh(server, first["refresh_token"]).json()
+    other = _tokens(server)  # another consent of the same account: left alone
+
+    answer = _revoke(server, rotated[which])
+
+    assert (answer.status_code, answer.content) == (200, b"")
+    for token in (first["access_token"], rotated["access_token"]):
+        assert _rest(server, token, "/incidents").status_code == 401
+    _assert_oauth_error(_refresh(server, rotated["refresh_token"]), 400, "invalid_grant")
+    assert _rest(server, other["access_token"], "/incidents").status_code == 200
+    assert _refresh(server, other["refresh_token"]).status_code == 200
+
+
+def test_revoking_an_unknown_or_revoked_token_still_answers_200(server: SandboxServer):
+    token = _tokens(server)["access_token"]
+    assert _revoke(server, token).status_code == 200
+    assert _revoke(server, token).status_code == 200
+    assert _revoke(server, "pdus+_0XBPWQQ_never-issued").status_code == 200
+
+
+def test_revoking_needs_the_client_s_credentials_and_a_token(server: SandboxServer):
+    token = _tokens(server)["access_token"]
+    _assert_oauth_error(_revoke(server, token, client_secret="wrong"), 401, "invalid_client")
+    _assert_oauth_error(_revoke(server, ""), 400, "invalid_request")
+    # Nothing was revoked by the refused requests.
+    assert _rest(server, token, "/incidents").status_code == 200
+
+
+def test_the_openid_configuration_names_the_revocation_endpoint(server: SandboxServer):
+    url = f"{_identity(server)}/global/oauth/anonymous/.well-known/openid-configuration"
+    document = requests.get(url, timeout=10).json()
+    assert document["revocation_endpoint"] == f"{_identity(server)}/oauth/revoke"

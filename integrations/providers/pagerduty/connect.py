@@ -26,6 +26,7 @@ from integrations.providers.pagerduty.validation import (
     validate_key,
     validate_token,
 )
+from integrations.redaction import credential_secrets, redact
 from integrations.selectors import connection_for
 from integrations.services import (
     connection_save_validated,
@@ -104,7 +105,7 @@ def oauth_finish(
     region, subdomain = oauth.account_of(tokens.claims)
     problem, region = validate_token(access_token=tokens.access_token, region=region)
     if problem is not None:
-        raise _retry(problem.message)
+        raise _retry(redact(problem.message, credential_secrets(tokens.credentials())))
     # The ID token normally names the account; when it does not, its users' links do.
     subdomain = subdomain or account_subdomain(region=region, access_token=tokens.access_token)
     return connection_save(

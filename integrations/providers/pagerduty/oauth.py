@@ -23,10 +23,22 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.http import ErrorKind, UpstreamError, UpstreamSession
+from integrations.http import ErrorKind, SharedDeadline, UpstreamError, UpstreamSession
 from integrations.models import Connection
+from integrations.providers.base import Revocation
+from integrations.redaction import form_secrets, redact
 
 SCOPES = {"classic": "read", "scoped": "incidents.read services.read users.read"}
+# Unconfirmed: the reference (§2.7) documents no token revocation endpoint, only "Revoke All
+# Tokens" in the App Registration UI and DELETE /oauth_delegations. This is RFC 7009's usual
+# path on the identity host (a form POST of client_id, client_secret and token), named here so
+# it can be corrected in one place.
+REVOKE_PATH = "/oauth/revoke"
+# Said to the admin when PagerDuty did not confirm the revocation.
+REMOVE_AUTHORIZATION = (
+    "Remove the app's authorization in PagerDuty yourself: the app's owner can use Revoke All "
+    "Tokens under Integrations › App Registration."
+)
 # Refresh this long before the access token expires, so no sync starts with a dying token.
 REFRESH_MARGIN = timedelta(hours=1)
 # One worker renews at a time: it holds this lease (longer than the POST's timeout) meanwhile.
@@ -123,22 +135,21 @@ def _token_request(params: dict[str, str]) -> TokenSet:
     session = UpstreamSession(
         headers={}, max_attempts=1, deadline=settings.UPSTREAM_INTERACTIVE_DEADLINE_SECONDS
     )
+    form = {
+        **params,
+        "client_id": settings.PAGERDUTY_OAUTH_CLIENT_ID,
+        "client_secret": settings.PAGERDUTY_OAUTH_CLIENT_SECRET,
+    }
     try:
-        answer = session.post_form(
-            f"{settings.PAGERDUTY_IDENTITY_URL}/oauth/token",
-            {
-                **params,
-                "client_id": settings.PAGERDUTY_OAUTH_CLIENT_ID,
-                "client_secret": settings.PAGERDUTY_OAUTH_CLIENT_SECRET,
-            },
-        )
+        answer = session.post_form(f"{settings.PAGERDUTY_IDENTITY_URL}/oauth/token", form)
     finally:
         session.close()
     body = answer.data if isinstance(answer.data, dict) else {}
     if answer.status >= 400:
+        # Shown to the admin: an answer that repeats the code, a token or our secret is cleaned.
         raise OAuthError(
-            _printable(body.get("error")) or f"HTTP {answer.status}",
-            _printable(body.get("error_description")),
+            redact(_printable(body.get("error")), form_secrets(form)) or f"HTTP {answer.status}",
+            redact(_printable(body.get("error_description")), form_secrets(form)),
         )
     access, refresh_token = body.get("access_token"), body.get("refresh_token")
     if not isinstance(access, str) or not access or not isinstance(refresh_token, str):
@@ -155,6 +166,67 @@ def _token_request(params: dict[str, str]) -> TokenSet:
         scope=_printable(body.get("scope")),
         claims=id_token_claims(id_token) if isinstance(id_token, str) else {},
     )
+
+
+def revoke_tokens(connection: Connection) -> Revocation:
+    """Ask PagerDuty to revoke an OAuth connection's tokens before a disconnect erases them:
+    the refresh token first (RFC 7009: revoking it ends the grant), then the access token.
+
+    Never raises: a disconnect goes on whatever happens here, and what went wrong is said to
+    the admin with what to do instead. API-key connections have nothing to revoke (the key is
+    the admin's own, managed in PagerDuty)."""
+    if connection.auth_method != "oauth":
+        return Revocation()
+    try:
+        credentials = connection.get_credentials()
+    except ValueError:
+        credentials = {}
+    tokens = [
+        (str(credentials.get(hint) or ""), hint) for hint in ("refresh_token", "access_token")
+    ]
+    tokens = [(token, hint) for token, hint in tokens if token]
+    if not tokens:
+        return Revocation()
+    if not is_configured():
+        return Revocation(
+            problem="PagerDuty's authorization could not be revoked: this installation no "
+            "longer has the app's client ID and secret. " + REMOVE_AUTHORIZATION
+        )
+    budget = SharedDeadline(settings.UPSTREAM_INTERACTIVE_DEADLINE_SECONDS)
+    problems: list[str] = []
+    for token, hint in tokens:
+        form = {
+            "client_id": settings.PAGERDUTY_OAUTH_CLIENT_ID,
+            "client_secret": settings.PAGERDUTY_OAUTH_CLIENT_SECRET,
+            "token": token,
+            "token_type_hint": hint,
+        }
+        session = UpstreamSession(headers={}, max_attempts=1, deadline=budget.remaining())
+        try:
+            answer = session.post_form(
+                f"{settings.PAGERDUTY_IDENTITY_URL}{REVOKE_PATH}", form, json_answer=False
+            )
+        except UpstreamError as error:
+            problems.append(error.describe())
+            continue
+        finally:
+            session.close()
+        if not 200 <= answer.status < 300:
+            body = answer.data if isinstance(answer.data, dict) else {}
+            said = _printable(body.get("error_description")) or _printable(body.get("error"))
+            problems.append(
+                redact(
+                    f"HTTP {answer.status}: {said}" if said else f"HTTP {answer.status}",
+                    form_secrets(form),
+                )
+            )
+    if problems:
+        return Revocation(
+            problem="PagerDuty did not confirm that it revoked this connection's authorization "
+            f"({'; '.join(dict.fromkeys(problems))}). The tokens were erased here all the same. "
+            + REMOVE_AUTHORIZATION
+        )
+    return Revocation(revoked=True)
 
 
 def id_token_claims(id_token: str) -> dict[str, Any]:

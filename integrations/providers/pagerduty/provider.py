@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from integrations.providers.base import Link, Provider, Region
 from integrations.providers.pagerduty.forms import PagerDutyKeyForm
+from integrations.providers.pagerduty.oauth import revoke_tokens
 from integrations.providers.pagerduty.validation import validate_key
 
 # The SPEC's role enum (reference §4.2) with the names PagerDuty's UI gives them under Advanced
@@ -38,4 +39,5 @@ PROVIDER = Provider(
     search_terms=("incidents", "on-call", "services", "oauth"),
     account_roles=ROLES,
     accounts_need="the users.read scope (OAuth) or a key of a user who may list users",
+    revoke_credentials=revoke_tokens,
 )

@@ -14,6 +14,7 @@ from integrations.http import UpstreamError
 from integrations.models import Connection, ProviderService
 from integrations.providers.pagerduty.source import PagerDutyIncidentSource, open_client
 from integrations.providers.pagerduty.validation import failure_for_error
+from integrations.redaction import redact_for
 from integrations.sync.services_store import store_service_listing
 
 
@@ -65,4 +66,5 @@ def service_choices(*, connection: Connection, refresh: bool) -> ServiceChoices:
     try:
         return ServiceChoices(refresh_services(connection))
     except UpstreamError as error:
-        return ServiceChoices(services_for(connection), failure_for_error(error).message)
+        message = redact_for(connection, failure_for_error(error).message)
+        return ServiceChoices(services_for(connection), message)

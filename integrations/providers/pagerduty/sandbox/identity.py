@@ -1,9 +1,10 @@
 """PagerDuty OAuth 2.0 identity server emulator (stands in for https://identity.pagerduty.com).
 
-A plain WSGI app: the authorization-code grant with PKCE S256, refresh with rotation, an RS256 ID
-token and its JWKS (reference/pagerduty-api.md §2). Access tokens it mints are registered with the
-REST emulator of the region whose account approved, so they work there and nowhere else. Where
-upstream behaviour is unconfirmed, the choice is a named constant or marked `Guess:`.
+A plain WSGI app: the authorization-code grant with PKCE S256, refresh with rotation, token
+revocation, an RS256 ID token and its JWKS (reference/pagerduty-api.md §2). Access tokens it
+mints are registered with the REST emulator of the region whose account approved, so they work
+there and nowhere else. Where upstream behaviour is unconfirmed, the choice is a named constant
+or marked `Guess:`.
 
 The consent page has no CSRF token on purpose: the sandbox is a loopback tool holding only
 synthetic data, and a tester (or a browser test) drives it by hand.
@@ -60,6 +61,8 @@ DENIED_DESCRIPTION: Final = "The resource owner or authorization server denied t
 # How long used or expired codes are remembered, so a late reuse still says why it fails.
 CODE_MEMORY_SECONDS: Final = 600
 SETTINGS: Final = ("code_ttl_seconds", "access_token_ttl_seconds")
+# Guess: the reference documents no revocation endpoint (§2.7); RFC 7009's usual path.
+REVOKE_PATH: Final = "/oauth/revoke"
 
 
 @dataclass(frozen=True)
@@ -135,10 +138,13 @@ class PagerDutyIdentitySandbox:
         self._lock = threading.Lock()
         self._codes: dict[str, _Code] = {}
         self._refresh_tokens: dict[str, _RefreshToken] = {}
+        # Each access token's grant, so revoking one token can end its whole grant.
+        self._access_grants: dict[str, _Grant] = {}
         self._settings = self._default_settings()
         self.router = Router()
         self.router.add(("GET", "POST"), "/oauth/authorize", self._authorize)
         self.router.add("POST", "/oauth/token", self._token)
+        self.router.add("POST", REVOKE_PATH, self._revoke)
         self.router.add("GET", "/global/oauth/anonymous/jwks", self._jwks)
         self.router.add(
             "GET", "/global/oauth/anonymous/.well-known/openid-configuration", self._discovery
@@ -364,6 +370,7 @@ class PagerDutyIdentitySandbox:
             scopes=None if grant.classic else frozenset(grant.scopes),
             expires_at=now + ttl,
         )
+        self._access_grants[access] = grant
         kind = "classic" if grant.classic else "scoped"
         self._refresh_tokens[refresh] = _RefreshToken(
             grant, public, now + REFRESH_TOKEN_TTL_SECONDS[kind]
@@ -375,6 +382,43 @@ class PagerDutyIdentitySandbox:
             "scope": " ".join(("openid", *grant.scopes)),
             "expires_in": ttl,
         }
+
+    # --- revocation (RFC 7009) -----------------------------------------------------------------
+
+    def _revoke(self, request: Request) -> Response:
+        """Revoke a token and, with it, its whole grant: every access and refresh token the
+        same consent led to stops working at once.
+
+        Guess: undocumented upstream (§2.7). As RFC 7009 says: the client authenticates as for
+        the token endpoint; an unknown, expired or already revoked token still answers 200,
+        with an empty body; a token of another client is left alone."""
+        try:
+            params, challenge = token_params(request)
+            client = self.clients.get(required(params, "client_id"))
+            secret = params.get("client_secret")
+            if client is None or (
+                secret is not None
+                and not hmac.compare_digest(secret.encode(), client.client_secret.encode())
+            ):
+                raise OAuthError(401, "invalid_client", "Client authentication failed.", challenge)
+            value = required(params, "token")
+        except OAuthError as error:
+            return oauth_error(error)
+        with self._lock:
+            refresh = self._refresh_tokens.get(value)
+            grant = self._access_grants.get(value) or (refresh.grant if refresh else None)
+            if grant is not None and grant.client_id == client.client_id:
+                self._end_grant(grant)
+        return Response(200, b"", list(NO_STORE))
+
+    def _end_grant(self, grant: _Grant) -> None:
+        """Forget every token of ``grant`` (the very object: two consents are two grants, even
+        when equal); the caller holds the lock."""
+        for access in [a for a, g in self._access_grants.items() if g is grant]:
+            del self._access_grants[access]
+            grant.account.tokens.pop(access, None)
+        for refresh in [r for r, t in self._refresh_tokens.items() if t.grant is grant]:
+            del self._refresh_tokens[refresh]
 
     # --- OpenID ---------------------------------------------------------------------------------
 
@@ -391,6 +435,7 @@ class PagerDutyIdentitySandbox:
                 "issuer": f"{root}/global/oauth/anonymous",
                 "authorization_endpoint": f"{root}/oauth/authorize",
                 "token_endpoint": f"{root}/oauth/token",
+                "revocation_endpoint": f"{root}{REVOKE_PATH}",
                 "jwks_uri": f"{root}/global/oauth/anonymous/jwks",
                 "response_types_supported": ["code"],
                 "grant_types_supported": ["authorization_code", "refresh_token"],
