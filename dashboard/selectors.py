@@ -14,6 +14,7 @@ from django.db.models import (
     Avg,
     Count,
     F,
+    JSONField,
     OuterRef,
     Q,
     Subquery,
@@ -24,7 +25,7 @@ from django.utils import timezone
 from checks.models import CheckState
 from incidents.expressions import SecondsBetween
 from incidents.models import Incident
-from integrations.models import Connection, ConnectionStatus, SyncOutcome, SyncRun
+from integrations.models import Connection, ConnectionStatus, SyncOutcome, SyncRun, run_summary
 from integrations.providers.registry import providers
 from integrations.records import IncidentStatus
 from lib.checks import REGISTRY
@@ -238,6 +239,7 @@ def integration_health() -> list[IntegrationHealth]:
         last_run_outcome=Subquery(runs.values("outcome")[:1]),
         last_run_at=Subquery(runs.values("started_at")[:1]),
         last_run_error=Subquery(runs.values("error")[:1]),
+        last_run_counts=Subquery(runs.values("counts")[:1], output_field=JSONField()),
     )
     outcomes = dict(SyncOutcome.choices)
     health = []
@@ -249,6 +251,7 @@ def integration_health() -> list[IntegrationHealth]:
             url = reverse(f"integrations:{connection.provider}")
         except NoReverseMatch:
             url = ""
+        outcome = connection.last_run_outcome or ""
         health.append(
             IntegrationHealth(
                 slug=connection.provider,
@@ -257,10 +260,15 @@ def integration_health() -> list[IntegrationHealth]:
                 status_label=connection.status_label,
                 url=url,
                 last_success_at=connection.last_success_at,
-                last_run_outcome=connection.last_run_outcome or "",
-                last_run_outcome_label=outcomes.get(connection.last_run_outcome or "", ""),
+                last_run_outcome=outcome,
+                last_run_outcome_label=outcomes.get(outcome, ""),
                 last_run_at=connection.last_run_at,
-                last_run_error=connection.last_run_error or "",
+                # Worded as on the sync card: what a failed run stored before it failed.
+                last_run_error=run_summary(
+                    outcome=outcome,
+                    counts=connection.last_run_counts,
+                    error=connection.last_run_error or "",
+                ),
                 connection_error=connection.last_error
                 if connection.status == ConnectionStatus.ERROR
                 else "",

@@ -221,6 +221,11 @@ class SyncRun(models.Model):
         """The streams besides incidents (whose numbers have columns of their own)."""
         return [stream for stream in self.streams if stream.name != "incidents"]
 
+    @property
+    def summary(self) -> str:
+        """How this run ended, in words, for a run that did not finish well (else its error)."""
+        return run_summary(outcome=self.outcome, counts=self.counts, error=self.error)
+
 
 class StreamSummary:
     """One stream's counts in a SyncRun, read by the sync card and history."""
@@ -242,3 +247,41 @@ class StreamSummary:
 def _count(counts: dict[str, object], name: str) -> int:
     value = counts.get(name, 0)
     return value if isinstance(value, int) else 0
+
+
+def run_summary(*, outcome: str, counts: object, error: str) -> str:
+    """The one wording of a failed run (sync card, history, dashboard, command).
+
+    It says what the run stored before it ended: pages are written as they arrive, so a run that
+    failed on its third page has kept its first two, and "nothing was saved" would be false."""
+    if outcome == SyncOutcome.FAILED:
+        stored = stored_phrase(counts)
+        if stored:
+            return f"{stored[0].upper()}{stored[1:]}, then failed: {error}"
+        return f"Nothing was saved before it failed: {error}"
+    return error
+
+
+def stored_phrase(counts: object) -> str:
+    """What a run wrote, every stream in the order read: "updated 115 and created 3 incidents,
+    created 2 services"; empty when it wrote nothing."""
+    if not isinstance(counts, dict):
+        return ""
+    phrases = []
+    for name, values in counts.items():
+        if not isinstance(values, dict):
+            continue
+        noun = stream_label(name).lower()
+        updated, created = _count(values, "updated"), _count(values, "created")
+        deleted = _count(values, "deleted")
+        verbs = [f"{verb} {n:,}" for verb, n in (("updated", updated), ("created", created)) if n]
+        if verbs:
+            phrases.append(f"{' and '.join(verbs)} {_number(noun, updated + created)}")
+        if deleted:
+            phrases.append(f"marked {deleted:,} {_number(noun, deleted)} deleted upstream")
+    return ", ".join(phrases)
+
+
+def _number(noun: str, count: int) -> str:
+    """ "1 incident", "2 incidents": stream labels are plurals."""
+    return noun[:-1] if count == 1 and noun.endswith("s") else noun

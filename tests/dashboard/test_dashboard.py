@@ -157,6 +157,7 @@ def test_integration_health_shows_the_last_success_and_the_last_run() -> None:
         started_at=NOW - timedelta(hours=1),
         finished_at=NOW - timedelta(hours=1),
         heartbeat_at=NOW,
+        counts={"incidents": {"fetched": 300, "updated": 115, "created": 3, "unchanged": 182}},
         error="OpsGenie is not answering",
     )
     _connection("pagerduty")
@@ -167,7 +168,10 @@ def test_integration_health_shows_the_last_success_and_the_last_run() -> None:
     assert opsgenie.name == "OpsGenie" and opsgenie.url == "/settings/integrations/opsgenie/"
     assert opsgenie.last_success_at == NOW - timedelta(hours=3) + timedelta(minutes=1)
     assert opsgenie.last_run_outcome_label == "Failed"
-    assert opsgenie.last_run_error == "OpsGenie is not answering"
+    # What it stored before failing, as the sync card says it; never "nothing was saved".
+    assert opsgenie.last_run_error == (
+        "Updated 115 and created 3 incidents, then failed: OpsGenie is not answering"
+    )
     never = health["pagerduty"]
     assert never.last_success_at is None and never.last_run_outcome == ""
 

@@ -66,7 +66,8 @@ class Command(BaseCommand):
         timing = f"{run.duration_seconds:.1f} s, {run.http_calls} HTTP calls, {run.retries} retries"
         kind = run.get_kind_display()
         if run.outcome == SyncOutcome.FAILED:
-            self.stderr.write(f"{label}: {kind} FAILED: {run.error} ({summary}; {timing})")
+            # run.summary says what it stored before it failed, as the sync card does.
+            self.stderr.write(f"{label}: {kind} FAILED. {run.summary} ({summary}; {timing})")
             return False
         if run.outcome == SyncOutcome.PARTIAL:
             # The evidence (incidents) is current; say loudly what was not read, exit non-zero.
