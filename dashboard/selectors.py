@@ -28,6 +28,7 @@ from incidents.models import Incident
 from integrations.models import Connection, ConnectionStatus, SyncOutcome, SyncRun, run_summary
 from integrations.providers.registry import providers
 from integrations.records import IncidentStatus
+from integrations.sync.liveness import stale_before
 from lib.checks import REGISTRY
 
 # (value stored on Incident.priority, label), in the order every chart shows them.
@@ -240,7 +241,9 @@ def integration_health() -> list[IntegrationHealth]:
         last_run_at=Subquery(runs.values("started_at")[:1]),
         last_run_error=Subquery(runs.values("error")[:1]),
         last_run_counts=Subquery(runs.values("counts")[:1], output_field=JSONField()),
+        last_run_heartbeat_at=Subquery(runs.values("heartbeat_at")[:1]),
     )
+    dead_before = stale_before()
     outcomes = dict(SyncOutcome.choices)
     health = []
     for connection in connections.only(
@@ -252,6 +255,9 @@ def integration_health() -> list[IntegrationHealth]:
         except NoReverseMatch:
             url = ""
         outcome = connection.last_run_outcome or ""
+        if outcome == SyncOutcome.RUNNING and connection.last_run_heartbeat_at < dead_before:
+            # Its worker died: shown as the sync card shows it (which also marks it so).
+            outcome = SyncOutcome.INTERRUPTED
         health.append(
             IntegrationHealth(
                 slug=connection.provider,

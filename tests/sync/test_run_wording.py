@@ -8,7 +8,7 @@ from integrations.models import SyncOutcome, run_summary
 from tests.sync.conftest import World, run_sync
 from tests.sync.test_streams import after_listing_page
 
-FAILED = "failed"
+FAILED, INTERRUPTED = "failed", "interrupted"
 
 
 def test_a_failure_after_writes_says_what_it_stored() -> None:
@@ -35,6 +35,18 @@ def test_only_a_run_that_wrote_nothing_says_nothing_was_saved() -> None:
         "Nothing was saved before it failed: down"
     )
     assert run_summary(outcome=FAILED, counts={}, error="down").startswith("Nothing was saved")
+
+
+def test_an_interrupted_run_says_where_it_stopped_and_that_its_writes_are_kept() -> None:
+    counts = {"incidents": {"fetched": 2300, "updated": 115, "created": 3}}
+    assert run_summary(outcome=INTERRUPTED, counts=counts, error="") == (
+        "Stopped unexpectedly at 2,300 fetched; what it stored is kept "
+        "(updated 115 and created 3 incidents)."
+    )
+    nothing = {"incidents": {"fetched": 100, "unchanged": 100}}
+    assert run_summary(outcome=INTERRUPTED, counts=nothing, error="") == (
+        "Stopped unexpectedly at 100 fetched; it had stored nothing yet."
+    )
 
 
 def test_other_outcomes_keep_their_own_error() -> None:
