@@ -176,6 +176,29 @@ def test_integration_health_shows_the_last_success_and_the_last_run() -> None:
     assert never.last_success_at is None and never.last_run_outcome == ""
 
 
+def test_a_sync_whose_worker_died_shows_as_interrupted_with_what_it_kept(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SYNC_STALE_AFTER_SECONDS = 60
+    now = timezone.now()
+    for provider, silent_for in (("opsgenie", timedelta(minutes=2)), ("pagerduty", timedelta())):
+        SyncRun.objects.create(
+            connection=_connection(provider),
+            trigger="schedule",
+            kind="full",
+            outcome="running",
+            started_at=now - timedelta(minutes=5),
+            heartbeat_at=now - silent_for,
+            counts={"incidents": {"fetched": 2300, "updated": 115, "created": 3}},
+        )
+    health = {item.slug: item for item in selectors.integration_health()}
+    dead, live = health["opsgenie"], health["pagerduty"]
+    assert dead.last_run_outcome_label == "Interrupted"
+    assert dead.last_run_error == (
+        "Stopped unexpectedly at 2,300 fetched; what it stored is kept "
+        "(updated 115 and created 3 incidents)."
+    )
+    assert live.last_run_outcome_label == "Running" and live.last_run_error == ""
+
+
 # --- the page --------------------------------------------------------------------------------
 
 
