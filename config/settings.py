@@ -201,6 +201,10 @@ UPSTREAM_INTERACTIVE_DEADLINE_SECONDS = float(
     env_str("UPSTREAM_INTERACTIVE_DEADLINE_SECONDS", "20")
 )
 UPSTREAM_SYNC_DEADLINE_SECONDS = float(env_str("UPSTREAM_SYNC_DEADLINE_SECONDS", "600"))
+# A running sync writes a heartbeat with its progress, and while it waits on an upstream; one
+# silent for this long lost its worker (killed, restarted): it is marked interrupted and no
+# longer holds its connection. A live sync beats six times within it.
+SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 60)
 # How long the wizard keeps retrying an upstream that answers 429/5xx or times out.
 WIZARD_MAX_ATTEMPTS = env_int("WIZARD_MAX_ATTEMPTS", 3)
 

@@ -14,6 +14,7 @@ from django.db.models import (
     Avg,
     Count,
     F,
+    JSONField,
     OuterRef,
     Q,
     Subquery,
@@ -24,9 +25,10 @@ from django.utils import timezone
 from checks.models import CheckState
 from incidents.expressions import SecondsBetween
 from incidents.models import Incident
-from integrations.models import Connection, ConnectionStatus, SyncOutcome, SyncRun
+from integrations.models import Connection, ConnectionStatus, SyncOutcome, SyncRun, run_summary
 from integrations.providers.registry import providers
 from integrations.records import IncidentStatus
+from integrations.sync.liveness import stale_before
 from lib.checks import REGISTRY
 
 # (value stored on Incident.priority, label), in the order every chart shows them.
@@ -238,7 +240,10 @@ def integration_health() -> list[IntegrationHealth]:
         last_run_outcome=Subquery(runs.values("outcome")[:1]),
         last_run_at=Subquery(runs.values("started_at")[:1]),
         last_run_error=Subquery(runs.values("error")[:1]),
+        last_run_counts=Subquery(runs.values("counts")[:1], output_field=JSONField()),
+        last_run_heartbeat_at=Subquery(runs.values("heartbeat_at")[:1]),
     )
+    dead_before = stale_before()
     outcomes = dict(SyncOutcome.choices)
     health = []
     for connection in connections.only(
@@ -249,6 +254,10 @@ def integration_health() -> list[IntegrationHealth]:
             url = reverse(f"integrations:{connection.provider}")
         except NoReverseMatch:
             url = ""
+        outcome = connection.last_run_outcome or ""
+        if outcome == SyncOutcome.RUNNING and connection.last_run_heartbeat_at < dead_before:
+            # Its worker died: shown as the sync card shows it (which also marks it so).
+            outcome = SyncOutcome.INTERRUPTED
         health.append(
             IntegrationHealth(
                 slug=connection.provider,
@@ -257,10 +266,15 @@ def integration_health() -> list[IntegrationHealth]:
                 status_label=connection.status_label,
                 url=url,
                 last_success_at=connection.last_success_at,
-                last_run_outcome=connection.last_run_outcome or "",
-                last_run_outcome_label=outcomes.get(connection.last_run_outcome or "", ""),
+                last_run_outcome=outcome,
+                last_run_outcome_label=outcomes.get(outcome, ""),
                 last_run_at=connection.last_run_at,
-                last_run_error=connection.last_run_error or "",
+                # Worded as on the sync card: what a failed run stored before it failed.
+                last_run_error=run_summary(
+                    outcome=outcome,
+                    counts=connection.last_run_counts,
+                    error=connection.last_run_error or "",
+                ),
                 connection_error=connection.last_error
                 if connection.status == ConnectionStatus.ERROR
                 else "",

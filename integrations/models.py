@@ -182,6 +182,8 @@ class SyncOutcome(models.TextChoices):
     FAILED = "failed", "Failed"
     # Incidents were read, another stream (services, ...) failed after its retries.
     PARTIAL = "partial", "Partial"
+    # Its worker died (killed, restarted, the machine stopped): its heartbeat went stale.
+    INTERRUPTED = "interrupted", "Interrupted"
 
 
 class SyncRun(models.Model):
@@ -199,7 +201,8 @@ class SyncRun(models.Model):
     )
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
-    # Updated after every page: shows progress, and tells a stuck run from a live one.
+    # Written with progress and, while the run waits, on its own: a run silent longer than
+    # SYNC_STALE_AFTER_SECONDS lost its worker (integrations/sync/liveness.py).
     heartbeat_at = models.DateTimeField()
     counts = models.JSONField(default=dict, blank=True)
     http_calls = models.PositiveIntegerField(default=0)
@@ -239,6 +242,17 @@ class SyncRun(models.Model):
         """The streams besides incidents (whose numbers have columns of their own)."""
         return [stream for stream in self.streams if stream.name != "incidents"]
 
+    @property
+    def summary(self) -> str:
+        """How this run ended, in words, for a run that did not finish well (else its error)."""
+        return run_summary(outcome=self.outcome, counts=self.counts, error=self.error)
+
+    @property
+    def stopped_clause(self) -> str:
+        """An interrupted run, after "The last sync ": "stopped unexpectedly at 2,300 fetched;
+        what it stored is kept (...)"."""
+        return _stopped(self.counts)
+
 
 class StreamSummary:
     """One stream's counts in a SyncRun, read by the sync card and history."""
@@ -260,3 +274,57 @@ class StreamSummary:
 def _count(counts: dict[str, object], name: str) -> int:
     value = counts.get(name, 0)
     return value if isinstance(value, int) else 0
+
+
+def run_summary(*, outcome: str, counts: object, error: str) -> str:
+    """The one wording of a failed or interrupted run (sync card, history, dashboard, command).
+
+    It says what the run stored before it ended: pages are written as they arrive, so a run that
+    failed on its third page has kept its first two, and "nothing was saved" would be false."""
+    if outcome == SyncOutcome.FAILED:
+        stored = stored_phrase(counts)
+        if stored:
+            return f"{stored[0].upper()}{stored[1:]}, then failed: {error}"
+        return f"Nothing was saved before it failed: {error}"
+    if outcome == SyncOutcome.INTERRUPTED:
+        clause = _stopped(counts)
+        return f"{clause[0].upper()}{clause[1:]}."
+    return error
+
+
+def stored_phrase(counts: object) -> str:
+    """What a run wrote, every stream in the order read: "updated 115 and created 3 incidents,
+    created 2 services"; empty when it wrote nothing."""
+    if not isinstance(counts, dict):
+        return ""
+    phrases = []
+    for name, values in counts.items():
+        if not isinstance(values, dict):
+            continue
+        noun = stream_label(name).lower()
+        updated, created = _count(values, "updated"), _count(values, "created")
+        deleted = _count(values, "deleted")
+        verbs = [f"{verb} {n:,}" for verb, n in (("updated", updated), ("created", created)) if n]
+        if verbs:
+            phrases.append(f"{' and '.join(verbs)} {_number(noun, updated + created)}")
+        if deleted:
+            phrases.append(f"marked {deleted:,} {_number(noun, deleted)} deleted upstream")
+    return ", ".join(phrases)
+
+
+def _stopped(counts: object) -> str:
+    streams = counts if isinstance(counts, dict) else {}
+    # The number the card showed while the run was alive ("Syncing… 2300 incidents fetched").
+    reading = streams.get("incidents")
+    if not isinstance(reading, dict):
+        reading = {
+            "fetched": sum(_count(v, "fetched") for v in streams.values() if isinstance(v, dict))
+        }
+    stored = stored_phrase(streams)
+    kept = f"what it stored is kept ({stored})" if stored else "it had stored nothing yet"
+    return f"stopped unexpectedly at {_count(reading, 'fetched'):,} fetched; {kept}"
+
+
+def _number(noun: str, count: int) -> str:
+    """ "1 incident", "2 incidents": stream labels are plurals."""
+    return noun[:-1] if count == 1 and noun.endswith("s") else noun

@@ -127,9 +127,11 @@ def failure(
     if error.kind == ErrorKind.PAYMENT_REQUIRED:
         return ValidationFailure(f"{wording.payment} {upstream}".strip(), ErrorAction.UPGRADE_PLAN)
     if error.kind in (ErrorKind.RATE_LIMITED, ErrorKind.UNAVAILABLE):
+        # Whether anything was saved is for the caller to say: the wizard saves nothing (its
+        # page says so), while a sync may fail after storing pages (SyncRun.summary says which).
         return ValidationFailure(
             f"{wording.provider} is not answering, try again in a minute ({error.describe()}, "
-            f"after {error.attempts} attempts). Nothing was saved.",
+            f"after {error.attempts} attempts).",
             ErrorAction.RETRY,
         )
     if error.kind == ErrorKind.MALFORMED:

@@ -3,7 +3,9 @@
 The provider's source declares its streams (``integrations.sync.streams``); the engine runs them
 in that order and knows none by name. Each page is written by the stream's registered store in
 its own short transaction (never across an HTTP call); the SyncRun row is updated as pages
-arrive, which is both the progress display and the heartbeat.
+arrive, which is both the progress display and the heartbeat; while no page comes (a slow answer,
+a backoff), the heartbeat goes on alone. A run whose heartbeat stops (its worker was killed) is
+marked interrupted by whoever looks next, and frees its connection (``liveness.py``).
 
 A stream that fails after its retries fails alone: it is recorded as failed in the run's counts,
 and the other streams go on. The stream that ``decides_status`` (incidents) decides the run: its
@@ -34,6 +36,7 @@ from integrations.models import (
 )
 from integrations.providers.registry import get_provider
 from integrations.redaction import redact_for
+from integrations.sync.liveness import RunInterrupted, heartbeat_every, sync_interrupt_stale
 from integrations.sync.prefetch import prefetched
 from integrations.sync.snapshot import store_listing
 from integrations.sync.stores import (
@@ -47,8 +50,6 @@ from integrations.sync.streams import Stream, StreamKind, stream_label
 
 logger = logging.getLogger(__name__)
 
-# A RUNNING run whose heartbeat is older than this lost its worker; it no longer blocks syncs.
-STALE_AFTER = timedelta(minutes=15)
 # A failed full scan younger than this is resumed by the next run rather than started over.
 RESUME_WITHIN = timedelta(hours=24)
 PROGRESS_EVERY_SECONDS = 0.5
@@ -67,12 +68,14 @@ Progress = Callable[[SyncRun], None]
 
 class Tracker:
     """Counts of one run per stream, in the order the streams were read, saved to its row as
-    pages arrive: ``run.counts == {"services": {...}, "incidents": {...}}``."""
+    pages arrive: ``run.counts == {"services": {...}, "incidents": {...}}``. Every save is a
+    heartbeat; ``beat`` writes one alone while the run waits."""
 
     def __init__(self, run: SyncRun, stats: CallStats, on_progress: Progress | None):
         self.run, self.stats, self.on_progress = run, stats, on_progress
         self.streams: dict[str, StreamCounts] = {}
-        self._saved_at = 0.0
+        self._saved_at = time.monotonic()  # the claim wrote the first heartbeat
+        self.beat_every = heartbeat_every()
         self._calls_before = self._retries_before = 0
 
     def counts(self, stream: str) -> StreamCounts:
@@ -114,10 +117,26 @@ class Tracker:
         for name, value in extra.items():
             setattr(run, name, value)
         fields = ["counts", "http_calls", "retries", "heartbeat_at", *extra]
-        run.save(update_fields=fields)
-        self._saved_at = time.monotonic()
+        self._write({name: getattr(run, name) for name in fields})
         if self.on_progress:
             self.on_progress(run)
+
+    def beat(self) -> None:
+        """The run waits (for an answer, through a backoff): say it is alive, at most every
+        ``beat_every`` seconds."""
+        if time.monotonic() - self._saved_at >= self.beat_every:
+            self.run.heartbeat_at = timezone.now()
+            self._write({"heartbeat_at": self.run.heartbeat_at})
+
+    def _write(self, values: dict[str, Any]) -> None:
+        # Only while the run is still RUNNING: one marked interrupted meanwhile (it was silent
+        # too long) must not come back to life beside the run that may have replaced it.
+        updated = SyncRun.objects.filter(pk=self.run.pk, outcome=SyncOutcome.RUNNING).update(
+            **values
+        )
+        if not updated:
+            raise RunInterrupted
+        self._saved_at = time.monotonic()
 
 
 def sync_connection(
@@ -161,18 +180,34 @@ def sync_connection(
     except UpstreamError as error:
         # Opening the source failed (e.g. an OAuth token that can no longer be renewed).
         failure = (error, *provider.describe_error(error, connection=connection))
+    except RunInterrupted:
+        return _given_up(run)
     except Exception:
         logger.exception("sync of connection %s failed", connection.pk)
-        tracker.save(
-            outcome=SyncOutcome.FAILED,
-            finished_at=timezone.now(),
-            error="Internal error while syncing; the worker's log has the details.",
-        )
+        try:
+            tracker.save(
+                outcome=SyncOutcome.FAILED,
+                finished_at=timezone.now(),
+                error="Internal error while syncing; the worker's log has the details.",
+            )
+        except RunInterrupted:
+            return _given_up(run)
         return run
     finally:
         if source is not None:
             source.close()  # the worker is long-lived: do not leak its connections
-    return _finish(connection, tracker, failure)
+    try:
+        return _finish(connection, tracker, failure)
+    except RunInterrupted:
+        return _given_up(run)
+
+
+def _given_up(run: SyncRun) -> SyncRun:
+    """The run was marked interrupted while it ran: it stops as it stands (what it stored is
+    kept), and leaves the connection's status and the checks to the run after it."""
+    logger.warning("sync run %s was marked interrupted while it ran; it stopped", run.pk)
+    run.refresh_from_db()
+    return run
 
 
 def _run_streams(
@@ -247,14 +282,15 @@ def _finish(
 
 
 def _resumable(connection: Connection, *, before: SyncRun) -> dict[str, str]:
-    """Where each stream of a failed full scan stopped, when the run before ``before`` is one
-    (and recent): that run goes on from there instead of reading everything again."""
+    """Where each stream of a failed (or interrupted) full scan stopped, when the run before
+    ``before`` is one (and recent): that run goes on from there instead of reading everything
+    again."""
     earlier = connection.sync_runs.exclude(pk=before.pk)
     latest = earlier.order_by("-started_at", "-pk").first()
     if (
         latest is None
         or latest.kind != SyncKind.FULL
-        or latest.outcome != SyncOutcome.FAILED
+        or latest.outcome not in (SyncOutcome.FAILED, SyncOutcome.INTERRUPTED)
         or latest.started_at < timezone.now() - RESUME_WITHIN
     ):
         return {}
@@ -268,13 +304,8 @@ def _resumable(connection: Connection, *, before: SyncRun) -> dict[str, str]:
 def _claim(connection: Connection, *, trigger: str, kind: str) -> SyncRun | None:
     now = timezone.now()
     try:
-        SyncRun.objects.filter(
-            connection=connection, outcome=SyncOutcome.RUNNING, heartbeat_at__lt=now - STALE_AFTER
-        ).update(
-            outcome=SyncOutcome.FAILED,
-            finished_at=now,
-            error="Abandoned: the worker running it stopped answering.",
-        )
+        # A run whose worker died holds the connection only until its heartbeat is stale.
+        sync_interrupt_stale(connection=connection)
         # The partial unique index lets exactly one of two simultaneous claims through.
         with transaction.atomic():
             return SyncRun.objects.create(
@@ -300,6 +331,8 @@ def _snapshot(stream: Stream, connection: Connection, tracker: Tracker) -> None:
         pages=stream.reader(),
         on_counts=lambda counts: tracker.add(stream.name, counts),
         relist=stream.reader,
+        on_wait=tracker.beat,
+        wait_seconds=tracker.beat_every,
     )
 
 
@@ -328,7 +361,7 @@ def _save_pages(
     *,
     scanning: bool = False,
 ) -> Iterable[list[Any]]:
-    for page in prefetched(pages):
+    for page in prefetched(pages, on_wait=tracker.beat, wait_seconds=tracker.beat_every):
         counts = store.save(connection=connection, records=page)
         # A full scan's position is saved with its page: a failed scan resumes after it.
         cursor = page[-1].created_at if scanning and page else None

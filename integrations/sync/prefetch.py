@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -25,7 +25,12 @@ class _Failure:
 DEPTH = 2
 
 
-def prefetched(pages: Iterator[T]) -> Iterator[T]:
+def prefetched(
+    pages: Iterator[T], *, on_wait: Callable[[], None] | None = None, wait_seconds: float = 1.0
+) -> Iterator[T]:
+    """``pages``, read ahead in a thread. While no page has come for ``wait_seconds`` (a slow
+    answer, a backoff of minutes), ``on_wait`` is called here, in the consumer's thread: the
+    sync's heartbeat, written by the thread that owns the database work."""
     buffer: queue.Queue[object] = queue.Queue(maxsize=DEPTH)
     stop = threading.Event()
 
@@ -52,7 +57,12 @@ def prefetched(pages: Iterator[T]) -> Iterator[T]:
     worker.start()
     try:
         while True:
-            item = buffer.get()
+            try:
+                item = buffer.get(timeout=wait_seconds if on_wait is not None else None)
+            except queue.Empty:
+                if on_wait is not None:
+                    on_wait()
+                continue
             if item is _DONE:
                 return
             if isinstance(item, _Failure):

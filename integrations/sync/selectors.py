@@ -22,6 +22,12 @@ def sync_latest(*, connection: Connection) -> SyncRun | None:
     return SyncRun.objects.filter(connection=connection).order_by("-started_at", "-id").first()
 
 
+def sync_running(*, connection: Connection) -> SyncRun | None:
+    """The connection's running run, if any (a dead one counts until it is marked interrupted:
+    integrations.sync.liveness.sync_interrupt_stale)."""
+    return SyncRun.objects.filter(connection=connection, outcome=SyncOutcome.RUNNING).first()
+
+
 def sync_last_success(*, connection: Connection) -> SyncRun | None:
     return (
         # A partial run read the incidents: the evidence is as current as after a success.

@@ -38,6 +38,8 @@ def store_listing(
     pages: Iterable[Sequence[Any]],
     on_counts: Callable[[StreamCounts], None] | None = None,
     relist: Callable[[], Iterable[Sequence[Any]]] | None = None,
+    on_wait: Callable[[], None] | None = None,
+    wait_seconds: float = 1.0,
 ) -> StreamCounts:
     """Store every page, then flag the stored rows the listing did not name.
 
@@ -45,7 +47,8 @@ def store_listing(
     by an upstream cap flags nothing. Snapshot listings are read by offset (the upstreams offer
     no key for them), so a row deleted mid-listing can shift another past us: when rows would
     be flagged and ``relist`` can read the listing again, only those missing from both
-    readings are flagged."""
+    readings are flagged. ``on_wait`` is called while no page has come for ``wait_seconds``
+    (the run's heartbeat: integrations/sync/liveness.py)."""
     total = StreamCounts()
     listed: set[str] = set()
 
@@ -56,11 +59,11 @@ def store_listing(
 
     try:
         # The next page is read while this one is stored (integrations/sync/prefetch.py).
-        for page in prefetched(iter(pages)):
+        for page in prefetched(iter(pages), on_wait=on_wait, wait_seconds=wait_seconds):
             add(store.save(connection=connection, records=page))
             listed.update(record.upstream_id for record in page)
         if relist is not None and store.live_ids(connection=connection) - listed:
-            for page in relist():
+            for page in prefetched(iter(relist()), on_wait=on_wait, wait_seconds=wait_seconds):
                 # A confirming read: it counts only rows it changes (its calls are counted).
                 counts = store.save(connection=connection, records=page)
                 counts.fetched = counts.unchanged = 0

@@ -14,6 +14,7 @@ from integrations.models import Connection
 from integrations.providers.base import Provider
 from integrations.providers.registry import providers
 from integrations.services import connection_set_sync_interval
+from integrations.sync.liveness import sync_interrupt_stale
 from integrations.sync.selectors import SyncCard, sync_card, sync_runs_page
 from integrations.sync.services import SyncRefused, sync_request
 
@@ -41,6 +42,9 @@ def mark_sync_requested(request: HttpRequest, connection: Connection) -> None:
 
 
 def _card(request: HttpRequest, connection: Connection) -> SyncCard:
+    # A run whose worker died shows as stopped, and stops holding the connection, as soon as
+    # anyone looks: the card polls every 2 s while a sync runs.
+    sync_interrupt_stale(connection=connection)
     requested_at = request.session.get(_requested_key(connection))
     return sync_card(connection=connection, requested_at=requested_at)
 

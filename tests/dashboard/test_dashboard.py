@@ -157,6 +157,7 @@ def test_integration_health_shows_the_last_success_and_the_last_run() -> None:
         started_at=NOW - timedelta(hours=1),
         finished_at=NOW - timedelta(hours=1),
         heartbeat_at=NOW,
+        counts={"incidents": {"fetched": 300, "updated": 115, "created": 3, "unchanged": 182}},
         error="OpsGenie is not answering",
     )
     _connection("pagerduty")
@@ -167,9 +168,35 @@ def test_integration_health_shows_the_last_success_and_the_last_run() -> None:
     assert opsgenie.name == "OpsGenie" and opsgenie.url == "/settings/integrations/opsgenie/"
     assert opsgenie.last_success_at == NOW - timedelta(hours=3) + timedelta(minutes=1)
     assert opsgenie.last_run_outcome_label == "Failed"
-    assert opsgenie.last_run_error == "OpsGenie is not answering"
+    # What it stored before failing, as the sync card says it; never "nothing was saved".
+    assert opsgenie.last_run_error == (
+        "Updated 115 and created 3 incidents, then failed: OpsGenie is not answering"
+    )
     never = health["pagerduty"]
     assert never.last_success_at is None and never.last_run_outcome == ""
+
+
+def test_a_sync_whose_worker_died_shows_as_interrupted_with_what_it_kept(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SYNC_STALE_AFTER_SECONDS = 60
+    now = timezone.now()
+    for provider, silent_for in (("opsgenie", timedelta(minutes=2)), ("pagerduty", timedelta())):
+        SyncRun.objects.create(
+            connection=_connection(provider),
+            trigger="schedule",
+            kind="full",
+            outcome="running",
+            started_at=now - timedelta(minutes=5),
+            heartbeat_at=now - silent_for,
+            counts={"incidents": {"fetched": 2300, "updated": 115, "created": 3}},
+        )
+    health = {item.slug: item for item in selectors.integration_health()}
+    dead, live = health["opsgenie"], health["pagerduty"]
+    assert dead.last_run_outcome_label == "Interrupted"
+    assert dead.last_run_error == (
+        "Stopped unexpectedly at 2,300 fetched; what it stored is kept "
+        "(updated 115 and created 3 incidents)."
+    )
+    assert live.last_run_outcome_label == "Running" and live.last_run_error == ""
 
 
 # --- the page --------------------------------------------------------------------------------

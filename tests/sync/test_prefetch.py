@@ -38,3 +38,23 @@ def test_a_consumer_that_stops_early_ends_the_producer() -> None:
     time.sleep(0.3)
     assert len(produced) <= 4  # it stopped instead of reading all 1000 pages
     assert not [t for t in threading.enumerate() if t.name == "sync-prefetch"]
+
+
+def test_while_no_page_comes_the_consumer_is_told_so_in_its_own_thread() -> None:
+    """A slow answer or a backoff: the run's heartbeat goes on, from the thread that owns the
+    database work, not the one waiting on the upstream."""
+    waits: list[str] = []
+
+    def pages():  # type: ignore[no-untyped-def]
+        time.sleep(0.35)
+        yield [1]
+
+    got = list(
+        prefetched(
+            pages(),
+            on_wait=lambda: waits.append(threading.current_thread().name),
+            wait_seconds=0.05,
+        )
+    )
+    assert got == [[1]]
+    assert len(waits) >= 3 and set(waits) == {threading.current_thread().name}

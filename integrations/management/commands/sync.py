@@ -11,6 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integrations.models import Connection, ConnectionStatus, SyncOutcome, SyncRun, SyncTrigger
 from integrations.sync.engine import sync_connection
+from integrations.sync.selectors import sync_running
+from integrations.sync.services import sync_running_text
 
 
 class Command(BaseCommand):
@@ -53,7 +55,13 @@ class Command(BaseCommand):
         )
         self.stdout.write("")
         if run is None:
-            self.stderr.write(f"{label}: a sync of this connection is already running.")
+            running = sync_running(connection=connection)
+            if running is not None:
+                self.stderr.write(f"{label}: {sync_running_text(running)}.")
+            elif connection.services_confirmed_at is None:
+                self.stderr.write(f"{label}: choose its services first; nothing was synced.")
+            else:
+                self.stderr.write(f"{label}: another worker is starting a sync of it.")
             return False
         summary = _summary(run.counts.get("incidents", {}))
         for stream in run.other_streams:
@@ -65,8 +73,10 @@ class Command(BaseCommand):
                 summary += f". {stream.label}: {_summary(stream.counts)}"
         timing = f"{run.duration_seconds:.1f} s, {run.http_calls} HTTP calls, {run.retries} retries"
         kind = run.get_kind_display()
-        if run.outcome == SyncOutcome.FAILED:
-            self.stderr.write(f"{label}: {kind} FAILED: {run.error} ({summary}; {timing})")
+        if run.outcome in (SyncOutcome.FAILED, SyncOutcome.INTERRUPTED):
+            # run.summary says what it stored before it ended, as the sync card does.
+            ended = run.get_outcome_display().upper()
+            self.stderr.write(f"{label}: {kind} {ended}. {run.summary} ({summary}; {timing})")
             return False
         if run.outcome == SyncOutcome.PARTIAL:
             # The evidence (incidents) is current; say loudly what was not read, exit non-zero.
