@@ -97,8 +97,11 @@ class VersionedForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if cleaned.get(VERSION) is None:
-            # A hidden field's own error is not shown next to any input: say it on top.
-            self.add_error(None, MISSING)
+            if self.instance._state.adding:
+                cleaned[VERSION] = 0  # a new record: nothing it could overwrite
+            else:
+                # A hidden field's own error is not shown next to any input: say it on top.
+                self.add_error(None, MISSING)
         return cleaned
 
 
