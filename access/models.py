@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from integrations.models import Connection
 from integrations.providers.registry import provider_name
+from lib.concurrency import Versioned
 from lib.search import FoldedTextField
 
 
@@ -38,7 +39,7 @@ class StaffStatus(models.TextChoices):
     OFFBOARDED = "offboarded", "Offboarded"
 
 
-class StaffMember(models.Model):
+class StaffMember(Versioned):
     name = models.CharField(max_length=200)
     # Stored lower-cased: accounts are matched to people by email, case-insensitively.
     email = models.EmailField(max_length=254, unique=True)
@@ -59,7 +60,8 @@ class StaffMember(models.Model):
     # Name and emails folded (no case, no accents) for the staff list's search; derived, so
     # history leaves it out.
     search_text = FoldedTextField(sources=("name", "email", "alias_emails"))
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    # The version counts saves (two admins editing at once): bookkeeping, not a change.
+    history = HistoricalRecords(excluded_fields=["search_text", "version"])
 
     class Meta:
         ordering = [Lower("name"), "id"]

@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from access.models import OrgRole, StaffMember, StaffStatus
 from access.staff_rules import manager_cycle
 from access.staff_selectors import NO_ORG_ROLE, EmailOwner, emails_in_use, manager_graph
+from lib.concurrency import VersionedForm
 
 MAX_ALIASES = 20
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -33,7 +34,7 @@ def owner_text(owner: EmailOwner) -> str:
     return f"{kind} {owner.name} <{owner.email}>"
 
 
-class StaffMemberForm(forms.ModelForm):
+class StaffMemberForm(VersionedForm):
     alias_emails_text = forms.CharField(
         label="Other emails",
         required=False,

@@ -26,6 +26,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -614,6 +615,7 @@ def _write(plan: ImportPlan, *, user: AbstractBaseUser | None) -> list[int]:
                 last_working_day=target.last_working_day,
                 offboarded_on=target.offboarded_on,
                 manager_id=ids[target.manager] if target.manager else None,
+                version=1,  # bulk_create skips Versioned.save
             )
             for target in level
         ]
@@ -631,11 +633,18 @@ def _write(plan: ImportPlan, *, user: AbstractBaseUser | None) -> list[int]:
             person.last_working_day = target.last_working_day
             person.offboarded_on = target.offboarded_on
             person.manager_id = ids[target.manager] if target.manager else None
+            # A form loaded before the import must not save over it (lib/concurrency.py);
+            # counted in the UPDATE itself, so an edit saved meanwhile is counted too.
+            person.version = F("version") + 1
             # bulk_update does not call pre_save: fold the search text here.
             search_text.pre_save(person, add=False)
             people.append(person)
         bulk_update_with_history(
-            people, StaffMember, [*CHANGEABLE, "search_text"], default_user=user, batch_size=500
+            people,
+            StaffMember,
+            [*CHANGEABLE, "search_text", "version"],
+            default_user=user,
+            batch_size=500,
         )
     return [ids[target.email] for target in (*plan.created, *plan.changed)]
 

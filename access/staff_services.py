@@ -13,11 +13,13 @@ from access.models import AllowedRole, OrgRole, StaffMember
 from access.staff_forms import OrgRoleForm, StaffMemberForm
 from access.staff_rules import offboarded_on_after
 from access.staff_signals import staff_changed
+from lib.concurrency import VERSION, claim_version
 
 
 def staff_member_save(*, form: StaffMemberForm) -> StaffMember:
     """Save a valid form (add or edit). Who made the change is recorded in the person's history
-    by django-simple-history's request middleware."""
+    by django-simple-history's request middleware. An edit saves only over the version it was
+    loaded with: ChangedMeanwhile (nothing saved) when someone saved the person since."""
     person = form.save(commit=False)
     person.alias_emails = form.cleaned_data["alias_emails_text"]
     person.manager = form.cleaned_data["manager_email"]
@@ -25,6 +27,7 @@ def staff_member_save(*, form: StaffMemberForm) -> StaffMember:
         status=person.status, offboarded_on=person.offboarded_on, today=timezone.localdate()
     )
     with transaction.atomic():
+        claim_version(person, form.cleaned_data[VERSION])
         person.save()
     staff_changed.send(
         sender=StaffMember, staff_ids=[person.pk], reason="after a staff member was saved"

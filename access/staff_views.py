@@ -13,6 +13,7 @@ from access.staff_history import person_history
 from access.staff_selectors import staff_page
 from access.staff_services import staff_member_save
 from accounts.permissions import require_permissions
+from lib.concurrency import ChangedMeanwhile
 
 VIEW = "access.view_staffmember"
 ADD = "access.add_staffmember"
@@ -77,9 +78,15 @@ def staff_edit(request: HttpRequest, person: int) -> HttpResponse:
     was, saved_name = member.status, member.name
     form = StaffMemberForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
-        member = staff_member_save(form=form)
-        _saved_message(request, member, was=was)
-        return redirect("access:staff-detail", person=member.pk)
+        try:
+            member = staff_member_save(form=form)
+        except ChangedMeanwhile as conflict:
+            # Nothing saved: what was typed comes back, carrying the version now stored.
+            form, member = conflict.reshow(form), conflict.current
+            saved_name = member.name
+        else:
+            _saved_message(request, member, was=was)
+            return redirect("access:staff-detail", person=member.pk)
     return render(
         request,
         "access/staff/form.html",

@@ -184,6 +184,7 @@ STAFF_MEMBER = Audited(
         "id": "the row's number",
         "created_at": "the creation's own time",
         "search_text": "folded from the name and emails for search",
+        "version": "counts saves, so that two edits at once cannot overwrite each other",
     },
 )
 

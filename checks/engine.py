@@ -87,7 +87,7 @@ def evaluate_check(
             "checked_count": checked,
             "excepted_count": len(excepted),
         }
-        recorded = [*_expiries(state, now), *events]
+        recorded = [*record_expiries(state, now), *events]
         for happened in recorded:
             CheckStatusChange.objects.create(
                 check_state=state,
@@ -115,8 +115,10 @@ def evaluate_check(
     return state
 
 
-def _expiries(state: CheckState, now: datetime) -> list[Event]:
-    """Special cases that expired since the last evaluation: each is recorded once."""
+def record_expiries(state: CheckState, now: datetime) -> list[Event]:
+    """Special cases that expired since the last evaluation: each is recorded once, and leaves
+    the open cases (a new one may then be made for its item). The caller, holding the check's
+    row lock, passes the events to ``evaluate_check``, which writes them to the history."""
     expired = list(
         state.special_cases.filter(
             ended_at__isnull=True, expires_at__lte=now, expiry_recorded_at__isnull=True

@@ -101,6 +101,11 @@ class FailingItem(models.Model):
         return f"{self.label}: {self.reason}"
 
 
+# A special case still open: neither ended nor recorded as expired. The database holds at most
+# one per check and item (the constraint below), so a double submit cannot make two.
+OPEN = Q(ended_at__isnull=True, expiry_recorded_at__isnull=True)
+
+
 class SpecialCaseQuerySet(models.QuerySet):
     def active(self, now: datetime) -> SpecialCaseQuerySet:
         """The one definition of a special case in force (PRODUCT 5): not ended and not
@@ -108,6 +113,12 @@ class SpecialCaseQuerySet(models.QuerySet):
         return self.filter(ended_at__isnull=True).filter(
             Q(expires_at__isnull=True) | Q(expires_at__gt=now)
         )
+
+    def open(self) -> SpecialCaseQuerySet:
+        """Not ended, and no evaluation has recorded its expiry yet: the cases the database
+        keeps unique per item. Once the expiries due at ``now`` are recorded
+        (checks.engine.record_expiries), the open cases are the active ones."""
+        return self.filter(OPEN)
 
 
 class SpecialCase(models.Model):
@@ -138,6 +149,13 @@ class SpecialCase(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["check_state", "item_key"], name="special_case_item")]
+        constraints = [
+            # A time-dependent condition (expires_at > now) cannot be indexed: an expired case
+            # leaves the constraint when its expiry is recorded, before a new case is saved.
+            models.UniqueConstraint(
+                fields=["check_state", "item_key"], condition=OPEN, name="special_case_open_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Special case {self.label}"

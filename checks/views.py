@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import require_permissions
 from checks.engine import active_special_case_keys
 from checks.forms import EndSpecialCaseForm, SpecialCaseForm, SpecialCasePolicyForm
 from checks.models import CheckState, SpecialCase, SpecialCasePolicy
-from checks.services import special_case_end, special_cases_create
+from checks.services import AlreadyEnded, special_case_end, special_cases_create
 from lib.charts import step_chart
 from lib.checks import REGISTRY
 
@@ -94,15 +98,14 @@ def special_case_new(request: HttpRequest, key: str) -> HttpResponse:
         return _detail(request, key, form=form)
     keys = form.cleaned_data["item_keys"]
     items = list(state.failing_items.filter(item_key__in=keys).order_by("failing_since", "id"))
-    covered = state.special_cases.active(timezone.now()).filter(item_key__in=keys).exists()
-    if len(items) != len(keys) or covered:
+    if len(items) != len(keys):
         form.add_error(
             "item_keys",
-            "Some of the chosen items no longer fail this check or are already special cases; "
-            "nothing was saved. Check the list and try again.",
+            "Some of the chosen items no longer fail this check; nothing was saved. "
+            "Check the list and try again.",
         )
         return _detail(request, key, form=form)
-    special_cases_create(
+    marked = special_cases_create(
         state=state,
         items=items,
         reason=form.cleaned_data["reason"],
@@ -110,11 +113,43 @@ def special_case_new(request: HttpRequest, key: str) -> HttpResponse:
         expires_on=form.cleaned_data["expires_on"],
         user=request.user,
     )
-    if len(items) == 1:
-        messages.success(request, f"{items[0].label} is now a special case.")
-    else:
-        messages.success(request, f"{len(items)} items are now special cases.")
-    return redirect("checks:detail", key=key)
+    detail = reverse("checks:detail", kwargs={"key": key})
+    reason = form.cleaned_data["reason"]
+    if len(keys) == 1 and marked.existing:
+        # A double submit, or another admin first: the answer is the case that exists.
+        case = marked.existing[0]
+        text = f"This item already has an active special case, {_made_by(case)}."
+        messages.warning(request, text + _not_saved(reason, marked.existing))
+        return redirect(f"{detail}#special-case-{case.pk}")
+    if len(marked.created) == 1:
+        messages.success(request, f"{marked.created[0].label} is now a special case.")
+    elif marked.created:
+        messages.success(request, f"{len(marked.created)} items are now special cases.")
+    if marked.existing:
+        skipped = "; ".join(f"{case.label} ({_made_by(case)})" for case in marked.existing)
+        count = len(marked.existing)
+        messages.warning(
+            request,
+            f"Skipped {count} item{'s' if count != 1 else ''} that already had an active "
+            f"special case, left as it was: {skipped}." + _not_saved(reason, marked.existing),
+        )
+    return redirect(detail)
+
+
+def _made_by(case: SpecialCase) -> str:
+    who = case.created_by.get_username() if case.created_by else "someone"
+    return f"created by {who} at {_when(case.created_at)}"
+
+
+def _when(moment: datetime) -> str:
+    return date_format(timezone.localtime(moment), "j M Y, H:i")
+
+
+def _not_saved(reason: str, kept: list[SpecialCase]) -> str:
+    """The reason typed, when the kept cases give another: never dropped without a word."""
+    if all(case.reason == reason for case in kept):
+        return ""
+    return f" Your reason was not saved there: “{reason}”."
 
 
 @require_permissions(read=MANAGE, write=MANAGE)
@@ -122,17 +157,37 @@ def special_case_stop(request: HttpRequest, key: str, case: int) -> HttpResponse
     """Ending a special case asks for a confirmation and a reason, both kept as evidence."""
     if key not in REGISTRY:
         raise Http404("No such check.")
-    # Only a case still in force can end; an expired one already counts as failing.
     special = get_object_or_404(
-        SpecialCase.objects.active(timezone.now()).select_related("created_by"),
+        SpecialCase.objects.select_related("created_by", "ended_by"),
         pk=case,
         check_state__key=key,
     )
+    # Only a case still in force can end; an expired one already counts as failing.
+    in_force = SpecialCase.objects.active(timezone.now()).filter(pk=special.pk).exists()
+    if special.ended_at is None and not in_force:
+        raise Http404("This special case has expired.")
     form = EndSpecialCaseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        special_case_end(case=special, user=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, f"The special case of {special.label} has ended.")
-        return redirect("checks:detail", key=key)
+    if in_force and request.method == "POST" and form.is_valid():
+        try:
+            special_case_end(case=special, user=request.user, reason=form.cleaned_data["reason"])
+        except AlreadyEnded as ended:
+            special = ended.case
+        else:
+            messages.success(request, f"The special case of {special.label} has ended.")
+            return redirect("checks:detail", key=key)
+    if special.ended_at is not None:
+        # Ended by someone else since the page was loaded (or at the same moment).
+        who = special.ended_by.get_username() if special.ended_by else "someone"
+        text = (
+            f"{who} ended the special case of {special.label} at {_when(special.ended_at)}: "
+            f"“{special.end_reason}”."
+        )
+        typed = form.cleaned_data.get("reason") if form.is_bound and form.is_valid() else ""
+        if typed and typed != special.end_reason:
+            text += f" Your reason was not saved: “{typed}”."
+        messages.warning(request, text)
+        detail = reverse("checks:detail", kwargs={"key": key})
+        return redirect(f"{detail}#special-case-{special.pk}")
     context = {"check": REGISTRY[key], "case": special, "form": form}
     return render(request, "checks/end_special_case.html", context)
 

@@ -17,6 +17,7 @@ from incidents.forms import DataLossForm
 from incidents.models import DATA_CATEGORIES, DataLossReport, Incident, IncidentPolicy
 from incidents.services import data_loss_report_for, data_loss_report_save
 from lib.checks import checks_for, engine
+from lib.concurrency import ChangedMeanwhile
 
 VIEW = "incidents.view_incident"
 EDIT = "incidents.change_datalossreport"
@@ -118,8 +119,13 @@ def report_history(report: DataLossReport) -> list[dict[str, object]]:
     return list(reversed(entries))
 
 
-def _context(request: HttpRequest, incident: Incident, form: DataLossForm | None = None) -> dict:
-    report = data_loss_report_for(incident)
+def _context(
+    request: HttpRequest,
+    incident: Incident,
+    form: DataLossForm | None = None,
+    report: DataLossReport | None = None,
+) -> dict:
+    report = report or data_loss_report_for(incident)
     policy = IncidentPolicy.current()
     clock = sla_clock(incident, policy, timezone.now())
     can_edit = request.user.has_perm(EDIT)
@@ -150,12 +156,22 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def data_loss(request: HttpRequest, pk: int) -> HttpResponse:
     incident = get_object_or_404(Incident.objects.select_related("connection"), pk=pk)
     form = DataLossForm(request.POST, instance=data_loss_report_for(incident))
+    report = None
     if form.is_valid():
-        data_loss_report_save(form=form)
-        messages.success(request, "Data-loss report saved.")
-        if not request.htmx:
-            return redirect("incidents:detail", pk=pk)
-        form = None
+        try:
+            saved = data_loss_report_save(form=form)
+        except ChangedMeanwhile as conflict:
+            # Nothing saved: what was typed comes back over the saved report and its history.
+            form, report = conflict.reshow(form), conflict.current
+        else:
+            text = "Data-loss report saved."
+            if saved.joined and saved.joined != request.user.get_username():
+                text += f" {saved.joined} saved this incident's first report meanwhile: "
+                text += "your answers were added to it."
+            messages.success(request, text)
+            if not request.htmx:
+                return redirect("incidents:detail", pk=pk)
+            form, report = None, saved.report
     # HTMX swaps the checks, the report and its history; errors keep what was typed.
     template = TEMPLATE + ("#evidence" if request.htmx else "")
-    return render(request, template, _context(request, incident, form))
+    return render(request, template, _context(request, incident, form, report))

@@ -138,7 +138,7 @@ DATA_LOSS_HISTORY_HEADER = (
 )
 HISTORY_TYPES = {"+": "Created", "~": "Changed", "-": "Deleted"}
 # updated_at changes on every save; history_date already says when.
-HISTORY_IGNORED_FIELDS = ("id", "incident", "updated_at")
+HISTORY_IGNORED_FIELDS = ("id", "incident", "updated_at", "version")
 
 
 CATEGORY_LABELS = dict(DATA_CATEGORIES)

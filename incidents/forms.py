@@ -5,11 +5,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from incidents.models import DATA_CATEGORIES, STAKEHOLDERS, DataLossReport, IncidentPolicy
+from lib.concurrency import VersionedForm
 
 NOTIFIED_FIELDS = [f"{key}_notified_on" for key, _label in STAKEHOLDERS]
 
 
-class DataLossForm(forms.ModelForm):
+class DataLossForm(VersionedForm):
     categories = forms.MultipleChoiceField(
         label="Data categories",
         choices=DATA_CATEGORIES,

@@ -13,6 +13,7 @@ from incidents.data_loss import find_mention
 from integrations.models import Connection, ConnectionStatus
 from integrations.providers.registry import provider_name
 from integrations.records import IncidentStatus, Priority, parse_upstream_time
+from lib.concurrency import Versioned
 from lib.search import FoldedTextField
 from lib.settings_row import SettingsRow
 
@@ -179,10 +180,12 @@ STAKEHOLDERS = (
 )
 
 
-class DataLossReport(models.Model):
+class DataLossReport(Versioned):
     """What staff know about data lost or exposed in an incident (PRODUCT 4).
 
-    Every save is kept by django-simple-history (who, when, before → after)."""
+    Every save is kept by django-simple-history (who, when, before → after); two people saving
+    at once never lose a change silently (lib/concurrency.py). The version is bookkeeping, not
+    a change anyone made: the history leaves it out."""
 
     incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="data_loss")
     data_lost = models.CharField(
@@ -213,7 +216,7 @@ class DataLossReport(models.Model):
     )
     reference_notes = models.TextField("Reference notes", blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         indexes = [models.Index(fields=["data_lost"], name="dataloss_status")]

@@ -3,12 +3,15 @@ checks that read it, at once."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
 
 from incidents.checks import TOPIC
 from incidents.forms import DataLossForm, IncidentPolicyForm
 from incidents.models import DataLossReport, Incident, IncidentPolicy
 from lib.checks import engine
+from lib.concurrency import VERSION, as_edit_of, claim_version, last_changed_by
 
 
 def data_loss_report_for(incident: Incident) -> DataLossReport:
@@ -19,12 +22,58 @@ def data_loss_report_for(incident: Incident) -> DataLossReport:
         return DataLossReport(incident=incident)
 
 
-def data_loss_report_save(*, form: DataLossForm) -> DataLossReport:
-    with transaction.atomic():
-        report = form.save()
+@dataclass(frozen=True)
+class SavedReport:
+    report: DataLossReport
+    # Who saved the incident's first report while this one was being filled in on a blank
+    # one: this save became an edit of theirs. Empty for an ordinary save.
+    joined: str = ""
+
+
+def data_loss_report_save(*, form: DataLossForm) -> SavedReport:
+    """Save a valid form, then re-evaluate the data-loss checks, without ever losing a change
+    (issue 12). A form loaded on a saved report saves only over the version it was loaded
+    with. One filled in before the incident had a report, when someone else saved the first
+    report meanwhile (even at the same instant), becomes an edit of theirs if the two do not
+    disagree. Raises ChangedMeanwhile, nothing saved, in every other case."""
+    joined = ""
+    if form.cleaned_data[VERSION] > 0:
+        report = _save_over(form)
+    else:
+        first = _insert_first(form)
+        if first is None:
+            report = form.instance
+        else:
+            blank = DataLossForm(instance=DataLossReport()).initial
+            form, joined = as_edit_of(form, first, blank=blank), last_changed_by(first)
+            report = _save_over(form)
     # The history row (who, when, before → after) is written by django-simple-history.
     engine().evaluate(topic=TOPIC, reason="after a data-loss report was saved")
-    return report
+    return SavedReport(report, joined)
+
+
+def _insert_first(form: DataLossForm) -> DataLossReport | None:
+    """Save the incident's first report and return None; or, writing nothing, return the
+    report someone else saved first (an incident has one: a OneToOne)."""
+    report = form.instance
+    if report._state.adding:
+        try:
+            with transaction.atomic():
+                form.save()
+            return None
+        except IntegrityError:
+            first = DataLossReport.objects.filter(incident_id=report.incident_id).first()
+            if first is None:
+                raise
+            return first
+    return DataLossReport.objects.get(pk=report.pk)
+
+
+def _save_over(form: DataLossForm) -> DataLossReport:
+    """Save the form over the version it was loaded with (ChangedMeanwhile when it is gone)."""
+    with transaction.atomic():
+        claim_version(form.instance, form.cleaned_data[VERSION])
+        return form.save()
 
 
 def incident_policy_save(*, form: IncidentPolicyForm) -> IncidentPolicy:

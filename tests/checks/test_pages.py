@@ -16,11 +16,14 @@ pytestmark = pytest.mark.django_db
 
 
 def _report(client, incident, **data):  # type: ignore[no-untyped-def]
+    """Save the form as a page loaded just now would: carrying the report's current version."""
+    saved = DataLossReport.objects.filter(incident=incident).values_list("version", flat=True)
     values = {
         "data_lost": "yes",
         "what_happened": "",
         "records_affected": "",
         "people_affected": "",
+        "version": saved.first() or 0,
     }
     values.update(data)
     return client.post(f"/incidents/{incident.pk}/data-loss/", values, HTTP_HX_REQUEST="true")
