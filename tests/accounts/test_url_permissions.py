@@ -12,9 +12,6 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from integrations.models import Connection
-from tests.conftest import make_connection
-
 LOGGED_OUT = 1302  # a redirect to the login page, expected only from logging out
 ROLES = ("admin", "auditor", "staff")
 
@@ -255,77 +252,6 @@ def test_every_project_url_has_an_expected_answer_per_role() -> None:
     assert sorted(_project_paths()) == sorted(EXPECTED), (
         "A URL was added or removed: decide who may use it in EXPECTED."
     )
-
-
-@pytest.fixture
-def samples(connected_opsgenie, admin_user) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    from django.utils import timezone
-
-    from incidents.models import Incident
-
-    incident = Incident.objects.create(
-        connection=connected_opsgenie,
-        source="opsgenie",
-        upstream_id="abc",
-        number="1",
-        title="Database down",
-        status="open",
-        priority="high",
-        created_at=timezone.now(),
-        content_hash="x",
-        changed_at=timezone.now(),
-    )
-    from django.core.files.base import ContentFile
-
-    from checks.engine import evaluate
-    from checks.models import CheckState, SpecialCase
-
-    evaluate()
-    state = CheckState.objects.get(key="incident-closed")
-    case = SpecialCase(check_state=state, item_key=f"incident:{incident.pk}", label="x", reason="r")
-    case.attachment.save("proof.txt", ContentFile(b"proof"), save=False)
-    case.save()
-    from access.models import Account, CriticalSystem, OrgRole, StaffMember
-
-    system = CriticalSystem.objects.create(connection=connected_opsgenie)
-    account = Account.objects.create(
-        connection=connected_opsgenie, upstream_id="u1", email="dana@example.com", content_hash="x"
-    )
-    role = OrgRole.objects.create(name="Engineering")
-    person = StaffMember.objects.create(name="Dana", email="dana@example.com", org_role=role)
-    from datetime import date
-
-    from access.review_services import review_start
-
-    # The system has no owner: its account's item falls to the admin who started the review.
-    review = review_start(
-        name="Q1", systems=[system], due_on=date.today(), reviewer_mode="owner", user=admin_user
-    )
-    return {
-        "review": review.pk,
-        "item": review.items.get().pk,
-        "provider": "opsgenie",
-        "pk": incident.pk,
-        "key": state.key,
-        "case": case.pk,
-        "system": system.pk,
-        "account": account.pk,
-        "person": person.pk,
-        "role": role.pk,
-        "user": admin_user.pk,
-        "uidb64": "MQ",
-        "token": "not-a-token",
-    }
-
-
-@pytest.fixture
-def connected_opsgenie(admin_user, monkeypatch) -> Connection:  # type: ignore[no-untyped-def]
-    # PagerDuty is connected too, so its pages render; its services step reads no upstream.
-    make_connection(provider="pagerduty")
-    monkeypatch.setattr(
-        "integrations.providers.pagerduty.service_selection.refresh_services", lambda c: []
-    )
-    return make_connection()
 
 
 @pytest.mark.django_db
