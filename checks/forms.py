@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import calendar
 from datetime import date
 
 from django import forms
@@ -9,17 +8,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from checks.models import SpecialCasePolicy
+from lib.dates import months_ahead
 
 MAX_ITEMS_AT_ONCE = 500
-
-
-def months_ahead(day: date, months: int) -> date:
-    """The same day ``months`` later (the month's last day when it is shorter)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
 
 
 class ItemKeysField(forms.Field):
