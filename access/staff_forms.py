@@ -15,6 +15,7 @@ from django.utils import timezone
 from access.models import OrgRole, StaffMember, StaffStatus
 from access.staff_rules import last_working_day_problem, manager_cycle
 from access.staff_selectors import NO_ORG_ROLE, EmailOwner, emails_in_use, manager_graph
+from lib.uploads import unusable_name_problem
 
 MAX_ALIASES = 20
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -222,3 +223,10 @@ class StaffImportForm(forms.Form):
         "a header row first.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        upload = self.cleaned_data["file"]
+        problem = unusable_name_problem(upload)
+        if problem:
+            raise ValidationError(problem)
+        return upload

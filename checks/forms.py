@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 
 from checks.models import SpecialCasePolicy
 from lib.dates import months_ahead
+from lib.uploads import ALLOWED_TEXT, KINDS, attachment_problem
 
 MAX_ITEMS_AT_ONCE = 500
 
@@ -38,7 +39,11 @@ class SpecialCaseForm(forms.Form):
         help_text="Why this item is out of scope. Auditors read this.",
         error_messages={"required": "A special case needs a reason."},
     )
-    attachment = forms.FileField(label="Supporting file (optional)", required=False)
+    attachment = forms.FileField(
+        label="Supporting file (optional)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(KINDS)}),
+    )
     expires_on = forms.DateField(
         label="Expires on",
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -48,6 +53,8 @@ class SpecialCaseForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        megabytes = settings.MAX_ATTACHMENT_BYTES / (1024 * 1024)
+        self.fields["attachment"].help_text = f"{ALLOWED_TEXT}; at most {megabytes:g} MB."
         self.max_months = SpecialCasePolicy.current().max_months
         self.latest = months_ahead(timezone.localdate(), self.max_months)
         self.fields[
@@ -70,10 +77,10 @@ class SpecialCaseForm(forms.Form):
 
     def clean_attachment(self):  # type: ignore[no-untyped-def]
         upload = self.cleaned_data.get("attachment")
-        if upload and upload.size > settings.MAX_ATTACHMENT_BYTES:
-            raise forms.ValidationError(
-                f"The file is larger than {settings.MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB."
-            )
+        if upload:
+            problem = attachment_problem(upload, max_bytes=settings.MAX_ATTACHMENT_BYTES)
+            if problem:
+                raise forms.ValidationError(problem)
         return upload
 
     def clean_expires_on(self) -> date:

@@ -70,6 +70,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check parses a form: an uploaded file whose name says nothing ("..")
+    # reaches the form, which refuses it, instead of being dropped without a word.
+    "lib.uploads.KeepUnusableUploadNames",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Records the signed-in user as the actor of every audit log entry (none: "System").
