@@ -5,8 +5,10 @@ from django.utils import timezone
 
 from access.models import CriticalSystem
 from access.review_models import Decision, ReviewerMode, ReviewPolicy
+from lib.dates import ISO_DATE, months_ahead, validate_day
 
-ISO_DATE = ["%Y-%m-%d"]
+# A review is due within a year of its start: a later date is a typo (9999-12-31).
+DUE_MONTHS_AHEAD = 12
 
 
 class ReviewForm(forms.Form):
@@ -47,8 +49,10 @@ class ReviewForm(forms.Form):
 
     def clean_due_on(self):  # type: ignore[no-untyped-def]
         due = self.cleaned_data["due_on"]
-        if due < timezone.localdate():
+        today = timezone.localdate()
+        if due < today:
             raise forms.ValidationError("The due date is in the past.")
+        validate_day(due, earliest=today, latest=months_ahead(today, DUE_MONTHS_AHEAD))
         return due
 
 

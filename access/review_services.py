@@ -261,6 +261,9 @@ def keep_selected(
         raise ReviewRefused("Tick the accounts to keep.")
     if not note:
         raise ReviewRefused("Keeping several accounts at once needs a note: what you checked.")
+    if "\x00" in note:
+        # As Django's form fields refuse it: PostgreSQL cannot store it (a 500).
+        raise ReviewRefused("Nothing was kept: the note holds a null character; type it again.")
     now = now or timezone.now()
     with transaction.atomic():
         review = AccessReview.objects.select_for_update().get(pk=review.pk)

@@ -4,16 +4,19 @@ CSV upload. Every refusal names the field and says why; nothing is saved until a
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 
 from access.models import OrgRole, StaffMember, StaffStatus
-from access.staff_rules import manager_cycle
+from access.staff_rules import last_working_day_problem, manager_cycle
 from access.staff_selectors import NO_ORG_ROLE, EmailOwner, emails_in_use, manager_graph
 from lib.concurrency import VersionedForm
+from lib.uploads import unusable_name_problem
 
 MAX_ALIASES = 20
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -90,6 +93,14 @@ class StaffMemberForm(VersionedForm):
         if owner is not None:
             raise ValidationError(f"{email} is already {owner_text(owner)}.")
         return email
+
+    def clean_last_working_day(self) -> date | None:
+        day = self.cleaned_data["last_working_day"]
+        if day is not None:
+            problem = last_working_day_problem(day, today=timezone.localdate())
+            if problem:
+                raise ValidationError(problem)
+        return day
 
     def clean_alias_emails_text(self) -> list[str]:
         aliases = split_emails(self.cleaned_data["alias_emails_text"])
@@ -213,3 +224,10 @@ class StaffImportForm(forms.Form):
         "a header row first.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        upload = self.cleaned_data["file"]
+        problem = unusable_name_problem(upload)
+        if problem:
+            raise ValidationError(problem)
+        return upload

@@ -32,7 +32,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from access.models import OrgRole, StaffMember, StaffStatus
 from access.staff_history import field_label
-from access.staff_rules import manager_cycle, offboarded_on_after
+from access.staff_rules import last_working_day_problem, manager_cycle, offboarded_on_after
 from access.staff_selectors import emails_in_use
 from access.staff_signals import staff_changed
 
@@ -292,14 +292,19 @@ def _email(value: str, line: int, column: str, plan: ImportPlan) -> str | None:
     return email
 
 
-def _date(value: str, line: int, plan: ImportPlan) -> date | None:
+def _date(value: str, line: int, plan: ImportPlan, *, today: date) -> date | None:
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date()  # noqa: DTZ007 - a calendar date
+        day = datetime.strptime(value, "%Y-%m-%d").date()  # noqa: DTZ007 - a calendar date
     except ValueError:
         plan.errors.append(
             RowError(line, "last_working_day", f"“{value}” is not a date as YYYY-MM-DD.")
         )
         return None
+    problem = last_working_day_problem(day, today=today)
+    if problem:
+        plan.errors.append(RowError(line, "last_working_day", f"“{value}”: {problem}"))
+        return None
+    return day
 
 
 @dataclass
@@ -313,7 +318,7 @@ class _Checked:
     manager_email: str | None
 
 
-def _check_row(row: _Row, plan: ImportPlan) -> _Checked | None:
+def _check_row(row: _Row, plan: ImportPlan, *, today: date) -> _Checked | None:
     values, line, before = row.values, row.line, len(plan.errors)
     name = values["name"]
     if not name:
@@ -341,7 +346,7 @@ def _check_row(row: _Row, plan: ImportPlan) -> _Checked | None:
                 )
             )
     last_day = values.get("last_working_day")
-    last_working_day = _date(last_day, line, plan) if last_day else None
+    last_working_day = _date(last_day, line, plan, today=today) if last_day else None
     manager_email = values.get("manager_email")
     if manager_email:
         manager_email = _email(manager_email, line, "manager_email", plan)
@@ -408,7 +413,7 @@ def plan_import(text: str, *, today: date | None = None) -> ImportPlan:
     rows = _read(text, plan)
     if plan.errors:
         return plan
-    checked = [c for c in (_check_row(row, plan) for row in rows) if c is not None]
+    checked = [c for c in (_check_row(row, plan, today=today) for row in rows) if c is not None]
 
     first_line: dict[str, int] = {}
     for row in checked:

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from access.models import AccessType, CriticalSystem, MappingKind, OrgRole, StaffMember
 from integrations.models import Connection, ConnectionStatus
 from integrations.providers.registry import provider_name, providers
+from lib.dates import BoundedDateField, months_ahead
+
+# The longest an external's access is agreed ahead: a contract of a few years, not forever.
+EXTERNAL_MONTHS_AHEAD = 60
 
 
 def candidate_connections():  # type: ignore[no-untyped-def]
@@ -93,9 +98,12 @@ class MappingForm(forms.Form):
     owner = forms.ModelChoiceField(
         label="Owner (who answers for it)", queryset=StaffMember.objects.all(), required=False
     )
-    external_until = forms.DateField(
+    # An external's access agreed until a day: past days too (the check then flags it), but
+    # not a typo such as 0001-01-01 or 9999-12-31.
+    external_until = BoundedDateField(
         label="Access agreed until",
         required=False,
+        latest=lambda: months_ahead(timezone.localdate(), EXTERNAL_MONTHS_AHEAD),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     reason = forms.CharField(

@@ -129,7 +129,8 @@ def system_detail(request: HttpRequest, system: int) -> HttpResponse:
         "mapping__staff__org_role"
     )
     chosen = request.GET.get("category", "")
-    search = request.GET.get("q", "").strip()[:200]
+    # A NUL matches no email or name, and PostgreSQL refuses it in a query (a 500).
+    search = request.GET.get("q", "").replace("\x00", "").strip()[:200]
     listed = (
         accounts.filter(removed_at__isnull=True)
         if chosen != "removed"

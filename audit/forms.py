@@ -5,8 +5,7 @@ from datetime import date
 from django import forms
 
 from audit.selectors import ACTIONS, AuditFilters, actor_choices, object_type_choices
-
-ISO_DATE = ["%Y-%m-%d"]
+from lib.dates import ISO_DATE, BoundedDateField
 
 
 class AuditFilterForm(forms.Form):
@@ -17,13 +16,13 @@ class AuditFilterForm(forms.Form):
         required=False,
         choices=[("", "Any action"), *((key, key.capitalize()) for key in ACTIONS)],
     )
-    start = forms.DateField(
+    start = BoundedDateField(
         label="From",
         required=False,
         input_formats=ISO_DATE,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    end = forms.DateField(
+    end = BoundedDateField(
         label="To (included)",
         required=False,
         input_formats=ISO_DATE,

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import calendar
 from datetime import date
 
 from django import forms
@@ -9,17 +8,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from checks.models import SpecialCasePolicy
+from lib.dates import months_ahead
+from lib.uploads import ALLOWED_TEXT, KINDS, attachment_problem
 
 MAX_ITEMS_AT_ONCE = 500
-
-
-def months_ahead(day: date, months: int) -> date:
-    """The same day ``months`` later (the month's last day when it is shorter)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
 
 
 class ItemKeysField(forms.Field):
@@ -47,7 +39,11 @@ class SpecialCaseForm(forms.Form):
         help_text="Why this item is out of scope. Auditors read this.",
         error_messages={"required": "A special case needs a reason."},
     )
-    attachment = forms.FileField(label="Supporting file (optional)", required=False)
+    attachment = forms.FileField(
+        label="Supporting file (optional)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(KINDS)}),
+    )
     expires_on = forms.DateField(
         label="Expires on",
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -57,6 +53,8 @@ class SpecialCaseForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        megabytes = settings.MAX_ATTACHMENT_BYTES / (1024 * 1024)
+        self.fields["attachment"].help_text = f"{ALLOWED_TEXT}; at most {megabytes:g} MB."
         self.max_months = SpecialCasePolicy.current().max_months
         self.latest = months_ahead(timezone.localdate(), self.max_months)
         self.fields[
@@ -79,10 +77,10 @@ class SpecialCaseForm(forms.Form):
 
     def clean_attachment(self):  # type: ignore[no-untyped-def]
         upload = self.cleaned_data.get("attachment")
-        if upload and upload.size > settings.MAX_ATTACHMENT_BYTES:
-            raise forms.ValidationError(
-                f"The file is larger than {settings.MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB."
-            )
+        if upload:
+            problem = attachment_problem(upload, max_bytes=settings.MAX_ATTACHMENT_BYTES)
+            if problem:
+                raise forms.ValidationError(problem)
         return upload
 
     def clean_expires_on(self) -> date:

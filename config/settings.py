@@ -39,7 +39,17 @@ elif not SECRET_KEY or not FIELD_ENCRYPTION_KEY:
         "into .local/dev.env; in production set them in the environment."
     )
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", LOOPBACK_HOSTS if DEBUG else [])
+if DEBUG and set(ALLOWED_HOSTS) - set(LOOPBACK_HOSTS):
+    # Django's debug pages show the settings, the code and every local variable (an API key
+    # being validated, a token being renewed) to whoever reaches the site: DEBUG is for `make run`
+    # on this machine, never for a host others can reach.
+    raise ImproperlyConfigured(
+        "DEBUG=true is for development on this machine only (localhost, 127.0.0.1, [::1]); "
+        f"ALLOWED_HOSTS names {', '.join(sorted(set(ALLOWED_HOSTS) - set(LOOPBACK_HOSTS)))}. "
+        "Unset DEBUG in production."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -75,6 +85,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check parses a form: an uploaded file whose name says nothing ("..")
+    # reaches the form, which refuses it, instead of being dropped without a word.
+    "lib.uploads.KeepUnusableUploadNames",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Records the signed-in user as the actor of every audit log entry (none: "System").

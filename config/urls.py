@@ -12,6 +12,9 @@ def _superusers_only(request: HttpRequest) -> bool:
 
 admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
 
+# A body too large, or with too many fields, gets a page that says which limit it hit.
+handler400 = "config.errors.bad_request"
+
 urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("accounts.urls")),

@@ -10,18 +10,18 @@ from accounts.permissions import require_permissions
 from audit.services import record_evidence_download
 from evidence.archive import build_evidence_zip
 from evidence.registry import evidence_files
+from lib.dates import ISO_DATE, BoundedDateField
 from lib.evidence_files import DEFAULT_PERIOD_DAYS, Period
 
 EXPORT = "checks.export_evidence"
-ISO_DATE = ["%Y-%m-%d"]
 
 
 class PeriodForm(forms.Form):
     # Only ISO dates: the URL is bookmarkable and must mean the same day in every locale.
-    start = forms.DateField(
+    start = BoundedDateField(
         label="From", input_formats=ISO_DATE, widget=forms.DateInput(attrs={"type": "date"})
     )
-    end = forms.DateField(
+    end = BoundedDateField(
         label="To (included)",
         input_formats=ISO_DATE,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -25,6 +25,7 @@ from incidents.selectors import (
 from integrations.providers.registry import providers
 from integrations.selectors import known_service_names
 from lib.checks import checks_for
+from lib.dates import BoundedDateField
 
 SORT_CHOICES = [
     ("reported", "Reported on"),
@@ -99,10 +100,11 @@ class IncidentFilterForm(forms.Form):
             (NOT_COUNTED, "Evidence only: out of scope, deleted upstream or disconnected"),
         ],
     )
-    created_from = forms.DateField(
+    # Bounded: the day after 9999-12-31, which "to" reads up to, does not exist.
+    created_from = BoundedDateField(
         label="Reported from", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    created_to = forms.DateField(
+    created_to = BoundedDateField(
         label="Reported to", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)

@@ -64,3 +64,38 @@ def test_check_deploy_passes_with_no_warnings() -> None:
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_debug_is_off_unless_development_asks_for_it() -> None:
+    """Production shows the app's error pages, never Django's debug pages."""
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG)",
+        SECRET_KEY=SECRET,
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="evidence.example.com",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_debug_is_refused_on_a_host_others_can_reach() -> None:
+    result = _manage(
+        "check",
+        DEBUG="true",
+        SECRET_KEY=SECRET,
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="evidence.example.com,localhost",
+    )
+    assert result.returncode != 0
+    assert "DEBUG=true is for development on this machine only" in result.stderr
+    assert "ALLOWED_HOSTS names evidence.example.com" in result.stderr
+
+
+def test_make_run_still_starts_with_debug_on_loopback() -> None:
+    """bin/run-dev exports DEBUG=true with the development keys and no ALLOWED_HOSTS."""
+    result = _manage(
+        "check", DEBUG="true", SECRET_KEY="dev", FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode()
+    )
+    assert result.returncode == 0, result.stderr

@@ -533,3 +533,18 @@ def test_an_auditor_is_never_a_reviewer(system, admin_user, django_user_model) -
     assert client.post(url, {"decision": "revoke", "note": "x"}).status_code == 403
     ben.refresh_from_db()
     assert ben.decision == ""
+
+
+def test_a_bulk_keep_note_with_a_nul_is_refused_and_keeps_nothing(
+    system, admin_user, admin_client
+) -> None:  # type: ignore[no-untyped-def]
+    review = _start(system, admin_user)
+    item = _item(review, "ann@example.com")
+    response = admin_client.post(
+        f"/access/reviews/{review.pk}/keep/",
+        {"items": [item.pk], "note": "checked\x00 in HR"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "the note holds a null character" in response.content.decode()
+    assert not review.items.exclude(decision="").exists()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from django import forms
@@ -16,6 +17,13 @@ class PagerDutyKeyForm(ApiKeyForm):
     )
     region_help = "EU if your account's API host is api.eu.pagerduty.com (service region EU)."
     not_a_key = "This does not look like a PagerDuty API key."
+    # Account keys are 20 letters, digits, _ and -; user keys start with u+ (reference:
+    # pagerduty-api.md §1.2).
+    key_characters = re.compile(r"[A-Za-z0-9_+-]+")
+    wrong_characters = (
+        "A PagerDuty API key is made of ASCII letters, digits and the characters _ + - only: "
+        "copy it again from PagerDuty."
+    )
 
 
 class ServicesForm(forms.Form):
