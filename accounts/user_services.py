@@ -5,14 +5,18 @@ themselves. A new user, or one who forgot their password, gets a one-time link t
 
 from __future__ import annotations
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.models import SignInLockout
 from accounts.roles import Role
 from accounts.services import IdentityRefused, clean_identity, user_role
 
@@ -78,3 +82,19 @@ def set_password_link(user: AbstractUser) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     return reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+
+
+def running_lockouts(username: str) -> QuerySet[SignInLockout]:
+    """The lockouts of this username still in force (not run out, not unlocked)."""
+    return SignInLockout.objects.filter(
+        username=username, unlocked_at__isnull=True, locked_until__gt=timezone.now()
+    )
+
+
+def sign_in_unlock(user: AbstractUser) -> int:
+    """Forget the wrong passwords counted against ``user``'s username, which lifts its lockout;
+    accounts/lockout.py records the unlock (the audit log names the admin). Returns how many
+    lockouts ended."""
+    running = running_lockouts(user.get_username()).count()
+    axes_reset(username=user.get_username())
+    return running

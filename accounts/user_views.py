@@ -8,7 +8,9 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
+from accounts.models import SignInLockout
 from accounts.permissions import require_permissions
 from accounts.services import user_role
 from accounts.user_forms import RoleForm, UserNewForm, role_of
@@ -16,7 +18,9 @@ from accounts.user_services import (
     UserRefused,
     active_set,
     role_set,
+    running_lockouts,
     set_password_link,
+    sign_in_unlock,
     user_invite,
 )
 
@@ -28,7 +32,15 @@ ADD_USER = "auth.add_user"
 @require_permissions(read=VIEW_USER)
 def users(request: HttpRequest) -> HttpResponse:
     people = get_user_model().objects.prefetch_related("groups").order_by("username")
-    rows = [{"user": user, "role": user_role(user)} for user in people]
+    locked = set(
+        SignInLockout.objects.filter(
+            unlocked_at__isnull=True, locked_until__gt=timezone.now()
+        ).values_list("username", flat=True)
+    )
+    rows = [
+        {"user": user, "role": user_role(user), "locked": user.get_username() in locked}
+        for user in people
+    ]
     return render(request, "accounts/users/list.html", {"rows": rows})
 
 
@@ -78,12 +90,26 @@ def user_detail(request: HttpRequest, user: int) -> HttpResponse:
                 word = "reactivated" if subject.is_active else "deactivated"
                 messages.success(request, f"{subject.username} was {word}.")
                 return redirect("accounts:user", user=subject.pk)
+            elif action == "unlock":
+                ended = sign_in_unlock(subject)
+                messages.success(
+                    request,
+                    f"{subject.username} can sign in again."
+                    if ended
+                    else f"{subject.username} was not locked out: nothing to unlock.",
+                )
+                return redirect("accounts:user", user=subject.pk)
             elif action == "link":
                 return _with_link(request, subject, created=False)
             else:
                 messages.error(request, "Nothing was changed: the form did not say what to do.")
         except UserRefused as refused:
             messages.error(request, str(refused))
-    context = {"subject": subject, "role": role, "form": form}
+    context = {
+        "subject": subject,
+        "role": role,
+        "form": form,
+        "lockouts": list(running_lockouts(subject.get_username())),
+    }
     status = 400 if form.errors else 200
     return render(request, "accounts/users/detail.html", context, status=status)

@@ -117,3 +117,22 @@ def test_auditors_read_and_change_nothing(auditor_client, staff_user) -> None:  
 def test_staff_see_no_users_page(staff_client) -> None:  # type: ignore[no-untyped-def]
     assert staff_client.get("/settings/users/").status_code == 403
     assert "Users</a>" not in staff_client.get("/").content.decode()
+
+
+def test_an_admin_unlocks_a_locked_out_user_and_the_audit_log_names_them(
+    admin_client, auditor_client, staff_user
+) -> None:  # type: ignore[no-untyped-def]
+    guesser = Client()
+    for _ in range(5):
+        guesser.post("/login/", {"username": staff_user.username, "password": "wrong"})
+    assert "sign-in locked" in admin_client.get("/settings/users/").content.decode()
+    url = f"/settings/users/{staff_user.pk}/"
+    assert "Sign-in locked until" in admin_client.get(url).content.decode()
+    # An auditor cannot unlock.
+    assert auditor_client.post(url, {"action": "unlock"}).status_code == 403
+    page = admin_client.post(url, {"action": "unlock"}, follow=True).content.decode()
+    assert "can sign in again" in page and "Sign-in locked until" not in page
+    back = Client().post("/login/", {"username": staff_user.username, "password": PASSWORD})
+    assert back.status_code == 302
+    log = auditor_client.get("/audit-log/").content.decode()
+    assert "Unlocked at" in log and "alice-admin" in log
