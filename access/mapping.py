@@ -69,19 +69,19 @@ def rematch() -> int:
     (after a sync or a change of the directory), and map new accounts; hand-made ones are left
     alone. Returns how many existing mappings changed."""
     index = staff_by_email()
-    changed = []
+    changed: dict[int, tuple[str, int | None]] = {}
     rows = AccountMapping.objects.filter(source=MappingSource.EMAIL)
     for pk, kind, staff, email in rows.values_list(
         "pk", "kind", "staff_id", "account__email"
     ).iterator(2000):
         matched = _matched(email, index)
         if (kind, staff) != matched:
-            changed.append(AccountMapping(pk=pk, kind=matched[0], staff_id=matched[1]))
+            changed[pk] = matched
     if changed:
         # Loaded whole for their history records, which copy every field.
-        current = AccountMapping.objects.in_bulk([mapping.pk for mapping in changed])
-        for mapping in changed:
-            current[mapping.pk].kind, current[mapping.pk].staff_id = mapping.kind, mapping.staff_id
+        current = AccountMapping.objects.in_bulk(list(changed))
+        for pk, (kind, staff) in changed.items():
+            current[pk].kind, current[pk].staff_id = kind, staff
         bulk_update_with_history(
             list(current.values()),
             AccountMapping,

@@ -7,7 +7,7 @@ from typing import Any
 
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -31,9 +31,7 @@ def record_lockout(
     """Axes says this again for each attempt while locked: one record per lockout."""
     now = timezone.now()
     username, ip_address = (username or "")[:150], ip_address or None
-    running = SignInLockout.objects.filter(
-        username=username, ip_address=ip_address, unlocked_at__isnull=True, locked_until__gt=now
-    )
+    running = SignInLockout.objects.running().filter(username=username, ip_address=ip_address)
     if not running.exists():
         SignInLockout.objects.create(
             username=username,
@@ -44,13 +42,26 @@ def record_lockout(
 
 
 def record_unlock(sender: object, *, instance: AccessAttempt, **_: Any) -> None:
-    """Axes' attempts were reset (an admin's unlock, or `manage.py axes_reset…`): the lockouts
-    of that username or address still running end now."""
-    now = timezone.now()
-    running = SignInLockout.objects.filter(unlocked_at__isnull=True, locked_until__gt=now)
+    """Axes' attempts were reset (an admin's unlock, or `manage.py axes_reset…`): the running
+    lockouts of that username or address that axes would no longer enforce end now. (Which
+    reset deleted the attempt is not known here, so what is left decides, not a guess.)"""
     match = Q(username=instance.username) if instance.username else Q(pk__in=[])
     if instance.ip_address:
         match |= Q(ip_address=instance.ip_address)
-    for lockout in running.filter(match):
-        lockout.unlocked_at = now
-        lockout.save(update_fields=["unlocked_at"])
+    now = timezone.now()
+    for lockout in SignInLockout.objects.running().filter(match):
+        if not _still_enforced(lockout):
+            lockout.unlocked_at = now
+            lockout.save(update_fields=["unlocked_at"])
+
+
+def _still_enforced(lockout: SignInLockout) -> bool:
+    """Axes locks by username and by address (AXES_LOCKOUT_PARAMETERS): either count at the
+    limit keeps this lockout."""
+    remaining = AccessAttempt.objects.all()
+    for field, value in (("username", lockout.username), ("ip_address", lockout.ip_address)):
+        if value:
+            counted = remaining.filter(**{field: value}).aggregate(n=Sum("failures_since_start"))
+            if (counted["n"] or 0) >= settings.AXES_FAILURE_LIMIT:
+                return True
+    return False

@@ -7,6 +7,12 @@ from django.db import models
 from django.utils import timezone
 
 
+class LockoutQuerySet(models.QuerySet["SignInLockout"]):
+    def running(self) -> LockoutQuerySet:
+        """Still in force: neither run out nor unlocked."""
+        return self.filter(unlocked_at__isnull=True, locked_until__gt=timezone.now())
+
+
 class SignInLockout(models.Model):
     """A username or an address locked out after too many wrong passwords (django-axes does
     the counting and the refusing; this is the record an auditor reads)."""
@@ -18,6 +24,8 @@ class SignInLockout(models.Model):
     locked_until = models.DateTimeField()
     # Set when an admin unlocked it before then (the audit log says who).
     unlocked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LockoutQuerySet.as_manager()
 
     class Meta:
         ordering = ["-locked_at"]

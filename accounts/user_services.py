@@ -12,7 +12,6 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -85,10 +84,7 @@ def set_password_link(user: AbstractUser) -> str:
 
 
 def running_lockouts(username: str) -> QuerySet[SignInLockout]:
-    """The lockouts of this username still in force (not run out, not unlocked)."""
-    return SignInLockout.objects.filter(
-        username=username, unlocked_at__isnull=True, locked_until__gt=timezone.now()
-    )
+    return SignInLockout.objects.running().filter(username=username)
 
 
 def sign_in_unlock(user: AbstractUser) -> int:

@@ -4,11 +4,11 @@ auditors read the list."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 
 from accounts.models import SignInLockout
 from accounts.permissions import require_permissions
@@ -32,11 +32,7 @@ ADD_USER = "auth.add_user"
 @require_permissions(read=VIEW_USER)
 def users(request: HttpRequest) -> HttpResponse:
     people = get_user_model().objects.prefetch_related("groups").order_by("username")
-    locked = set(
-        SignInLockout.objects.filter(
-            unlocked_at__isnull=True, locked_until__gt=timezone.now()
-        ).values_list("username", flat=True)
-    )
+    locked = set(SignInLockout.objects.running().values_list("username", flat=True))
     rows = [
         {"user": user, "role": user_role(user), "locked": user.get_username() in locked}
         for user in people
@@ -67,7 +63,12 @@ def _with_link(request: HttpRequest, user, *, created: bool) -> HttpResponse:  #
     return render(
         request,
         "accounts/users/link.html",
-        {"subject": user, "link": link, "created": created},
+        {
+            "subject": user,
+            "link": link,
+            "created": created,
+            "valid_days": round(settings.PASSWORD_RESET_TIMEOUT / 86400, 1),
+        },
     )
 
 

@@ -142,3 +142,18 @@ def test_signed_in_answers_are_never_stored_and_every_answer_has_the_policies(ad
     assert "geolocation=()" in page["Permissions-Policy"]
     anonymous = Client().get("/login/")
     assert "Content-Security-Policy" in anonymous and "Permissions-Policy" in anonymous
+
+
+def test_unlocking_one_user_leaves_another_lockout_from_the_same_address(
+    admin_user, auditor_user
+) -> None:  # type: ignore[no-untyped-def]
+    guesser = Client()
+    for _ in range(5):
+        _login(guesser, "alice-admin", WRONG, ip="203.0.113.7")
+    for _ in range(2):
+        _login(guesser, "bob-auditor", WRONG, ip="203.0.113.7")
+    call_command("axes_reset_username", "bob-auditor", verbosity=0)
+    # Alice's five failures still lock her: her lockout stays on record as running.
+    (alice,) = SignInLockout.objects.filter(username="alice-admin")
+    assert alice.unlocked_at is None
+    assert _login(Client(), "alice-admin", PASSWORD, ip="198.51.100.2").status_code == 429

@@ -22,7 +22,6 @@ from tests.accounts.test_url_permissions import (
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 REFUSED = (403, 405)
-WALKED: list[int] = []
 
 
 def _changes() -> int:
@@ -76,7 +75,6 @@ def test_every_method_and_role_of_a_project_url(clients, samples, path: str) -> 
             before = _changes()
             response = client.generic(method, url)
             status, cell = response.status_code, f"{role} {method} {path}"
-            WALKED.append(status)
             assert status < 500, cell
             expected = _expected(path, method, role)
             if role == "anonymous":
@@ -115,7 +113,6 @@ def test_the_admin_site_answers_only_superusers(clients, samples, path: str) -> 
             before = _changes()
             response = client.generic(method, url)
             status, cell = response.status_code, f"{role} {method} {path}"
-            WALKED.append(status)
             assert status < 500, cell
             if role != "superuser":
                 # Every other role is sent to the admin's login (or refused), and writes nothing.
@@ -123,9 +120,3 @@ def test_the_admin_site_answers_only_superusers(clients, samples, path: str) -> 
                 if status == 302:
                     assert re.match(r"/(admin/)?login/\?next=", response["Location"]), cell
                 assert _changes() == before, f"{cell} was refused but wrote to the database"
-
-
-def test_the_walk_covered_what_it_says(request) -> None:  # type: ignore[no-untyped-def]
-    """Printed in the run's summary: how many cells were walked (issue 12's closing note)."""
-    if WALKED:
-        print(f"\nURL walk: {len(WALKED)} cells, {sum(s >= 500 for s in WALKED)} answered 5xx")
