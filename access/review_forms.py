@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from access.models import CriticalSystem
 from access.review_models import Decision, ReviewerMode, ReviewPolicy
+from lib.concurrency import VersionedForm
 from lib.dates import ISO_DATE, months_ahead, validate_day
 
 # A review is due within a year of its start: a later date is a typo (9999-12-31).
@@ -84,7 +85,7 @@ class DecideForm(forms.Form):
     )
 
 
-class PolicyForm(forms.ModelForm):
+class PolicyForm(VersionedForm):
     class Meta:
         model = ReviewPolicy
         fields = ["removal_days"]

@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history
 from access.checks import TOPIC
 from access.mapping import category
 from access.models import Account, AccountMapping, CriticalSystem, MappingKind, StaffMember
+from access.review_forms import PolicyForm
 from access.review_models import (
     ACTION_DECISIONS,
     SNAPSHOT_FIELDS,
@@ -28,6 +29,7 @@ from access.review_models import (
 from access.review_snapshot import digest
 from accounts.roles import Role
 from lib.checks import engine
+from lib.settings_row import settings_save
 
 CHANGE_REVIEW = "access.change_accessreview"
 VIEW_REVIEW = "access.view_accessreview"
@@ -332,13 +334,11 @@ def verify_outcomes(*, now: datetime | None = None) -> int:
     return len(done)
 
 
-def removal_days_set(*, days: int, user: AbstractBaseUser) -> ReviewPolicy:
-    if not 1 <= days <= 365:
-        raise ReviewRefused("Give a number of days from 1 to 365.")
-    policy = ReviewPolicy.current()
-    if policy.removal_days != days:
-        policy.removal_days = days
-        policy._history_user = user  # type: ignore[attr-defined]
-        policy.save()
+def removal_days_set(*, form: PolicyForm) -> ReviewPolicy:
+    """Saved over the version the form was loaded with (ChangedMeanwhile when it is gone); the
+    access checks are evaluated again when the limit changed."""
+    changed = form.has_changed()
+    policy = settings_save(form)
+    if changed:
         engine().evaluate(topic=TOPIC, reason="the access review removal limit changed")
     return policy

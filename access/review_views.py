@@ -31,6 +31,7 @@ from access.review_services import (
 )
 from access.review_snapshot import stored_digest
 from accounts.permissions import SIGNED_IN, require_permissions
+from lib.concurrency import ChangedMeanwhile
 
 VIEW_REVIEW = "access.view_accessreview"
 ADD_REVIEW = "access.add_accessreview"
@@ -45,9 +46,13 @@ def reviews(request: HttpRequest) -> HttpResponse:
     can_change = request.user.has_perm(CHANGE_REVIEW)
     form = PolicyForm(request.POST or None, instance=policy) if can_change else None
     if request.method == "POST" and form is not None and form.is_valid():
-        removal_days_set(days=form.cleaned_data["removal_days"], user=request.user)
-        messages.success(request, "Removal limit saved; the access checks were re-evaluated.")
-        return redirect("access:reviews")
+        try:
+            removal_days_set(form=form)
+        except ChangedMeanwhile as conflict:
+            form = conflict.reshow(form)
+        else:
+            messages.success(request, "Removal limit saved; the access checks were re-evaluated.")
+            return redirect("access:reviews")
     if form is not None and form.errors:
         # The form bound to the instance changed it in memory: show the stored value too.
         policy = ReviewPolicy.current()

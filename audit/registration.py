@@ -59,6 +59,8 @@ class Audited:
 
 
 SYNC_NOISE = "written by every sync, not a configuration change"
+SAVES = "counts saves, so that two edits at once cannot overwrite each other"
+POLICY_ROW = {"id": "the row's number", "version": SAVES}
 
 CONNECTION = Audited(
     Connection,
@@ -101,7 +103,7 @@ POLICY = Audited(
         "close_check_uses_sla": "“Reported incident should be closed” uses the SLA",
         "assess_resolved_high": "“Data loss information” checks resolved High incidents",
     },
-    ignored={"id": "the row's number"},
+    ignored=POLICY_ROW,
 )
 
 SPECIAL_CASE = Audited(
@@ -128,7 +130,7 @@ SPECIAL_CASE = Audited(
 SPECIAL_CASE_POLICY = Audited(
     SpecialCasePolicy,
     fields={"max_months": "Longest a special case may last (months)"},
-    ignored={"id": "the row's number"},
+    ignored=POLICY_ROW,
 )
 
 CRITICAL_SYSTEM = Audited(
@@ -184,7 +186,7 @@ STAFF_MEMBER = Audited(
         "id": "the row's number",
         "created_at": "the creation's own time",
         "search_text": "folded from the name and emails for search",
-        "version": "counts saves, so that two edits at once cannot overwrite each other",
+        "version": SAVES,
     },
 )
 
@@ -193,7 +195,7 @@ ORG_ROLE = Audited(OrgRole, fields={"name": "Name"}, ignored={"id": "the row's n
 REVIEW_POLICY = Audited(
     ReviewPolicy,
     fields={"removal_days": "Days to remove access revoked in a review"},
-    ignored={"id": "the row's number"},
+    ignored=POLICY_ROW,
 )
 
 DOWNLOAD = Audited(

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from checks.models import SpecialCasePolicy
+from lib.concurrency import VersionedForm
 from lib.dates import months_ahead
 from lib.uploads import ALLOWED_TEXT, KINDS, attachment_problem
 
@@ -111,7 +112,7 @@ class EndSpecialCaseForm(forms.Form):
         return reason
 
 
-class SpecialCasePolicyForm(forms.ModelForm):
+class SpecialCasePolicyForm(VersionedForm):
     class Meta:
         model = SpecialCasePolicy
         fields = ["max_months"]

@@ -18,6 +18,8 @@ from checks.models import CheckState, SpecialCase, SpecialCasePolicy
 from checks.services import AlreadyEnded, special_case_end, special_cases_create
 from lib.charts import step_chart
 from lib.checks import REGISTRY
+from lib.concurrency import ChangedMeanwhile
+from lib.settings_row import settings_save
 from lib.uploads import kind_of
 
 VIEW = "checks.view_checkstate"
@@ -198,9 +200,15 @@ def special_case_policy(request: HttpRequest) -> HttpResponse:
     policy = SpecialCasePolicy.current()
     form = SpecialCasePolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Special-case policy saved.")
-        return redirect("checks:policy")
+        try:
+            settings_save(form)
+        except ChangedMeanwhile as conflict:
+            form = conflict.reshow(form)
+        else:
+            messages.success(request, "Special-case policy saved.")
+            return redirect("checks:policy")
+    if form.errors:
+        policy = SpecialCasePolicy.current()
     changes = policy.history.select_related("history_user").order_by("-history_date")[:50]
     context = {
         "form": form,

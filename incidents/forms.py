@@ -79,7 +79,7 @@ class DataLossForm(VersionedForm):
                 )
 
 
-class IncidentPolicyForm(forms.ModelForm):
+class IncidentPolicyForm(VersionedForm):
     class Meta:
         model = IncidentPolicy
         fields = [

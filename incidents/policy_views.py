@@ -8,6 +8,7 @@ from accounts.permissions import require_permissions
 from incidents.forms import IncidentPolicyForm
 from incidents.models import IncidentPolicy
 from incidents.services import incident_policy_save
+from lib.concurrency import ChangedMeanwhile
 
 EDIT = "incidents.change_incidentpolicy"
 
@@ -18,9 +19,18 @@ def incident_policy(request: HttpRequest) -> HttpResponse:
     can_edit = request.user.has_perm(EDIT)
     form = IncidentPolicyForm(request.POST or None, instance=policy) if can_edit else None
     if request.method == "POST" and form is not None and form.is_valid():
-        incident_policy_save(form=form)
-        messages.success(request, "Incident policy saved; the incident checks were re-evaluated.")
-        return redirect("incident-policy")
+        try:
+            incident_policy_save(form=form)
+        except ChangedMeanwhile as conflict:
+            form = conflict.reshow(form)
+        else:
+            messages.success(
+                request, "Incident policy saved; the incident checks were re-evaluated."
+            )
+            return redirect("incident-policy")
+    if form is not None and form.errors:
+        # The form bound to the instance changed it in memory: show the stored values too.
+        policy = IncidentPolicy.current()
     history = policy.history.select_related("history_user").order_by("-history_date")[:20]
     return render(
         request,

@@ -12,6 +12,7 @@ from incidents.forms import DataLossForm, IncidentPolicyForm
 from incidents.models import DataLossReport, Incident, IncidentPolicy
 from lib.checks import engine
 from lib.concurrency import VERSION, as_edit_of, claim_version, last_changed_by
+from lib.settings_row import settings_save
 
 
 def data_loss_report_for(incident: Incident) -> DataLossReport:
@@ -77,7 +78,7 @@ def _save_over(form: DataLossForm) -> DataLossReport:
 
 
 def incident_policy_save(*, form: IncidentPolicyForm) -> IncidentPolicy:
-    with transaction.atomic():
-        policy = form.save()
+    """Saved over the version the form was loaded with (ChangedMeanwhile when it is gone)."""
+    policy = settings_save(form)
     engine().evaluate(topic=TOPIC, reason="after the incident policy changed")
     return policy
