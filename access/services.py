@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from access.checks import TOPIC
 from access.mapping import rematch
@@ -25,11 +25,15 @@ class AccessRefused(Exception):
 
 
 def critical_system_add(*, connection: Connection, user: AbstractBaseUser | None) -> CriticalSystem:
-    if CriticalSystem.objects.filter(connection=connection).exists():
-        raise AccessRefused("This integration is already a critical system.")
     system = CriticalSystem(connection=connection, added_by=user)
     system._history_user = user  # type: ignore[attr-defined]
-    system.save()
+    try:
+        with transaction.atomic():
+            system.save()
+    except IntegrityError:
+        # The database's one-to-one is the check: a double submit, or two admins at once,
+        # cannot both pass it between a look and a write.
+        raise AccessRefused("This integration is already a critical system.") from None
     engine().evaluate(topic=TOPIC, reason="a critical system was added")
     return system
 
@@ -47,6 +51,9 @@ def valid_access_set(
     if access_type == AccessType.ROLE_BASED and not roles:
         raise AccessRefused("Choose at least one org role that may access this system.")
     with transaction.atomic():
+        # One change of a system's valid access at a time: two at once would both add the same
+        # org role's rule (a unique constraint) where the second should replace the first.
+        CriticalSystem.objects.select_for_update().filter(pk=system.pk).first()
         system.access_type = access_type
         system._history_user = user  # type: ignore[attr-defined]
         system.save()

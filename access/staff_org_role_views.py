@@ -13,6 +13,7 @@ from access.staff_forms import OrgRoleForm
 from access.staff_selectors import org_roles_with_counts
 from access.staff_services import org_role_delete, org_role_save
 from accounts.permissions import require_permissions
+from lib.concurrency import RefusedMeanwhile
 
 VIEW = "access.view_orgrole"
 ADD = "access.add_orgrole"
@@ -44,7 +45,10 @@ def org_roles(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = OrgRoleForm(request.POST)
         if form.is_valid():
-            role = org_role_save(form=form)
+            try:
+                role = org_role_save(form=form)
+            except RefusedMeanwhile as refused:
+                return _page(request, form=refused.form)
             messages.success(request, f"Org role “{role.name}” added.")
             return redirect("access:org-roles")
         return _page(request, form=form)
@@ -58,7 +62,10 @@ def org_role_rename(request: HttpRequest, role: int) -> HttpResponse:
     before = instance.name
     form = OrgRoleForm(request.POST, instance=instance)
     if form.is_valid():
-        renamed = org_role_save(form=form)
+        try:
+            renamed = org_role_save(form=form)
+        except RefusedMeanwhile as refused:
+            return _page(request, rename=(instance.pk, refused.form))
         messages.success(request, f"Org role “{before}” renamed “{renamed.name}”.")
         return redirect("access:org-roles")
     return _page(request, rename=(instance.pk, form))

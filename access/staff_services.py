@@ -13,22 +13,28 @@ from access.models import AllowedRole, OrgRole, StaffMember
 from access.staff_forms import OrgRoleForm, StaffMemberForm
 from access.staff_rules import offboarded_on_after
 from access.staff_signals import staff_changed
-from lib.concurrency import VERSION, claim_version
+from lib.concurrency import VERSION, claim_version, save_unique
 
 
 def staff_member_save(*, form: StaffMemberForm) -> StaffMember:
     """Save a valid form (add or edit). Who made the change is recorded in the person's history
     by django-simple-history's request middleware. An edit saves only over the version it was
-    loaded with: ChangedMeanwhile (nothing saved) when someone saved the person since."""
+    loaded with: ChangedMeanwhile (nothing saved) when someone saved the person since;
+    RefusedMeanwhile when someone took the email since the form checked it."""
     person = form.save(commit=False)
     person.alias_emails = form.cleaned_data["alias_emails_text"]
     person.manager = form.cleaned_data["manager_email"]
     person.offboarded_on = offboarded_on_after(
         status=person.status, offboarded_on=person.offboarded_on, today=timezone.localdate()
     )
-    with transaction.atomic():
+
+    def save() -> StaffMember:
         claim_version(person, form.cleaned_data[VERSION])
         person.save()
+        return person
+
+    # Two people adding one email at once: the late one is told the email is taken.
+    save_unique(form, save)
     staff_changed.send(
         sender=StaffMember, staff_ids=[person.pk], reason="after a staff member was saved"
     )
@@ -36,8 +42,7 @@ def staff_member_save(*, form: StaffMemberForm) -> StaffMember:
 
 
 def org_role_save(*, form: OrgRoleForm) -> OrgRole:
-    with transaction.atomic():
-        return form.save()
+    return save_unique(form, form.save)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from access.staff_history import person_history
 from access.staff_selectors import staff_page
 from access.staff_services import staff_member_save
 from accounts.permissions import require_permissions
-from lib.concurrency import ChangedMeanwhile
+from lib.concurrency import ChangedMeanwhile, RefusedMeanwhile
 
 VIEW = "access.view_staffmember"
 ADD = "access.add_staffmember"
@@ -65,9 +65,13 @@ def _saved_message(request: HttpRequest, person: StaffMember, *, was: str | None
 def staff_add(request: HttpRequest) -> HttpResponse:
     form = StaffMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        person = staff_member_save(form=form)
-        _saved_message(request, person, was=None)
-        return redirect("access:staff-detail", person=person.pk)
+        try:
+            person = staff_member_save(form=form)
+        except RefusedMeanwhile as refused:
+            form = refused.form
+        else:
+            _saved_message(request, person, was=None)
+            return redirect("access:staff-detail", person=person.pk)
     return render(request, "access/staff/form.html", {"form": form, "person": None})
 
 
@@ -84,6 +88,8 @@ def staff_edit(request: HttpRequest, person: int) -> HttpResponse:
             # Nothing saved: what was typed comes back, carrying the version now stored.
             form, member = conflict.reshow(form), conflict.current
             saved_name = member.name
+        except RefusedMeanwhile as refused:
+            form = refused.form
         else:
             _saved_message(request, member, was=was)
             return redirect("access:staff-detail", person=member.pk)

@@ -18,11 +18,11 @@ per field name (inputs, selects, checkboxes), not split widgets (a MultiWidget).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from django import forms
-from django.db import models
+from django.db import IntegrityError, models, transaction
 
 VERSION = "version"
 MISSING = "This form has no version: reload the page and save again."
@@ -142,3 +142,32 @@ def as_edit_of(form: F, current: Versioned, *, blank: Mapping[str, Any]) -> F:
         # Validation wrote the merged values onto ``current``: report the saved record.
         raise ChangedMeanwhile(type(current)._default_manager.get(pk=current.pk))
     return edit
+
+
+class RefusedMeanwhile(Exception):  # noqa: N818 - named for what the user is told
+    """A unique value the form checked was taken by another save meanwhile: nothing was saved.
+    ``form`` is the form validated again, now carrying the field's usual refusal."""
+
+    def __init__(self, form: forms.BaseForm) -> None:
+        self.form = form
+        super().__init__("; ".join(str(error) for error in form.errors.values()))
+
+
+def save_unique(form: F, save: Callable[[], M]) -> M:
+    """Run ``save`` (which writes what ``form`` validated) in its own transaction. When a unique
+    constraint refuses it because another save took the value after the form checked it, the
+    form is validated again against what is stored now, and RefusedMeanwhile carries its
+    answer: the same message as when the two saves are not simultaneous, never a 500."""
+    try:
+        with transaction.atomic():
+            return save()
+    except IntegrityError:
+        instance = form.instance
+        if not instance._state.adding:
+            instance = type(instance)._default_manager.get(pk=instance.pk)
+        else:
+            instance = type(instance)()
+        again = type(form)(form.data, form.files or None, instance=instance)
+        if again.is_valid():
+            raise  # not a value the form checks: a real fault, reported as one
+        raise RefusedMeanwhile(again) from None
