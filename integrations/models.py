@@ -176,6 +176,13 @@ class SyncKind(models.TextChoices):
     FULL = "full", "Full reconciliation"
 
 
+# The error of a run stopped because its connection was disconnected while it ran.
+STOPPED_BY_DISCONNECT = (
+    "The integration was disconnected while this sync ran: it stopped there. What it stored is "
+    "kept."
+)
+
+
 class SyncOutcome(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
@@ -251,7 +258,7 @@ class SyncRun(models.Model):
     def stopped_clause(self) -> str:
         """An interrupted run, after "The last sync ": "stopped unexpectedly at 2,300 fetched;
         what it stored is kept (...)"."""
-        return _stopped(self.counts)
+        return _stopped(self.counts, self.error)
 
 
 class StreamSummary:
@@ -287,7 +294,7 @@ def run_summary(*, outcome: str, counts: object, error: str) -> str:
             return f"{stored[0].upper()}{stored[1:]}, then failed: {error}"
         return f"Nothing was saved before it failed: {error}"
     if outcome == SyncOutcome.INTERRUPTED:
-        clause = _stopped(counts)
+        clause = _stopped(counts, error)
         return f"{clause[0].upper()}{clause[1:]}."
     return error
 
@@ -312,7 +319,7 @@ def stored_phrase(counts: object) -> str:
     return ", ".join(phrases)
 
 
-def _stopped(counts: object) -> str:
+def _stopped(counts: object, error: str) -> str:
     streams = counts if isinstance(counts, dict) else {}
     # The number the card showed while the run was alive ("Syncing… 2300 incidents fetched").
     reading = streams.get("incidents")
@@ -322,7 +329,12 @@ def _stopped(counts: object) -> str:
         }
     stored = stored_phrase(streams)
     kept = f"what it stored is kept ({stored})" if stored else "it had stored nothing yet"
-    return f"stopped unexpectedly at {_count(reading, 'fetched'):,} fetched; {kept}"
+    how = (
+        "when the integration was disconnected"
+        if error == STOPPED_BY_DISCONNECT
+        else "unexpectedly"
+    )
+    return f"stopped {how} at {_count(reading, 'fetched'):,} fetched; {kept}"
 
 
 def _number(noun: str, count: int) -> str:

@@ -16,6 +16,7 @@ from integrations.models import Connection, ConnectionStatus, ErrorAction, valid
 from integrations.providers.base import Revocation
 from integrations.providers.registry import providers
 from integrations.redaction import redact_for
+from integrations.sync.liveness import sync_stop_running
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +125,9 @@ def connection_disconnect(
     done first, outside any transaction (it is an HTTP call). A failed revocation does not stop
     the disconnect: the credentials are erased here all the same, and what the admin must do
     upstream is returned and kept on the connection until it connects again."""
+    # A running sync stops first: the revocation below would otherwise fail it with a 401, and
+    # its end would write the connection's status over "Disconnected".
+    sync_stop_running(connection=connection)
     revocation = _revoke_upstream(connection)
     not_revoked = redact_for(connection, revocation.problem)
     connection.status = ConnectionStatus.DISCONNECTED

@@ -99,7 +99,8 @@ class Tracker:
         if self.on_progress or time.monotonic() - self._saved_at >= PROGRESS_EVERY_SECONDS:
             self.save()
 
-    def save(self, **extra: Any) -> None:
+    def totals(self) -> dict[str, Any]:
+        """The run's counts as stored: per stream, and its calls and retries."""
         run = self.run
         if self.streams:
             current = list(self.streams.values())[-1]
@@ -109,10 +110,18 @@ class Tracker:
         # history, the dashboard and the evidence export show what is saved here.
         for counts in self.streams.values():
             counts.error = redact_for(run.connection, counts.error)
+        return {
+            "counts": {name: counts.as_dict() for name, counts in self.streams.items()},
+            "http_calls": self.stats.calls,
+            "retries": self.stats.retries,
+        }
+
+    def save(self, **extra: Any) -> None:
+        run = self.run
         if extra.get("error"):
             extra["error"] = redact_for(run.connection, extra["error"])
-        run.counts = {name: counts.as_dict() for name, counts in self.streams.items()}
-        run.http_calls, run.retries = self.stats.calls, self.stats.retries
+        for name, value in self.totals().items():
+            setattr(run, name, value)
         run.heartbeat_at = timezone.now()
         for name, value in extra.items():
             setattr(run, name, value)
@@ -181,7 +190,7 @@ def sync_connection(
         # Opening the source failed (e.g. an OAuth token that can no longer be renewed).
         failure = (error, *provider.describe_error(error, connection=connection))
     except RunInterrupted:
-        return _given_up(run)
+        return _given_up(tracker)
     except Exception:
         logger.exception("sync of connection %s failed", connection.pk)
         try:
@@ -191,7 +200,7 @@ def sync_connection(
                 error="Internal error while syncing; the worker's log has the details.",
             )
         except RunInterrupted:
-            return _given_up(run)
+            return _given_up(tracker)
         return run
     finally:
         if source is not None:
@@ -199,13 +208,16 @@ def sync_connection(
     try:
         return _finish(connection, tracker, failure)
     except RunInterrupted:
-        return _given_up(run)
+        return _given_up(tracker)
 
 
-def _given_up(run: SyncRun) -> SyncRun:
+def _given_up(tracker: Tracker) -> SyncRun:
     """The run was marked interrupted while it ran: it stops as it stands (what it stored is
-    kept), and leaves the connection's status and the checks to the run after it."""
+    kept), and leaves the connection's status and the checks to the run after it. Its own
+    counts are written one last time, so its history says exactly what it stored."""
+    run = tracker.run
     logger.warning("sync run %s was marked interrupted while it ran; it stopped", run.pk)
+    SyncRun.objects.filter(pk=run.pk).update(**tracker.totals())
     run.refresh_from_db()
     return run
 

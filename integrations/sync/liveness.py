@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from integrations.models import Connection, SyncOutcome, SyncRun
+from integrations.models import STOPPED_BY_DISCONNECT, Connection, SyncOutcome, SyncRun
 
 INTERRUPTED_ERROR = (
     "The sync stopped unexpectedly: the worker running it stopped answering (killed or "
@@ -58,6 +58,16 @@ def sync_interrupt_stale(*, connection: Connection | None = None) -> int:
     )
 
 
+def sync_stop_running(*, connection: Connection) -> int:
+    """Stop the connection's running sync, if any, because it was disconnected: its row says so
+    at once, and the worker running it stops at its next write or heartbeat (RunInterrupted),
+    without touching the connection. What it stored is kept; returns how many runs stopped."""
+    return SyncRun.objects.filter(connection=connection, outcome=SyncOutcome.RUNNING).update(
+        outcome=SyncOutcome.INTERRUPTED, finished_at=timezone.now(), error=STOPPED_BY_DISCONNECT
+    )
+
+
 class RunInterrupted(Exception):
     """This run was marked interrupted while it still ran (it was silent too long: the machine
-    slept, a write waited on a lock): it stops, since another run may hold its connection now."""
+    slept, a write waited on a lock; or its connection was disconnected): it stops, since
+    another run may hold its connection now, or its credentials are gone."""
