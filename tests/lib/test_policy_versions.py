@@ -4,14 +4,18 @@ with who changed it meanwhile, what was typed shown again, and the first change 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from accounts.roles import Role
 from checks.models import SpecialCasePolicy
 from incidents.models import IncidentPolicy
+from lib import settings_row
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +113,54 @@ def test_a_save_on_the_current_version_is_recorded_once_in_the_history(
     row = SpecialCasePolicy.objects.get()
     assert (row.max_months, row.version) == (4, 2)
     assert [h.max_months for h in row.history.order_by("history_date")] == [6, 4]
+
+
+on_postgres = pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="two writers at once need PostgreSQL (DATABASE_URL=postgres://…)",
+)
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_first_saves_of_a_policy_at_the_same_moment_keep_one_and_tell_the_other(
+    admin_user, django_user_model, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    dave = make_user(django_user_model, "dave-admin", Role.ADMIN)
+    both_validated = threading.Barrier(2, timeout=10)
+    real = settings_row.settings_save
+
+    def together(form):  # type: ignore[no-untyped-def]
+        both_validated.wait()
+        return real(form)
+
+    monkeypatch.setattr("checks.views.settings_save", together)
+    typed = {admin_user: "3", dave: "9"}
+    pages: dict[str, str] = {}
+
+    def save(user) -> None:  # type: ignore[no-untyped-def]
+        try:
+            client = Client()
+            client.force_login(user)
+            response = client.post(
+                POLICIES["special cases"].url,
+                {"max_months": typed[user], "version": "0"},
+                follow=True,
+            )
+            pages[user.get_username()] = f"{response.status_code} {response.content.decode()}"
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=(user,)) for user in typed]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    row = SpecialCasePolicy.objects.get()
+    winner = next(user for user, months in typed.items() if str(row.max_months) == months)
+    loser = dave if winner == admin_user else admin_user
+    assert pages[winner.get_username()].startswith("200 ")
+    assert "Special-case policy saved." in pages[winner.get_username()]
+    assert pages[loser.get_username()].startswith("200 ")
+    assert f"Changed by {winner.get_username()} meanwhile" in pages[loser.get_username()]
+    assert row.version == 1 and row.history.count() == 1
