@@ -65,9 +65,11 @@ def mfa_account(request: HttpRequest) -> HttpResponse:
             setup_device(user)
             return redirect("mfa")
         if action == "confirm" and device is None:
-            pending = setup_device(user)
+            pending = TOTPDevice.objects.filter(user=user, confirmed=False).first()
             setup_form = SetupCodeForm(request.POST)
-            if setup_form.is_valid():
+            if pending is None:
+                messages.error(request, "Nothing was changed: start the set-up first.")
+            elif setup_form.is_valid():
                 try:
                     setup_confirm(user=user, device=pending, code=setup_form.cleaned_data["code"])
                 except CodeRefused as refused:

@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from auditlog.models import LogEntry
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -74,6 +75,9 @@ def test_setting_up_shows_a_qr_code_and_the_key_and_turns_on_only_with_the_right
     page = _text(admin_client.get(ACCOUNT))
     assert "<strong>On</strong>" in page and "Recovery codes left: 10" in page
     assert "secret-link" not in page  # the key is never shown again
+    turned_on = LogEntry.objects.get_for_model(TOTPDevice).filter(action=LogEntry.Action.UPDATE)
+    assert turned_on.get().changes_dict["confirmed"] == ["False", "True"]
+    assert device.key not in str(list(LogEntry.objects.values()))
 
 
 def test_new_recovery_codes_replace_the_old(admin_user) -> None:  # type: ignore[no-untyped-def]
@@ -106,6 +110,14 @@ def test_signing_in_asks_for_a_code_before_any_page(admin_user) -> None:  # type
     right = client.post(VERIFY, {"code": code_for(device), "next": "/incidents/"})
     assert right.status_code == 302 and right["Location"] == "/incidents/"
     assert client.get("/incidents/").status_code == 200
+    # Using the device is not a change of configuration: the audit log has its creation only.
+    assert LogEntry.objects.get_for_model(TOTPDevice).count() == 1
+
+
+def test_confirming_without_starting_changes_nothing(admin_client) -> None:  # type: ignore[no-untyped-def]
+    response = admin_client.post(ACCOUNT, {"action": "confirm", "code": "123456"})
+    assert "start the set-up first" in _text(response)
+    assert not TOTPDevice.objects.exists()
 
 
 def test_until_the_code_the_admin_site_and_htmx_requests_go_to_the_code_page(
