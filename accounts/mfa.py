@@ -12,7 +12,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AbstractUser
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -57,12 +59,35 @@ class Gate(StrEnum):
 
 
 def gate(request: HttpRequest) -> Gate:
+    """Asked before every signed-in page: one query (below) unless the session is verified."""
     user = request.user
     if not user.is_authenticated or user.is_verified() or sso_satisfies_mfa(request):  # type: ignore[union-attr]
         return Gate.OPEN
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    return _gate_now(user)  # type: ignore[arg-type]
+
+
+def _gate_now(user: AbstractUser) -> Gate:
+    """One query for both facts: a confirmed authenticator, and the policy (its defaults when
+    never saved); the user's role is read only when the policy names roles."""
+    facts = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(
+            has_authenticator=Exists(
+                TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+            ),
+            policy_mode=Subquery(MfaPolicy.objects.filter(pk=1).values("mode")[:1]),
+            policy_roles=Subquery(MfaPolicy.objects.filter(pk=1).values("roles")[:1]),
+        )
+        .values("has_authenticator", "policy_mode", "policy_roles")
+        .get()
+    )
+    if facts["has_authenticator"]:
         return Gate.VERIFY
-    if mfa_required(user):  # type: ignore[arg-type]
+    policy = MfaPolicy(
+        mode=facts["policy_mode"] or MfaPolicy.Mode.OFF, roles=facts["policy_roles"] or []
+    )
+    if policy.mode != MfaPolicy.Mode.OFF and policy.requires(user_role(user)):
         return Gate.ENROL
     return Gate.OPEN
 
