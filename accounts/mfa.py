@@ -7,6 +7,7 @@ single sign-on and MFA_TRUST_SSO is on."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -84,9 +85,11 @@ def _gate_now(user: AbstractUser) -> Gate:
     )
     if facts["has_authenticator"]:
         return Gate.VERIFY
-    policy = MfaPolicy(
-        mode=facts["policy_mode"] or MfaPolicy.Mode.OFF, roles=facts["policy_roles"] or []
-    )
+    roles = facts["policy_roles"] or []
+    if isinstance(roles, str):
+        # A JSON column through a subquery may come back as its text, depending on the driver.
+        roles = json.loads(roles)
+    policy = MfaPolicy(mode=facts["policy_mode"] or MfaPolicy.Mode.OFF, roles=roles)
     if policy.mode != MfaPolicy.Mode.OFF and policy.requires(user_role(user)):
         return Gate.ENROL
     return Gate.OPEN
