@@ -19,3 +19,16 @@ class AccountsConfig(AppConfig):
         user_locked_out.connect(record_lockout, dispatch_uid="accounts.record_lockout")
         post_delete.connect(record_unlock, sender=AccessAttempt, dispatch_uid="accounts.unlock")
         user_logged_in.connect(mark_signed_in, dispatch_uid="accounts.mark_signed_in")
+        _hide_device_admin()
+
+
+def _hide_device_admin() -> None:
+    """django-otp's admin pages show each authenticator's secret key and QR code, and every
+    recovery code: devices are managed on the Account page and reset on Settings → Users."""
+    from django.contrib import admin
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for model in (TOTPDevice, StaticDevice):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)

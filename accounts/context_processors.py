@@ -26,6 +26,9 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "user_role": None}
+    if getattr(request, "mfa_gate", "open") != "open":
+        # Until the second factor: every page but the code (or set-up) page is closed anyway.
+        return {"nav_items": [], "user_role": user_role(user), "mfa_pending": True}
     items = []
     for label, name, perm in NAV_SECTIONS:
         if perm is not None and not user.has_perm(perm):

@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from accounts import mfa_views
+
 urlpatterns = [
     path(
         "login/",
@@ -20,6 +22,9 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    # Two-factor authentication: each user's own set-up, and the code page of sign-in.
+    path("account/mfa/", mfa_views.mfa_account, name="mfa"),
+    path("account/mfa/verify/", mfa_views.mfa_verify, name="mfa-verify"),
     # The one-time link an admin hands a new user, or one who forgot their password
     # (accounts/user_services.set_password_link); open without signing in.
     path(

@@ -10,7 +10,10 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from accounts.models import SignInLockout
+from accounts.mfa import mfa_statuses
+from accounts.mfa_forms import MfaPolicyForm
+from accounts.mfa_services import mfa_remove
+from accounts.models import MfaPolicy, SignInLockout
 from accounts.permissions import require_permissions
 from accounts.services import user_role
 from accounts.user_forms import RoleForm, UserNewForm, role_of
@@ -31,13 +34,38 @@ ADD_USER = "auth.add_user"
 
 @require_permissions(read=VIEW_USER)
 def users(request: HttpRequest) -> HttpResponse:
-    people = get_user_model().objects.prefetch_related("groups").order_by("username")
+    people = list(get_user_model().objects.prefetch_related("groups").order_by("username"))
     locked = set(SignInLockout.objects.running().values_list("username", flat=True))
+    mfa = mfa_statuses(people)
     rows = [
-        {"user": user, "role": user_role(user), "locked": user.get_username() in locked}
+        {
+            "user": user,
+            "role": user_role(user),
+            "locked": user.get_username() in locked,
+            "mfa": mfa[user.pk],
+        }
         for user in people
     ]
-    return render(request, "accounts/users/list.html", {"rows": rows})
+    context = {"rows": rows, "policy": MfaPolicy.current()}
+    return render(request, "accounts/users/list.html", context)
+
+
+@require_permissions(read=VIEW_USER, write=CHANGE_USER)
+def mfa_policy(request: HttpRequest) -> HttpResponse:
+    """Who must use two-factor authentication: nobody, everyone, or chosen roles."""
+    policy = MfaPolicy.current()
+    initial = {"mode": policy.mode, "roles": policy.roles}
+    form = MfaPolicyForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        policy.mode = form.cleaned_data["mode"]
+        policy.roles = form.cleaned_data["roles"] if policy.mode == MfaPolicy.Mode.ROLES else []
+        policy.save()
+        messages.success(request, f"Two-factor authentication: {policy.get_mode_display()}.")
+        return redirect("accounts:users")
+    status = 400 if form.errors else 200
+    return render(
+        request, "accounts/users/mfa_policy.html", {"form": form, "policy": policy}, status=status
+    )
 
 
 @require_permissions(read=ADD_USER, write=ADD_USER)
@@ -100,6 +128,16 @@ def user_detail(request: HttpRequest, user: int) -> HttpResponse:
                     else f"{subject.username} was not locked out: nothing to unlock.",
                 )
                 return redirect("accounts:user", user=subject.pk)
+            elif action == "mfa-reset":
+                removed = mfa_remove(subject)
+                messages.success(
+                    request,
+                    f"Two-factor authentication of {subject.username} was reset: they sign in "
+                    "with their password and set it up again."
+                    if removed
+                    else f"{subject.username} had no two-factor authentication: nothing to reset.",
+                )
+                return redirect("accounts:user", user=subject.pk)
             elif action == "link":
                 return _with_link(request, subject, created=False)
             else:
@@ -111,6 +149,7 @@ def user_detail(request: HttpRequest, user: int) -> HttpResponse:
         "role": role,
         "form": form,
         "lockouts": list(running_lockouts(subject.get_username())),
+        "mfa": mfa_statuses([subject])[subject.pk],
     }
     status = 400 if form.errors else 200
     return render(request, "accounts/users/detail.html", context, status=status)

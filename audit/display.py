@@ -18,6 +18,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.registration import AUDITED, SECRET, Audited
 from checks.models import SpecialCase
@@ -101,6 +103,10 @@ def object_type_label(model: type[models.Model]) -> str:
         return "Integration"
     if model is get_user_model():
         return "User"
+    if model is TOTPDevice:
+        return "Two-factor authenticator"
+    if model is StaticDevice:
+        return "Two-factor recovery codes"
     return str(model._meta.verbose_name).capitalize()
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from auditlog.registry import auditlog
 from django.contrib.auth import get_user_model
 from django.db.models import Model
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.models import (
     AccountMapping,
@@ -23,7 +25,7 @@ from access.models import (
     ReviewPolicy,
     StaffMember,
 )
-from accounts.models import SignInLockout
+from accounts.models import MfaPolicy, SignInLockout
 from audit.models import EvidenceDownload
 from checks.models import SpecialCase, SpecialCasePolicy
 from incidents.models import IncidentPolicy
@@ -224,6 +226,44 @@ LOCKOUT = Audited(
     created="Locked out",
 )
 
+MFA_POLICY = Audited(
+    MfaPolicy,
+    fields={"mode": "Two-factor authentication", "roles": "Required for roles"},
+    ignored={"id": "the row's number"},
+)
+
+# Two-factor devices: set up, confirmed (turned on) and removed (turned off, or an admin's reset),
+# and by whom. Their use at each sign-in is not a change of configuration.
+DEVICE_USE = "written by every code entered"
+_DEVICE_IGNORED = {
+    "id": "the row's number",
+    "throttling_failure_timestamp": DEVICE_USE,
+    "throttling_failure_count": DEVICE_USE,
+    "last_used_at": DEVICE_USE,
+    "created_at": "the creation's own time (reset when confirmed: “on since”)",
+}
+AUTHENTICATOR = Audited(
+    TOTPDevice,
+    fields={"user": "User", "name": "Name", "confirmed": "On (code confirmed)"},
+    ignored={
+        **_DEVICE_IGNORED,
+        "key": "the secret shared with the authenticator app: never recorded",
+        "step": "fixed (30 s)",
+        "t0": "fixed (0)",
+        "digits": "fixed (6)",
+        "tolerance": "fixed (one step either side)",
+        "drift": DEVICE_USE,
+        "last_t": DEVICE_USE,
+    },
+    created="Two-factor set-up started",
+)
+RECOVERY_CODES = Audited(
+    StaticDevice,
+    fields={"user": "User", "name": "Name", "confirmed": "Active"},
+    ignored=_DEVICE_IGNORED,
+    created="Recovery codes made",
+)
+
 
 def _user() -> Audited:
     return Audited(
@@ -266,6 +306,9 @@ def register_audited_models() -> None:
         REVIEW_POLICY,
         DOWNLOAD,
         LOCKOUT,
+        MFA_POLICY,
+        AUTHENTICATOR,
+        RECOVERY_CODES,
         _user(),
     ):
         _register(audited)

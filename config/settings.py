@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "simple_history",
     "auditlog",
     "axes",
+    # Two-factor sign-in (accounts/mfa.py): authenticator apps and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "integrations",
     # Each provider package is an app too, so its templates/ and static/ are found.
@@ -90,6 +94,8 @@ MIDDLEWARE = [
     "lib.uploads.KeepUnusableUploadNames",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session entered a second-factor code.
+    "django_otp.middleware.OTPMiddleware",
     # Records the signed-in user as the actor of every audit log entry (none: "System").
     "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -100,6 +106,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Idle timeout and absolute lifetime of a session; no-store on every signed-in answer.
     "accounts.middleware.SessionLimitsMiddleware",
+    # A user with MFA on, or whose role requires it, reaches only the code (or set-up) page
+    # until this session has entered a code.
+    "accounts.mfa_middleware.MfaMiddleware",
     "accounts.middleware.NoStoreWhenSignedInMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -280,6 +289,17 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # HTTP_X_FORWARDED_FOR), and only when one is named: otherwise anyone could pick theirs.
 CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER")
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+# A wrong second-factor code counts as a failed sign-in (accounts/mfa_views.py); axes keeps what
+# was posted with each failure, never the password nor a code (axes masks these).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+
+# Two-factor authentication (django-otp): the name authenticator apps show beside the account.
+# Who must use it is the admin's policy on Settings → Users (accounts.models.MfaPolicy).
+MFA_ISSUER = env_str("MFA_ISSUER", "EvidenceHub")
+OTP_TOTP_ISSUER = MFA_ISSUER
+# A session signed in through the OpenID Connect provider counts as two-factor: the provider
+# enforces its own MFA (accounts/mfa.py, sso_satisfies_mfa).
+MFA_TRUST_SSO = env_bool("MFA_TRUST_SSO", True)
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)

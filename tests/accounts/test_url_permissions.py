@@ -24,6 +24,10 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "/logout/": {"GET": dict.fromkeys(ROLES, 405), "POST": dict.fromkeys(ROLES, LOGGED_OUT)},
     # Everyone changes their own password; an empty POST re-shows the form with its errors.
     "/account/password/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 200)},
+    # Every user's own two-factor set-up; an empty POST changes nothing and says so (200).
+    "/account/mfa/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 200)},
+    # The code page of sign-in sends a session that owes no code on to the home page.
+    "/account/mfa/verify/": {"GET": dict.fromkeys(ROLES, 302), "POST": dict.fromkeys(ROLES, 302)},
     # The one-time set-password link works signed out; an invalid one says so (200).
     "/account/set-password/<uidb64>/<token>/": {
         "GET": dict.fromkeys(ROLES, 200),
@@ -38,6 +42,12 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "/settings/users/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
     "/settings/users/new/": {
         "GET": R_ADMIN_ONLY,
+        "POST": {"admin": 400, "auditor": 403, "staff": 403},
+    },
+    # Who must use two-factor authentication: admins set it, auditors read it; an empty POST
+    # re-shows the form with its error (400).
+    "/settings/users/two-factor/": {
+        "GET": R_READERS,
         "POST": {"admin": 400, "auditor": 403, "staff": 403},
     },
     "/settings/users/<user>/": {

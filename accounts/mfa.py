@@ -1,0 +1,120 @@
+"""Two-factor authentication: who must enter a code, and where each user stands.
+
+A user has MFA on when they have a confirmed authenticator (django-otp's TOTPDevice); their
+recovery codes are a StaticDevice beside it. A session is verified once it entered a code
+(django-otp's OTPMiddleware keeps the device in the session), or when it was signed in through
+single sign-on and MFA_TRUST_SSO is on."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AbstractUser
+from django.db.models import Exists, OuterRef, Subquery
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import date_format
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import MfaPolicy
+from accounts.services import user_role
+
+# The key the single sign-on code sets in the session of a user signed in through the IdP.
+SIGNED_IN_WITH = "signed_in_with"
+SSO = "sso"
+
+
+def sso_satisfies_mfa(request: HttpRequest) -> bool:
+    """A session signed in through the OpenID Connect provider needs no code here when
+    MFA_TRUST_SSO is on: the provider enforces its own MFA."""
+    return settings.MFA_TRUST_SSO and request.session.get(SIGNED_IN_WITH) == SSO
+
+
+def authenticator(user: AbstractBaseUser) -> TOTPDevice | None:
+    """The user's confirmed authenticator, if MFA is on."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def recovery_codes_left(user: AbstractBaseUser) -> int:
+    device = StaticDevice.objects.filter(user=user).first()
+    return device.token_set.count() if device else 0
+
+
+def mfa_required(user: AbstractUser, policy: MfaPolicy | None = None) -> bool:
+    """The admin's policy makes a code compulsory for this user's role (or everyone)."""
+    return (policy or MfaPolicy.current()).requires(user_role(user))
+
+
+class Gate(StrEnum):
+    """What a signed-in session must do before any other page."""
+
+    OPEN = "open"
+    VERIFY = "verify"  # MFA is on: enter a code
+    ENROL = "enrol"  # required by the policy but not set up: set it up
+
+
+def gate(request: HttpRequest) -> Gate:
+    """Asked before every signed-in page: one query (below) unless the session is verified."""
+    user = request.user
+    if not user.is_authenticated or user.is_verified() or sso_satisfies_mfa(request):  # type: ignore[union-attr]
+        return Gate.OPEN
+    return _gate_now(user)  # type: ignore[arg-type]
+
+
+def _gate_now(user: AbstractUser) -> Gate:
+    """One query for both facts: a confirmed authenticator, and the policy (its defaults when
+    never saved); the user's role is read only when the policy names roles."""
+    facts = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(
+            has_authenticator=Exists(
+                TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+            ),
+            policy_mode=Subquery(MfaPolicy.objects.filter(pk=1).values("mode")[:1]),
+            policy_roles=Subquery(MfaPolicy.objects.filter(pk=1).values("roles")[:1]),
+        )
+        .values("has_authenticator", "policy_mode", "policy_roles")
+        .get()
+    )
+    if facts["has_authenticator"]:
+        return Gate.VERIFY
+    roles = facts["policy_roles"] or []
+    if isinstance(roles, str):
+        # A JSON column through a subquery may come back as its text, depending on the driver.
+        roles = json.loads(roles)
+    policy = MfaPolicy(mode=facts["policy_mode"] or MfaPolicy.Mode.OFF, roles=roles)
+    if policy.mode != MfaPolicy.Mode.OFF and policy.requires(user_role(user)):
+        return Gate.ENROL
+    return Gate.OPEN
+
+
+@dataclass(frozen=True)
+class MfaStatus:
+    on_since: datetime | None
+    required: bool
+
+    def __str__(self) -> str:
+        if self.on_since is not None:
+            return f"On since {date_format(timezone.localtime(self.on_since), 'j M Y')}"
+        return "Required but not set up" if self.required else "Off"
+
+
+def mfa_statuses(users: list[AbstractUser]) -> dict[int, MfaStatus]:
+    """Each user's status for Settings → Users, in two queries whatever the number of users."""
+    policy = MfaPolicy.current()
+    since = dict(
+        TOTPDevice.objects.filter(user__in=users, confirmed=True).values_list(
+            "user_id", "created_at"
+        )
+    )
+    return {
+        user.pk: MfaStatus(on_since=since.get(user.pk), required=policy.requires(user_role(user)))
+        for user in users
+    }
