@@ -6,6 +6,7 @@ from django import forms
 
 from accounts.models import MfaPolicy
 from accounts.roles import Role
+from lib.concurrency import VersionedForm
 
 ROLE_CHOICES = [(role.value, role.value) for role in Role]
 
@@ -54,7 +55,9 @@ class TurnOffForm(forms.Form):
         return cleaned
 
 
-class MfaPolicyForm(forms.Form):
+class MfaPolicyForm(VersionedForm):
+    """Saved over the version it was loaded with (lib.settings_row.settings_save)."""
+
     mode = forms.ChoiceField(
         label="Two-factor authentication",
         choices=MfaPolicy.Mode.choices,
@@ -67,8 +70,14 @@ class MfaPolicyForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    class Meta:
+        model = MfaPolicy
+        fields = ["mode", "roles"]
+
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}
-        if cleaned.get("mode") == MfaPolicy.Mode.ROLES and not cleaned.get("roles"):
+        if cleaned.get("mode") != MfaPolicy.Mode.ROLES:
+            cleaned["roles"] = []  # the roles are read only for "chosen roles"
+        elif not cleaned.get("roles"):
             self.add_error("roles", "Choose at least one role, or choose another option.")
         return cleaned

@@ -26,6 +26,8 @@ from accounts.user_services import (
     sign_in_unlock,
     user_invite,
 )
+from lib.concurrency import ChangedMeanwhile
+from lib.settings_row import settings_save
 
 VIEW_USER = "auth.view_user"
 CHANGE_USER = "auth.change_user"
@@ -54,15 +56,18 @@ def users(request: HttpRequest) -> HttpResponse:
 def mfa_policy(request: HttpRequest) -> HttpResponse:
     """Who must use two-factor authentication: nobody, everyone, or chosen roles."""
     policy = MfaPolicy.current()
-    initial = {"mode": policy.mode, "roles": policy.roles}
-    form = MfaPolicyForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = MfaPolicyForm(request.POST if request.method == "POST" else None, instance=policy)
     if request.method == "POST" and form.is_valid():
-        policy.mode = form.cleaned_data["mode"]
-        policy.roles = form.cleaned_data["roles"] if policy.mode == MfaPolicy.Mode.ROLES else []
-        policy.save()
-        messages.success(request, f"Two-factor authentication: {policy.get_mode_display()}.")
-        return redirect("accounts:users")
+        try:
+            settings_save(form)
+        except ChangedMeanwhile as conflict:
+            form = conflict.reshow(form)
+        else:
+            messages.success(request, f"Two-factor authentication: {policy.get_mode_display()}.")
+            return redirect("accounts:users")
     status = 400 if form.errors else 200
+    if form.errors:
+        policy = MfaPolicy.current()  # validation wrote the typed values onto the instance
     return render(
         request, "accounts/users/mfa_policy.html", {"form": form, "policy": policy}, status=status
     )

@@ -229,7 +229,7 @@ LOCKOUT = Audited(
 MFA_POLICY = Audited(
     MfaPolicy,
     fields={"mode": "Two-factor authentication", "roles": "Required for roles"},
-    ignored={"id": "the row's number"},
+    ignored=POLICY_ROW,
 )
 
 # Two-factor devices: set up, confirmed (turned on) and removed (turned off, or an admin's reset),

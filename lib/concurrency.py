@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from auditlog.models import LogEntry
 from django import forms
 from django.db import IntegrityError, models, transaction
 
@@ -50,13 +51,19 @@ class Versioned(models.Model):
 
 
 def last_changed_by(record: models.Model) -> str:
-    """Who made the latest change, from the record's django-simple-history, as people read
-    it."""
+    """Who made the latest change, as people read it: from the record's django-simple-history,
+    or else from the audit log (django-auditlog) for a model only it records."""
     history = getattr(record, "history", None)
-    latest = history.order_by("-history_date", "-history_id").first() if history else None
-    if latest is None:
+    if history is not None:
+        latest = history.order_by("-history_date", "-history_id").first()
+        user = latest.history_user if latest is not None else None
+        found = latest is not None
+    else:
+        entry = LogEntry.objects.get_for_object(record).order_by("-timestamp", "-pk").first()
+        user = entry.actor if entry is not None else None
+        found = entry is not None
+    if not found:
         return "someone else"
-    user = latest.history_user
     return user.get_username() if user is not None else "the system"
 
 
