@@ -1,4 +1,5 @@
-"""RS256 signing for the sandbox's PagerDuty identity server: the ID token and its JWKS.
+"""RS256 signing for the sandbox's identity servers (PagerDuty's and the OpenID provider): ID
+tokens and their JWKS.
 
 PyJWT encodes and signs, so the sandbox issues real JWTs that a client can verify exactly as it
 would verify PagerDuty's (reference/pagerduty-api.md §2.6).
