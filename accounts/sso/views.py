@@ -54,6 +54,8 @@ def _back_to_login(request: HttpRequest, message: str) -> HttpResponse:
 
 @method_decorator(login_not_required, name="dispatch")
 class SSOStartView(OIDCAuthenticationRequestView):
+    http_method_names = ["get", "head"]  # HEAD answers as GET does, as everywhere in the app
+
     def __init__(self, **kwargs: Any) -> None:
         # The library reads the endpoint at construction; ours may need the discovery document.
         View.__init__(self, **kwargs)
@@ -71,6 +73,8 @@ class SSOStartView(OIDCAuthenticationRequestView):
 
 @method_decorator(login_not_required, name="dispatch")
 class SSOCallbackView(OIDCAuthenticationCallbackView):
+    http_method_names = ["get", "head"]
+
     def get(self, request: HttpRequest) -> HttpResponse:
         if not sso_enabled():
             raise Http404("Single sign-on is not configured.")
