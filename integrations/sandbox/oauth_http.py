@@ -1,6 +1,6 @@
-"""OAuth 2.0 plumbing shared by the sandbox's identity servers (PagerDuty's and the OpenID
-provider at /oidc): the consent and error pages, redirects back to the client, the token
-endpoint's parameters and its RFC 6749 §5.2 errors, PKCE. Everything echoed into HTML is
+"""OAuth 2.0 plumbing shared by the sandbox's identity servers (a provider's OAuth server and
+the OpenID provider at /oidc): the consent and error pages, redirects back to the client, the
+token endpoint's parameters and its RFC 6749 §5.2 errors, PKCE. Everything echoed into HTML is
 escaped: `state`, the redirect URI and the scope come straight from whoever built the link.
 """
 
@@ -117,7 +117,7 @@ def form_items(body: bytes) -> list[tuple[str, str]]:
 def token_params(request: Request, *, realm: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """The parameters, and the headers a 401 needs for the client authentication method used.
 
-    Form body and query string together (PagerDuty's official sample sends a query string).
+    Form body and query string together (some official samples send a query string).
     HTTP Basic client authentication (RFC 6749 §2.3.1) is accepted too, as OAuth libraries
     often default to it.
     """
@@ -158,7 +158,7 @@ def invalid_grant(description: str) -> OAuthError:
 
 
 def oauth_error(error: OAuthError, headers: Iterable[tuple[str, str]] = ()) -> Response:
-    # RFC 6749 §5.2 JSON (PagerDuty's own error body is undocumented).
+    # RFC 6749 §5.2 JSON.
     payload = {"error": error.error, "error_description": error.description}
     return Response.json(error.status, payload, [*NO_STORE, *error.headers, *headers])
 

@@ -6,6 +6,7 @@ demo people (no password), client-secret authentication (form or HTTP Basic), PK
 client sends a challenge, an RS256 ID token carrying `email`, `email_verified` and `groups`, the
 userinfo endpoint and the JWKS. Like everything under `integrations/sandbox` it imports neither
 Django nor product code; the consent page has no CSRF token on purpose (a loopback tool).
+Who it knows, and the settings that point the app at it: `oidc_people`.
 """
 
 from __future__ import annotations
@@ -36,51 +37,15 @@ from integrations.sandbox.oauth_http import (
     token_params,
     valid_redirect_uri,
 )
+from integrations.sandbox.oidc_people import DEMO_PEOPLE, Person
 from integrations.sandbox.signing import SigningKey, at_hash
 from integrations.sandbox.wsgi import Request, Response, Router, StartResponse
 
-PREFIX: Final = "/oidc"
 SITE: Final = "OpenID provider sandbox"
 CODE_TTL_SECONDS: Final = 60
 ACCESS_TOKEN_TTL_SECONDS: Final = 3_600
 ID_TOKEN_TTL_SECONDS: Final = 3_600
 SCOPES: Final = ("openid", "email", "profile", "groups")
-# The groups EvidenceHub's `make run` maps to its roles (OIDC_ROLE_GROUPS), in that format.
-ROLE_GROUPS: Final = "evidencehub-admins=admin,evidencehub-auditors=auditor,evidencehub-staff=staff"
-
-
-@dataclass(frozen=True)
-class Person:
-    """Someone the tester can sign in as; `key` is the consent form's value and the `sub`."""
-
-    key: str
-    name: str
-    email: str
-    groups: tuple[str, ...]
-    email_verified: bool = True
-
-    def claims(self) -> dict[str, Any]:
-        return {
-            "sub": self.key,
-            "name": self.name,
-            "email": self.email,
-            "email_verified": self.email_verified,
-            "groups": list(self.groups),
-        }
-
-
-# One per EvidenceHub role (the emails of `make run`'s demo users, so SSO signs into them), the
-# admin also in the staff group (the highest role wins), a newcomer EvidenceHub does not know yet
-# (created on first sign-in) and one whose groups grant nothing (refused).
-DEMO_PEOPLE: Final = (
-    Person(
-        "ada", "Ada Admin", "admin@evidencehub.test", ("evidencehub-admins", "evidencehub-staff")
-    ),
-    Person("avery", "Avery Auditor", "auditor@evidencehub.test", ("evidencehub-auditors",)),
-    Person("sam", "Sam Staff", "staff@evidencehub.test", ("evidencehub-staff",)),
-    Person("nico", "Nico Newcomer", "newcomer@evidencehub.test", ("evidencehub-staff",)),
-    Person("otto", "Otto Outsider", "outsider@evidencehub.test", ("contractors",)),
-)
 
 
 @dataclass
@@ -194,7 +159,7 @@ class OpenIDSandbox:
                 legend="Sign in as",
                 action=f"{request.script_name}/authorize",
                 params=items,
-                accounts=[(p.key, _label(p)) for p in self.people.values()],
+                accounts=[(p.key, p.label()) for p in self.people.values()],
             )
         if params.get("decision") != "approve":
             return error_redirect(redirect_uri, "access_denied", DENIED_DESCRIPTION, state)
@@ -271,30 +236,3 @@ class OpenIDSandbox:
             challenge = [("WWW-Authenticate", 'Bearer error="invalid_token"')]
             return Response.json(401, {"error": "invalid_token"}, [*NO_STORE, *challenge])
         return Response.json(200, held[0].claims(), list(NO_STORE))
-
-
-def _label(person: Person) -> str:
-    return f"{person.name} <{person.email}> (groups: {', '.join(person.groups) or 'none'})"
-
-
-def client_credentials(derive: Callable[[str], uuid.UUID]) -> tuple[str, str]:
-    """The registered client's ID and secret, fixed by the sandbox's seed."""
-    return str(derive("oidc_client_id")), derive("oidc_client_secret").hex * 2
-
-
-def env(base_url: str, client_id: str, client_secret: str) -> dict[str, str]:
-    """The product's settings that make "Sign in with single sign-on" use this provider."""
-    return {
-        "OIDC_ISSUER": base_url + PREFIX,
-        "OIDC_RP_CLIENT_ID": client_id,
-        "OIDC_RP_CLIENT_SECRET": client_secret,
-        "OIDC_ROLE_GROUPS": ROLE_GROUPS,
-    }
-
-
-def lines(base_url: str, client_id: str) -> list[str]:
-    return [
-        f"OpenID provider  {base_url}{PREFIX}  (Sign in with single sign-on)",
-        f"  client id                   {client_id}",
-        *(f"  {_label(person)}" for person in DEMO_PEOPLE),
-    ]

@@ -35,7 +35,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from integrations.providers.registry import PACKAGES
-from integrations.sandbox import oidc
+from integrations.sandbox import oidc, oidc_people
 from integrations.sandbox.contract import MountContext, Mounted, settings_control
 from integrations.sandbox.faults import Faults
 from integrations.sandbox.names import start_of_day
@@ -171,11 +171,11 @@ class SandboxServer:
             for module in MOUNTS
         )
         self.app = PrefixDispatcher({"/_sandbox": _ControlApp(self)})
-        self.oidc_client_id, self.oidc_client_secret = oidc.client_credentials(derive(seed))
+        self.oidc_client_id, self.oidc_client_secret = oidc_people.client_credentials(derive(seed))
         self.oidc = oidc.OpenIDSandbox(
             client_id=self.oidc_client_id, client_secret=self.oidc_client_secret, clock=self.clock
         )
-        self.app.mount(oidc.PREFIX, self.oidc)
+        self.app.mount(oidc_people.PREFIX, self.oidc)
         self._attributes: dict[str, Any] = {}
         for mounted in self.mounted:
             for prefix, app in mounted.apps.items():
@@ -271,20 +271,23 @@ class SandboxServer:
             for mounted in self.mounted
             for prefix in mounted.apps
         }
-        urls["oidc_url"] = base_url + oidc.PREFIX
+        urls["oidc_url"] = base_url + oidc_people.PREFIX
         return {"base_url": base_url, **urls, "keys": self.keys.as_dict()}
 
     def env(self, base_url: str | None = None) -> dict[str, str]:
         """The product's settings that point at this sandbox: environment variable → value."""
         base_url = self.base_url if base_url is None else base_url
         settings = {name: value for m in self.mounted for name, value in m.env(base_url).items()}
-        return {**settings, **oidc.env(base_url, self.oidc_client_id, self.oidc_client_secret)}
+        return {
+            **settings,
+            **oidc_people.env(base_url, self.oidc_client_id, self.oidc_client_secret),
+        }
 
     def lines(self, base_url: str | None = None) -> list[list[str]]:
         """Each provider's lines in the banner: its URLs and keys."""
         base_url = self.base_url if base_url is None else base_url
         providers = [mounted.lines(base_url) for mounted in self.mounted]
-        return [*providers, oidc.lines(base_url, self.oidc_client_id)]
+        return [*providers, oidc_people.lines(base_url, self.oidc_client_id)]
 
     def advance(
         self, region: str = "us", provider: str | None = None, **options: Any

@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import jwt
 import pytest
 
-from integrations.sandbox.oidc import DEMO_PEOPLE, OpenIDSandbox
+from integrations.sandbox.oidc import OpenIDSandbox
+from integrations.sandbox.oidc_people import DEMO_PEOPLE
 from integrations.sandbox.wsgi import PrefixDispatcher
 
 HOST = "idp.test:8810"

@@ -6,6 +6,11 @@ mints are registered with the REST emulator of the region whose account approved
 there and nowhere else. Where upstream behaviour is unconfirmed, the choice is a named constant
 or marked `Guess:`.
 
+Guesses in the shared helpers (integrations/sandbox): the ID token's header has no `x5t`, which
+PagerDuty's has (reference §2.6); the token endpoint also accepts HTTP Basic client
+authentication though PagerDuty documents only `client_secret`, and answers errors as RFC 6749
+§5.2 JSON (its own error body is undocumented, §2.5).
+
 The consent page has no CSRF token on purpose: the sandbox is a loopback tool holding only
 synthetic data, and a tester (or a browser test) drives it by hand.
 """
