@@ -2,13 +2,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import mfa_views
+from accounts.sso.views import SignInView, SSOCallbackView, SSOStartView
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", SignInView.as_view(), name="login"),
+    # Single sign-on (accounts/sso): 404 unless configured.
+    path("login/sso/", SSOStartView.as_view(), name="sso_login"),
+    path("login/sso/callback/", SSOCallbackView.as_view(), name="sso_callback"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Every signed-in user changes their own password (checked by AUTH_PASSWORD_VALIDATORS);
     # Django's views keep the session signed in after the change and sign out the others.

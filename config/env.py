@@ -45,6 +45,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_pairs(name: str) -> dict[str, str]:
+    """``a=x,b=y`` as {"a": "x", "b": "y"}; the key is what precedes the last "=" of each item."""
+    pairs: dict[str, str] = {}
+    for item in env_list(name, []):
+        key, equals, value = item.rpartition("=")
+        if not equals or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name} must be name=value pairs separated by commas")
+        pairs[key.strip()] = value.strip().lower()
+    return pairs
+
+
 def env_secret(name: str) -> str:
     """The value of NAME, or the contents of the file named by NAME_FILE."""
     file_name = os.environ.get(f"{name}_FILE")

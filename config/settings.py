@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_secret, env_str
+from config.env import env_bool, env_int, env_list, env_pairs, env_secret, env_str
 from integrations.providers.registry import PACKAGES as PROVIDER_PACKAGES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -118,6 +118,8 @@ AUTHENTICATION_BACKENDS = [
     # First, as django-axes asks: it refuses a sign-in while the account or address is locked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on (accounts/sso): answers only the SSO callback, and only when configured.
+    "accounts.sso.backend.SSOBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -275,6 +277,47 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_MAX_SECONDS = env_int("SESSION_MAX_HOURS", 12) * 3600
 SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
+
+# Single sign-on with OpenID Connect (accounts/sso), off unless the issuer and the client are
+# set. The endpoints come from the issuer's discovery document (only ever that of OIDC_ISSUER),
+# each replaceable by its own variable. OIDC_ROLE_GROUPS maps the IdP's group names to roles
+# ("idp-group=admin,other=staff"); someone in none of them is refused, and their highest role is
+# re-applied at every SSO sign-in. README, "Single sign-on (OIDC)".
+OIDC_ISSUER = env_str("OIDC_ISSUER").strip().rstrip("/")
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID").strip()
+OIDC_RP_CLIENT_SECRET = env_secret("OIDC_RP_CLIENT_SECRET")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "single sign-on")
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+OIDC_ROLE_GROUPS = env_pairs("OIDC_ROLE_GROUPS")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+# Users are matched by email, so an email the IdP has not verified could take over an account;
+# for an IdP that never sends `email_verified` (its addresses are all its own), say so here.
+OIDC_TRUST_UNVERIFIED_EMAIL = env_bool("OIDC_TRUST_UNVERIFIED_EMAIL", False)
+_OIDC_PARTS = {"OIDC_ISSUER": OIDC_ISSUER, "OIDC_RP_CLIENT_ID": OIDC_RP_CLIENT_ID}
+_OIDC_PARTS["OIDC_RP_CLIENT_SECRET"] = OIDC_RP_CLIENT_SECRET
+if any(_OIDC_PARTS.values()) and not all(_OIDC_PARTS.values()):
+    _missing = ", ".join(name for name, value in _OIDC_PARTS.items() if not value)
+    raise ImproperlyConfigured(f"Single sign-on is half configured: set {_missing} too.")
+if OIDC_ISSUER and not OIDC_ROLE_GROUPS:
+    raise ImproperlyConfigured(
+        "OIDC_ROLE_GROUPS is empty, so single sign-on would refuse everyone: map the IdP's "
+        'groups to roles, e.g. "evidencehub-admins=admin,evidencehub-staff=staff".'
+    )
+_unknown_roles = sorted(set(OIDC_ROLE_GROUPS.values()) - {"admin", "auditor", "staff"})
+if _unknown_roles:
+    raise ImproperlyConfigured(
+        f"OIDC_ROLE_GROUPS names the role {_unknown_roles[0]!r}; roles are admin, auditor, staff."
+    )
+# What mozilla-django-oidc reads: RS256 only, a nonce and PKCE on every sign-in.
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 15)
 
 # Sign-in lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username, or from
 # one address, lock that username or address for AXES_COOLOFF_MINUTES; a right password then

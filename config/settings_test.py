@@ -20,3 +20,8 @@ PAGERDUTY_OAUTH_CLIENT_ID = "test-client-id"
 PAGERDUTY_OAUTH_CLIENT_SECRET = "test-client-secret"  # noqa: S105 - a test value
 PAGERDUTY_OAUTH_APP_TYPE = "classic"
 PAGERDUTY_OAUTH_REDIRECT_URI = ""
+# Single sign-on is off unless a test configures it, whatever the developer's shell exports.
+OIDC_ISSUER = OIDC_RP_CLIENT_ID = OIDC_RP_CLIENT_SECRET = ""
+OIDC_OP_AUTHORIZATION_ENDPOINT = OIDC_OP_TOKEN_ENDPOINT = ""
+OIDC_OP_USER_ENDPOINT = OIDC_OP_JWKS_ENDPOINT = ""
+OIDC_ROLE_GROUPS: dict[str, str] = {}

@@ -99,3 +99,29 @@ def test_make_run_still_starts_with_debug_on_loopback() -> None:
         "check", DEBUG="true", SECRET_KEY="dev", FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode()
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_half_configured_single_sign_on_refuses_to_start() -> None:
+    result = _manage(
+        "check",
+        SECRET_KEY=SECRET,
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        OIDC_ISSUER="https://idp.example.com",
+        OIDC_RP_CLIENT_ID="eh",
+    )
+    assert result.returncode != 0
+    assert "Single sign-on is half configured: set OIDC_RP_CLIENT_SECRET too." in result.stderr
+
+
+def test_single_sign_on_refuses_a_role_it_does_not_know() -> None:
+    result = _manage(
+        "check",
+        SECRET_KEY=SECRET,
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        OIDC_ISSUER="https://idp.example.com",
+        OIDC_RP_CLIENT_ID="eh",
+        OIDC_RP_CLIENT_SECRET="s",
+        OIDC_ROLE_GROUPS="eh-admins=root",
+    )
+    assert result.returncode != 0
+    assert "OIDC_ROLE_GROUPS names the role 'root'" in result.stderr

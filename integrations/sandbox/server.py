@@ -12,6 +12,9 @@ its accounts, its keys and its lines in the banner. The server adds the control 
                        provider; answers what changed
     /_sandbox/...      what a provider adds, e.g. /_sandbox/oauth for OAuth lifetimes
 
+Beside the providers, it serves an OpenID Connect provider at /oidc (`integrations.sandbox.oidc`)
+for the product's single sign-on.
+
 The control API is unauthenticated: the sandbox is a loopback tool holding only synthetic data.
 """
 
@@ -32,6 +35,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from integrations.providers.registry import PACKAGES
+from integrations.sandbox import oidc, oidc_people
 from integrations.sandbox.contract import MountContext, Mounted, settings_control
 from integrations.sandbox.faults import Faults
 from integrations.sandbox.names import start_of_day
@@ -167,6 +171,11 @@ class SandboxServer:
             for module in MOUNTS
         )
         self.app = PrefixDispatcher({"/_sandbox": _ControlApp(self)})
+        self.oidc_client_id, self.oidc_client_secret = oidc_people.client_credentials(derive(seed))
+        self.oidc = oidc.OpenIDSandbox(
+            client_id=self.oidc_client_id, client_secret=self.oidc_client_secret, clock=self.clock
+        )
+        self.app.mount(oidc_people.PREFIX, self.oidc)
         self._attributes: dict[str, Any] = {}
         for mounted in self.mounted:
             for prefix, app in mounted.apps.items():
@@ -262,17 +271,23 @@ class SandboxServer:
             for mounted in self.mounted
             for prefix in mounted.apps
         }
+        urls["oidc_url"] = base_url + oidc_people.PREFIX
         return {"base_url": base_url, **urls, "keys": self.keys.as_dict()}
 
     def env(self, base_url: str | None = None) -> dict[str, str]:
         """The product's settings that point at this sandbox: environment variable → value."""
         base_url = self.base_url if base_url is None else base_url
-        return {name: value for m in self.mounted for name, value in m.env(base_url).items()}
+        settings = {name: value for m in self.mounted for name, value in m.env(base_url).items()}
+        return {
+            **settings,
+            **oidc_people.env(base_url, self.oidc_client_id, self.oidc_client_secret),
+        }
 
     def lines(self, base_url: str | None = None) -> list[list[str]]:
         """Each provider's lines in the banner: its URLs and keys."""
         base_url = self.base_url if base_url is None else base_url
-        return [mounted.lines(base_url) for mounted in self.mounted]
+        providers = [mounted.lines(base_url) for mounted in self.mounted]
+        return [*providers, oidc_people.lines(base_url, self.oidc_client_id)]
 
     def advance(
         self, region: str = "us", provider: str | None = None, **options: Any

@@ -1,11 +1,13 @@
 """Fixtures of the URL walks (test_url_permissions.py and test_url_walk_every_method.py): a
-connected OpsGenie and PagerDuty, and a real id for every kind of object a URL names."""
+connected OpsGenie and PagerDuty, and a real id for every kind of object a URL names; and `sso`,
+single sign-on configured against a mocked identity provider."""
 
 from __future__ import annotations
 
 import pytest
 
 from integrations.models import Connection
+from tests.accounts.sso_support import sso  # noqa: F401 - single sign-on against a mocked IdP
 from tests.conftest import make_connection
 
 

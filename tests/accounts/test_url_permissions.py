@@ -21,6 +21,13 @@ R_READERS = {"admin": 200, "auditor": 200, "staff": 403}
 EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "/": {"GET": {"admin": 200, "auditor": 200, "staff": 200}, "POST": dict.fromkeys(ROLES, 405)},
     "/login/": {"GET": dict.fromkeys(ROLES, 302), "POST": dict.fromkeys(ROLES, 302)},
+    # Single sign-on: not configured in the test settings, so nothing there (tests/accounts/sso
+    # cover it configured); the library's views answer GET only.
+    "/login/sso/": {"GET": dict.fromkeys(ROLES, 404), "POST": dict.fromkeys(ROLES, 405)},
+    "/login/sso/callback/": {
+        "GET": dict.fromkeys(ROLES, 404),
+        "POST": dict.fromkeys(ROLES, 405),
+    },
     "/logout/": {"GET": dict.fromkeys(ROLES, 405), "POST": dict.fromkeys(ROLES, LOGGED_OUT)},
     # Everyone changes their own password; an empty POST re-shows the form with its errors.
     "/account/password/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 200)},
@@ -232,6 +239,8 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
 }
 ANONYMOUS_ALLOWED = {
     "/login/": {"GET": 200, "POST": 200},
+    "/login/sso/": {"GET": 404, "POST": 405},
+    "/login/sso/callback/": {"GET": 404, "POST": 405},
     "/account/set-password/<uidb64>/<token>/": {"GET": 200, "POST": 200},
     "/account/set-password/done/": {"GET": 200, "POST": 405},
 }

@@ -6,6 +6,11 @@ mints are registered with the REST emulator of the region whose account approved
 there and nowhere else. Where upstream behaviour is unconfirmed, the choice is a named constant
 or marked `Guess:`.
 
+Guesses in the shared helpers (integrations/sandbox): the ID token's header has no `x5t`, which
+PagerDuty's has (reference §2.6); the token endpoint also accepts HTTP Basic client
+authentication though PagerDuty documents only `client_secret`, and answers errors as RFC 6749
+§5.2 JSON (its own error body is undocumented, §2.5).
+
 The consent page has no CSRF token on purpose: the sandbox is a loopback tool holding only
 synthetic data, and a tester (or a browser test) drives it by hand.
 """
@@ -20,28 +25,32 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 from integrations.providers.pagerduty.sandbox.app import Credential
 from integrations.providers.pagerduty.sandbox.identity_http import (
     CLASSIC_SCOPES,
-    NO_STORE,
-    PKCE_VALUE,
     SCOPED_SCOPES,
-    OAuthError,
+    SITE,
     consent_page,
     error_page,
+    parse_scope,
+)
+from integrations.sandbox.oauth_http import (
+    DENIED_DESCRIPTION,
+    NO_STORE,
+    PKCE_VALUE,
+    OAuthError,
     error_redirect,
     form_items,
     invalid_grant,
     oauth_error,
-    parse_scope,
     pkce_matches,
     redirect,
     required,
     token_params,
+    valid_redirect_uri,
 )
-from integrations.providers.pagerduty.sandbox.signing import SigningKey, at_hash
+from integrations.sandbox.signing import SigningKey, at_hash
 from integrations.sandbox.wsgi import Request, Response, Router, StartResponse
 
 DEFAULT_CODE_TTL_SECONDS: Final = 30  # reference §2.4
@@ -57,7 +66,6 @@ CLIENT_INFO: Final = "prefix_legacy_app"
 # Token shapes (reference §1.2); prefixes, not secrets.
 ACCESS_TOKEN_PREFIX: Final = "pdus+_0XBPWQQ_"  # noqa: S105
 REFRESH_TOKEN_PREFIX: Final = "pdus+_1XBPWQQ_"  # noqa: S105
-DENIED_DESCRIPTION: Final = "The resource owner or authorization server denied the request."
 # How long used or expired codes are remembered, so a late reuse still says why it fails.
 CODE_MEMORY_SECONDS: Final = 600
 SETTINGS: Final = ("code_ttl_seconds", "access_token_ttl_seconds")
@@ -204,7 +212,7 @@ class PagerDutyIdentitySandbox:
         # Never redirect to an unverified client or URI (RFC 6749 §4.1.2.1): say so here.
         if client is None:
             return error_page("Unknown client_id: no app with this client ID is registered.")
-        if not _valid_redirect(client, redirect_uri):
+        if not valid_redirect_uri(redirect_uri, client.redirect_uris):
             return error_page(
                 "Missing or invalid redirect_uri: send an absolute http(s) URI without a "
                 "fragment" + ("." if client.redirect_uris is None else " registered on the app.")
@@ -264,7 +272,7 @@ class PagerDutyIdentitySandbox:
 
     def _token(self, request: Request) -> Response:
         try:
-            params, challenge = token_params(request)
+            params, challenge = token_params(request, realm=SITE)
             grant_type = required(params, "grant_type")
             if grant_type not in ("authorization_code", "refresh_token"):
                 raise OAuthError(
@@ -393,7 +401,7 @@ class PagerDutyIdentitySandbox:
         the token endpoint; an unknown, expired or already revoked token still answers 200,
         with an empty body; a token of another client is left alone."""
         try:
-            params, challenge = token_params(request)
+            params, challenge = token_params(request, realm=SITE)
             client = self.clients.get(required(params, "client_id"))
             secret = params.get("client_secret")
             if client is None or (
@@ -450,13 +458,3 @@ class PagerDutyIdentitySandbox:
                 "scopes_supported": ["openid", *CLASSIC_SCOPES, *sorted(SCOPED_SCOPES)],
             },
         )
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-
-def _valid_redirect(client: OAuthClient, uri: str) -> bool:
-    parts = urlsplit(uri)
-    if parts.scheme not in ("http", "https") or not parts.netloc or "#" in uri:
-        return False
-    return client.redirect_uris is None or uri in client.redirect_uris

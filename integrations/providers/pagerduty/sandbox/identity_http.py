@@ -1,34 +1,18 @@
-"""Requests and responses of the sandbox's PagerDuty identity server (`identity`).
-
-The consent and error pages, redirects back to the client, the scopes and PKCE values a request
-may carry, the token endpoint's parameters and its RFC 6749 §5.2 errors. Everything echoed into
-HTML is escaped: `state`, the redirect URI and the scope come straight from whoever built the
-link.
+"""PagerDuty's part of the sandbox identity server's requests (`identity`): its consent and
+error pages and the scopes a request may carry. The OAuth plumbing it shares with the sandbox's
+OpenID provider is in `integrations.sandbox.oauth_http`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from html import escape
+from collections.abc import Sequence
 from typing import Final
-from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
-from integrations.providers.pagerduty.sandbox.signing import b64url
-from integrations.sandbox.wsgi import Request, Response
+from integrations.sandbox.oauth_http import consent_page as shared_consent_page
+from integrations.sandbox.oauth_http import error_page as shared_error_page
+from integrations.sandbox.wsgi import Response
 
-HTML_HEADERS: Final = (
-    ("Content-Type", "text/html; charset=utf-8"),
-    ("Cache-Control", "no-store"),
-    ("X-Frame-Options", "DENY"),
-)
-NO_STORE: Final = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))  # RFC 6749 §5.1
-# Form fields the consent page adds itself; every other parameter rides along as hidden fields.
-CONSENT_FIELDS: Final = ("account", "decision")
+SITE: Final = "PagerDuty sandbox"
 
 CLASSIC_SCOPES: Final = ("read", "write")
 # Scoped OAuth names the sandbox grants (reference §2.3); upstream has 71, others are dropped.
@@ -48,121 +32,25 @@ _SCOPED_RESOURCES: Final = (
     "users:sessions",
 )
 SCOPED_SCOPES: Final = frozenset(f"{r}.{a}" for r in _SCOPED_RESOURCES for a in ("read", "write"))
-PKCE_VALUE = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 §4.1
-
-
-class OAuthError(Exception):
-    """An RFC 6749 §5.2 error answer of the token endpoint."""
-
-    def __init__(
-        self, status: int, error: str, description: str, headers: Sequence[tuple[str, str]] = ()
-    ) -> None:
-        super().__init__(description)
-        self.status, self.error, self.description = status, error, description
-        self.headers = list(headers)
 
 
 def consent_page(
     *, action: str, params: Sequence[tuple[str, str]], accounts: Sequence[tuple[str, str]]
 ) -> Response:
     """The page of leg 1; `accounts` are (form value, label) pairs, the first one checked."""
-    hidden = "".join(
-        f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
-        for name, value in params
-        if name not in CONSENT_FIELDS
+    return shared_consent_page(
+        site=SITE,
+        heading="Authorize access to your PagerDuty account",
+        legend="Approve as the admin of",
+        action=action,
+        params=params,
+        accounts=accounts,
     )
-    choices = "".join(
-        f'<label><input type="radio" name="account" value="{escape(value)}"'
-        f"{' checked' if index == 0 else ''}> {escape(label)}</label><br>"
-        for index, (value, label) in enumerate(accounts)
-    )
-    named = dict(params)
-    body = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<title>Authorize app - PagerDuty sandbox</title></head><body>"
-        "<h1>Authorize access to your PagerDuty account</h1>"
-        f"<p>The app <code>{escape(named.get('client_id', ''))}</code> asks for the scope "
-        f"<code>{escape(named.get('scope', ''))}</code>. You will be sent back to "
-        f"<code>{escape(named.get('redirect_uri', ''))}</code>.</p>"
-        f"<form method='post' action='{escape(action)}'>{hidden}"
-        f"<fieldset><legend>Approve as the admin of</legend>{choices}</fieldset>"
-        "<button type='submit' name='decision' value='approve'>Approve</button> "
-        "<button type='submit' name='decision' value='deny'>Deny</button>"
-        "</form><p><small>Sandbox: synthetic accounts, no sign-in.</small></p></body></html>"
-    )
-    return Response(200, body.encode(), list(HTML_HEADERS))
 
 
 def error_page(message: str) -> Response:
     """A 400 for the resource owner: used when redirecting to the client would be unsafe."""
-    body = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<title>Invalid authorization request - PagerDuty sandbox</title></head><body>"
-        f"<h1>Invalid authorization request</h1><p>{escape(message)}</p></body></html>"
-    )
-    return Response(400, body.encode(), list(HTML_HEADERS))
-
-
-def redirect(uri: str, params: Sequence[tuple[str, str]]) -> Response:
-    """302 to `uri` with `params` added to any query it already has."""
-    parts = urlsplit(uri)
-    query = "&".join(q for q in (parts.query, urlencode(params)) if q)
-    location = urlunsplit(parts._replace(query=query))
-    return Response(302, b"", [("Location", location), ("Cache-Control", "no-store")])
-
-
-def error_redirect(uri: str, error: str, description: str, state: str | None) -> Response:
-    answer = [("error", error), ("error_description", description)]
-    return redirect(uri, answer if state is None else [*answer, ("state", state)])
-
-
-def form_items(body: bytes) -> list[tuple[str, str]]:
-    return parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
-
-
-def token_params(request: Request) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """The parameters, and the headers a 401 needs for the client authentication method used.
-
-    Form body and query string together: the official sample sends a query string (§2.4).
-    Guess: PagerDuty documents only `client_secret` among the parameters; HTTP Basic client
-    authentication (RFC 6749 §2.3.1) is accepted too, as OAuth libraries often default to it.
-    """
-    items = [*request.query_items, *form_items(request.body)]
-    params = dict(items)
-    if len(params) != len(items):
-        raise OAuthError(400, "invalid_request", "Each parameter may be sent only once.")
-    scheme, _, encoded = request.headers.get("authorization", "").strip().partition(" ")
-    if scheme.lower() != "basic":
-        return params, []
-    challenge = [("WWW-Authenticate", 'Basic realm="PagerDuty sandbox"')]
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        decoded = ""
-    client_id, colon, secret = decoded.partition(":")
-    if not colon:
-        raise OAuthError(401, "invalid_client", "Malformed Basic credentials.", challenge)
-    client_id, secret = unquote_plus(client_id), unquote_plus(secret)
-    if "client_secret" in params or params.get("client_id", client_id) != client_id:
-        raise OAuthError(400, "invalid_request", "Use one client authentication method.")
-    return {**params, "client_id": client_id, "client_secret": secret}, challenge
-
-
-def required(params: Mapping[str, str], name: str) -> str:
-    value = params.get(name)
-    if not value:
-        raise OAuthError(400, "invalid_request", f"Missing required parameter: {name}.")
-    return value
-
-
-def invalid_grant(description: str) -> OAuthError:
-    return OAuthError(400, "invalid_grant", description)
-
-
-def oauth_error(error: OAuthError, headers: Iterable[tuple[str, str]] = ()) -> Response:
-    # Guess: the token endpoint's error body is undocumented (§2.5); RFC 6749 §5.2 JSON.
-    payload = {"error": error.error, "error_description": error.description}
-    return Response.json(error.status, payload, [*NO_STORE, *error.headers, *headers])
+    return shared_error_page(message, site=SITE)
 
 
 def parse_scope(raw: str) -> tuple[tuple[str, ...], bool]:
@@ -175,10 +63,3 @@ def parse_scope(raw: str) -> tuple[tuple[str, ...], bool]:
     if len(names) == 1 and names[0] in CLASSIC_SCOPES:
         return (names[0],), True
     return tuple(dict.fromkeys(n for n in names if n in SCOPED_SCOPES)), False
-
-
-def pkce_matches(verifier: str, challenge: str) -> bool:
-    if not PKCE_VALUE.fullmatch(verifier):
-        return False
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return hmac.compare_digest(b64url(digest), challenge)

@@ -1,7 +1,8 @@
-"""RS256 signing for the sandbox's PagerDuty identity server: the ID token and its JWKS.
+"""RS256 signing for the sandbox's identity servers (a provider's OAuth server, the OpenID
+provider at /oidc): ID tokens and their JWKS.
 
 PyJWT encodes and signs, so the sandbox issues real JWTs that a client can verify exactly as it
-would verify PagerDuty's (reference/pagerduty-api.md §2.6).
+would verify the real identity server's.
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ class SigningKey:
         return {"keys": [self.public_jwk()]}
 
     def sign(self, claims: dict[str, Any]) -> str:
-        # Guess: PagerDuty's header also has `x5t` (reference §2.6); without a certificate the
-        # sandbox leaves it out, and clients pick the key by `kid`.
+        # Real identity servers may add `x5t`; without a certificate the sandbox leaves it out,
+        # and clients pick the key by `kid`.
         kid = self.public_jwk()["kid"]
         return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": kid})
 
