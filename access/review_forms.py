@@ -7,6 +7,7 @@ from access.models import CriticalSystem
 from access.review_models import Decision, ReviewerMode, ReviewPolicy
 from lib.concurrency import VersionedForm
 from lib.dates import ISO_DATE, months_ahead, validate_day
+from lib.model_choices import ModelMultipleChoiceField
 
 # A review is due within a year of its start: a later date is a typo (9999-12-31).
 DUE_MONTHS_AHEAD = 12
@@ -18,7 +19,7 @@ class ReviewForm(forms.Form):
         max_length=200,
         error_messages={"required": "Give the review a name, e.g. “Q1 2027 access review”."},
     )
-    systems = forms.ModelMultipleChoiceField(
+    systems = ModelMultipleChoiceField(
         label="Critical systems to review",
         queryset=CriticalSystem.objects.none(),
         widget=forms.CheckboxSelectMultiple,
