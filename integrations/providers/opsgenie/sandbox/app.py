@@ -48,8 +48,8 @@ USER_SORTS: Final = {
 SERVICE_SORTS: Final = {"name": "name", "isExternal": "isExternal"}
 
 UNPROCESSABLE: Final = "Request body is not processable. Please check the errors."
-# Observed upstream (reference §1.1) for an API-key-management key creating or closing alerts.
-# The brief of this emulator once had account keys accepted there; upstream refuses them.
+# Observed upstream (reference §1.1): an API-key-management (account) key may read alerts but
+# is refused creating, closing or acknowledging them, with this body.
 USE_INTEGRATION_KEY: Final = {
     "code": 40301,
     "message": "To perform this action, use an API key from an API integration.",
