@@ -121,6 +121,13 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
+    def get_environ(self) -> dict[str, Any]:
+        environ = super().get_environ()
+        # The target as sent, before PATH_INFO's percent-decoding turns an encoded "/" inside
+        # one segment (an OpsGenie alias, say) into a separator; gunicorn's name for it.
+        environ["RAW_URI"] = self.path
+        return environ
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         """Request logs would drown test and demo output."""
 

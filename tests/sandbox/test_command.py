@@ -22,10 +22,13 @@ def test_print_keys_prints_one_json_object_with_keys_and_base_urls():
         "base_url": "http://127.0.0.1:9999",
         "opsgenie_us_url": "http://127.0.0.1:9999/opsgenie/us",
         "opsgenie_eu_url": "http://127.0.0.1:9999/opsgenie/eu",
+        "jsm_ops_integration_url": "http://127.0.0.1:9999/jsm/ops/integration",
         "pagerduty_us_url": "http://127.0.0.1:9999/pagerduty/us",
         "pagerduty_eu_url": "http://127.0.0.1:9999/pagerduty/eu",
         "pagerduty_identity_url": "http://127.0.0.1:9999/pagerduty/identity",
         "oidc_url": "http://127.0.0.1:9999/oidc",
+        "pagerduty_events_us_url": "http://127.0.0.1:9999/pagerduty/events/us",
+        "pagerduty_events_eu_url": "http://127.0.0.1:9999/pagerduty/events/eu",
         "keys": SandboxKeys.from_seed(4).as_dict(),
     }
 

@@ -59,3 +59,24 @@ def test_the_official_opsgenie_sdk_sees_the_other_regions_key_rejected(sandbox: 
         api.list_incidents(query="status:open")
 
     assert raised.value.status == 401
+
+
+def test_the_official_opsgenie_sdk_creates_and_closes_an_alert_by_alias(sandbox: SandboxServer):
+    conf = _incident_api(sandbox, sandbox.keys.opsgenie_us_integration).api_client.configuration
+    api = opsgenie_sdk.AlertApi(opsgenie_sdk.api_client.ApiClient(conf))
+    payload = opsgenie_sdk.CreateAlertPayload(
+        message="[Test message] EvidenceHub", alias="sdk/check 1", source="EvidenceHub"
+    )
+
+    created = api.create_alert(create_alert_payload=payload)
+    closed = api.close_alert(
+        "sdk/check 1", identifier_type="alias", close_alert_payload=opsgenie_sdk.CloseAlertPayload()
+    )
+
+    assert created.result == "Request will be processed"
+    assert api.get_request_status(created.request_id).data.status == "Created alert"
+    assert api.get_request_status(closed.request_id).data.status == "Closed alert"
+    alert = sandbox.opsgenie_alerts["us"].find(
+        api.get_request_status(created.request_id).data.alert_id
+    )
+    assert alert is not None and alert["status"] == "closed"

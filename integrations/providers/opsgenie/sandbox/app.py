@@ -7,13 +7,17 @@ is easy to find and correct.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any, Final
+from urllib.parse import quote, unquote
 
+from integrations.providers.opsgenie.sandbox.alert_api import AlertApi, AlertCall
+from integrations.providers.opsgenie.sandbox.alerts import AlertStore, Caller
 from integrations.providers.opsgenie.sandbox.data import Record
 from integrations.providers.opsgenie.sandbox.paging import page_params, paged, paging_headers
 from integrations.providers.opsgenie.sandbox.query import QueryError, compile_query
@@ -44,6 +48,19 @@ USER_SORTS: Final = {
 SERVICE_SORTS: Final = {"name": "name", "isExternal": "isExternal"}
 
 UNPROCESSABLE: Final = "Request body is not processable. Please check the errors."
+# Observed upstream (reference §1.1): an API-key-management (account) key may read alerts but
+# is refused creating, closing or acknowledging them, with this body.
+USE_INTEGRATION_KEY: Final = {
+    "code": 40301,
+    "message": "To perform this action, use an API key from an API integration.",
+}
+# Guess: the wording for an API integration without Read access reading is unconfirmed; the
+# code is upstream's "key lacks permission" (reference §1.3).
+INTEGRATION_CANNOT_READ: Final = {
+    "code": 40301,
+    "message": "You are not authorized to read with this API integration's key.",
+}
+INTEGRATION_NAME: Final = "Sandbox API integration"
 
 
 class KeyAccess(enum.Enum):
@@ -55,24 +72,49 @@ class KeyAccess(enum.Enum):
     # An API-key-management key with Read but without Configuration Access (reference §1.1):
     # incidents answer, configuration (users, teams, services) is 403 code 40301.
     NO_CONFIGURATION_ACCESS = "no_configuration_access"
+    # The key of an API integration with Create and Update access but no Read access: it may
+    # create, close and acknowledge alerts and read their request status (Guess: upstream's
+    # answer for the status read is unconfirmed; a sender needs it); every other read is 403.
+    INTEGRATION = "integration"
+    # An API integration with Read access too: it may also read its alerts back.
+    INTEGRATION_WITH_READ = "integration_with_read"
+
+
+INTEGRATION_KEYS: Final = frozenset({KeyAccess.INTEGRATION, KeyAccess.INTEGRATION_WITH_READ})
 
 
 class OpsGenieSandbox:
     """WSGI app answering like `https://api.opsgenie.com` (or the EU host) for one account."""
 
+    store: OpsGenieStore
+
     def __init__(
         self,
         *,
-        store: OpsGenieStore,
+        store: OpsGenieStore | None,
         keys: Mapping[str, KeyAccess],
         faults: Faults | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        alerts: AlertStore | None = None,
     ) -> None:
-        self.store = store
+        """Without a `store` it serves only the Alert API (JSM's integration endpoint)."""
         self.keys = dict(keys)
         self.faults = faults or Faults()
         self._sleep = sleep
         self.router = Router()
+        self.alerts = alerts
+        self._alert_kinds: dict[Callable[..., Any], str] = {}
+        if alerts is not None:
+            for method, pattern, handler, kind in AlertApi(alerts).routes():
+                self.router.add(method, pattern, handler)
+                self._alert_kinds[handler] = kind
+        self._incident_handlers: set[Callable[..., Any]] = set()
+        self._configuration_handlers: set[Callable[..., Any]] = set()
+        if store is not None:
+            self.store = store
+            self._add_account_routes()
+
+    def _add_account_routes(self) -> None:
         self.router.add("GET", "/v1/incidents", self._list_incidents)
         self.router.add("GET", "/v1/incidents/{identifier}", self._get_incident)
         self.router.add("GET", "/v2/users", self._list_users)
@@ -95,13 +137,20 @@ class OpsGenieSandbox:
         if delay:
             self._sleep(delay)
         request = Request.from_environ(environ)
+        # Route on the path as sent, so an alias holding an encoded "/" stays one segment.
+        raw = str(environ.get("RAW_URI") or environ.get("REQUEST_URI") or "").split("?")[0]
+        if raw.startswith(request.script_name + "/"):
+            path = raw[len(request.script_name) :]
+        else:
+            path = quote(request.path, safe="/:@!$&'()*+,;=~")
+        request = dataclasses.replace(request, path=path)
         return self.handle(request, started)(start_response)
 
     def handle(self, request: Request, started: float | None = None) -> Response:
         started = time.monotonic() if started is None else started
         request_id = str(uuid.uuid4())
         try:
-            status, payload, headers = self._dispatch(request)
+            status, payload, headers = self._dispatch(request, request_id)
         except HttpProblem as problem:
             status, payload, headers = problem.status, problem.body, []
         response = _envelope(status, payload, request_id, started, headers)
@@ -110,8 +159,10 @@ class OpsGenieSandbox:
             response.body = response.body[: max(1, len(response.body) // 2)]
         return response
 
-    def _dispatch(self, request: Request) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
-        access = self._authenticate(request)
+    def _dispatch(
+        self, request: Request, request_id: str
+    ) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        access, key = self._authenticate(request)
         failure = self.faults.draw()
         if failure.fails:
             return _fault(failure)
@@ -121,14 +172,23 @@ class OpsGenieSandbox:
             raise HttpProblem(404, {"message": "Could not find the requested resource."})
         if match.handler is None:
             return 405, {"message": "Method not allowed."}, [("Allow", ", ".join(match.allowed))]
+        params = {name: unquote(value) for name, value in match.params.items()}
+        kind = self._alert_kinds.get(match.handler)
+        if kind is not None:
+            _check_alert_access(access, kind)
+            call = AlertCall(request_id, _caller(key))
+            status, payload = match.handler(request, call, **params)
+            return status, payload, paging_headers(payload)
+        if access is KeyAccess.INTEGRATION:
+            raise HttpProblem(403, INTEGRATION_CANNOT_READ)
         if match.handler in self._incident_handlers:
             _check_incident_access(access)
         if match.handler in self._configuration_handlers:
             _check_configuration_access(access)
-        payload = match.handler(request, **match.params)
+        payload = match.handler(request, **params)
         return 200, payload, paging_headers(payload)
 
-    def _authenticate(self, request: Request) -> KeyAccess:
+    def _authenticate(self, request: Request) -> tuple[KeyAccess, str]:
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
         # Auth schemes are case-insensitive (RFC 9110); the key itself is not.
         access = self.keys.get(key.strip()) if scheme.lower() == "geniekey" else None
@@ -136,7 +196,7 @@ class OpsGenieSandbox:
             # Same answer for a missing, unknown or other-region key: upstream cannot tell them
             # apart either (reference §1.2).
             raise HttpProblem(401, {"message": "Could not authenticate"})
-        return access
+        return access, key.strip()
 
     # --- incidents ----------------------------------------------------------------------------
 
@@ -259,6 +319,20 @@ class OpsGenieSandbox:
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def _check_alert_access(access: KeyAccess, kind: str) -> None:
+    if kind == "write" and access not in INTEGRATION_KEYS:
+        raise HttpProblem(403, USE_INTEGRATION_KEY)
+    if kind == "read" and access is KeyAccess.INTEGRATION:
+        raise HttpProblem(403, INTEGRATION_CANNOT_READ)
+
+
+def _caller(key: str) -> Caller:
+    # A stable integration id per key, as upstream's request statuses name the integration.
+    return Caller(
+        str(uuid.uuid5(uuid.NAMESPACE_URL, f"opsgenie-integration:{key}")), INTEGRATION_NAME
+    )
 
 
 def _check_incident_access(access: KeyAccess) -> None:

@@ -1,6 +1,7 @@
 """What the sandbox server serves for OpsGenie: one account per region at /opsgenie/<region>,
-standing in for https://api.opsgenie.com and https://api.eu.opsgenie.com (the contract:
-`integrations.sandbox.contract`)."""
+standing in for https://api.opsgenie.com and https://api.eu.opsgenie.com, and the Alert API of
+Jira Service Management's integration endpoint at /jsm/ops/integration (standing in for
+https://api.atlassian.com/jsm/ops/integration); the contract: `integrations.sandbox.contract`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Final
 
+from integrations.providers.opsgenie.sandbox.alerts import AlertStore
 from integrations.providers.opsgenie.sandbox.app import KeyAccess, OpsGenieSandbox
 from integrations.providers.opsgenie.sandbox.data import generate_dataset
 from integrations.providers.opsgenie.sandbox.store import OpsGenieStore
@@ -15,6 +17,7 @@ from integrations.sandbox.contract import MountContext, Mounted
 
 SLUG: Final = "opsgenie"
 REGIONS: Final = ("us", "eu")
+JSM_PREFIX: Final = "/jsm/ops/integration"
 
 KEYS: Final = (
     "opsgenie_us",
@@ -22,6 +25,11 @@ KEYS: Final = (
     "opsgenie_no_incident_access",  # 403 code 40301 on incidents
     "opsgenie_no_incident_api_plan",  # 402 on incidents: a plan without the Incident API
     "opsgenie_incidents_only",  # no Configuration access: 403 on users, teams and services
+    # Keys of an "API" integration (create and update, no read): alerts only, 403 on reads.
+    "opsgenie_us_integration",
+    "opsgenie_eu_integration",
+    # The key of a JSM API integration (with read access: its alerts can be listed back).
+    "opsgenie_jsm_integration",
 )
 KEY_FLAGS: Final = (
     ("--key-us", "opsgenie_us", "OpsGenie US key (default: derived from the seed)"),
@@ -46,12 +54,22 @@ def make_key(name: str, derive: Callable[[str], uuid.UUID]) -> str:
 def mount(context: MountContext, *, incidents: int = 200) -> Mounted:
     datasets = context.datasets(generate_dataset, incidents=incidents, regions=REGIONS)
     stores = {region: OpsGenieStore(dataset) for region, dataset in datasets.items()}
+    alerts = {name: AlertStore(clock=context.clock) for name in (*REGIONS, "jsm")}
     apps = {
         _prefix(region): OpsGenieSandbox(
-            store=store, keys=_keys(context.keys, region), faults=context.faults
+            store=store,
+            keys=_keys(context.keys, region),
+            faults=context.faults,
+            alerts=alerts[region],
         )
         for region, store in stores.items()
     }
+    apps[JSM_PREFIX] = OpsGenieSandbox(
+        store=None,
+        keys={context.keys["opsgenie_jsm_integration"]: KeyAccess.INTEGRATION_WITH_READ},
+        faults=context.faults,
+        alerts=alerts["jsm"],
+    )
     url = context.url_of({region: _prefix(region) for region in REGIONS}, "OpsGenie region")
     return Mounted(
         slug=SLUG,
@@ -59,13 +77,20 @@ def mount(context: MountContext, *, incidents: int = 200) -> Mounted:
         stores=stores,
         lines=lambda base_url: _lines(base_url, context.keys),
         env=lambda base_url: {
-            f"OPSGENIE_{region.upper()}_URL": base_url + _prefix(region) for region in REGIONS
+            **{f"OPSGENIE_{r.upper()}_URL": base_url + _prefix(r) for r in REGIONS},
+            "OPSGENIE_JSM_URL": base_url + JSM_PREFIX,
         },
         people=lambda: [
             (user["fullName"], user["username"], user["role"]["name"])
             for user in stores[REGIONS[0]].dataset.users
         ],
-        attributes={"opsgenie_stores": stores, "opsgenie_url": url},
+        attributes={
+            "opsgenie_stores": stores,
+            "opsgenie_url": url,
+            # "us", "eu" and "jsm": the alerts each account received.
+            "opsgenie_alerts": alerts,
+            "opsgenie_jsm_url": lambda: context.base_url() + JSM_PREFIX,
+        },
     )
 
 
@@ -75,8 +100,12 @@ def _prefix(region: str) -> str:
 
 def _keys(keys: Mapping[str, str], region: str) -> dict[str, KeyAccess]:
     if region == "eu":
-        return {keys["opsgenie_eu"]: KeyAccess.FULL}
+        return {
+            keys["opsgenie_eu"]: KeyAccess.FULL,
+            keys["opsgenie_eu_integration"]: KeyAccess.INTEGRATION,
+        }
     return {
+        keys["opsgenie_us_integration"]: KeyAccess.INTEGRATION,
         keys["opsgenie_us"]: KeyAccess.FULL,
         keys["opsgenie_no_incident_access"]: KeyAccess.NO_INCIDENT_ACCESS,
         keys["opsgenie_no_incident_api_plan"]: KeyAccess.NO_INCIDENT_PLAN,
@@ -92,6 +121,11 @@ def _lines(base_url: str, keys: Mapping[str, str]) -> list[str]:
         f"  key without Incident API    {keys['opsgenie_no_incident_api_plan']}  (402)",
         f"  key for incidents only      {keys['opsgenie_incidents_only']}"
         "  (no Configuration access: 403 on users, teams, services)",
+        f"  API integration key         {keys['opsgenie_us_integration']}"
+        "  (alerts: create, close, acknowledge; 403 on reads)",
         f"OpsGenie EU  {base_url}{_prefix('eu')}",
         f"  key                         {keys['opsgenie_eu']}",
+        f"  API integration key         {keys['opsgenie_eu_integration']}",
+        f"JSM alerts   {base_url}{JSM_PREFIX}  (api.atlassian.com/jsm/ops/integration)",
+        f"  API integration key         {keys['opsgenie_jsm_integration']}",
     ]

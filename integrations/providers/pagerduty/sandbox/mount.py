@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Final
 
+from integrations.providers.pagerduty.sandbox import events_mount
 from integrations.providers.pagerduty.sandbox.app import Credential, KeyAccess, PagerDutySandbox
 from integrations.providers.pagerduty.sandbox.data import SUBDOMAIN, generate_dataset
 from integrations.providers.pagerduty.sandbox.identity import (
@@ -37,6 +38,7 @@ KEYS: Final = (
     # The OAuth app registered with the identity server.
     "pagerduty_client_id",
     "pagerduty_client_secret",
+    *events_mount.KEYS,  # Events API v2 routing keys
 )
 KEY_FLAGS: Final = (
     ("--pd-key-us", "pagerduty_us", "PagerDuty US REST API key"),
@@ -60,6 +62,8 @@ NO_USERS_SCOPES: Final = frozenset({"incidents.read", "services.read"})
 
 def make_key(name: str, derive: Callable[[str], uuid.UUID]) -> str:
     derived = derive(name)
+    if (events_key := events_mount.make_key(name, derived)) is not None:
+        return events_key
     if name.endswith("_oauth"):
         # The shape of PagerDuty's OAuth access tokens (reference §1.2).
         return f"pdus+_0XBPWQQ_{derived}"
@@ -101,6 +105,8 @@ def mount(
     )
     identity = PagerDutyIdentitySandbox(clients=[client], accounts=accounts, clock=context.clock)
     apps[IDENTITY_PREFIX] = identity
+    events = events_mount.mount_events(context, REGIONS)
+    apps.update(events.apps)
     url = context.url_of({region: _prefix(region) for region in REGIONS}, "PagerDuty region")
     return Mounted(
         slug=SLUG,
@@ -109,13 +115,17 @@ def mount(
         people=lambda: [
             (user["name"], user["email"], user["role"]) for user in stores[REGIONS[0]].dataset.users
         ],
-        lines=lambda base_url: _lines(base_url, context.keys),
+        lines=lambda base_url: [
+            *_lines(base_url, context.keys),
+            *events_mount.lines(base_url, context.keys, REGIONS),
+        ],
         env=lambda base_url: {
             **{f"PAGERDUTY_{r.upper()}_URL": base_url + _prefix(r) for r in REGIONS},
             "PAGERDUTY_IDENTITY_URL": base_url + IDENTITY_PREFIX,
             # The sandbox's registered OAuth app, so "Connect with PagerDuty" works as it is.
             "PAGERDUTY_OAUTH_CLIENT_ID": context.keys["pagerduty_client_id"],
             "PAGERDUTY_OAUTH_CLIENT_SECRET": context.keys["pagerduty_client_secret"],
+            **events.env(base_url),
         },
         # `/_sandbox/oauth`: read, set or reset the lifetimes of new OAuth codes and tokens.
         controls=(
@@ -129,8 +139,10 @@ def mount(
                     what="OAuth",
                 ),
             ),
+            events.control,
         ),
         attributes={
+            **events.attributes(context),
             "pagerduty_stores": stores,
             "pagerduty_url": url,
             "pagerduty_identity": identity,

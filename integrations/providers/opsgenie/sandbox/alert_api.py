@@ -1,0 +1,159 @@
+"""OpsGenie's Alert API v2 (reference/opsgenie-api.md §4): create, close and acknowledge
+(asynchronous: 202 and a request id), the request status, and reading alerts back.
+
+The trap the product must avoid is emulated as upstream has it: `identifierType` defaults to
+`id`, so closing by alias without `identifierType=alias` is accepted (202) and closes nothing;
+only the request's status says "Alert does not exist".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from integrations.providers.opsgenie.sandbox.alert_payload import action_errors, create_errors
+from integrations.providers.opsgenie.sandbox.alerts import AlertStore, Caller, Record
+from integrations.providers.opsgenie.sandbox.paging import page_params, paged
+from integrations.providers.opsgenie.sandbox.query import QueryError, compile_query
+from integrations.sandbox.wsgi import HttpProblem, Request
+
+ACCEPTED: Final = "Request will be processed"
+UNPROCESSABLE: Final = "Request body is not processable. Please check the errors."
+# Guess: upstream's answer to a body that is not JSON is unconfirmed (reference §1.3: 400).
+NOT_JSON: Final = "Could not parse the request body as JSON."
+IDENTIFIER_TYPES: Final = ("id", "tiny", "alias")
+ALERT_SORTS: Final = {
+    name: name for name in ("createdAt", "updatedAt", "tinyId", "alias", "message", "status")
+} | {"count": "count"}
+MAX_OFFSET: Final = 20_000
+
+
+@dataclass(frozen=True)
+class AlertCall:
+    """What the app knows about a request beyond the request itself."""
+
+    request_id: str
+    caller: Caller
+
+
+Answer = tuple[int, dict[str, Any]]
+
+
+class AlertApi:
+    """The handlers; `routes()` says where each goes and what kind of access it needs."""
+
+    def __init__(self, store: AlertStore) -> None:
+        self.store = store
+
+    def routes(self) -> list[tuple[str, str, Callable[..., Answer], str]]:
+        """(method, pattern, handler, kind): kind is "write", "read" or "status"."""
+        return [
+            ("POST", "/v2/alerts", self.create, "write"),
+            ("GET", "/v2/alerts", self.list, "read"),
+            ("GET", "/v2/alerts/requests/{request_id}", self.request_status, "status"),
+            ("GET", "/v2/alerts/{identifier}", self.get, "read"),
+            ("POST", "/v2/alerts/{identifier}/close", self.close, "write"),
+            ("POST", "/v2/alerts/{identifier}/acknowledge", self.acknowledge, "write"),
+        ]
+
+    def create(self, request: Request, call: AlertCall) -> Answer:
+        body = _body(request)
+        errors = create_errors(body)
+        if errors:
+            raise _unprocessable(errors)
+        self.store.create(call.request_id, body, call.caller)
+        return 202, {"result": ACCEPTED}
+
+    def close(self, request: Request, call: AlertCall, identifier: str) -> Answer:
+        return self._act("Close", request, call, identifier)
+
+    def acknowledge(self, request: Request, call: AlertCall, identifier: str) -> Answer:
+        return self._act("Acknowledge", request, call, identifier)
+
+    def _act(self, action: str, request: Request, call: AlertCall, identifier: str) -> Answer:
+        identifier_type = _identifier_type(request)
+        errors = action_errors(_body(request))
+        if errors:
+            raise _unprocessable(errors)
+        alert = self.store.find(identifier, identifier_type)
+        alias = identifier if identifier_type == "alias" else ""
+        self.store.act(call.request_id, action, alert, alias, call.caller)
+        return 202, {"result": ACCEPTED}
+
+    def request_status(self, request: Request, call: AlertCall, request_id: str) -> Answer:
+        record = self.store.request(request_id)
+        if record is None:
+            # Guess: the 404 wording for an unknown request id is unconfirmed.
+            raise HttpProblem(404, {"message": f"Request with id [{request_id}] not found."})
+        return 200, {"data": dict(record)}
+
+    def get(self, request: Request, call: AlertCall, identifier: str) -> Answer:
+        identifier_type = _identifier_type(request)
+        alert = self.store.find(identifier, identifier_type)
+        if alert is None:
+            # Guess: the exact 404 wording is unconfirmed upstream.
+            raise HttpProblem(
+                404, {"message": f"Alert with {identifier_type} [{identifier}] does not exist."}
+            )
+        return 200, {"data": _present(dict(alert), full=True)}
+
+    def list(self, request: Request, call: AlertCall) -> Answer:
+        errors: dict[str, str] = {}
+        page = page_params(
+            request,
+            errors,
+            default_limit=20,
+            sorts=ALERT_SORTS,
+            default_sort="createdAt",
+            default_order="desc",
+            max_offset=MAX_OFFSET,
+        )
+        try:
+            predicate = compile_query(request.arg("query"))
+        except QueryError as error:
+            errors["query"] = str(error)
+        if errors:
+            raise _unprocessable(errors)
+        alerts = [alert for alert in self.store.snapshot() if predicate(alert)]
+        field = ALERT_SORTS[page.sort]
+        alerts.sort(key=lambda a: (_sortable(a, field), int(a["tinyId"])))
+        if page.order == "desc":
+            alerts.reverse()
+        return 200, paged(request, page, alerts, lambda alert: _present(alert, full=False))
+
+
+def _identifier_type(request: Request) -> str:
+    identifier_type = (request.arg("identifierType") or "id").lower()
+    if identifier_type not in IDENTIFIER_TYPES:
+        raise _unprocessable(
+            {"identifierType": f"Identifier type should be one of [{', '.join(IDENTIFIER_TYPES)}]"}
+        )
+    return identifier_type
+
+
+def _body(request: Request) -> Any:
+    try:
+        return request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise HttpProblem(400, {"message": NOT_JSON}) from None
+
+
+def _unprocessable(errors: dict[str, str]) -> HttpProblem:
+    return HttpProblem(422, {"message": UNPROCESSABLE, "errors": errors})
+
+
+def _sortable(alert: Record, field: str) -> Any:
+    if field in ("tinyId", "count"):
+        return int(alert[field])
+    return str(alert[field]).casefold()
+
+
+# Fields only `GET /v2/alerts/{identifier}` answers (the list has BaseAlert's, reference §4.1).
+_FULL_ONLY: Final = ("actions", "entity", "description", "details")
+
+
+def _present(alert: Record, *, full: bool) -> Record:
+    shown = {name: value for name, value in alert.items() if full or name not in _FULL_ONLY}
+    return json.loads(json.dumps(shown))  # a deep copy: the store keeps changing the original
