@@ -63,44 +63,32 @@ def content_hash(record: AccountRecord) -> str:
     return hashlib.sha256(repr(record).encode()).hexdigest()
 
 
+# What a page is compared with: upstream id -> (pk, content hash, removed at). The pk of a row
+# written earlier in the same listing is not known (it was inserted as values): None.
+Stored = dict[str, tuple[int | None, str, object]]
+
+
+def _stored(connection: Connection, upstream_ids: Sequence[str] | None = None) -> Stored:
+    rows = Account.objects.filter(connection=connection)
+    if upstream_ids is not None:
+        rows = rows.filter(upstream_id__in=upstream_ids)
+    return {
+        upstream_id: (pk, digest, removed_at)
+        for pk, upstream_id, digest, removed_at in rows.values_list(
+            "pk", "upstream_id", "content_hash", "removed_at"
+        )
+    }
+
+
 class AccountStore(LiveRows):
     def save(self, *, connection: Connection, records: Sequence[AccountRecord]) -> StreamCounts:
-        by_id = {record.upstream_id: record for record in records}
-        counts = StreamCounts(fetched=len(records))
-        now = timezone.now()
+        """One page on its own: compared with the stored rows it names."""
+        ids = [record.upstream_id for record in records]
         with transaction.atomic():
-            # Tuples, not instances: most pages of a sync change nothing, and a first read
-            # changes only new rows, written as values (make bench, 5,000 accounts).
-            existing = {
-                upstream_id: (pk, digest, removed_at)
-                for pk, upstream_id, digest, removed_at in Account.objects.filter(
-                    connection=connection, upstream_id__in=list(by_id)
-                ).values_list("pk", "upstream_id", "content_hash", "removed_at")
-            }
-            new_rows, changed = [], {}
-            for upstream_id, record in by_id.items():
-                digest = content_hash(record)
-                row = existing.get(upstream_id)
-                if row is None:
-                    values = _values(record)
-                    new_rows.append(
-                        (connection.pk, upstream_id, digest, now, now)
-                        + tuple(values[name] for name in SYNCED_FIELDS)
-                    )
-                elif row[1] != digest or row[2] is not None:
-                    changed[row[0]] = (record, digest)
-            insert_values(Account, NEW_ROW_FIELDS, new_rows)
-            # Only the primary key and the written fields matter to update_rows.
-            to_update = [
-                Account(
-                    pk=pk, content_hash=digest, changed_at=now, removed_at=None, **_values(record)
-                )
-                for pk, (record, digest) in changed.items()
-            ]
-            update_rows(
-                Account, to_update, [*SYNCED_FIELDS, "content_hash", "changed_at", "removed_at"]
-            )
-        return counts.settle(seen=len(by_id), created=len(new_rows), updated=len(to_update))
+            return _save(connection, records, _stored(connection, ids))
+
+    def for_listing(self, *, connection: Connection) -> AccountListing:
+        return AccountListing(connection)
 
     def live(self, connection: Connection) -> QuerySet[Account]:
         return Account.objects.filter(connection=connection, removed_at__isnull=True)
@@ -111,6 +99,58 @@ class AccountStore(LiveRows):
             return 0
         now = timezone.now()
         return Account.objects.filter(pk__in=missing).update(removed_at=now, changed_at=now)
+
+
+class AccountListing(AccountStore):
+    """The pages of one whole listing: what the connection holds is read once, at its start,
+    not once a page (make bench: 50 queries fewer for 5,000 accounts), and kept up to date with
+    what each page writes. One sync at a time reads a connection's accounts, so nothing else
+    writes them meanwhile."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.stored = _stored(connection)
+
+    def save(self, *, connection: Connection, records: Sequence[AccountRecord]) -> StreamCounts:
+        with transaction.atomic():
+            unknown = [
+                r.upstream_id for r in records if self.stored.get(r.upstream_id, (0,))[0] is None
+            ]
+            if unknown:  # written earlier in this listing, and now changed: their pks
+                self.stored.update(_stored(connection, unknown))
+            return _save(connection, records, self.stored)
+
+
+def _save(
+    connection: Connection, records: Sequence[AccountRecord], existing: Stored
+) -> StreamCounts:
+    """Write one page's new and changed accounts; ``existing`` learns what was written."""
+    by_id = {record.upstream_id: record for record in records}
+    counts = StreamCounts(fetched=len(records))
+    now = timezone.now()
+    # Tuples, not instances: most pages of a sync change nothing, and a first read changes
+    # only new rows, written as values (make bench, 5,000 accounts).
+    new_rows, changed = [], {}
+    for upstream_id, record in by_id.items():
+        digest = content_hash(record)
+        row = existing.get(upstream_id)
+        if row is None:
+            values = _values(record)
+            new_rows.append(
+                (connection.pk, upstream_id, digest, now, now)
+                + tuple(values[name] for name in SYNCED_FIELDS)
+            )
+            existing[upstream_id] = (None, digest, None)
+        elif row[1] != digest or row[2] is not None:
+            changed[row[0]] = (record, digest)
+            existing[upstream_id] = (row[0], digest, None)
+    insert_values(Account, NEW_ROW_FIELDS, new_rows)
+    # Only the primary key and the written fields matter to update_rows.
+    to_update = [
+        Account(pk=pk, content_hash=digest, changed_at=now, removed_at=None, **_values(record))
+        for pk, (record, digest) in changed.items()
+    ]
+    update_rows(Account, to_update, [*SYNCED_FIELDS, "content_hash", "changed_at", "removed_at"])
+    return counts.settle(seen=len(by_id), created=len(new_rows), updated=len(to_update))
 
 
 ACCOUNTS = AccountStore()

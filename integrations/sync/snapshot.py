@@ -26,6 +26,11 @@ class LiveRows:
     def live_ids(self, *, connection: Connection) -> set[str]:
         return set(self.live(connection).values_list("upstream_id", flat=True))
 
+    def for_listing(self, *, connection: Connection) -> Any:
+        """The store that saves the pages of one whole listing: itself, unless it can do better
+        knowing all the pages belong to one listing (read what it holds once, say)."""
+        return self
+
     def missing(self, connection: Connection, listed: set[str]) -> list[int]:
         pairs = self.live(connection).values_list("pk", "upstream_id")
         return [pk for pk, upstream_id in pairs if upstream_id not in listed]
@@ -57,15 +62,17 @@ def store_listing(
         if on_counts is not None:
             on_counts(counts)
 
+    for_listing = getattr(store, "for_listing", None)  # a store without it saves page by page
+    saver = for_listing(connection=connection) if for_listing else store
     try:
         # The next page is read while this one is stored (integrations/sync/prefetch.py).
         for page in prefetched(iter(pages), on_wait=on_wait, wait_seconds=wait_seconds):
-            add(store.save(connection=connection, records=page))
+            add(saver.save(connection=connection, records=page))
             listed.update(record.upstream_id for record in page)
         if relist is not None and store.live_ids(connection=connection) - listed:
             for page in prefetched(iter(relist()), on_wait=on_wait, wait_seconds=wait_seconds):
                 # A confirming read: it counts only rows it changes (its calls are counted).
-                counts = store.save(connection=connection, records=page)
+                counts = saver.save(connection=connection, records=page)
                 counts.fetched = counts.unchanged = 0
                 add(counts)
                 listed.update(record.upstream_id for record in page)

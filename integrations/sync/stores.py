@@ -75,7 +75,9 @@ class RecordStore(Protocol):
 
 
 class SnapshotStore(Protocol):
-    """The store of a snapshot stream (services, users, teams...)."""
+    """The store of a snapshot stream (services, users, teams...). It may also offer
+    ``for_listing(connection=...)``: the store to save the pages of one whole listing with
+    (snapshot.LiveRows gives itself; the accounts' store reads what it holds once)."""
 
     def save(self, *, connection: Connection, records: Sequence[Any]) -> StreamCounts:
         """Upsert one page in one short transaction; a row seen again is no longer removed."""

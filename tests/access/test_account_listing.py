@@ -1,0 +1,52 @@
+"""One whole listing of accounts is compared with what the connection held at its start, read
+once (not once a page): an account repeated on a later page (an offset shift), changed in
+between, or back after its removal is still stored exactly once and right."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from access.models import Account
+from access.store import ACCOUNTS
+from integrations.records import AccountRecord
+from integrations.sync.snapshot import store_listing
+from tests.conftest import make_connection
+
+pytestmark = pytest.mark.django_db
+
+
+def _account(upstream_id: str, role: str = "User") -> AccountRecord:
+    return AccountRecord(
+        upstream_id=upstream_id, email=f"{upstream_id}@example.com", name=upstream_id, role=role
+    )
+
+
+def _stored() -> dict[str, tuple[str, bool]]:
+    return {
+        upstream_id: (role, removed_at is not None)
+        for upstream_id, role, removed_at in Account.objects.values_list(
+            "upstream_id", "role", "removed_at"
+        )
+    }
+
+
+def test_an_account_on_two_pages_changed_in_between_is_stored_once_with_the_change() -> None:
+    connection = make_connection()
+    pages = [[_account("a"), _account("b")], [_account("b", role="Admin"), _account("c")]]
+    counts = store_listing(ACCOUNTS, connection=connection, pages=pages)
+    assert _stored() == {"a": ("User", False), "b": ("Admin", False), "c": ("User", False)}
+    assert (counts.created, counts.updated) == (3, 1)
+
+
+def test_a_listing_compares_with_what_was_stored_before_it_and_flags_the_missing() -> None:
+    connection = make_connection()
+    ACCOUNTS.save(connection=connection, records=[_account("a"), _account("b"), _account("c")])
+    Account.objects.filter(upstream_id="c").update(removed_at=timezone.now() - timedelta(days=3))
+    pages = [[_account("a")], [_account("c", role="Admin")]]
+    counts = store_listing(ACCOUNTS, connection=connection, pages=pages)
+    # a unchanged; c back and changed; b gone from the listing: flagged removed, kept.
+    assert _stored() == {"a": ("User", False), "b": ("User", True), "c": ("Admin", False)}
+    assert (counts.created, counts.updated, counts.unchanged, counts.deleted) == (0, 1, 1, 1)
