@@ -5,25 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access', '0006_policy_version'),
+        ("access", "0006_policy_version"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalaccountmapping',
-            name='account',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='access.account'),
+            model_name="historicalaccountmapping",
+            name="account",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="access.account",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalaccountmapping',
-            name='owner',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='access.staffmember'),
+            model_name="historicalaccountmapping",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="access.staffmember",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalaccountmapping',
-            name='staff',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='access.staffmember'),
+            model_name="historicalaccountmapping",
+            name="staff",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="access.staffmember",
+            ),
         ),
     ]
