@@ -13,11 +13,11 @@ import hmac
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
-from typing import Final
+from typing import Any, Final
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from integrations.sandbox.signing import b64url
-from integrations.sandbox.wsgi import Request, Response
+from integrations.sandbox.wsgi import Request, Response, Router, StartResponse
 
 HTML_HEADERS: Final = (
     ("Content-Type", "text/html; charset=utf-8"),
@@ -168,3 +168,20 @@ def pkce_matches(verifier: str, challenge: str) -> bool:
         return False
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return hmac.compare_digest(b64url(digest), challenge)
+
+
+def serve(
+    router: Router, environ: dict[str, Any], start_response: StartResponse
+) -> Iterable[bytes]:
+    """One request to an OAuth or OpenID server: its route, or its errors as OAuth JSON (404
+    for no endpoint, 405 with Allow for another method)."""
+    request = Request.from_environ(environ)
+    match = router.match(request.method, request.path)
+    if match is None:
+        response = oauth_error(OAuthError(404, "not_found", f"No endpoint at {request.path}"))
+    elif match.handler is None:
+        error = OAuthError(405, "invalid_request", "Method not allowed")
+        response = oauth_error(error, [("Allow", ", ".join(sorted(match.allowed)))])
+    else:
+        response = match.handler(request)
+    return response(start_response)

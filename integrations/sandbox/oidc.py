@@ -34,6 +34,7 @@ from integrations.sandbox.oauth_http import (
     redirect,
     required,
     secret_matches,
+    serve,
     token_params,
     valid_redirect_uri,
 )
@@ -86,16 +87,7 @@ class OpenIDSandbox:
         self.router.add("GET", "/jwks", self._jwks)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        request = Request.from_environ(environ)
-        match = self.router.match(request.method, request.path)
-        if match is None:
-            response = oauth_error(OAuthError(404, "not_found", f"No endpoint at {request.path}"))
-        elif match.handler is None:
-            error = OAuthError(405, "invalid_request", "Method not allowed")
-            response = oauth_error(error, [("Allow", ", ".join(sorted(match.allowed)))])
-        else:
-            response = match.handler(request)
-        return response(start_response)
+        return serve(self.router, environ, start_response)
 
     def _discovery(self, request: Request) -> Response:
         root = request.root_url

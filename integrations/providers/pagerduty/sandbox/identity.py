@@ -47,6 +47,7 @@ from integrations.sandbox.oauth_http import (
     pkce_matches,
     redirect,
     required,
+    serve,
     token_params,
     valid_redirect_uri,
 )
@@ -191,16 +192,7 @@ class PagerDutyIdentitySandbox:
     # --- WSGI ---------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        request = Request.from_environ(environ)
-        match = self.router.match(request.method, request.path)
-        if match is None:
-            response = oauth_error(OAuthError(404, "not_found", f"No endpoint at {request.path}"))
-        elif match.handler is None:
-            error = OAuthError(405, "invalid_request", "Method not allowed")
-            response = oauth_error(error, [("Allow", ", ".join(sorted(match.allowed)))])
-        else:
-            response = match.handler(request)
-        return response(start_response)
+        return serve(self.router, environ, start_response)
 
     # --- leg 1 and 2: the consent page and its answer -----------------------------------------
 
