@@ -33,8 +33,11 @@ def _active_admins() -> int:
     )
 
 
-def user_invite(*, username: str, email: str, role: Role) -> AbstractUser:
-    """A new user without a password: they set it through the link (set_password_link)."""
+def user_invite(
+    *, username: str, email: str, role: Role, first_name: str = "", last_name: str = ""
+) -> AbstractUser:
+    """A new user without a password: they set it through the link (set_password_link), or
+    sign in through single sign-on."""
     try:
         username, email = clean_identity(username, email)
     except IdentityRefused as refused:
@@ -44,7 +47,7 @@ def user_invite(*, username: str, email: str, role: Role) -> AbstractUser:
         raise UserRefused(f"A user named {username!r} already exists.")
     try:
         with transaction.atomic():
-            user = model(username=username, email=email)
+            user = model(username=username, email=email, first_name=first_name, last_name=last_name)
             user.set_unusable_password()
             user.save()
             user.groups.set([Group.objects.get(name=role.value)])

@@ -14,13 +14,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group
-from django.db import IntegrityError, transaction
+from django.contrib.auth.models import AbstractUser
+from django.db import transaction
 
 from accounts.roles import ROLE_ALIASES, Role
-from accounts.services import IdentityRefused, clean_identity, user_role
+from accounts.services import user_role
 from accounts.sso.config import provider_name
-from accounts.user_services import UserRefused, role_set
+from accounts.user_services import UserRefused, role_set, user_invite
 
 logger = logging.getLogger(__name__)
 # When someone's groups grant several roles, the first of these wins.
@@ -97,30 +97,20 @@ def _verified_email(claims: Mapping[str, Any]) -> str:
 
 
 def _create(email: str, role: Role, claims: Mapping[str, Any]) -> AbstractUser:
-    model = get_user_model()
+    """A user named by their email, made as Settings → Users makes one (the same checks)."""
     try:
-        username, email = clean_identity(email.lower(), email)
-    except IdentityRefused as refused:
-        raise SSORefused(f"EvidenceHub cannot use your account: {refused}") from refused
-    if model.objects.filter(username__iexact=username).exists():
-        raise SSORefused(
-            f"An EvidenceHub user named {username} already exists with another email address. "
-            "Ask your administrator to set their email address, then sign in again."
+        user = user_invite(
+            username=email.lower(),
+            email=email,
+            role=role,
+            first_name=_name(claims.get("given_name")),
+            last_name=_name(claims.get("family_name")),
         )
-    user = model(
-        username=username,
-        email=email,
-        first_name=_name(claims.get("given_name")),
-        last_name=_name(claims.get("family_name")),
-    )
-    user.set_unusable_password()
-    try:
-        with transaction.atomic():
-            user.save()
-            user.groups.set([Group.objects.get(name=role.value)])
-    except IntegrityError as error:
-        raise SSORefused("Your account was being created meanwhile; sign in again.") from error
-    logger.info("SSO created user %s as %s", username, role.value)
+    except UserRefused as refused:
+        raise SSORefused(
+            f"EvidenceHub cannot create your account: {refused} Ask your administrator."
+        ) from refused
+    logger.info("SSO created user %s as %s", user.username, role.value)
     return user
 
 

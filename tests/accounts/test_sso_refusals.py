@@ -58,6 +58,20 @@ def test_a_deactivated_user_is_refused_and_keeps_their_role(sso, client, django_
     assert user_role(gone) == Role.STAFF
 
 
+def test_a_newcomer_whose_email_is_taken_as_another_users_name_is_refused(  # type: ignore[no-untyped-def]
+    sso, client, django_user_model
+) -> None:
+    # Someone was added by hand under the name "nora@example.com" with another address.
+    make_user(django_user_model, "Nora@example.com", Role.STAFF, email="nora.k@example.com")
+
+    response = sign_in(client, sso, person("nora@example.com", "eh-admins"))
+
+    message = refused(client, response)
+    assert "EvidenceHub cannot create your account: A user named" in message
+    assert "Ask your administrator." in message
+    assert django_user_model.objects.count() == 1
+
+
 def test_an_unverified_email_is_refused(sso, client, django_user_model) -> None:  # type: ignore[no-untyped-def]
     make_user(django_user_model, "alice", Role.ADMIN, email="alice@example.com")
 
