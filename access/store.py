@@ -112,11 +112,6 @@ class AccountListing(AccountStore):
 
     def save(self, *, connection: Connection, records: Sequence[AccountRecord]) -> StreamCounts:
         with transaction.atomic():
-            unknown = [
-                r.upstream_id for r in records if self.stored.get(r.upstream_id, (0,))[0] is None
-            ]
-            if unknown:  # written earlier in this listing, and now changed: their pks
-                self.stored.update(_stored(connection, unknown))
             return _save(connection, records, self.stored)
 
 
@@ -130,6 +125,7 @@ def _save(
     # Tuples, not instances: most pages of a sync change nothing, and a first read changes
     # only new rows, written as values (make bench, 5,000 accounts).
     new_rows, changed = [], {}
+    unknown: dict[str, tuple[AccountRecord, str]] = {}
     for upstream_id, record in by_id.items():
         digest = content_hash(record)
         row = existing.get(upstream_id)
@@ -141,8 +137,15 @@ def _save(
             )
             existing[upstream_id] = (None, digest, None)
         elif row[1] != digest or row[2] is not None:
-            changed[row[0]] = (record, digest)
+            if row[0] is None:  # written earlier in this listing, and changed since
+                unknown[upstream_id] = (record, digest)
+            else:
+                changed[row[0]] = (record, digest)
             existing[upstream_id] = (row[0], digest, None)
+    if unknown:
+        for upstream_id, (pk, _digest, _removed) in _stored(connection, list(unknown)).items():
+            changed[pk] = unknown[upstream_id]
+            existing[upstream_id] = (pk, unknown[upstream_id][1], None)
     insert_values(Account, NEW_ROW_FIELDS, new_rows)
     # Only the primary key and the written fields matter to update_rows.
     to_update = [
