@@ -24,6 +24,7 @@ from checks.models import CheckState, CheckStatusChange, SpecialCase
 from incidents.checks import CLOSED_KEY
 from tests.checks.conftest import make
 from tests.conftest import make_user
+from tests.races import posted_at_once
 
 pytestmark = pytest.mark.django_db
 URL = f"/checks/{CLOSED_KEY}/special-cases/"
@@ -221,22 +222,14 @@ def test_two_admins_marking_one_item_at_the_same_moment_make_one_case(
 
     monkeypatch.setattr("checks.views.special_cases_create", together)
     reasons = {admin_user: "Load test", second_admin: "Vendor outage"}
-    pages: dict[str, tuple[int, str]] = {}
-
-    def mark(user) -> None:  # type: ignore[no-untyped-def]
-        try:
-            client = Client()
-            client.force_login(user)
-            response = client.post(URL, _form(key, reason=reasons[user]), follow=True)
-            pages[user.get_username()] = (response.status_code, response.content.decode())
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=mark, args=(user,)) for user in reasons]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    pages = posted_at_once(
+        {
+            user: lambda client, reason=reason: client.post(
+                URL, _form(key, reason=reason), follow=True
+            )
+            for user, reason in reasons.items()
+        }
+    )
     assert sorted(status for status, _page in pages.values()) == [200, 200]
     case = SpecialCase.objects.get()
     loser = second_admin if case.created_by == admin_user else admin_user

@@ -8,13 +8,13 @@ import threading
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.test import Client
 
 from checks.engine import evaluate
 from incidents import services
 from incidents.models import DataLossReport, Incident
 from tests.checks.conftest import make
+from tests.races import posted_at_once
 
 pytestmark = pytest.mark.django_db
 on_postgres = pytest.mark.skipif(
@@ -172,22 +172,12 @@ def test_two_first_reports_sent_at_the_same_moment_keep_both_texts(
 
     monkeypatch.setattr(services, "_insert_first", insert_together)
     texts = {staff_user: "Laptop stolen in Lyon", admin_user: "Export bucket public"}
-    pages: dict[str, tuple[int, str]] = {}
-
-    def save(user) -> None:  # type: ignore[no-untyped-def]
-        try:
-            client = Client()
-            client.force_login(user)
-            response = _post(client, incident, 0, what_happened=texts[user])
-            pages[user.get_username()] = (response.status_code, response.content.decode())
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=save, args=(user,)) for user in texts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    pages = posted_at_once(
+        {
+            user: lambda client, text=text: _post(client, incident, 0, what_happened=text)
+            for user, text in texts.items()
+        }
+    )
     assert sorted(status for status, _page in pages.values()) == [200, 200]
     report = DataLossReport.objects.get()
     winner = report.history.get().history_user

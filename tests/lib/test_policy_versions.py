@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.test import Client
 
 from accounts.roles import Role
@@ -17,6 +16,7 @@ from checks.models import SpecialCasePolicy
 from incidents.models import IncidentPolicy
 from lib import settings_row
 from tests.conftest import make_user
+from tests.races import posted_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -142,31 +142,16 @@ def test_two_first_saves_of_a_policy_at_the_same_moment_keep_one_and_tell_the_ot
 
     monkeypatch.setattr("checks.views.settings_save", together)
     typed = {admin_user: "3", dave: "9"}
-    pages: dict[str, str] = {}
+    url = POLICIES["special cases"].url
 
-    def save(user) -> None:  # type: ignore[no-untyped-def]
-        try:
-            client = Client()
-            client.force_login(user)
-            response = client.post(
-                POLICIES["special cases"].url,
-                {"max_months": typed[user], "version": "0"},
-                follow=True,
-            )
-            pages[user.get_username()] = f"{response.status_code} {response.content.decode()}"
-        finally:
-            connections.close_all()
+    def saving(months: str):  # type: ignore[no-untyped-def]
+        return lambda client: client.post(url, {"max_months": months, "version": "0"}, follow=True)
 
-    threads = [threading.Thread(target=save, args=(user,)) for user in typed]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    pages = posted_at_once({user: saving(months) for user, months in typed.items()})
     row = SpecialCasePolicy.objects.get()
     winner = next(user for user, months in typed.items() if str(row.max_months) == months)
     loser = dave if winner == admin_user else admin_user
-    assert pages[winner.get_username()].startswith("200 ")
-    assert "Special-case policy saved." in pages[winner.get_username()]
-    assert pages[loser.get_username()].startswith("200 ")
-    assert f"Changed by {winner.get_username()} meanwhile" in pages[loser.get_username()]
+    assert pages[winner.get_username()][0] == pages[loser.get_username()][0] == 200
+    assert "Special-case policy saved." in pages[winner.get_username()][1]
+    assert f"Changed by {winner.get_username()} meanwhile" in pages[loser.get_username()][1]
     assert row.version == 1 and row.history.count() == 1
