@@ -26,6 +26,9 @@ class ItemKeysField(forms.Field):
     def validate(self, value) -> None:  # type: ignore[no-untyped-def]
         if not value:
             raise forms.ValidationError("Choose at least one failing item.")
+        if any("\x00" in key for key in value):
+            # No item key holds one, and PostgreSQL refuses it in a query parameter.
+            raise forms.ValidationError("The chosen items are not ones this check lists.")
 
 
 class SpecialCaseForm(forms.Form):

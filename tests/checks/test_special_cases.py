@@ -208,3 +208,18 @@ def test_the_migration_gives_old_special_cases_an_expiry(connection) -> None:  #
     assert long_gone.expiry_recorded_at == long_gone.expires_at
     evaluate()  # no "expired" event for a case that expired before the history kept them
     assert not CheckStatusChange.objects.filter(event="special_case_expired").exists()
+
+
+def test_an_item_key_with_a_nul_character_is_refused_with_a_message(
+    admin_client, connection
+) -> None:  # type: ignore[no-untyped-def]
+    # PostgreSQL refuses NUL in a query parameter: the form must stop it before any lookup.
+    incident = make(connection, 1, status="open", resolved_at=None)
+    evaluate()
+    data = {"reason": "Vendor outage", "expires_on": in_days(5)}
+    for bad in (f"incident:{incident.pk}\x00", "\x00"):
+        response = admin_client.post(URL, {"item_keys": [bad], **data})
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "The chosen items are not ones this check lists." in page
+    assert not SpecialCase.objects.exists()
