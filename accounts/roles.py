@@ -49,6 +49,9 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",
+        # Settings → Notifications: channels to OpsGenie, JSM and PagerDuty, and their logs.
+        "notifications.view_channel",
+        "notifications.manage_channel",
     ),
     Role.AUDITOR: (
         "integrations.view_connection",
@@ -61,6 +64,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "access.view_orgrole",
         "access.view_accessreview",
         "auth.view_user",
+        "notifications.view_channel",
     ),
     # Staff hold no access permission: a reviewer among them decides the items assigned to them
     # (the review views check the item's reviewer), and sees nothing else of access.

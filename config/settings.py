@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "access",
     "checks",
     "audit",
+    "notifications",
     "dashboard",
 ]
 
@@ -230,6 +231,17 @@ UPSTREAM_SYNC_DEADLINE_SECONDS = float(env_str("UPSTREAM_SYNC_DEADLINE_SECONDS",
 # silent for this long lost its worker (killed, restarted): it is marked interrupted and no
 # longer holds its connection. A live sync beats six times within it.
 SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 60)
+# Notifications (PRODUCT 7). Operator overrides only: no URL typed into a form is ever fetched.
+# OpsGenie's Alert API lives on OPSGENIE_BASE_URLS; JSM's and PagerDuty's Events API here.
+OPSGENIE_JSM_URL = env_str(
+    "OPSGENIE_JSM_URL", "https://api.atlassian.com/jsm/ops/integration"
+).rstrip("/")
+PAGERDUTY_EVENTS_URLS = {
+    "us": env_str("PAGERDUTY_EVENTS_US_URL", "https://events.pagerduty.com").rstrip("/"),
+    "eu": env_str("PAGERDUTY_EVENTS_EU_URL", "https://events.eu.pagerduty.com").rstrip("/"),
+}
+# This site's address as people reach it: the links in an alert point back to its pages.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # How long the wizard keeps retrying an upstream that answers 429/5xx or times out.
 WIZARD_MAX_ATTEMPTS = env_int("WIZARD_MAX_ATTEMPTS", 3)
 
