@@ -19,6 +19,7 @@ NAV_SECTIONS: tuple[tuple[str, str, str | None], ...] = (
     ("Integrations", "integrations:catalog", "integrations.view_connection"),
     ("Settings", "incident-policy", "checks.view_checkstate"),
     ("Users", "accounts:users", "auth.view_user"),
+    ("Notifications", "notifications:channels", "notifications.view_channel"),
 )
 
 

@@ -30,6 +30,7 @@ from audit.models import EvidenceDownload
 from checks.models import SpecialCase, SpecialCasePolicy
 from incidents.models import IncidentPolicy
 from integrations.models import Connection
+from notifications.models import Channel
 
 # What a secret field's values become before they are stored: the log says that the secret was
 # set or replaced, never the secret, its ciphertext, or a part of either.
@@ -291,6 +292,38 @@ def _user() -> Audited:
 
 AUDITED: dict[type[Model], Audited] = {}
 
+CHANNEL = Audited(
+    Channel,
+    fields={
+        "name": "Name",
+        "kind": "Type",
+        "endpoint": "Sends to",
+        "secret": "Key",
+        "secret_hint": "Key ends with",
+        "event_types": "Events",
+        "check_keys": "Checks",
+        "min_incident_priority": "New incidents at or above",
+        "priority_overrides": "Priorities changed",
+        "enabled": "Enabled",
+        "disabled_by": "Disabled by",
+        "disabled_automatically": "Disabled itself",
+        "disabled_reason": "Why disabled",
+    },
+    ignored={
+        "id": "the row's number",
+        "version": SAVES,
+        "disabled_at": "the entry's own time says when",
+        "last_error": "written by deliveries, shown on the channel's page and its log",
+        "last_error_action": "written by deliveries, with the last error",
+        "last_error_at": "written by deliveries, with the last error",
+        "created_at": "the creation entry's own time",
+        "created_by": "the creation entry names who",
+        "updated_at": "changes with every save",
+    },
+    secrets=("secret",),
+    created="Added",
+)
+
 
 def register_audited_models() -> None:
     for audited in (
@@ -309,6 +342,7 @@ def register_audited_models() -> None:
         MFA_POLICY,
         AUTHENTICATOR,
         RECOVERY_CODES,
+        CHANNEL,
         _user(),
     ):
         _register(audited)

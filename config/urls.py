@@ -25,6 +25,7 @@ urlpatterns = [
     path("access/", include("access.urls")),
     path("settings/integrations/", include("integrations.urls")),
     path("settings/users/", include("accounts.user_urls")),
+    path("settings/notifications/", include("notifications.urls")),
     path("settings/incidents/", incident_policy, name="incident-policy"),
     path("admin/", admin.site.urls),
 ]

@@ -8,6 +8,7 @@ from django.utils.safestring import SafeString
 from accounts.permissions import require_permissions
 from dashboard import selectors
 from lib import charts
+from notifications.selectors import disabled_channels
 
 # Each priority keeps its look on every chart: colour and pattern (PRIORITIES order).
 PRIORITY_STYLES = {
@@ -79,6 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
     resolved = sum(row.resolved for row in resolve_times)
     context = {
         "checks": selectors.check_summaries(),
+        "disabled_channels": disabled_channels(),
         "integrations": selectors.integration_health(),
         "weekly_total": weekly.total,
         "weekly_chart": _by_priority(

@@ -1,0 +1,243 @@
+"""Test integration: one alert per chosen event group, its message starting "[Test message]",
+and the answer in words (issue 13, "must be able to do" 2).
+
+From a form (before saving) nothing is logged: the answers are shown. From a saved channel each
+test alert is a delivery of its log, marked as a test, sent once (never retried: the person is
+waiting for the answer) and left out of the failure ratio that disables a channel.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils import timezone
+
+from integrations.http import SharedDeadline
+from lib.events import Event, EventGroup, EventType
+from notifications.models import Attempt, Channel, ChannelKind, Delivery, DeliveryStatus, Endpoint
+from notifications.payloads import build_payload
+from notifications.transport import Answer, Target, probe_other_region, request_status, send
+
+TEST_PREFIX = "[Test message]"
+# OpsGenie processes a created alert asynchronously: its request status is asked for this many
+# times, this far apart, within the page's deadline.
+STATUS_POLLS = 3
+STATUS_POLL_SECONDS = 0.5
+sleep: Callable[[float], None] = time.sleep
+REGION_NAMES = {"us": "US", "eu": "EU"}
+
+
+@dataclass(frozen=True)
+class Trial:
+    group_label: str
+    ok: bool
+    headline: str
+    detail: str = ""
+    action: str = ""
+
+
+def target_of(channel: Channel) -> Target:
+    return Target(kind=channel.kind, endpoint=channel.endpoint, secret=channel.secret)
+
+
+def chosen_groups(channel: Channel) -> list[EventGroup]:
+    chosen = {EventType(v) for v in channel.event_types if v in EventType._value2member_map_}
+    return [group for group in EventGroup if any(t.group is group for t in chosen)]
+
+
+def trial_event(channel: Channel, group: EventGroup) -> Event:
+    first = next(t for t in EventType if t.group is group and t.value in channel.event_types)
+    name = channel.name or "this channel"
+    return Event(
+        type=first,
+        # Unique per test, so a test never merges into an earlier one upstream.
+        alias=f"evidencehub-test:{uuid.uuid4().hex[:12]}",
+        message=f"{TEST_PREFIX} EvidenceHub: {group.label} alerts reach this team",
+        description=(
+            f"A test alert from the EvidenceHub notification channel “{name}”, for the "
+            f"{group.label} events it sends. Nothing needs doing: close it."
+        ),
+        entity="EvidenceHub",
+        links=(("Notification channels", "/settings/notifications/"),),
+        tags=("test",),
+    )
+
+
+def run_trial(
+    channel: Channel, *, by: AbstractBaseUser | AnonymousUser | None, record: bool
+) -> list[Trial]:
+    """Send the test alerts with ``channel``'s settings (saved or only typed) and say how each
+    was answered. ``record`` logs each as a test delivery of the (saved) channel."""
+    target = target_of(channel)
+    deadline = SharedDeadline(settings.UPSTREAM_INTERACTIVE_DEADLINE_SECONDS)
+    trials = []
+    for group in chosen_groups(channel):
+        event = trial_event(channel, group)
+        payload = build_payload(event, channel)
+        started = timezone.now()
+        answer = send(target, event.action, event.alias, payload, deadline=deadline.remaining())
+        processed = ""
+        if _accepted(answer) and channel.kind == ChannelKind.OPSGENIE and answer.request_id:
+            processed = _processed(target, answer.request_id, deadline)
+        trial = _judge(group, channel, answer, processed, deadline)
+        trials.append(trial)
+        if record and channel.pk:
+            _log(channel, event, payload, answer, processed, started)
+    return trials
+
+
+def _accepted(answer: Answer) -> bool:
+    return answer.status is not None and 200 <= answer.status < 300
+
+
+def _processed(target: Target, request_id: str, deadline: SharedDeadline) -> str:
+    """OpsGenie's word on the request ("Created alert", or why not), or "" if it had not
+    processed it within the polls."""
+    for poll in range(STATUS_POLLS):
+        if poll:
+            sleep(STATUS_POLL_SECONDS)
+        answer = request_status(target, request_id, deadline=deadline.remaining())
+        data = _json(answer.text).get("data")
+        if _accepted(answer) and isinstance(data, dict) and data.get("status"):
+            succeeded = "succeeded" if data.get("success") else "failed"
+            return f"{succeeded}: {data['status']}"
+        if answer.status not in (None, 404):
+            return ""
+    return ""
+
+
+def _judge(
+    group: EventGroup, channel: Channel, answer: Answer, processed: str, deadline: SharedDeadline
+) -> Trial:
+    label, status, upstream = group.label, answer.status, upstream_message(answer.text)
+    service = _service(channel)
+    if _accepted(answer):
+        headline = f"Accepted by {service} (HTTP {status})"
+        if processed:
+            headline += f"; request processed, {processed}"
+        elif channel.kind == ChannelKind.OPSGENIE:
+            headline += "; OpsGenie had not processed the request yet when we asked"
+        ok = not processed.startswith("failed")
+        return Trial(label, ok, headline + ".", detail="" if ok else upstream)
+    if status is None:
+        return Trial(
+            label,
+            False,
+            f"{service} did not answer",
+            upstream,
+            "Try again in a moment; a real delivery would be retried on the cycles.",
+        )
+    headline = f"Refused by {service} (HTTP {status})"
+    return Trial(label, False, headline, upstream, _action(channel, status, deadline))
+
+
+def _action(channel: Channel, status: int, deadline: SharedDeadline) -> str:
+    if channel.kind == ChannelKind.PAGERDUTY:
+        if status in (400, 401, 403, 404):
+            return (
+                "Use the Integration Key of an “Events API V2” integration on a PagerDuty "
+                "service (32 characters), in the region of your PagerDuty account."
+            )
+        return "Try again in a moment; a real delivery would be retried on the cycles."
+    if status == 401:
+        if channel.endpoint == Endpoint.JSM:
+            return (
+                "Jira Service Management does not know this key: copy the API "
+                "integration's key again."
+            )
+        other = probe_other_region(target_of(channel), deadline=deadline.remaining())
+        if other:
+            return (
+                f"This key belongs to OpsGenie's {REGION_NAMES.get(other, other)} region: "
+                f"choose {REGION_NAMES.get(other, other)} under “Send to”."
+            )
+        return (
+            "OpsGenie knows this key in neither region: copy the key of the team's API "
+            "integration again (OpsGenie: Teams → the team → Integrations → API)."
+        )
+    if status == 403:
+        return (
+            "Use the key of an API integration of a team (Teams → the team → Integrations → "
+            "Add integration → API), not an account API key; check the integration is enabled "
+            "and may create alerts."
+        )
+    if status in (400, 422):
+        return (
+            "Correct what OpsGenie names above; the channel's settings decide the alert's fields."
+        )
+    if status == 429:
+        return "OpsGenie is limiting requests: try again in a minute."
+    return "Try again in a moment; a real delivery would be retried on the cycles."
+
+
+def _service(channel: Channel) -> str:
+    if channel.kind == ChannelKind.PAGERDUTY:
+        return "PagerDuty"
+    return "Jira Service Management" if channel.endpoint == Endpoint.JSM else "OpsGenie"
+
+
+def upstream_message(text: str) -> str:
+    """The upstream's own message (and its per-field errors) out of its JSON answer; the text
+    itself when it is not JSON."""
+    body = _json(text)
+    if not body:
+        return text.strip()
+    parts = [str(body.get("message") or body.get("status") or "")]
+    errors = body.get("errors")
+    if isinstance(errors, dict):
+        parts += [f"{field}: {error}" for field, error in errors.items()]
+    elif isinstance(errors, list):
+        parts += [str(error) for error in errors]
+    return " — ".join(part for part in parts if part) or text.strip()
+
+
+def _json(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _log(
+    channel: Channel,
+    event: Event,
+    payload: dict[str, Any],
+    answer: Answer,
+    processed: str,
+    started: Any,
+) -> None:
+    accepted = _accepted(answer)
+    now = timezone.now()
+    delivery = Delivery.objects.create(
+        channel=channel,
+        event_type=event.type.value,
+        action=event.action.value,
+        alias=event.alias,
+        message=event.message[:300],
+        is_test=True,
+        payload=payload,
+        status=DeliveryStatus.DELIVERED if accepted else DeliveryStatus.STOPPED,
+        created_at=started,
+        attempt_count=1,
+        delivered_at=now if accepted else None,
+        last_status_code=answer.status,
+        last_answer=answer.text[:1000],
+        request_id=answer.request_id[:100],
+        upstream_status=processed[:500],
+    )
+    Attempt.objects.create(
+        delivery=delivery,
+        at=started,
+        status_code=answer.status,
+        answer=answer.text[:1000],
+        duration_ms=answer.duration_ms,
+        ok=accepted,
+    )
