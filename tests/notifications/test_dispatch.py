@@ -65,6 +65,9 @@ def test_the_command_once_sweeps_and_exits(queued) -> None:  # type: ignore[no-u
     assert out.getvalue().strip() == "queued 1" and queued == [delivery.pk]
 
 
+# Each tick closes stale connections, as a long-running command should: outside a test's
+# transaction.
+@pytest.mark.django_db(transaction=True)
 def test_the_command_loops_until_sigterm(monkeypatch, queued) -> None:  # type: ignore[no-untyped-def]
     ticks: list[float] = []
 
