@@ -242,6 +242,12 @@ PAGERDUTY_EVENTS_URLS = {
 }
 # This site's address as people reach it: the links in an alert point back to its pages.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A channel disables itself when 60% of its judged deliveries of the last 12 hours failed, once
+# at least this many were judged (a single failure of a quiet channel is no trend).
+NOTIFICATION_DISABLE_MIN_DELIVERIES = env_int("NOTIFICATION_DISABLE_MIN_DELIVERIES", 5)
+# One send: its request and answer. The claim a worker holds on a delivery lasts longer than
+# this, so a worker that dies mid-send leaves a claim that expires and the delivery is sent again.
+NOTIFICATION_SEND_DEADLINE_SECONDS = float(env_str("NOTIFICATION_SEND_DEADLINE_SECONDS", "20"))
 # How long the wizard keeps retrying an upstream that answers 429/5xx or times out.
 WIZARD_MAX_ATTEMPTS = env_int("WIZARD_MAX_ATTEMPTS", 3)
 

@@ -15,6 +15,13 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # Unit tests assert the real region hosts, whatever the developer's shell exports.
 OPSGENIE_BASE_URLS = {"us": "https://api.opsgenie.com", "eu": "https://api.eu.opsgenie.com"}
 PAGERDUTY_BASE_URLS = {"us": "https://api.pagerduty.com", "eu": "https://api.eu.pagerduty.com"}
+PAGERDUTY_EVENTS_URLS = {
+    "us": "https://events.pagerduty.com",
+    "eu": "https://events.eu.pagerduty.com",
+}
+OPSGENIE_JSM_URL = "https://api.atlassian.com/jsm/ops/integration"
+SITE_URL = "http://127.0.0.1:8000"
+NOTIFICATION_DISABLE_MIN_DELIVERIES = 5
 PAGERDUTY_IDENTITY_URL = "https://identity.pagerduty.com"
 PAGERDUTY_OAUTH_CLIENT_ID = "test-client-id"
 PAGERDUTY_OAUTH_CLIENT_SECRET = "test-client-secret"  # noqa: S105 - a test value

@@ -56,6 +56,9 @@ class Channel(Versioned):
     last_error = models.CharField(max_length=1000, blank=True)
     last_error_action = models.CharField(max_length=500, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
+    # Deliveries created before this (the last re-enable) no longer count toward disabling the
+    # channel again: an admin who re-enables it gives it a fresh start.
+    health_since = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -99,9 +102,16 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(db_index=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     attempt_count = models.PositiveIntegerField(default=0)
-    # Where in the retry cycles the next attempt is (0-based cycle and step).
+    # Where in the retry cycles the next attempt is (notifications.retry.Step): cycle 0 is the
+    # first send, cycles 1-3 Wallarm's retry cycles; the step is 0-based within its cycle.
     cycle = models.PositiveSmallIntegerField(default=0)
     step = models.PositiveSmallIntegerField(default=0)
+    # A worker's claim while it sends (notifications.delivery): nobody else sends the delivery
+    # until it expires, and one that died mid-send leaves a claim that does expire.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    # Until when a send task is already queued for it: the dispatcher does not queue another.
+    queued_until = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     # When the delivery counted as failed for the channel's 12-hour failure ratio.
     failed_at = models.DateTimeField(null=True, blank=True)
@@ -125,6 +135,7 @@ class Delivery(models.Model):
 class Attempt(models.Model):
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
     at = models.DateTimeField()
+    # Which attempt this was in the retry cycles (as Delivery.cycle and step).
     cycle = models.PositiveSmallIntegerField(default=0)
     step = models.PositiveSmallIntegerField(default=0)
     # None when no answer came (timeout, connection refused).
