@@ -319,6 +319,7 @@ CHANNEL = Audited(
         "created_at": "the creation entry's own time",
         "created_by": "the creation entry names who",
         "updated_at": "changes with every save",
+        "health_since": "written on enabling: failures before it no longer count",
     },
     secrets=("secret",),
     created="Added",

@@ -8,11 +8,23 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
+from django.urls import reverse
 
 from lib.concurrency import claim_version, save_unique
 from lib.events import Event, EventType, emit
 from notifications.forms import ChannelForm
 from notifications.models import Channel
+
+EDITED_FIELDS = (
+    "name",
+    "endpoint",
+    "secret",
+    "secret_hint",
+    "event_types",
+    "check_keys",
+    "min_incident_priority",
+    "priority_overrides",
+)
 
 
 def channel_alias(channel: Channel) -> str:
@@ -31,7 +43,10 @@ def channel_save(form: ChannelForm, *, by: AbstractBaseUser | AnonymousUser | No
         channel = form.save(commit=False)
         if adding:
             channel.created_by = actor  # type: ignore[assignment]
-        channel.save()
+            channel.save()
+        else:
+            # Only what the form edits: deliveries write the error fields meanwhile.
+            channel.save(update_fields=[*EDITED_FIELDS, "version", "updated_at"])
         verb = "added" if adding else "edited"
         emit(
             Event(
@@ -45,7 +60,7 @@ def channel_save(form: ChannelForm, *, by: AbstractBaseUser | AnonymousUser | No
                     f"{channel.get_endpoint_display()}."
                 ),
                 entity=channel.name,
-                links=(("Channel", f"/settings/notifications/{channel.pk}/"),),
+                links=(("Channel", reverse("notifications:channel", args=[channel.pk])),),
             )
         )
         return channel
@@ -71,6 +86,6 @@ def channel_delete(channel: Channel, *, by: AbstractBaseUser | AnonymousUser | N
                     f"{count} deliveries."
                 ),
                 entity=name,
-                links=(("Notification channels", "/settings/notifications/"),),
+                links=(("Notification channels", reverse("notifications:channels")),),
             )
         )

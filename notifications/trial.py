@@ -8,7 +8,6 @@ waiting for the answer) and left out of the failure ratio that disables a channe
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Callable
@@ -17,12 +16,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.urls import reverse
 from django.utils import timezone
 
 from integrations.http import SharedDeadline
 from lib.events import Event, EventGroup, EventType
 from notifications.models import Attempt, Channel, ChannelKind, Delivery, DeliveryStatus, Endpoint
 from notifications.payloads import build_payload
+from notifications.refusals import refusal_for, upstream_message
 from notifications.transport import Answer, Target, probe_other_region, request_status, send
 
 TEST_PREFIX = "[Test message]"
@@ -31,7 +32,6 @@ TEST_PREFIX = "[Test message]"
 STATUS_POLLS = 3
 STATUS_POLL_SECONDS = 0.5
 sleep: Callable[[float], None] = time.sleep
-REGION_NAMES = {"us": "US", "eu": "EU"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Trial:
 
 
 def target_of(channel: Channel) -> Target:
-    return Target(kind=channel.kind, endpoint=channel.endpoint, secret=channel.secret)
+    return Target.of(channel)
 
 
 def chosen_groups(channel: Channel) -> list[EventGroup]:
@@ -65,7 +65,7 @@ def trial_event(channel: Channel, group: EventGroup) -> Event:
             f"{group.label} events it sends. Nothing needs doing: close it."
         ),
         entity="EvidenceHub",
-        links=(("Notification channels", "/settings/notifications/"),),
+        links=(("Notification channels", reverse("notifications:channels")),),
         tags=("test",),
     )
 
@@ -94,7 +94,7 @@ def run_trial(
 
 
 def _accepted(answer: Answer) -> bool:
-    return answer.status is not None and 200 <= answer.status < 300
+    return answer.ok
 
 
 def _processed(target: Target, request_id: str, deadline: SharedDeadline) -> str:
@@ -104,10 +104,8 @@ def _processed(target: Target, request_id: str, deadline: SharedDeadline) -> str
         if poll:
             sleep(STATUS_POLL_SECONDS)
         answer = request_status(target, request_id, deadline=deadline.remaining())
-        data = _json(answer.text).get("data")
-        if _accepted(answer) and isinstance(data, dict) and data.get("status"):
-            succeeded = "succeeded" if data.get("success") else "failed"
-            return f"{succeeded}: {data['status']}"
+        if answer.ok:
+            return answer.text
         if answer.status not in (None, 404):
             return ""
     return ""
@@ -116,94 +114,39 @@ def _processed(target: Target, request_id: str, deadline: SharedDeadline) -> str
 def _judge(
     group: EventGroup, channel: Channel, answer: Answer, processed: str, deadline: SharedDeadline
 ) -> Trial:
-    label, status, upstream = group.label, answer.status, upstream_message(answer.text)
-    service = _service(channel)
-    if _accepted(answer):
-        headline = f"Accepted by {service} (HTTP {status})"
+    label, service = group.label, _service(channel)
+    if answer.ok:
+        headline = f"Accepted by {service} (HTTP {answer.status})"
         if processed:
-            headline += f"; request processed, {processed}"
+            headline += f"; OpsGenie processed the request: {processed}"
         elif channel.kind == ChannelKind.OPSGENIE:
             headline += "; OpsGenie had not processed the request yet when we asked"
-        ok = not processed.startswith("failed")
-        return Trial(label, ok, headline + ".", detail="" if ok else upstream)
-    if status is None:
+        failed = "not successful" in processed or "does not exist" in processed
+        return Trial(label, not failed, headline + ".")
+    if answer.status is None:
         return Trial(
             label,
             False,
             f"{service} did not answer",
-            upstream,
+            answer.text,
             "Try again in a moment; a real delivery would be retried on the cycles.",
         )
-    headline = f"Refused by {service} (HTTP {status})"
-    return Trial(label, False, headline, upstream, _action(channel, status, deadline))
-
-
-def _action(channel: Channel, status: int, deadline: SharedDeadline) -> str:
-    if channel.kind == ChannelKind.PAGERDUTY:
-        if status in (400, 401, 403, 404):
-            return (
-                "Use the Integration Key of an “Events API V2” integration on a PagerDuty "
-                "service (32 characters), in the region of your PagerDuty account."
-            )
-        return "Try again in a moment; a real delivery would be retried on the cycles."
-    if status == 401:
-        if channel.endpoint == Endpoint.JSM:
-            return (
-                "Jira Service Management does not know this key: copy the API "
-                "integration's key again."
-            )
+    headline = f"Refused by {service} (HTTP {answer.status})"
+    other = None
+    if answer.status == 401:
         other = probe_other_region(target_of(channel), deadline=deadline.remaining())
-        if other:
-            return (
-                f"This key belongs to OpsGenie's {REGION_NAMES.get(other, other)} region: "
-                f"choose {REGION_NAMES.get(other, other)} under “Send to”."
-            )
-        return (
-            "OpsGenie knows this key in neither region: copy the key of the team's API "
-            "integration again (OpsGenie: Teams → the team → Integrations → API)."
-        )
-    if status == 403:
-        return (
-            "Use the key of an API integration of a team (Teams → the team → Integrations → "
-            "Add integration → API), not an account API key; check the integration is enabled "
-            "and may create alerts."
-        )
-    if status in (400, 422):
-        return (
-            "Correct what OpsGenie names above; the channel's settings decide the alert's fields."
-        )
-    if status == 429:
-        return "OpsGenie is limiting requests: try again in a minute."
-    return "Try again in a moment; a real delivery would be retried on the cycles."
+    refusal = refusal_for(channel.kind, answer, other_region=other)
+    if refusal is None:  # 429, 5xx: a real delivery retries these
+        action = "Try again in a moment; a real delivery would be retried on the cycles."
+    else:
+        action = refusal.action
+    return Trial(label, False, headline, upstream_message(answer), action)
 
 
 def _service(channel: Channel) -> str:
     if channel.kind == ChannelKind.PAGERDUTY:
         return "PagerDuty"
     return "Jira Service Management" if channel.endpoint == Endpoint.JSM else "OpsGenie"
-
-
-def upstream_message(text: str) -> str:
-    """The upstream's own message (and its per-field errors) out of its JSON answer; the text
-    itself when it is not JSON."""
-    body = _json(text)
-    if not body:
-        return text.strip()
-    parts = [str(body.get("message") or body.get("status") or "")]
-    errors = body.get("errors")
-    if isinstance(errors, dict):
-        parts += [f"{field}: {error}" for field, error in errors.items()]
-    elif isinstance(errors, list):
-        parts += [str(error) for error in errors]
-    return " — ".join(part for part in parts if part) or text.strip()
-
-
-def _json(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _log(

@@ -47,7 +47,9 @@ def _kind(kind: str) -> str:
 def channel_new(request: HttpRequest, kind: str) -> HttpResponse:
     """Add a channel; "Test integration" sends the test alerts with what is typed, unsaved."""
     kind = _kind(kind)
-    form = ChannelForm(request.POST or None, kind=kind, instance=Channel(kind=kind))
+    form = ChannelForm(
+        request.POST if request.method == "POST" else None, kind=kind, instance=Channel(kind=kind)
+    )
     trials: list[Trial] = []
     if request.method == "POST" and form.is_valid():
         if "test" in request.POST:
@@ -69,7 +71,9 @@ def channel_new(request: HttpRequest, kind: str) -> HttpResponse:
 @require_permissions(read=MANAGE, write=MANAGE)
 def channel_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
     channel = get_object_or_404(Channel, pk=channel_id)
-    form = ChannelForm(request.POST or None, kind=channel.kind, instance=channel)
+    form = ChannelForm(
+        request.POST if request.method == "POST" else None, kind=channel.kind, instance=channel
+    )
     trials: list[Trial] = []
     if request.method == "POST" and form.is_valid():
         if "test" in request.POST:
@@ -119,7 +123,7 @@ def channel_test(request: HttpRequest, channel_id: int) -> HttpResponse:
     """POST: send one test alert per chosen group, log them as test deliveries, show the
     answers. (GET has nothing of its own: the button is on the channel's page.)"""
     channel = get_object_or_404(Channel, pk=channel_id)
-    if request.method == "GET":
+    if request.method != "POST":
         return redirect("notifications:channel", channel_id=channel_id)
     trials = run_trial(channel, by=request.user, record=True)
     return render(
@@ -130,7 +134,7 @@ def channel_test(request: HttpRequest, channel_id: int) -> HttpResponse:
 @require_permissions(read=VIEW, write=MANAGE)
 def channel_toggle(request: HttpRequest, channel_id: int) -> HttpResponse:
     channel = get_object_or_404(Channel, pk=channel_id)
-    if request.method == "GET":
+    if request.method != "POST":
         return redirect("notifications:channel", channel_id=channel_id)
     if request.POST.get("enabled") == "1":
         if channel.enabled:

@@ -55,7 +55,25 @@ def samples(connected_opsgenie, admin_user) -> dict[str, object]:  # type: ignor
     review = review_start(
         name="Q1", systems=[system], due_on=date.today(), reviewer_mode="owner", user=admin_user
     )
+    from notifications.models import Channel, Delivery
+
+    # A channel sending no event (its Test has nothing to send) with one logged delivery.
+    channel = Channel.objects.create(
+        name="On-call", kind="opsgenie", secret="0b5e1f0e-7c55-4c6b-9a51-3f6d2b8e1c7a"
+    )
+    delivery = Delivery.objects.create(
+        channel=channel,
+        event_type="check_failing",
+        alias="check:incident-closed",
+        message="Check failing",
+        payload={"message": "Check failing"},
+        created_at=timezone.now(),
+        status="delivered",
+    )
     return {
+        "kind": "opsgenie",
+        "channel_id": channel.pk,
+        "delivery": delivery.pk,
         "review": review.pk,
         "item": review.items.get().pk,
         "provider": "opsgenie",

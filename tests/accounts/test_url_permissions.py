@@ -231,6 +231,39 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "GET": {"admin": 405, "auditor": 403, "staff": 403},
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
+    # Settings → Notifications: admins manage channels, auditors read them and their logs. An
+    # empty POST to a form re-shows it with its errors (400); Test and Enable/Disable are POST
+    # buttons on the channel's page, which a GET is sent back to.
+    "/settings/notifications/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
+    "/settings/notifications/add/<kind>/": {
+        "GET": R_ADMIN_ONLY,
+        "POST": {"admin": 400, "auditor": 403, "staff": 403},
+    },
+    "/settings/notifications/<channel_id>/": {
+        "GET": R_READERS,
+        "POST": dict.fromkeys(ROLES, 405),
+    },
+    "/settings/notifications/<channel_id>/edit/": {
+        "GET": R_ADMIN_ONLY,
+        "POST": {"admin": 400, "auditor": 403, "staff": 403},
+    },
+    # The sample channel sends no event: its Test has nothing to send, so nothing leaves.
+    "/settings/notifications/<channel_id>/test/": {
+        "GET": {"admin": 302, "auditor": 302, "staff": 403},
+        "POST": R_ADMIN_ONLY,
+    },
+    "/settings/notifications/<channel_id>/enabled/": {
+        "GET": {"admin": 302, "auditor": 302, "staff": 403},
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
+    "/settings/notifications/<channel_id>/delete/": {
+        "GET": R_ADMIN_ONLY,
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
+    "/settings/notifications/<channel_id>/deliveries/<delivery>/": {
+        "GET": R_READERS,
+        "POST": dict.fromkeys(ROLES, 405),
+    },
     "/settings/incidents/": {
         "GET": R_READERS,
         # An empty POST re-renders the form with errors for an admin.

@@ -54,17 +54,26 @@ def test_an_admin_adds_a_channel_whose_key_is_stored_encrypted_and_never_shown(
 ) -> None:  # type: ignore[no-untyped-def]
     response = admin_client.post(ADD, form())
     channel = Channel.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/settings/notifications/{channel.pk}/"
+    assert (
+        response.status_code == 302
+        and response["Location"] == f"/settings/notifications/{channel.pk}/"
+    )
     assert channel.secret == KEY and channel.secret_hint == KEY[-4:]
     with db.cursor() as cursor:
         cursor.execute("SELECT secret FROM notifications_channel")
         (stored,) = cursor.fetchone()
     assert KEY not in stored
-    for url in ("/settings/notifications/", f"/settings/notifications/{channel.pk}/",
-                f"/settings/notifications/{channel.pk}/edit/"):
+    for url in (
+        "/settings/notifications/",
+        f"/settings/notifications/{channel.pk}/",
+        f"/settings/notifications/{channel.pk}/edit/",
+    ):
         page = admin_client.get(url).content.decode()
         assert KEY not in page and KEY[:8] not in page
-    assert f"ends with {KEY[-4:]}" in admin_client.get(f"/settings/notifications/{channel.pk}/").content.decode()
+    assert (
+        f"ends with {KEY[-4:]}"
+        in admin_client.get(f"/settings/notifications/{channel.pk}/").content.decode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -94,7 +103,9 @@ def test_two_channels_cannot_share_a_name(admin_client) -> None:  # type: ignore
     assert Channel.objects.count() == 1
 
 
-def test_auditors_read_channels_and_change_nothing(admin_client, auditor_client, staff_client) -> None:  # type: ignore[no-untyped-def]
+def test_auditors_read_channels_and_change_nothing(
+    admin_client, auditor_client, staff_client
+) -> None:  # type: ignore[no-untyped-def]
     admin_client.post(ADD, form())
     channel = Channel.objects.get()
     base = f"/settings/notifications/{channel.pk}/"
@@ -112,7 +123,10 @@ def test_auditors_read_channels_and_change_nothing(admin_client, auditor_client,
     channel.refresh_from_db()
     assert (channel.name, channel.enabled, Channel.objects.count()) == ("SRE on-call", True, 1)
     assert not Delivery.objects.exists()
-    assert "Add an OpsGenie channel" not in auditor_client.get("/settings/notifications/").content.decode()
+    assert (
+        "Add an OpsGenie channel"
+        not in auditor_client.get("/settings/notifications/").content.decode()
+    )
 
 
 @responses.activate
@@ -130,10 +144,16 @@ def test_testing_before_saving_shows_opsgenies_answer_and_saves_nothing(admin_cl
 def test_a_key_of_the_other_region_is_named(admin_client) -> None:  # type: ignore[no-untyped-def]
     responses.post(f"{US}/v2/alerts", status=401, json={"message": "Key format is not valid!"})
     # The EU region knows the key: asking it for an unknown request answers 404, not 401.
-    responses.get(re.compile(rf"{EU}/v2/alerts/requests/.*"), status=404, json={"message": "Request not found"})
+    responses.get(
+        re.compile(rf"{EU}/v2/alerts/requests/.*"),
+        status=404,
+        json={"message": "Request not found"},
+    )
     page = admin_client.post(ADD, {**form(), "test": "1"}).content.decode()
     assert "Refused by OpsGenie (HTTP 401)" in page
-    assert "belongs to OpsGenie&#x27;s EU region" in page or "belongs to OpsGenie's EU region" in page
+    assert (
+        "belongs to OpsGenie&#x27;s EU region" in page or "belongs to OpsGenie's EU region" in page
+    )
 
 
 @responses.activate
@@ -172,7 +192,9 @@ def test_testing_a_saved_channel_logs_one_test_delivery_per_group(admin_client) 
     tests = Delivery.objects.filter(channel=channel, is_test=True)
     assert tests.count() == 2 and all(d.message.startswith("[Test message]") for d in tests)
     assert {d.status for d in tests} == {"delivered"}
-    log = admin_client.get(f"/settings/notifications/{channel.pk}/?event_type=test").content.decode()
+    log = admin_client.get(
+        f"/settings/notifications/{channel.pk}/?event_type=test"
+    ).content.decode()
     assert log.count("[Test message]") == 2
     delivery = tests.first()
     detail = admin_client.get(f"/settings/notifications/{channel.pk}/deliveries/{delivery.pk}/")
