@@ -23,6 +23,7 @@ from access.models import (
 from integrations.models import ConnectionStatus
 from integrations.providers.registry import provider_name, providers
 from lib.checks import Check, FailingRow, register
+from lib.events import EventType
 
 TOPIC = "access"
 OFFBOARDED_PREFIX = "access-offboarded-"
@@ -199,6 +200,8 @@ def register_access_checks() -> None:
                 applicable=partial(_provider_has_system, slug),
                 checked_count=partial(_provider_accounts, slug),
                 failing=partial(failing_offboarded, slug),
+                # Each offboarded person's account is an alert of its own (PRODUCT 7).
+                item_event=EventType.OFFBOARDED_ACCESS,
             )
         )
     register(

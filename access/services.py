@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from access.checks import TOPIC
+from access.events import emit_access_rules_changed
 from access.mapping import rematch
 from access.models import AccessType, AllowedRole, CriticalSystem, OrgRole
 from integrations.models import Connection
@@ -53,12 +54,15 @@ def valid_access_set(
     with transaction.atomic():
         # One change of a system's valid access at a time: two at once would both add the same
         # org role's rule (a unique constraint) where the second should replace the first.
-        CriticalSystem.objects.select_for_update().filter(pk=system.pk).first()
+        locked = CriticalSystem.objects.select_for_update().filter(pk=system.pk).first()
+        type_before = locked.access_type if locked is not None else system.access_type
+        rules = list(system.allowed.select_related("org_role"))
+        rules_before = {rule.org_role.name: list(rule.upstream_roles) for rule in rules}
         system.access_type = access_type
         system._history_user = user  # type: ignore[attr-defined]
         system.save()
         wanted = {role.pk: upstream for role, upstream in roles}
-        for rule in system.allowed.all():
+        for rule in rules:
             if rule.org_role_id not in wanted:
                 rule._history_user = user  # type: ignore[attr-defined]
                 rule.delete()
@@ -72,5 +76,12 @@ def valid_access_set(
             rule = AllowedRole(system=system, org_role_id=org_role_id, upstream_roles=upstream)
             rule._history_user = user  # type: ignore[attr-defined]
             rule.save()
+        emit_access_rules_changed(
+            system,
+            type_before=type_before,
+            rules_before=rules_before,
+            rules_after={role.name: list(upstream) for role, upstream in roles},
+            by=user.get_username() if user is not None else "the system",
+        )
     engine().evaluate(topic=TOPIC, reason="a valid access type changed")
     return system

@@ -10,7 +10,9 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from axes.models import AccessAttempt
         from axes.signals import user_locked_out
+        from django.contrib.auth import get_user_model
 
+        from accounts.events import user_deleted_receiver
         from accounts.lockout import record_lockout, record_unlock
         from accounts.middleware import mark_signed_in
         from accounts.roles import sync_role_groups_after_migrate
@@ -19,6 +21,10 @@ class AccountsConfig(AppConfig):
         user_locked_out.connect(record_lockout, dispatch_uid="accounts.record_lockout")
         post_delete.connect(record_unlock, sender=AccessAttempt, dispatch_uid="accounts.unlock")
         user_logged_in.connect(mark_signed_in, dispatch_uid="accounts.mark_signed_in")
+        # The app deactivates; the Django admin (or a shell) can still delete a user.
+        post_delete.connect(
+            user_deleted_receiver, sender=get_user_model(), dispatch_uid="accounts.user_deleted"
+        )
         _hide_device_admin()
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
 
+from accounts.events import emit_user_created, emit_user_role_changed
 from accounts.roles import Role
 
 USERNAME_MAX = 150
@@ -70,10 +71,15 @@ def _create_or_update(  # type: ignore[no-untyped-def]
     if user is None:
         user = user_model(username=username)
     validate_password(password, user)
+    before = None if created else user_role(user)
     user.email = email or user.email
     user.set_password(password)
     user.save()
     user.groups.set([Group.objects.get(name=role.value)])
+    if created:
+        emit_user_created(user, role=role, how="the create_user command")
+    elif before != role:
+        emit_user_role_changed(user, before=before, after=role)
     return user, created
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.events import emit_user_created, emit_user_deactivated, emit_user_role_changed
 from accounts.models import SignInLockout
 from accounts.roles import Role
 from accounts.services import IdentityRefused, clean_identity, user_role
@@ -34,10 +35,16 @@ def _active_admins() -> int:
 
 
 def user_invite(
-    *, username: str, email: str, role: Role, first_name: str = "", last_name: str = ""
+    *,
+    username: str,
+    email: str,
+    role: Role,
+    first_name: str = "",
+    last_name: str = "",
+    how: str = "Settings → Users",
 ) -> AbstractUser:
     """A new user without a password: they set it through the link (set_password_link), or
-    sign in through single sign-on."""
+    sign in through single sign-on. ``how`` says where it was made, in the notification."""
     try:
         username, email = clean_identity(username, email)
     except IdentityRefused as refused:
@@ -51,6 +58,7 @@ def user_invite(
             user.set_unusable_password()
             user.save()
             user.groups.set([Group.objects.get(name=role.value)])
+            emit_user_created(user, role=role, how=how)
     except IntegrityError as exc:
         raise UserRefused(f"A user named {username!r} already exists.") from exc
     return user
@@ -58,13 +66,16 @@ def user_invite(
 
 def role_set(*, user: AbstractUser, role: Role) -> None:
     with transaction.atomic():
-        losing_admin = user_role(user) == Role.ADMIN and role != Role.ADMIN and user.is_active
+        before = user_role(user)
+        losing_admin = before == Role.ADMIN and role != Role.ADMIN and user.is_active
         if losing_admin and _active_admins() <= 1:
             raise UserRefused(
                 f"{user.username} is the only active compliance admin: make someone else "
                 "an admin first."
             )
         user.groups.set([Group.objects.get(name=role.value)])
+        if before != role:
+            emit_user_role_changed(user, before=before, after=role)
 
 
 def active_set(*, user: AbstractUser, active: bool, by: AbstractUser) -> None:
@@ -72,10 +83,14 @@ def active_set(*, user: AbstractUser, active: bool, by: AbstractUser) -> None:
     if not active and user.pk == by.pk:
         raise UserRefused("You cannot deactivate yourself: ask another admin.")
     with transaction.atomic():
-        if not active and user_role(user) == Role.ADMIN and _active_admins() <= 1:
+        role = user_role(user)
+        if not active and role == Role.ADMIN and _active_admins() <= 1:
             raise UserRefused(f"{user.username} is the only active compliance admin.")
+        was_active = user.is_active
         user.is_active = active
         user.save(update_fields=["is_active"])
+        if was_active and not active:
+            emit_user_deactivated(user, role=role, by=by)
 
 
 def set_password_link(user: AbstractUser) -> str:

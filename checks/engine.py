@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from checks.events import GoneItem, item_events, status_event
 from checks.models import (
     CheckState,
     CheckStatus,
@@ -19,7 +20,8 @@ from checks.models import (
     HistoryEvent,
     SpecialCase,
 )
-from lib.checks import Check, checks_for
+from lib.checks import Check, FailingRow, checks_for
+from lib.events import emit
 
 T = TypeVar("T")
 
@@ -72,7 +74,7 @@ def evaluate_check(
                 "last_evaluated_at": now,
             },
         )
-        _store_items(state, rows, now)
+        new, gone = _store_items(state, rows, now)
         excepted = active_special_case_keys(state, now) & rows.keys()
         failing = len(rows) - len(excepted)
         if not applicable:
@@ -103,6 +105,7 @@ def evaluate_check(
             CheckStatusChange.objects.create(
                 check_state=state, at=now, reason=reason[:200], **counts
             )
+        _emit_changes(check, previous, status, rows, excepted, checked, new, gone)
         if created or status != state.status:
             state.status, state.status_since = status, now
         state.last_evaluated_at = now
@@ -113,6 +116,29 @@ def evaluate_check(
         )
         state.save()
     return state
+
+
+def _emit_changes(
+    check: Check,
+    previous: str,
+    status: str,
+    rows: dict[str, FailingRow],
+    excepted: set[str],
+    checked: int,
+    new: list[str],
+    gone: list[GoneItem],
+) -> None:
+    """Tell the notification channels, in this evaluation's transaction: the check's status
+    transition, and its items that started (not covered by a special case) or stopped failing."""
+    if status != previous:
+        failing = [row for key, row in rows.items() if key not in excepted]
+        event = status_event(check, before=previous, after=status, failing=failing, checked=checked)
+        if event is not None:
+            emit(event)
+    if check.item_event is not None:
+        started = [rows[key] for key in new if key not in excepted]
+        for event in item_events(check, new=started, gone=gone):
+            emit(event)
 
 
 def record_expiries(state: CheckState, now: datetime) -> list[Event]:
@@ -137,8 +163,9 @@ def record_expiries(state: CheckState, now: datetime) -> list[Event]:
     ]
 
 
-def _store_items(state: CheckState, rows: dict, now) -> None:  # type: ignore[no-untyped-def]
-    """Bring the failing items in line with ``rows``, writing only what changed.
+def _store_items(state: CheckState, rows: dict, now) -> tuple[list[str], list[GoneItem]]:  # type: ignore[no-untyped-def]
+    """Bring the failing items in line with ``rows``, writing only what changed; return the
+    keys of the items that started failing, and the items that left.
 
     Existing items are read as tuples, not model instances: there can be tens of thousands."""
     existing = {
@@ -147,9 +174,9 @@ def _store_items(state: CheckState, rows: dict, now) -> None:  # type: ignore[no
             check_state=state
         ).values_list("pk", "item_key", "label", "reason", "url", "source")
     }
-    gone = [pk for key, (pk, *_rest) in existing.items() if key not in rows]
+    gone = {key: values for key, values in existing.items() if key not in rows}
     if gone:
-        FailingItem.objects.filter(pk__in=gone).delete()
+        FailingItem.objects.filter(pk__in=[pk for pk, *_rest in gone.values()]).delete()
     new, changed = [], []
     for key, row in rows.items():
         values = (row.label[:300], row.reason[:500], row.url, row.source[:100])
@@ -178,3 +205,5 @@ def _store_items(state: CheckState, rows: dict, now) -> None:  # type: ignore[no
             )
     FailingItem.objects.bulk_create(new, batch_size=1000)
     FailingItem.objects.bulk_update(changed, ["label", "reason", "url", "source"], batch_size=1000)
+    left = [GoneItem(key, label, url) for key, (_pk, label, _reason, url, _source) in gone.items()]
+    return [item.item_key for item in new], left

@@ -95,6 +95,9 @@ class Incident(models.Model):
     deleted_upstream = models.BooleanField(default=False)
     deleted_upstream_at = models.DateTimeField(null=True, blank=True)
     content_hash = models.CharField(max_length=64)
+    # A sync told the notification channels it is new (incidents/store.py): its resolution
+    # closes that alert. Incidents of a first sync, or created long before, never were.
+    announced = models.BooleanField(default=False)
     first_synced_at = models.DateTimeField(auto_now_add=True)
     changed_at = models.DateTimeField()
     # Title and description, casefolded without accents: what the list's search reads, so

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from incidents.checks import TOPIC
+from incidents.events import emit_data_loss_reported, emit_policy_changed
 from incidents.forms import DataLossForm, IncidentPolicyForm
-from incidents.models import DataLossReport, Incident, IncidentPolicy
+from incidents.models import DataLossReport, DataLost, Incident, IncidentPolicy
 from lib.checks import engine
 from lib.concurrency import VERSION, as_edit_of, claim_version, last_changed_by
 from lib.settings_row import settings_save
@@ -61,6 +62,7 @@ def _insert_first(form: DataLossForm) -> DataLossReport | None:
         try:
             with transaction.atomic():
                 form.save()
+                _tell_data_loss(form.instance, before=DataLost.NOT_ASSESSED)
             return None
         except IntegrityError:
             first = DataLossReport.objects.filter(incident_id=report.incident_id).first()
@@ -74,11 +76,31 @@ def _save_over(form: DataLossForm) -> DataLossReport:
     """Save the form over the version it was loaded with (ChangedMeanwhile when it is gone)."""
     with transaction.atomic():
         claim_version(form.instance, form.cleaned_data[VERSION])
-        return form.save()
+        # Validation wrote the typed answer onto the instance: what was saved is in the row.
+        before = DataLossReport.objects.values_list("data_lost", flat=True).get(pk=form.instance.pk)
+        report = form.save()
+        _tell_data_loss(report, before=before)
+        return report
+
+
+def _tell_data_loss(report: DataLossReport, *, before: str) -> None:
+    """A report that now says Yes, where it did not: the notification channels hear of it."""
+    if report.data_lost == DataLost.YES and before != DataLost.YES:
+        emit_data_loss_reported(report, by=last_changed_by(report))
 
 
 def incident_policy_save(*, form: IncidentPolicyForm) -> IncidentPolicy:
-    """Saved over the version the form was loaded with (ChangedMeanwhile when it is gone)."""
-    policy = settings_save(form)
+    """Saved over the version the form was loaded with (ChangedMeanwhile when it is gone);
+    what changed is told to the notification channels in the same transaction."""
+    names = list(form.Meta.fields)
+    labels = {name: str(IncidentPolicy._meta.get_field(name).verbose_name) for name in names}
+    with transaction.atomic():
+        # Read before the save claims its version: when the claim succeeds, nobody changed the
+        # row between this read and the save.
+        stored = IncidentPolicy.current()
+        before = {name: getattr(stored, name) for name in names}
+        policy = settings_save(form)
+        after = {name: getattr(policy, name) for name in names}
+        emit_policy_changed(before=before, after=after, labels=labels)
     engine().evaluate(topic=TOPIC, reason="after the incident policy changed")
     return policy

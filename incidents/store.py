@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from incidents.data_loss import find_mention
+from incidents.events import emit_incident_new, emit_incident_resolved
 from incidents.models import Incident, IncidentChange, ResolvedAtSource
 from incidents.scope import is_out_of_scope
-from integrations.models import Connection
+from integrations.models import Connection, SyncOutcome
 from integrations.records import IncidentRecord, IncidentStatus
 from integrations.sync import writes
 from integrations.sync.stores import StreamCounts
+
+# An incident created upstream longer ago than this, stored for the first time, is history
+# catching up (a reconnect, a service newly chosen), not news for the on-call team.
+NEW_INCIDENT_WITHIN = timedelta(hours=24)
 
 SYNCED_FIELDS = (
     "number",
@@ -151,6 +156,36 @@ def _text(value: object) -> str:
     return str(value)[:2000]
 
 
+def _is_news(row: Incident, recent: datetime) -> bool:
+    """Worth telling the on-call team: open, of a chosen service, created lately."""
+    return row.status == IncidentStatus.OPEN and not row.out_of_scope and row.created_at >= recent
+
+
+def _first_sync(connection: Connection) -> bool:
+    """No sync of this connection has finished reading its incidents yet (a failed first scan
+    resumed by the next run is still the first). Asked only of a page holding news."""
+    done = (SyncOutcome.SUCCEEDED, SyncOutcome.PARTIAL)
+    return not connection.sync_runs.filter(outcome__in=done).exists()
+
+
+def _announce(connection: Connection, news: list[Incident], ended: list[Incident]) -> None:
+    """Tell the notification channels, in the page's transaction: each new incident (its pk is
+    read back in one query: the bulk insert does not return it), then each announced one now
+    resolved or closed (the close of the same alias)."""
+    if news:
+        pks = dict(
+            Incident.objects.filter(
+                connection=connection, upstream_id__in=[row.upstream_id for row in news]
+            ).values_list("upstream_id", "pk")
+        )
+        for row in news:
+            row.pk = pks[row.upstream_id]
+            emit_incident_new(row)
+    for row in ended:
+        row.source = connection.provider  # not read back by the page's query
+        emit_incident_resolved(row)
+
+
 class IncidentStore:
     def save(self, *, connection: Connection, records: Sequence[IncidentRecord]) -> StreamCounts:
         # The same incident can arrive twice in one batch when upstream offsets shift.
@@ -170,25 +205,30 @@ class IncidentStore:
                     "status",
                     "resolved_at",
                     "resolved_at_source",
+                    "announced",
                 )
             }
             to_create, to_update = [], []
+            # New open incidents of the chosen services, created lately; resolved announced ones.
+            news, ended = [], []
+            recent = now - NEW_INCIDENT_WITHIN
             selected = set(connection.service_ids)
             for upstream_id, record in by_id.items():
                 digest = content_hash(record)
                 row = existing.get(upstream_id)
                 if row is None:
-                    to_create.append(
-                        Incident(
-                            connection=connection,
-                            source=connection.provider,
-                            upstream_id=upstream_id,
-                            content_hash=digest,
-                            changed_at=now,
-                            out_of_scope=is_out_of_scope(record.service_ids, selected),
-                            **_values(record),
-                        )
+                    row = Incident(
+                        connection=connection,
+                        source=connection.provider,
+                        upstream_id=upstream_id,
+                        content_hash=digest,
+                        changed_at=now,
+                        out_of_scope=is_out_of_scope(record.service_ids, selected),
+                        **_values(record),
                     )
+                    to_create.append(row)
+                    if _is_news(row, recent):
+                        news.append(row)
                 elif row.content_hash != digest or row.deleted_upstream:
                     was_open = row.status == IncidentStatus.OPEN
                     previous = (row.resolved_at, row.resolved_at_source)
@@ -201,9 +241,16 @@ class IncidentStore:
                     # Seen again upstream: it was not deleted after all.
                     row.deleted_upstream, row.deleted_upstream_at = False, None
                     to_update.append(row)
+                    if was_open and row.status != IncidentStatus.OPEN and row.announced:
+                        ended.append(row)
+            if news and _first_sync(connection):
+                news = []  # the backfill: all history, none of it news
+            for row in news:
+                row.announced = True
             insert_rows(to_create)
             record_changes(to_update, now)
             update_rows(to_update)
+            _announce(connection, news, ended)
         return counts.settle(seen=len(by_id), created=len(to_create), updated=len(to_update))
 
     def newest_created_at(self, *, connection: Connection) -> datetime | None:

@@ -12,6 +12,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from integrations import tasks
+from integrations.events import emit_connected, emit_disconnected, emit_recovered
 from integrations.models import Connection, ConnectionStatus, ErrorAction, validate_sync_interval
 from integrations.providers.base import Revocation
 from integrations.providers.registry import providers
@@ -49,6 +50,7 @@ def connection_save_validated(
     ``start_sync=False`` leaves scheduling to a later step (PagerDuty's service selection).
     """
     connection = Connection.objects.select_for_update().filter(provider=provider).first()
+    before = "" if connection is None else connection.status
     if connection is None:
         connection = Connection(provider=provider)
     connection.status = ConnectionStatus.CONNECTED
@@ -66,9 +68,18 @@ def connection_save_validated(
         # Providers without a service step are ready to sync as soon as they connect.
         connection.services_confirmed_at = connection.connected_at
     connection.save()
+    if before == ConnectionStatus.ERROR:
+        emit_recovered(connection, how="it was given new credentials")
+    emit_connected(connection, before=before, by=_actor(user))
     if start_sync:
         transaction.on_commit(lambda: connection_start_syncing(connection))
     return connection
+
+
+def _actor(user: AbstractBaseUser | None) -> str:
+    if user is not None and user.is_authenticated:
+        return user.get_username()
+    return "the command line"
 
 
 def connection_start_syncing(connection: Connection) -> None:
@@ -130,6 +141,21 @@ def connection_disconnect(
     sync_stop_running(connection=connection)
     revocation = _revoke_upstream(connection)
     not_revoked = redact_for(connection, revocation.problem)
+    with transaction.atomic():
+        _disconnect(connection, user=user, not_revoked=not_revoked)
+    tasks.sync_schedule_remove(connection=connection)
+    connection_disconnected.send(sender=Connection, connection=connection)
+    return Disconnected(connection, revocation.revoked, not_revoked)
+
+
+def _disconnect(connection: Connection, *, user: AbstractBaseUser | None, not_revoked: str) -> None:
+    """Erase and record, and tell the notification channels, in one transaction."""
+    before = (
+        Connection.objects.select_for_update()
+        .filter(pk=connection.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
     connection.status = ConnectionStatus.DISCONNECTED
     connection.erase_credentials()
     connection.disconnected_by = user if user is not None and user.is_authenticated else None
@@ -150,9 +176,12 @@ def connection_disconnect(
             "updated_at",
         ]
     )
-    tasks.sync_schedule_remove(connection=connection)
-    connection_disconnected.send(sender=Connection, connection=connection)
-    return Disconnected(connection, revocation.revoked, not_revoked)
+    if before == ConnectionStatus.DISCONNECTED:
+        return  # a double submit: nothing new to tell
+    if before == ConnectionStatus.ERROR:
+        # Nothing will sync it again: its error's alert would otherwise stay open for good.
+        emit_recovered(connection, how="it was disconnected")
+    emit_disconnected(connection, by=_actor(user), not_revoked=not_revoked)
 
 
 def _revoke_upstream(connection: Connection) -> Revocation:

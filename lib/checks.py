@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from lib.events import EventType
+
 
 @dataclass(frozen=True)
 class FailingRow:
@@ -39,6 +41,10 @@ class Check:
     applicable: Callable[[], bool]
     checked_count: Callable[[], int]
     failing: Callable[[datetime], Iterable[FailingRow]]
+    # Set for a check whose every new failing item is news on its own (an offboarded person's
+    # account): the engine emits this event for each item that starts failing, and closes it
+    # (same alias) when the item leaves. None: only the check's own failing/recovered events.
+    item_event: EventType | None = None
 
 
 REGISTRY: dict[str, Check] = {}

@@ -105,6 +105,7 @@ def _create(email: str, role: Role, claims: Mapping[str, Any]) -> AbstractUser:
             role=role,
             first_name=_name(claims.get("given_name")),
             last_name=_name(claims.get("family_name")),
+            how="single sign-on",
         )
     except UserRefused as refused:
         raise SSORefused(
