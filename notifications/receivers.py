@@ -68,19 +68,18 @@ def wants(channel: Channel, event: Event) -> bool:
     priority it wants; and for a close, only when this channel opened the alert."""
     if str(event.type) not in (channel.event_types or []):
         return False
+    if event.action == Action.CLOSE:
+        # What it opened it closes, even if its filters (or the incident's priority) changed.
+        return opened_by(channel, event.alias[:ALIAS_MAX])
     if (
         event.type in CHECK_EVENTS
         and channel.check_keys
         and event.check_key not in channel.check_keys
     ):
         return False
-    if event.type == EventType.INCIDENT_NEW and not _ranks_at_least(
+    return event.type != EventType.INCIDENT_NEW or _ranks_at_least(
         event.incident_priority, channel.min_incident_priority
-    ):
-        return False
-    if event.action == Action.CLOSE:
-        return opened_by(channel, event.alias[:ALIAS_MAX])
-    return True
+    )
 
 
 def opened_by(channel: Channel, alias: str) -> bool:

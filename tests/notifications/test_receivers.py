@@ -162,3 +162,27 @@ def test_a_broker_that_is_down_fails_no_request(
         emit(_failing())
     # The row is there, due: the dispatcher queues it once the commit's claim lapses.
     assert Delivery.objects.get().status == DeliveryStatus.PENDING
+
+
+def test_an_incident_alert_is_closed_even_after_its_priority_dropped(queued) -> None:  # type: ignore[no-untyped-def]
+    channel = make_channel(min_incident_priority="high")
+    emit(
+        Event(
+            type=EventType.INCIDENT_NEW, alias="incident:7", message="New", incident_priority="high"
+        )
+    )
+    Delivery.objects.update(status=DeliveryStatus.DELIVERED)
+    # Lowered to Low upstream before it was resolved: the channel still closes what it opened.
+    emit(
+        Event(
+            type=EventType.INCIDENT_NEW,
+            alias="incident:7",
+            message="Resolved",
+            action=Action.CLOSE,
+            incident_priority="low",
+        )
+    )
+    assert list(channel.deliveries.order_by("pk").values_list("action", flat=True)) == [
+        "open",
+        "close",
+    ]
