@@ -64,7 +64,13 @@ def channel_new(request: HttpRequest, kind: str) -> HttpResponse:
                 messages.success(request, f"Channel “{channel.name}” added. Test it below.")
                 return redirect("notifications:channel", channel_id=channel.pk)
     status = 400 if form.errors else 200
-    context = {"form": form, "kind": kind, "kind_label": ChannelKind(kind).label, "trials": trials}
+    context = {
+        "form": form,
+        "kind": kind,
+        "kind_label": ChannelKind(kind).label,
+        "trials": trials,
+        "trials_failed": not all(trial.ok for trial in trials),
+    }
     return render(request, "notifications/channel_form.html", context, status=status)
 
 
@@ -98,6 +104,7 @@ def channel_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
         "kind_label": channel.get_kind_display(),
         "channel": channel,
         "trials": trials,
+        "trials_failed": not all(trial.ok for trial in trials),
     }
     return render(request, "notifications/channel_form.html", context, status=status)
 
@@ -127,7 +134,13 @@ def channel_test(request: HttpRequest, channel_id: int) -> HttpResponse:
         return redirect("notifications:channel", channel_id=channel_id)
     trials = run_trial(channel, by=request.user, record=True)
     return render(
-        request, "notifications/channel_test.html", {"channel": channel, "trials": trials}
+        request,
+        "notifications/channel_test.html",
+        {
+            "channel": channel,
+            "trials": trials,
+            "trials_failed": not all(trial.ok for trial in trials),
+        },
     )
 
 
