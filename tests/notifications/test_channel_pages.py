@@ -228,3 +228,10 @@ def test_an_admin_disables_enables_and_deletes_a_channel(admin_client) -> None: 
 
 def test_an_unknown_channel_type_is_404(admin_client) -> None:  # type: ignore[no-untyped-def]
     assert admin_client.get("/settings/notifications/add/slack/").status_code == 404
+
+
+def test_a_new_channel_starts_with_every_event_ticked(admin_client) -> None:  # type: ignore[no-untyped-def]
+    page = admin_client.get(ADD).content.decode()
+    box = r'<input type="checkbox" name="event_types" value="(\w+)"[^>]* checked'
+    ticked = re.findall(box, page)
+    assert ticked == [t.value for t in EventType]
