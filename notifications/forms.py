@@ -108,8 +108,10 @@ class ChannelForm(VersionedForm):
                 required=False,
                 initial=self.instance.priority_overrides.get(event_type.value, DEFAULT),
             )
-        if self.instance._state.adding and not self.is_bound:
-            self.initial.setdefault("event_types", [t.value for t in EventType])
+        if self.instance._state.adding and not self.is_bound and not self.instance.event_types:
+            # A new channel starts with every event ticked. (Not setdefault: the instance's
+            # empty list is already in the initial data.)
+            self.initial["event_types"] = [t.value for t in EventType]
         if self.instance.min_incident_priority == "":
             self.initial["min_incident_priority"] = "any"
 

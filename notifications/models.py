@@ -14,6 +14,7 @@ from django.db import models
 
 from integrations.models import ErasableEncryptedTextField
 from lib.concurrency import Versioned
+from notifications.retry import Step
 
 
 class ChannelKind(models.TextChoices):
@@ -150,3 +151,9 @@ class Attempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} @ {self.at:%Y-%m-%d %H:%M:%S}: {self.status_code}"
+
+    @property
+    def step_label(self) -> str:
+        """Which attempt it was, as the product names them: "first send", "cycle 1, retry 2
+        (after 3 s)" (cycle 0 is the first send, not a retry cycle)."""
+        return Step(self.cycle, self.step).label()

@@ -228,3 +228,33 @@ def test_an_admin_disables_enables_and_deletes_a_channel(admin_client) -> None: 
 
 def test_an_unknown_channel_type_is_404(admin_client) -> None:  # type: ignore[no-untyped-def]
     assert admin_client.get("/settings/notifications/add/slack/").status_code == 404
+
+
+def test_a_new_channel_starts_with_every_event_ticked(admin_client) -> None:  # type: ignore[no-untyped-def]
+    page = admin_client.get(ADD).content.decode()
+    box = r'<input type="checkbox" name="event_types" value="(\w+)"[^>]* checked'
+    ticked = re.findall(box, page)
+    assert ticked == [t.value for t in EventType]
+
+
+def test_the_log_names_each_attempt_as_the_retry_cycles_do(admin_client) -> None:  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from notifications.models import Attempt
+
+    from .conftest import make_channel
+
+    channel, now = make_channel(), timezone.now()
+    delivery = Delivery.objects.create(
+        channel=channel, event_type="check_failing", alias="check:x", created_at=now
+    )
+    for cycle, step in ((0, 0), (1, 0), (3, 5)):
+        Attempt.objects.create(delivery=delivery, at=now, cycle=cycle, step=step, status_code=503)
+    names = ["first send", "cycle 1, retry 1 (after 1 s)", "cycle 3, retry 6 (after 30 min)"]
+    for url in (
+        f"/settings/notifications/{channel.pk}/",
+        f"/settings/notifications/{channel.pk}/deliveries/{delivery.pk}/",
+    ):
+        page = admin_client.get(url).content.decode()
+        assert all(name in page for name in names), url
+        assert "cycle 4" not in page and "cycle 2" not in page
