@@ -1,6 +1,7 @@
 """Settings for the test suite: the real settings with throwaway keys."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("SECRET_KEY", "test-" + "x" * 60)
@@ -9,6 +10,9 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEY", "PDGK6HwwW8yZXwwr0rbbu-Z9B4KRhrSqg
 from config.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Uploaded files of the tests (special-case attachments) go to a throwaway directory, never into
+# the developer's .local/media beside the `make run` data.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="evidencehub-test-media-")
 # Tests never wait for real backoff: the HTTP chokepoint takes its sleep from here.
 UPSTREAM_RETRY_BASE_SECONDS = 0.0
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

@@ -54,6 +54,6 @@ def check_channel_health(channel_id: int, *, now: datetime | None = None) -> boo
     percent = round(100 * failed / judged)
     reason = (
         f"{failed} of its {judged} deliveries in the last 12 hours failed ({percent}%, "
-        f"the limit is {THRESHOLD_PERCENT}%)"
+        f"the limit is {THRESHOLD_PERCENT}%)."
     )
     return disable_channel(channel, automatically=True, reason=reason, now=now)

@@ -30,6 +30,14 @@ def test_no_local_directory_reads_nothing(tmp_path) -> None:  # type: ignore[no-
     assert load_local_env(tmp_path / "missing") == []
 
 
+def test_the_files_can_be_ignored_on_purpose(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "dev.env").write_text("EH_TEST_D=from-file\n")
+    monkeypatch.delenv("EH_TEST_D", raising=False)
+    monkeypatch.setenv("EVIDENCEHUB_IGNORE_LOCAL_ENV", "1")
+    assert load_local_env(tmp_path) == []
+    assert "EH_TEST_D" not in os.environ
+
+
 def _check(checkout: Path) -> subprocess.CompletedProcess[str]:
     env = {
         key: value

@@ -17,7 +17,13 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "manage.py", *args],
         capture_output=True,
         text=True,
-        env={**base, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        # Whatever `make run` left in .local/ (development keys) must not fill in the blanks.
+        env={
+            **base,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "EVIDENCEHUB_IGNORE_LOCAL_ENV": "1",
+            **env,
+        },
         check=False,
     )
 
