@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +19,9 @@ from django.utils import timezone
 
 from evidence.models import EvidenceExport, ExportStatus, export_dir
 
+# The only files the cleanup ever deletes, whatever else shares the directory: a build's
+# ".<id>-<random>.part" and a finished "<id>-evidence-<start>-to-<end>.zip".
+OWN_FILE = re.compile(r"\.\d+-[^/]*\.part|\d+-evidence-[^/]*\.zip")
 # A queued export no worker started within this long was lost (a flushed queue, no worker
 # running): long past django-q2's own retry of an unacknowledged task.
 QUEUED_GIVE_UP = timedelta(hours=2)
@@ -84,7 +88,7 @@ def _remove_strays(now: datetime) -> int:
     old_before = (now - stale_after()).timestamp()
     removed = 0
     for path in directory.iterdir():
-        if not path.is_file() or path.name in kept:
+        if not path.is_file() or path.name in kept or not OWN_FILE.fullmatch(path.name):
             continue
         try:
             if path.stat().st_mtime < old_before:

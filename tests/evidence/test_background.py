@@ -213,7 +213,7 @@ def test_the_cleanup_runs_on_a_schedule_created_once() -> None:
     assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == ("I", 15, -1)
 
 
-def test_an_export_whose_worker_died_shows_as_failed_and_its_part_file_goes(  # type: ignore[no-untyped-def]
+def test_an_export_whose_worker_died_shows_as_failed_and_its_files_go(  # type: ignore[no-untyped-def]
     auditor_client, auditor_user, exports_dir, settings
 ) -> None:
     settings.EVIDENCE_EXPORT_STALE_AFTER_SECONDS = 900
@@ -230,11 +230,17 @@ def test_an_export_whose_worker_died_shows_as_failed_and_its_part_file_goes(  # 
     )
     exports_dir.mkdir()
     part = exports_dir / f".{export.pk}-abc.part"
-    part.write_bytes(b"PK half")
-    os.utime(part, (long_ago.timestamp(), long_ago.timestamp()))
+    # Renamed just before its worker died, never recorded as done.
+    orphan = exports_dir / f"{export.pk}-evidence-2026-01-01-to-2026-03-31.zip"
+    # Not the export's: an operator's file in a shared directory stays, however old.
+    other = exports_dir / "notes.txt"
+    for path in (part, orphan, other):
+        path.write_bytes(b"PK half")
+        os.utime(path, (long_ago.timestamp(), long_ago.timestamp()))
     # Anyone looking sees it at once, without waiting for the schedule.
     page = auditor_client.get("/evidence/").content.decode()
     assert "Failed." in page and WORKER_STOPPED in page and "hx-trigger" not in page
-    assert exports_clean_up().files_removed == 1 and not part.exists()
+    assert exports_clean_up().files_removed == 2
+    assert sorted(p.name for p in exports_dir.iterdir()) == ["notes.txt"]
     # A worker that was only slow finds it no longer its own and keeps nothing.
     assert build_export_task(export.pk).startswith("skipped")
