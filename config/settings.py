@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "audit",
     "notifications",
     "dashboard",
+    "evidence",
 ]
 
 MIDDLEWARE = [
@@ -234,6 +235,8 @@ SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 60)
 # Notifications' own settings (where alerts go, when a channel disables itself), declared in
 # notifications/conf.py beside the code that reads them.
 globals().update(import_module("notifications.conf").settings())
+# The evidence export's: where finished ZIPs are kept, and for how long.
+globals().update(import_module("evidence.conf").settings(local_dir=LOCAL_DIR))
 # How long the wizard keeps retrying an upstream that answers 429/5xx or times out.
 WIZARD_MAX_ATTEMPTS = env_int("WIZARD_MAX_ATTEMPTS", 3)
 

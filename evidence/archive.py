@@ -1,8 +1,9 @@
 """The evidence export (PRODUCT 8): one ZIP of CSV files for a period, with a SHA-256 manifest.
 
 Every CSV is streamed from its rows (queryset ``.iterator()`` in the apps' evidence modules)
-into its ZIP entry and the ZIP itself lives in a spooled temporary file, so memory stays flat
-however many incidents or sync runs there are.
+into its ZIP entry, and the ZIP into a file (the worker's, evidence/build.py), so memory stays
+flat however many incidents or sync runs there are. A web request never calls this: the export
+page queues a task.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import IO
 
@@ -25,6 +26,35 @@ from lib.evidence_files import Attachment, EvidenceFile, Export, Period, Row
 # Keep small exports in memory; larger ones roll over to a file on disk.
 SPOOL_MAX_BYTES = 8 * 1024 * 1024
 MANIFEST_VERSION = 1
+# How often a long CSV reports its progress (and the worker its heartbeat), in rows.
+ROWS_PER_REPORT = 5_000
+
+# progress(files_done, files_total, rows_so_far): called after each CSV and every ROWS_PER_REPORT
+# rows within one.
+Progress = Callable[[int, int, int], None]
+
+
+class _Tally:
+    def __init__(self, *, files_total: int, progress: Progress | None) -> None:
+        self.files_total = files_total
+        self.files_done = 0
+        self.rows = 0
+        self._progress = progress
+
+    def counted(self, rows: Iterable[Row]) -> Iterator[Row]:
+        for row in rows:
+            yield row
+            self.rows += 1
+            if self.rows % ROWS_PER_REPORT == 0:
+                self.report()
+
+    def file_done(self) -> None:
+        self.files_done += 1
+        self.report()
+
+    def report(self) -> None:
+        if self._progress is not None:
+            self._progress(self.files_done, self.files_total, self.rows)
 
 
 class _Archive:
@@ -85,33 +115,49 @@ def build_evidence_zip(
 ) -> IO[bytes]:
     """Write the evidence ZIP for ``period`` and return it as a file positioned at its start.
 
-    The caller owns the returned file (``FileResponse`` closes it once sent)."""
-    now = now or timezone.now()
-    files = evidence_files()
+    The caller owns the returned file. For tests and scripts: the app's exports are written by
+    the worker with ``write_evidence_zip`` straight into their file."""
     target = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)  # noqa: SIM115
     try:
-        archive = _Archive(target, now=now)
-        # Attachments go in before the CSVs that name them: a ZIP has one open entry at a time.
-        in_zip = {
-            file.name: {
-                attachment.key: archive.add_attachment(attachment)
-                for attachment in file.attachments(period)
-            }
-            for file in files
-            if file.attachments is not None
-        }
-        for file in files:
-            export = Export(period=period, now=now, attachments=in_zip.get(file.name, {}))
-            extra = dict(file.manifest(export)) if file.manifest is not None else None
-            archive.add_csv(file, rows=file.rows(export), extra=extra)
-        manifest = _manifest(period=period, by=generated_by, now=now, archive=archive)
-        archive.add_json("manifest.json", manifest)
-        archive.close()
+        write_evidence_zip(target, period=period, generated_by=generated_by, now=now)
     except BaseException:
         target.close()
         raise
     target.seek(0)
     return target
+
+
+def write_evidence_zip(
+    target: IO[bytes],
+    *,
+    period: Period,
+    generated_by: AbstractBaseUser,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Write the evidence ZIP for ``period`` into ``target`` (seekable, opened for writing)."""
+    now = now or timezone.now()
+    files = evidence_files()
+    tally = _Tally(files_total=len(files), progress=progress)
+    tally.report()
+    archive = _Archive(target, now=now)
+    # Attachments go in before the CSVs that name them: a ZIP has one open entry at a time.
+    in_zip = {
+        file.name: {
+            attachment.key: archive.add_attachment(attachment)
+            for attachment in file.attachments(period)
+        }
+        for file in files
+        if file.attachments is not None
+    }
+    for file in files:
+        export = Export(period=period, now=now, attachments=in_zip.get(file.name, {}))
+        extra = dict(file.manifest(export)) if file.manifest is not None else None
+        archive.add_csv(file, rows=tally.counted(file.rows(export)), extra=extra)
+        tally.file_done()
+    manifest = _manifest(period=period, by=generated_by, now=now, archive=archive)
+    archive.add_json("manifest.json", manifest)
+    archive.close()
 
 
 def _manifest(

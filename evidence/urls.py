@@ -6,5 +6,5 @@ app_name = "evidence"
 
 urlpatterns = [
     path("", views.export, name="export"),
-    path("download/", views.download, name="download"),
+    path("exports/<int:export>/download/", views.download, name="download"),
 ]

@@ -1,66 +1,83 @@
+"""The export page: start an export (a worker builds it), follow it, download it when ready."""
+
 from __future__ import annotations
 
-from datetime import date
-
-from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.permissions import require_permissions
-from audit.services import record_evidence_download
-from evidence.archive import build_evidence_zip
+from evidence.cleanup import exports_fail_stale
+from evidence.forms import PeriodForm
+from evidence.models import EvidenceExport
 from evidence.registry import evidence_files
-from lib.dates import ISO_DATE, BoundedDateField
-from lib.evidence_files import DEFAULT_PERIOD_DAYS, Period
+from evidence.selectors import exports_look_stale, exports_recent
+from evidence.services import ExportUnavailable, export_open, export_request
+from lib.evidence_files import DEFAULT_PERIOD_DAYS
 
 EXPORT = "checks.export_evidence"
+POLL_SECONDS = 3
 
 
-class PeriodForm(forms.Form):
-    # Only ISO dates: the URL is bookmarkable and must mean the same day in every locale.
-    start = BoundedDateField(
-        label="From", input_formats=ISO_DATE, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = BoundedDateField(
-        label="To (included)",
-        input_formats=ISO_DATE,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if isinstance(start, date) and isinstance(end, date) and end < start:
-            raise forms.ValidationError("The end date is before the start date.")
-        return cleaned
+def _exports() -> list[EvidenceExport]:
+    exports = exports_recent()
+    if exports_look_stale(exports) and exports_fail_stale():
+        exports = exports_recent()
+    return exports
 
 
-def _default_form_data() -> dict[str, str]:
-    period = Period.default()
-    return {"start": period.start.isoformat(), "end": period.end.isoformat()}
+def _context(form: PeriodForm | None = None) -> dict[str, object]:
+    exports = _exports()
+    return {
+        "form": form,
+        "default_days": DEFAULT_PERIOD_DAYS,
+        "files": evidence_files(),
+        "exports": exports,
+        "polling": any(export.active for export in exports),
+        "poll_seconds": POLL_SECONDS,
+        "keep_hours": settings.EVIDENCE_EXPORT_KEEP_HOURS,
+        "now": timezone.now(),
+    }
 
 
-def _page(request: HttpRequest, form: PeriodForm, *, status: int = 200) -> HttpResponse:
-    context = {"form": form, "default_days": DEFAULT_PERIOD_DAYS, "files": evidence_files()}
-    return render(request, "evidence/export.html", context, status=status)
-
-
-@require_permissions(read=EXPORT)
+@require_permissions(read=EXPORT, write=EXPORT)
 def export(request: HttpRequest) -> HttpResponse:
-    return _page(request, PeriodForm(initial=_default_form_data()))
+    if request.htmx and request.method == "GET":
+        # The list's own poll while an export is queued or building.
+        return render(request, "evidence/export.html#exports", _context())
+    if request.method != "POST":
+        form = PeriodForm(initial=PeriodForm.default_initial())
+        return render(request, "evidence/export.html", _context(form))
+    form = PeriodForm(request.POST)
+    if not form.is_valid():
+        return render(request, "evidence/export.html", _context(form), status=400)
+    requested = export_request(user=request.user, period=form.period)
+    period = f"{form.period.start.isoformat()} to {form.period.end.isoformat()}"
+    if requested.started:
+        messages.success(request, f"The export of {period} is queued; its progress shows below.")
+    else:
+        asked = date_format(timezone.localtime(requested.export.created_at), "H:i:s")
+        messages.info(
+            request,
+            f"You asked for {period} at {asked} already, so no second export was started: "
+            "it is the first one below.",
+        )
+    return redirect("evidence:export")
 
 
 @require_permissions(read=EXPORT)
-def download(request: HttpRequest) -> HttpResponse:
-    # A missing date means the default period; a date that is given must be valid.
-    form = PeriodForm({**_default_form_data(), **request.GET.dict()})
-    if not form.is_valid():
-        return _page(request, form, status=400)
-    period = Period(start=form.cleaned_data["start"], end=form.cleaned_data["end"])
-    archive = build_evidence_zip(period=period, generated_by=request.user)
-    record_evidence_download(user=request.user, start=period.start, end=period.end)
+def download(request: HttpRequest, export: int) -> HttpResponse:
+    record = get_object_or_404(EvidenceExport, pk=export)
+    try:
+        file = export_open(export=record, user=request.user)
+    except ExportUnavailable as unavailable:
+        messages.error(request, str(unavailable))
+        return redirect("evidence:export")
     response = FileResponse(
-        archive, as_attachment=True, filename=period.filename, content_type="application/zip"
+        file, as_attachment=True, filename=record.period.filename, content_type="application/zip"
     )
     # Evidence is confidential: no shared or browser cache keeps a copy.
     response["Cache-Control"] = "private, no-store"

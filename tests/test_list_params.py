@@ -39,7 +39,6 @@ def _lists(system: CriticalSystem) -> dict[str, list[str]]:
         "/access/reviews/": ["page"],
         "/access/my-reviews/": ["show", "page"],
         "/checks/incident-closed/": ["page"],
-        "/evidence/download/": ["start", "end"],
         "/settings/integrations/": ["q", "tab"],
         "/settings/integrations/opsgenie/": ["runs_page"],
         "/settings/integrations/opsgenie/sync/history/": ["page"],

@@ -12,7 +12,7 @@ from tests.conftest import make_connection
 
 
 @pytest.fixture
-def samples(connected_opsgenie, admin_user) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def samples(connected_opsgenie, admin_user, settings, tmp_path) -> dict[str, object]:  # type: ignore[no-untyped-def]
     from django.utils import timezone
 
     from incidents.models import Incident
@@ -47,7 +47,7 @@ def samples(connected_opsgenie, admin_user) -> dict[str, object]:  # type: ignor
     )
     role = OrgRole.objects.create(name="Engineering")
     person = StaffMember.objects.create(name="Dana", email="dana@example.com", org_role=role)
-    from datetime import date
+    from datetime import date, timedelta
 
     from access.review_services import review_start
 
@@ -70,7 +70,24 @@ def samples(connected_opsgenie, admin_user) -> dict[str, object]:  # type: ignor
         created_at=timezone.now(),
         status="delivered",
     )
+    # A finished evidence export, its file a (small, empty) ZIP in this test's own directory.
+    import zipfile
+
+    from evidence.models import EvidenceExport
+
+    settings.EVIDENCE_EXPORT_DIR = str(tmp_path / "exports")
+    (tmp_path / "exports").mkdir()
+    export = EvidenceExport.objects.create(
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 1, 31),
+        requested_by=admin_user,
+        status="done",
+        file_name="sample.zip",
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    zipfile.ZipFile(tmp_path / "exports" / "sample.zip", "w").close()
     return {
+        "export": export.pk,
         "kind": "opsgenie",
         "channel_id": channel.pk,
         "delivery": delivery.pk,

@@ -202,9 +202,13 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "GET": R_READERS,
         "POST": dict.fromkeys(ROLES, 405),
     },
-    # Without dates the download is the last 90 days' ZIP.
-    "/evidence/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
-    "/evidence/download/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
+    # The export page: a POST starts an export (a worker builds it); an empty one starts
+    # nothing and says which dates are missing (400). A finished export is downloaded by GET.
+    "/evidence/": {"GET": R_READERS, "POST": {"admin": 400, "auditor": 400, "staff": 403}},
+    "/evidence/exports/<export>/download/": {
+        "GET": R_READERS,
+        "POST": dict.fromkeys(ROLES, 405),
+    },
     # The audit log: admins and auditors read it; nobody writes it.
     "/audit-log/": {"GET": R_READERS, "POST": dict.fromkeys(ROLES, 405)},
     # The staff directory: admins keep it, auditors read it, staff see nothing of it.

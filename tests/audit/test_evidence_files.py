@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from audit.models import EvidenceDownload
 from evidence.archive import build_evidence_zip
+from evidence.build import export_build
+from evidence.models import EvidenceExport
 from incidents.models import IncidentPolicy
 from integrations.services import connection_disconnect
 from lib.evidence_files import Period
@@ -35,8 +37,15 @@ def _ciphertexts() -> list[str]:
         return [raw for (raw,) in cursor.fetchall()]
 
 
-def test_a_download_is_recorded_with_who_and_which_period(auditor_client) -> None:  # type: ignore[no-untyped-def]
-    response = auditor_client.get("/evidence/download/?start=2026-01-01&end=2026-03-31")
+def test_a_download_is_recorded_with_who_and_which_period(  # type: ignore[no-untyped-def]
+    auditor_client, auditor_user, settings, tmp_path
+) -> None:
+    settings.EVIDENCE_EXPORT_DIR = str(tmp_path)
+    export = EvidenceExport.objects.create(
+        period_start=date(2026, 1, 1), period_end=date(2026, 3, 31), requested_by=auditor_user
+    )
+    export_build(export_id=export.pk)
+    response = auditor_client.get(f"/evidence/exports/{export.pk}/download/")
     assert response.status_code == 200
     download = EvidenceDownload.objects.get()
     assert (download.period_start, download.period_end) == (date(2026, 1, 1), date(2026, 3, 31))
@@ -47,8 +56,10 @@ def test_a_download_is_recorded_with_who_and_which_period(auditor_client) -> Non
     assert "Period end (included):</span> — → 31 Mar 2026" in page
 
 
-def test_a_refused_period_records_no_download(auditor_client) -> None:  # type: ignore[no-untyped-def]
-    assert auditor_client.get("/evidence/download/?start=2026-03-01&end=2026-01-01").status_code
+def test_starting_an_export_records_no_download(auditor_client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("evidence.tasks.async_task", lambda *a, **k: "task")
+    assert auditor_client.post("/evidence/", {"start": "2026-01-01", "end": "2026-03-31"})
+    assert auditor_client.post("/evidence/", {"start": "2026-03-01", "end": "2026-01-01"})
     assert not EvidenceDownload.objects.exists()
 
 

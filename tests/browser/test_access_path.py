@@ -45,7 +45,14 @@ def upstream(settings) -> Iterator[object]:  # type: ignore[no-untyped-def]
 
 
 def test_the_access_path_from_the_demo_directory_to_the_evidence(  # type: ignore[no-untyped-def]
-    chromium, live_server, transactional_db, django_user_model, upstream
+    chromium,
+    live_server,
+    transactional_db,
+    django_user_model,
+    upstream,
+    settings,
+    tmp_path,
+    monkeypatch,
 ) -> None:
     from accounts.roles import Role
     from integrations.sandbox.demo_staff import demo_staff_csv, demo_staff_rows
@@ -92,7 +99,7 @@ def test_the_access_path_from_the_demo_directory_to_the_evidence(  # type: ignor
         _the_next_sync_verifies_the_revocation(
             admin, review_url, leaver, upstream, connections["OpsGenie"]
         )
-        _the_zip_holds_it_all(admin, rows, leaver, sha)
+        _the_zip_holds_it_all(admin, rows, leaver, sha, settings, tmp_path, monkeypatch)
     finally:
         for context in contexts:
             context.close()
@@ -350,12 +357,26 @@ def _read_csv(archive: zipfile.ZipFile, name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(archive.read(path).decode("utf-8-sig"))))
 
 
-def _the_zip_holds_it_all(page, rows: list[dict], leaver: dict, sha: str) -> None:  # type: ignore[no-untyped-def]
+def _the_zip_holds_it_all(  # type: ignore[no-untyped-def]
+    page, rows: list[dict], leaver: dict, sha: str, settings, tmp_path, monkeypatch
+) -> None:
+    """The export is queued by the page and built by the worker's task (run here as the worker
+    would); the page's list, polling, offers the download once it is ready."""
     from access.models import Account
+    from evidence.tasks import build_export_task
 
+    settings.EVIDENCE_EXPORT_DIR = str(tmp_path / "exports")
+    queued: list[int] = []
+    monkeypatch.setattr("evidence.tasks.async_task", lambda func, pk, **kwargs: queued.append(pk))
     _nav(page, "Evidence")
+    page.get_by_role("button", name="Start export").click()
+    exports = page.locator("#exports")
+    expect(exports).to_contain_text("Queued…")
+    (export_id,) = queued
+    assert build_export_task(export_id).startswith("done")
+    expect(exports).to_contain_text("Ready")  # the list polls every 3 s while one is queued
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download evidence ZIP").click()
+        exports.get_by_role("link", name=re.compile(r"^Download evidence-")).click()
     with zipfile.ZipFile(download.value.path()) as archive:
         staff = _read_csv(archive, "staff.csv")
         accounts = _read_csv(archive, "accounts.csv")

@@ -210,3 +210,40 @@ def dataset(settings, tmp_path, admin_user, staff_user):  # type: ignore[no-unty
         "report": report,
         "excepted": excepted,
     }
+
+
+@pytest.fixture
+def exports_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Where the worker keeps finished exports: this test's own directory."""
+    settings.EVIDENCE_EXPORT_DIR = str(tmp_path / "exports")
+    return tmp_path / "exports"
+
+
+@pytest.fixture
+def queued(monkeypatch, exports_dir) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    """The build tasks the app queued (django-q2's async_task, captured; nothing runs them)."""
+    tasks: list[tuple[str, int]] = []
+    monkeypatch.setattr(
+        "evidence.tasks.async_task", lambda func, pk, **kwargs: tasks.append((func, pk))
+    )
+    return tasks
+
+
+@pytest.fixture
+def start_export(queued, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """POST the export page's form as a person does; the task is queued once it commits."""
+
+    def start(client, start: str, end: str):  # type: ignore[no-untyped-def]
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post("/evidence/", {"start": start, "end": end})
+
+    return start
+
+
+def run_queued(queued: list[tuple[str, int]]) -> list[str]:
+    """Run the queued tasks as the worker would: the task function, called directly."""
+    from django.utils.module_loading import import_string
+
+    results = [import_string(func)(pk) for func, pk in queued]
+    queued.clear()
+    return results

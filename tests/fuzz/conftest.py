@@ -38,6 +38,7 @@ def fuzz_clients(  # type: ignore[no-untyped-def]
     # lockout has its own tests (tests/accounts/test_sign_in_security.py).
     settings.AXES_ENABLED = False
     monkeypatch.setattr("integrations.tasks.async_task", lambda *a, **k: "task")
+    monkeypatch.setattr("evidence.tasks.async_task", lambda *a, **k: "task")
     # A second open incident: the check's page then lists an item a special case may cover
     # (the samples' own incident has one already).
     from checks.engine import evaluate

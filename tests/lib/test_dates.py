@@ -10,6 +10,7 @@ from auditlog.models import LogEntry
 from django.utils import timezone
 
 from audit.models import EvidenceDownload
+from evidence.models import EvidenceExport
 from lib.dates import LATEST, BoundedDateField, months_ahead, out_of_range
 from tests.conftest import make_connection, make_incident
 
@@ -43,17 +44,15 @@ def test_the_audit_log_refuses_an_impossible_day(auditor_client, name: str, day:
 
 @pytest.mark.parametrize("day", EXTREMES)
 @pytest.mark.parametrize("name", ["start", "end"])
-def test_the_evidence_download_refuses_an_impossible_day(
-    auditor_client, name: str, day: str
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_evidence_export_refuses_an_impossible_day(auditor_client, name: str, day: str) -> None:  # type: ignore[no-untyped-def]
     entries = LogEntry.objects.count()
     other = {"start": "2026-01-01", "end": "2026-03-31"}
-    response = auditor_client.get("/evidence/download/", {**other, name: day})
+    response = auditor_client.post("/evidence/", {**other, name: day})
     assert response.status_code == 400
-    assert "Content-Disposition" not in response
     page = response.content.decode()
-    assert "Nothing was generated" in page and RANGE in page
-    # A refused download is not recorded as one.
+    assert "No export was started" in page and RANGE in page
+    # A refused period starts no export and records nothing.
+    assert not EvidenceExport.objects.exists()
     assert not EvidenceDownload.objects.exists() and LogEntry.objects.count() == entries
 
 
