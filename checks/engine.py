@@ -19,6 +19,7 @@ from checks.models import (
     FailingItem,
     HistoryEvent,
     SpecialCase,
+    item_id_of,
 )
 from lib.checks import Check, FailingRow, checks_for
 from lib.events import emit
@@ -185,7 +186,9 @@ def _store_items(state: CheckState, rows: dict, now) -> tuple[list[str], list[Go
             new.append(
                 FailingItem(
                     check_state=state,
+                    check_key=state.key,
                     item_key=key,
+                    item_id=item_id_of(key),
                     label=values[0],
                     reason=values[1],
                     url=values[2],
