@@ -106,3 +106,16 @@ class AnyOf(Func):
         field, field_params = compiler.compile(self.source_expressions[0])
         subquery, subquery_params = compiler.compile(self.source_expressions[1])
         return f"{field} = ANY(ARRAY{subquery})", [*field_params, *subquery_params]
+
+
+class Unindexed(Func):
+    """A column's own value, written so that no index on the column can answer a condition on
+    it (``COALESCE(col, col)``): the condition is then checked on the rows the other
+    conditions, or the order, lead to. See incidents/selectors.py for when that is faster."""
+
+    def __init__(self, field: str, output_field: Any) -> None:
+        super().__init__(F(field), output_field=output_field)
+
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"COALESCE({column}, {column})", [*params, *params]
