@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import Exists, Max, OuterRef, QuerySet, Sum
 
 from checks.engine import evaluate
 from checks.models import CheckState, FailingItem, SpecialCase
@@ -26,11 +26,11 @@ class Engine:
             excepted=Exists(covered)
         )
 
-    def failing_count(self, *, check_keys: Collection[str]) -> int:
-        total = CheckState.objects.filter(key__in=list(check_keys)).aggregate(
-            total=Sum("failing_count")
-        )["total"]
-        return total or 0
+    def failing_share(self, *, check_keys: Collection[str]) -> float:
+        counts = CheckState.objects.filter(key__in=list(check_keys)).aggregate(
+            failing=Sum("failing_count"), checked=Max("checked_count")
+        )
+        return (counts["failing"] or 0) / max(counts["checked"] or 0, 1)
 
     def evaluated(self, *, check_keys: Collection[str]) -> set[str]:
         return set(

@@ -1,10 +1,12 @@
 """Reads of incidents for the pages.
 
 The list stays fast at 1,000,000 incidents with a fixed number of queries per page, whatever
-the data (incidents/list_pages.py): a count that stops at COUNT_CAP, one query for the page's
-ids (each order and filter walks an index: incidents/ordering.py, Incident.Meta), one for those
-incidents with their data-loss answers and one for their failing checks; and, with the checks
-filter, one for how many items those checks fail, which decides how the filter is read.
+the data (incidents/list_pages.py): the first thousand ids in the page's order (the count, up
+to COUNT_CAP, and the first twenty pages; each order and filter walks an index:
+incidents/ordering.py, Incident.Meta), one more for a page past them, one for the page's
+incidents with their data-loss answers and one for their failing checks; with the checks
+filter, one for the share of incidents those checks fail, which decides how it is read; with a
+search or a service filter on PostgreSQL, one estimate each (planning only, COMMON_MATCHES).
 """
 
 from __future__ import annotations
@@ -39,12 +41,12 @@ from integrations.sync.counts import HeldCount
 from lib.checks import REGISTRY, checks_for, engine
 from lib.search import fold
 
-# Up to this many failing items, "failing a check" is read from the items (a semi-join: its cost
-# grows with the items); beyond, each incident the page walks is looked up among them (its
-# cost grows with the incidents walked, few when failing ones are many). At 1,000,000
-# incidents the 5,000 items of the data-loss check take 3 ms the first way and 400 ms the
-# second; the 180,000 of all checks 100 ms the first way and 5 ms the second.
-SPARSE_ITEMS = 20_000
+# When the checks filtered on fail at most this share of incidents, "failing a check" is read
+# from their items (its cost grows with the items); above it, each incident the page walks is
+# looked up among them (its cost grows with the incidents walked: fewer, the more fail). At
+# 1,000,000 incidents the data-loss check's 5,000 items (0.5%) take 20 ms the first way and
+# 400 ms the second; all checks' 180,000 (18%) 100 ms the first way and 5 ms the second.
+SPARSE_SHARE = 0.02
 # PostgreSQL's GIN indexes (search, service) answer a rare word or service in a millisecond,
 # but a common one costs about 0.5 µs per match: 100 ms for "checkout", in a fifth of
 # 1,000,000 incidents. The planner thinks that cheap and ANDs it with the other filters'
@@ -161,7 +163,7 @@ def _failing(incidents: QuerySet[Incident], check: str) -> QuerySet[Incident]:
     """The incidents failing ``check`` (or any incident check), read from the stored items."""
     keys = [c.key for c in checks_for(TOPIC)] if check == ANY_CHECK else [check]
     items = failing_incident_items(timezone.now(), keys)
-    if engine().failing_count(check_keys=keys) <= SPARSE_ITEMS:
+    if engine().failing_share(check_keys=keys) <= SPARSE_SHARE:
         # The few items' ids first (AnyOf), then those incidents by primary key.
         return incidents.filter(AnyOf("pk", items.values("item_id")))
     # A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a join and may hash

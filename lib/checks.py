@@ -69,9 +69,10 @@ class CheckEngine(Protocol):
         special case in force at ``now``). A queryset, so that a page can filter and join it
         in SQL."""
 
-    def failing_count(self, *, check_keys: Collection[str]) -> int:
-        """How many items these checks failed on at their last evaluation, special cases
-        left out (summed over the checks: an item failing two counts twice). One query."""
+    def failing_share(self, *, check_keys: Collection[str]) -> float:
+        """The share of the items they check that these checks failed on at their last
+        evaluation, special cases left out (failing items summed over the checks, over the
+        largest population checked; 0 before any evaluation). One query."""
 
     def evaluated(self, *, check_keys: Collection[str]) -> set[str]:
         """Which of these checks have been evaluated at least once."""

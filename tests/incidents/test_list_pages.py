@@ -137,9 +137,9 @@ def test_failing_a_check_lists_the_same_read_from_few_or_many_items(  # type: ig
         reason="accepted",
     )
     queries = [f"check={check}", f"check={check}&priority=high", f"check={check}&page=3"]
-    monkeypatch.setattr(selectors, "SPARSE_ITEMS", 10**9)
+    monkeypatch.setattr(selectors, "SPARSE_SHARE", 2.0)
     from_items = [_listed(staff_client, query) for query in queries]
-    monkeypatch.setattr(selectors, "SPARSE_ITEMS", 0)
+    monkeypatch.setattr(selectors, "SPARSE_SHARE", -1.0)
     per_incident = [_listed(staff_client, query) for query in queries]
     assert from_items == per_incident
     # #3 is the newest open incident; #9 and #6 were created together (ties: highest id first).
