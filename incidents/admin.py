@@ -10,8 +10,9 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
+from incidents.list_rows import DATA_LOSS_LABELS
 from incidents.models import Incident
-from incidents.selectors import DATA_LOSS_LABELS, failing_incident_items
+from incidents.selectors import failing_incident_items
 
 
 @admin.register(Incident)

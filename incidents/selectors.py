@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
@@ -34,7 +33,8 @@ from django.utils.http import urlencode
 from incidents.checks import TOPIC
 from incidents.expressions import AnyOf, Unindexed
 from incidents.list_pages import IncidentPage, paginate
-from incidents.models import DataLossReport, DataLost, Incident
+from incidents.list_rows import IncidentRow
+from incidents.models import DataLossReport, Incident
 from incidents.ordering import ORDERS, cursor
 from integrations.models import Connection
 from integrations.sync.counts import HeldCount
@@ -61,29 +61,6 @@ NO_REPORT = "none"
 REPORTED_UPSTREAM = "reported"
 UNKNOWN_PRIORITY = "unknown"
 COUNTED, NOT_COUNTED = "yes", "no"
-
-DATA_LOSS_LABELS = dict(DataLost.choices)
-
-
-@dataclass(frozen=True)
-class IncidentRow:
-    incident: Incident
-    data_lost: str | None  # a DataLost value, or None without a report
-    failing_checks: tuple[str, ...]  # titles of the checks the incident currently fails
-
-    @property
-    def data_loss_label(self) -> str:
-        assessed = self.data_lost not in (None, DataLost.NOT_ASSESSED)
-        if self.incident.data_loss_mention and not assessed:
-            return "Reported upstream: not assessed"
-        return DATA_LOSS_LABELS.get(self.data_lost or "", "No report")
-
-    @property
-    def data_loss_class(self) -> str:
-        """The CSS modifier of the Data loss cell: a report upstream unassessed stands out."""
-        if self.data_loss_label.startswith("Reported upstream"):
-            return "reported"
-        return self.data_lost or "none"
 
 
 def failing_incident_items(now: datetime, keys: list[str] | None = None) -> QuerySet:
@@ -253,6 +230,8 @@ def _rows(ids: list[int]) -> list[IncidentRow]:
         .annotate(data_lost=F("data_loss__data_lost"))
         .in_bulk(ids)
     )
+    # The detail URL once, not a reverse() per row.
+    detail = reverse("incidents:detail", args=[0])[: -len("0/")]
     failing: dict[int, list[str]] = defaultdict(list)
     items = failing_incident_items(timezone.now()).filter(item_id__in=ids)
     for item_id, check_key in items.values_list("item_id", "check_key").order_by("check_key"):
@@ -263,6 +242,7 @@ def _rows(ids: list[int]) -> list[IncidentRow]:
             incident=by_id[pk],
             data_lost=by_id[pk].data_lost,  # type: ignore[attr-defined]
             failing_checks=tuple(failing.get(pk, ())),
+            url=f"{detail}{pk}/",
         )
         for pk in ids
         if pk in by_id
