@@ -19,7 +19,9 @@ from checks.models import (
     FailingItem,
     HistoryEvent,
     SpecialCase,
+    item_id_of,
 )
+from integrations.sync import writes
 from lib.checks import Check, FailingRow, checks_for
 from lib.events import emit
 
@@ -185,7 +187,9 @@ def _store_items(state: CheckState, rows: dict, now) -> tuple[list[str], list[Go
             new.append(
                 FailingItem(
                     check_state=state,
+                    check_key=state.key,
                     item_key=key,
+                    item_id=item_id_of(key),
                     label=values[0],
                     reason=values[1],
                     url=values[2],
@@ -203,7 +207,9 @@ def _store_items(state: CheckState, rows: dict, now) -> tuple[list[str], list[Go
                     source=values[3],
                 )
             )
-    FailingItem.objects.bulk_create(new, batch_size=1000)
-    FailingItem.objects.bulk_update(changed, ["label", "reason", "url", "source"], batch_size=1000)
+    # One COPY (PostgreSQL) or executemany for each: bulk_update's CASE WHEN over every row
+    # took 2.9 s for the 3,000 reasons an hour changes at 1,000,000 incidents (issue 14).
+    writes.insert_rows(FailingItem, new)
+    writes.update_rows(FailingItem, changed, ["label", "reason", "url", "source"])
     left = [GoneItem(key, label, url) for key, (_pk, label, _reason, url, _source) in gone.items()]
     return [item.item_key for item in new], left

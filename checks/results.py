@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet, Sum
 
 from checks.engine import evaluate
 from checks.models import CheckState, FailingItem, SpecialCase
@@ -21,10 +21,16 @@ class Engine:
         covered = SpecialCase.objects.active(now).filter(
             check_state=OuterRef("check_state"), item_key=OuterRef("item_key")
         )
-        # By check rather than by item_key prefix: (check_state, item_key) is indexed.
-        return FailingItem.objects.filter(check_state__key__in=list(check_keys)).annotate(
-            check_key=F("check_state__key"), excepted=Exists(covered)
+        # By the item's own check_key: the planner knows how many items each check has.
+        return FailingItem.objects.filter(check_key__in=list(check_keys)).annotate(
+            excepted=Exists(covered)
         )
+
+    def failing_share(self, *, check_keys: Collection[str]) -> float:
+        counts = CheckState.objects.filter(key__in=list(check_keys)).aggregate(
+            failing=Sum("failing_count"), checked=Max("checked_count")
+        )
+        return (counts["failing"] or 0) / max(counts["checked"] or 0, 1)
 
     def evaluated(self, *, check_keys: Collection[str]) -> set[str]:
         return set(

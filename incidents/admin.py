@@ -6,13 +6,13 @@ Its changelist shows the same columns as our incident list, so `make bench` can 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import CharField, Count, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
+from incidents.list_rows import DATA_LOSS_LABELS
 from incidents.models import Incident
-from incidents.selectors import DATA_LOSS_LABELS, ITEM_PREFIX, failing_incident_items
+from incidents.selectors import failing_incident_items
 
 
 @admin.register(Incident)
@@ -28,8 +28,8 @@ class IncidentAdmin(admin.ModelAdmin):
         # One correlated count per row of the page, instead of one query per row.
         failing = (
             failing_incident_items(timezone.now())
-            .filter(item_key=Concat(Value(ITEM_PREFIX), Cast(OuterRef("pk"), CharField())))
-            .values("item_key")
+            .filter(item_id=OuterRef("pk"))
+            .values("item_id")
             .annotate(n=Count("id"))
             .values("n")
         )

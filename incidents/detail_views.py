@@ -53,7 +53,7 @@ def incident_checks(incident: Incident, clock: str = "") -> list[IncidentCheck]:
         row["check_key"]: row
         for row in engine()
         .failing_items(check_keys=keys, now=timezone.now())
-        .filter(item_key=f"incident:{incident.pk}")
+        .filter(item_id=incident.pk)
         .values("check_key", "reason", "excepted")
     }
     result = []

@@ -13,13 +13,13 @@ from django.http import QueryDict
 
 from incidents.checks import TOPIC
 from incidents.models import DataLost, Incident
+from incidents.ordering import SORTS
 from incidents.selectors import (
     ANY_CHECK,
     COUNTED,
     NO_REPORT,
     NOT_COUNTED,
     REPORTED_UPSTREAM,
-    SORT_FIELDS,
     UNKNOWN_PRIORITY,
 )
 from integrations.providers.registry import providers
@@ -33,7 +33,7 @@ SORT_CHOICES = [
     ("status", "Status"),
     ("number", "Number"),
 ]
-assert {key for key, _ in SORT_CHOICES} == set(SORT_FIELDS)
+assert {key for key, _ in SORT_CHOICES} == set(SORTS)
 
 
 def _check_choices() -> list[tuple[str, str]]:
@@ -167,11 +167,13 @@ def sort_links(query: QueryDict, *, sort: str, descending: bool) -> dict[str, di
     """Per sortable column: the query string of its header link (the filters kept, back to page
     one; a second click reverses) and its aria-sort value."""
     links = {}
-    for key in SORT_FIELDS:
+    for key in SORTS:
         current = key == sort
         next_descending = not descending if current else FIRST_CLICK_DESCENDING[key]
         params = query.copy()
-        params.pop("page", None)
+        # Back to page one: a position in one order means nothing in another.
+        for name in ("page", "after", "before"):
+            params.pop(name, None)
         params["sort"], params["order"] = key, "desc" if next_descending else "asc"
         links[key] = {
             "query": params.urlencode(),

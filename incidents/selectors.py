@@ -1,49 +1,59 @@
 """Reads of incidents for the pages.
 
-The list stays fast at 100,000 incidents with a fixed number of queries per page, whatever the
-data: one COUNT, one query for the page's ids (it walks a narrow index, so OFFSET skips index
-entries, not rows), one for those incidents, one for their data-loss answers and one for their
-failing checks.
+The list stays fast at 1,000,000 incidents with a fixed number of queries per page, whatever
+the data (incidents/list_pages.py): the first thousand ids in the page's order (the count, up
+to COUNT_CAP, and the first twenty pages; each order and filter walks an index:
+incidents/ordering.py, Incident.Meta), one more for a page past them, one for the page's
+incidents with their data-loss answers and one for their failing checks; with the checks
+filter, one for the share of incidents those checks fail, which decides how it is read; with a
+search or a service filter on PostgreSQL, one estimate each (planning only, COMMON_MATCHES).
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
-    BigIntegerField,
-    Case,
-    CharField,
     Exists,
     F,
+    JSONField,
     OuterRef,
     Q,
     QuerySet,
-    Value,
-    When,
+    Subquery,
+    TextField,
 )
-from django.db.models.functions import Cast, Concat, Length, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
 from incidents.checks import TOPIC
-from incidents.models import DataLossReport, DataLost, Incident
+from incidents.expressions import AnyOf, Unindexed
+from incidents.list_pages import IncidentPage, paginate
+from incidents.list_rows import IncidentRow
+from incidents.models import DataLossReport, Incident
+from incidents.ordering import ORDERS, cursor
 from integrations.models import Connection
 from integrations.sync.counts import HeldCount
 from lib.checks import REGISTRY, checks_for, engine
 from lib.search import fold
 
-PER_PAGE = 50
-# From this many failing incidents on, a page probes incidents in sort order (it finds 50 soon)
-# rather than collecting and sorting every match.
-DENSE_MATCHES = 2000
-DENSE_OFFSET = 500
-ITEM_PREFIX = "incident:"
+# When the checks filtered on fail at most this share of incidents, "failing a check" is read
+# from their items (its cost grows with the items); above it, each incident the page walks is
+# looked up among them (its cost grows with the incidents walked: fewer, the more fail). At
+# 1,000,000 incidents the data-loss check's 5,000 items (0.5%) take 20 ms the first way and
+# 400 ms the second; all checks' 180,000 (18%) 100 ms the first way and 5 ms the second.
+SPARSE_SHARE = 0.02
+# PostgreSQL's GIN indexes (search, service) answer a rare word or service in a millisecond,
+# but a common one costs about 0.5 µs per match: 100 ms for "checkout", in a fifth of
+# 1,000,000 incidents. The planner thinks that cheap and ANDs it with the other filters'
+# indexes (every filter at once took 130 ms). A condition it expects to hold for more than
+# this many incidents is checked on the rows the other filters, or the order, lead to instead
+# (Unindexed): they are found fast, precisely because it holds for so many.
+COMMON_MATCHES = 50_000
 # Filter values that are not column values.
 ANY_CHECK = "any"
 NO_REPORT = "none"
@@ -52,54 +62,11 @@ REPORTED_UPSTREAM = "reported"
 UNKNOWN_PRIORITY = "unknown"
 COUNTED, NOT_COUNTED = "yes", "no"
 
-_PRIORITY_RANK = Case(
-    When(priority="high", then=Value(3)),
-    When(priority="medium", then=Value(2)),
-    When(priority="low", then=Value(1)),
-    default=Value(0),
-)
-# Lifecycle order: open first when ascending.
-_STATUS_RANK = Case(
-    When(status="open", then=Value(0)),
-    When(status="resolved", then=Value(1)),
-    default=Value(2),
-)
-# Numbers are digits upstream: order by length first so "9" comes before "10" (and the
-# incident_number_order index on the same expressions serves it).
-SORT_FIELDS = {
-    "reported": (F("created_at"), F("id")),
-    "priority": (_PRIORITY_RANK,),
-    "status": (_STATUS_RANK,),
-    "number": (Length("number"), F("number"), F("id")),
-}
 
-DATA_LOSS_LABELS = dict(DataLost.choices)
-
-
-@dataclass(frozen=True)
-class IncidentRow:
-    incident: Incident
-    data_lost: str | None  # a DataLost value, or None without a report
-    failing_checks: tuple[str, ...]  # titles of the checks the incident currently fails
-
-    @property
-    def data_loss_label(self) -> str:
-        assessed = self.data_lost not in (None, DataLost.NOT_ASSESSED)
-        if self.incident.data_loss_mention and not assessed:
-            return "Reported upstream: not assessed"
-        return DATA_LOSS_LABELS.get(self.data_lost or "", "No report")
-
-    @property
-    def data_loss_class(self) -> str:
-        """The CSS modifier of the Data loss cell: a report upstream unassessed stands out."""
-        if self.data_loss_label.startswith("Reported upstream"):
-            return "reported"
-        return self.data_lost or "none"
-
-
-def failing_incident_items(now: datetime) -> QuerySet:
-    """Failing items of the incident checks, without those under a special case in force."""
-    keys = [check.key for check in checks_for(TOPIC)]
+def failing_incident_items(now: datetime, keys: list[str] | None = None) -> QuerySet:
+    """Failing items of the incident checks (or of those of ``keys``), without those under a
+    special case in force. Their ``item_id`` is the incident's."""
+    keys = [check.key for check in checks_for(TOPIC)] if keys is None else keys
     return engine().failing_items(check_keys=keys, now=now).filter(excepted=False)
 
 
@@ -115,7 +82,6 @@ def _filtered(
     counted: str,
     created_from: date | None,
     created_to: date | None,
-    probe_per_incident: bool = False,
 ) -> QuerySet[Incident]:
     incidents = Incident.objects.all()
     if counted == COUNTED:
@@ -124,10 +90,13 @@ def _filtered(
         incidents = incidents.not_counted()
     if search:
         # Title and description are searched anywhere, folded (search_text: no case, no
-        # accents; a full scan, measured in tests/bench/bench_pages.py); the number only
+        # accents; on PostgreSQL from a trigram index, migration 0013); the number only
         # exactly, "#123" or "123".
+        text = "search_text"
+        if _common(Q(search_text__contains=fold(search))):
+            incidents, text = incidents.alias(text=Unindexed(text, TextField())), "text"
         incidents = incidents.filter(
-            Q(search_text__contains=fold(search)) | Q(number=search.removeprefix("#"))
+            Q(**{f"{text}__contains": fold(search)}) | Q(number=search.removeprefix("#"))
         )
     if status:
         incidents = incidents.filter(status=status)
@@ -136,28 +105,25 @@ def _filtered(
     if source:
         incidents = incidents.filter(source=source)
     if service:
-        incidents = incidents.filter(_has_service(service))
+        if _common(_has_service(service)):
+            incidents = incidents.alias(service_list=Unindexed("services", JSONField()))
+            incidents = incidents.filter(service_list__contains=[service])
+        else:
+            incidents = incidents.filter(_has_service(service))
     if data_loss == NO_REPORT:
-        incidents = incidents.filter(data_loss__isnull=True)
+        # NOT EXISTS, not LEFT JOIN … IS NULL: PostgreSQL plans it as an anti-join and knows
+        # how many it leaves (for the join it guessed one row, and sorted 980,000).
+        incidents = incidents.exclude(
+            Exists(DataLossReport.objects.filter(incident=OuterRef("pk")))
+        )
     elif data_loss == REPORTED_UPSTREAM:
         incidents = incidents.exclude(data_loss_mention="")
     elif data_loss:
-        incidents = incidents.filter(data_loss__data_lost=data_loss)
+        # Reports are few (one per assessed incident): their incidents first, by primary key.
+        reports = DataLossReport.objects.filter(data_lost=data_loss).values("incident_id")
+        incidents = incidents.filter(AnyOf("pk", reports))
     if check:
-        items = failing_incident_items(timezone.now())
-        if check != ANY_CHECK:
-            items = items.filter(check_key=check)
-        if probe_per_incident:
-            # Walks the sort's index and stops at the page: cheap when matches are many.
-            key = Concat(Value(ITEM_PREFIX), Cast(OuterRef("pk"), CharField()))
-            incidents = incidents.filter(Exists(items.filter(item_key=key)))
-        else:
-            # A semi-join from the failing items: cost grows with the matches, not the table.
-            # The pk is the part of item_key after "incident:".
-            ids = items.annotate(
-                incident_id=Cast(Substr("item_key", len(ITEM_PREFIX) + 1), BigIntegerField())
-            ).values("incident_id")
-            incidents = incidents.filter(pk__in=ids)
+        incidents = _failing(incidents, check)
     tz = timezone.get_current_timezone()
     if created_from:
         incidents = incidents.filter(
@@ -170,41 +136,34 @@ def _filtered(
     return incidents
 
 
+def _failing(incidents: QuerySet[Incident], check: str) -> QuerySet[Incident]:
+    """The incidents failing ``check`` (or any incident check), read from the stored items."""
+    keys = [c.key for c in checks_for(TOPIC)] if check == ANY_CHECK else [check]
+    items = failing_incident_items(timezone.now(), keys)
+    if engine().failing_share(check_keys=keys) <= SPARSE_SHARE:
+        # The few items' ids first (AnyOf), then those incidents by primary key.
+        return incidents.filter(AnyOf("pk", items.values("item_id")))
+    # A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a join and may hash
+    # every item first; this one it runs for each incident the page walks, stopping early.
+    probe = items.filter(item_id=OuterRef("pk")).values("item_id")[:1]
+    return incidents.alias(failing_item=Subquery(probe)).filter(failing_item__isnull=False)
+
+
+def _common(condition: Q) -> bool:
+    """Whether PostgreSQL expects ``condition`` to hold for more than COMMON_MATCHES incidents
+    (its estimate, from its statistics: planning only, nothing is read). Elsewhere False."""
+    if connection.vendor != "postgresql":
+        return False
+    plan = json.loads(Incident.objects.filter(condition).values("pk").explain(format="json"))
+    return plan[0]["Plan"]["Plan Rows"] > COMMON_MATCHES
+
+
 def _has_service(name: str) -> Q:
     if connection.features.supports_json_field_contains:
         return Q(services__contains=[name])
     # SQLite has no JSON containment: match the element as it is written in the stored JSON
     # text (json.dumps, as JSONField writes it), quotes included, so "API" is not "Checkout API".
-    import json
-
     return Q(services__icontains=json.dumps(name))
-
-
-class _IdPaginator(Paginator):
-    """Pages of incident ids. Past the middle it reads the reversed order from the other end,
-    so OFFSET never skips more than half of the matches.
-
-    ``dense_ids`` is the same set written for many matches: it is used for pages near either
-    end (never for the count) once the count reaches DENSE_MATCHES."""
-
-    def __init__(self, ids: QuerySet, per_page: int, *, dense_ids: QuerySet | None) -> None:
-        super().__init__(ids, per_page)
-        self.dense_ids = dense_ids
-
-    def page(self, number: int | str) -> Page:
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = min(bottom + self.per_page, self.count)
-        from_end = bottom > self.count // 2
-        offset = self.count - top if from_end else bottom
-        source = self.object_list
-        if self.dense_ids is not None and self.count >= DENSE_MATCHES and offset < DENSE_OFFSET:
-            source = self.dense_ids
-        if from_end:
-            ids = list(source.reverse()[self.count - top : self.count - bottom])[::-1]
-        else:
-            ids = list(source[bottom:top])
-        return self._get_page(ids, number, self)
 
 
 def incident_list(
@@ -222,68 +181,68 @@ def incident_list(
     created_to: date | None = None,
     sort: str = "reported",
     descending: bool = True,
-) -> Page:
-    """A page of IncidentRow, filtered and sorted; ties broken newest first, then by id."""
-    filters = {
-        "search": search,
-        "status": status,
-        "priority": priority,
-        "source": source,
-        "service": service,
-        "data_loss": data_loss,
-        "check": check,
-        "counted": counted,
-        "created_from": created_from,
-        "created_to": created_to,
-    }
-    incidents = _filtered(**filters)
-    keys = SORT_FIELDS[sort]
-    ordering = [key.desc() if descending else key.asc() for key in keys]
-    if sort in ("priority", "status"):
-        # Ties: newest first whatever the direction.
-        ordering += [F("created_at").desc(), F("id").desc()]
-    ids = incidents.order_by(*ordering).values_list("id", flat=True)
-    dense_ids = None
-    if check:
-        dense_ids = (
-            _filtered(**filters, probe_per_incident=True)
-            .order_by(*ordering)
-            .values_list("id", flat=True)
-        )
-    result = _IdPaginator(ids, PER_PAGE, dense_ids=dense_ids).get_page(page)
-    result.object_list = _rows(list(result.object_list))
+    after: str = "",
+    before: str = "",
+) -> IncidentPage:
+    """A page of IncidentRow, filtered and sorted; ties broken newest first, then by id.
+    ``after``/``before`` are the cursors of the pager's Next/Previous links (list_pages.py)."""
+    incidents = _filtered(
+        search=search,
+        status=status,
+        priority=priority,
+        source=source,
+        service=service,
+        data_loss=data_loss,
+        check=check,
+        counted=counted,
+        created_from=created_from,
+        created_to=created_to,
+    )
+    order = ORDERS[sort, descending]
+    result = paginate(incidents, order, page=page, after=after, before=before)
+    result.object_list = _rows(result.ids)
+    if not result.count_exact and result.object_list:
+        # Where the next and previous pages start, for links that seek instead of counting.
+        if result.has_next():
+            result.next_cursor = cursor(order, result.object_list[-1].incident)
+        if result.has_previous():
+            result.previous_cursor = cursor(order, result.object_list[0].incident)
     return result
 
 
 def _rows(ids: list[int]) -> list[IncidentRow]:
     if not ids:
         return []
-    by_id = Incident.objects.only(
-        "id",
-        "source",
-        "number",
-        "title",
-        "status",
-        "priority",
-        "created_at",
-        "deleted_upstream",
-        "out_of_scope",
-        "data_loss_mention",
-    ).in_bulk(ids)
-    data_lost = dict(
-        DataLossReport.objects.filter(incident_id__in=ids).values_list("incident_id", "data_lost")
+    by_id = (
+        Incident.objects.only(
+            "id",
+            "source",
+            "number",
+            "title",
+            "status",
+            "priority",
+            "created_at",
+            "deleted_upstream",
+            "out_of_scope",
+            "data_loss_mention",
+        )
+        # The data-loss answer in the same query (one report per incident at most).
+        .annotate(data_lost=F("data_loss__data_lost"))
+        .in_bulk(ids)
     )
+    # The detail URL once, not a reverse() per row.
+    detail = reverse("incidents:detail", args=[0])[: -len("0/")]
     failing: dict[int, list[str]] = defaultdict(list)
-    keys = [f"{ITEM_PREFIX}{pk}" for pk in ids]
-    items = failing_incident_items(timezone.now()).filter(item_key__in=keys)
-    for item_key, check_key in items.values_list("item_key", "check_key").order_by("check_key"):
+    items = failing_incident_items(timezone.now()).filter(item_id__in=ids)
+    for item_id, check_key in items.values_list("item_id", "check_key").order_by("check_key"):
         check = REGISTRY.get(check_key)
-        failing[int(item_key.removeprefix(ITEM_PREFIX))].append(check.title if check else check_key)
+        failing[item_id].append(check.title if check else check_key)
     return [
         IncidentRow(
             incident=by_id[pk],
-            data_lost=data_lost.get(pk),
+            data_lost=by_id[pk].data_lost,  # type: ignore[attr-defined]
             failing_checks=tuple(failing.get(pk, ())),
+            url=f"{detail}{pk}/",
         )
         for pk in ids
         if pk in by_id

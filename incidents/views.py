@@ -14,7 +14,12 @@ VIEW = "incidents.view_incident"
 def incidents(request: HttpRequest) -> HttpResponse:
     form = IncidentFilterForm(request.GET)
     filters = form.filters()
-    page = incident_list(page=request.GET.get("page"), **filters)
+    page = incident_list(
+        page=request.GET.get("page"),
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        **filters,
+    )
     context = {
         "page": page,
         "form": form,

@@ -64,9 +64,15 @@ class CheckEngine(Protocol):
         """Evaluate the checks of ``topic`` now (after a write that changes what they read)."""
 
     def failing_items(self, *, check_keys: Collection[str], now: datetime) -> Any:
-        """The items failing these checks, as a queryset of rows with ``item_key``,
-        ``check_key``, ``reason`` and ``excepted`` (covered by a special case in force at
-        ``now``). A queryset, so that a page can filter and join it in SQL."""
+        """The items failing these checks, as a queryset of rows with ``item_key``, ``item_id``
+        (the number in the item key), ``check_key``, ``reason`` and ``excepted`` (covered by a
+        special case in force at ``now``). A queryset, so that a page can filter and join it
+        in SQL."""
+
+    def failing_share(self, *, check_keys: Collection[str]) -> float:
+        """The share of the items they check that these checks failed on at their last
+        evaluation, special cases left out (failing items summed over the checks, over the
+        largest population checked; 0 before any evaluation). One query."""
 
     def evaluated(self, *, check_keys: Collection[str]) -> set[str]:
         """Which of these checks have been evaluated at least once."""

@@ -31,7 +31,8 @@ def _lists(system: CriticalSystem) -> dict[str, list[str]]:
     return {
         "/incidents/": [
             *("q", "status", "priority", "source", "service", "data_loss", "check"),
-            *("counted", "created_from", "created_to", "sort", "order", "page"),
+            *("counted", "created_from", "created_to", "sort", "order", "page", "after"),
+            "before",
         ],
         "/audit-log/": ["who", "object_type", "action", "start", "end", "page"],
         "/access/staff/": ["q", "status", "org_role", "page"],
