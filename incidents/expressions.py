@@ -44,8 +44,11 @@ class Ranked(Func):
 
     def __init__(self, field: str, ranks: dict[str, int], *, default: int) -> None:
         assert all(_PLAIN_VALUE.fullmatch(value) for value in ranks), ranks
-        self.column, self.ranks, self.default = field, dict(ranks), default
+        self.column, self.ranks, self.default = field, dict(sorted(ranks.items())), default
         super().__init__(F(field))
+        # Deconstructed (for migrations) and compared with the values sorted, as a migration
+        # writes them: the same ranks in another order are the same expression and index.
+        self._constructor_args = ((field, self.ranks), {"default": default})
 
     def rank(self, value: str) -> int:
         """The rank of ``value``, as the database computes it."""
