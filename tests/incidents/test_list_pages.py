@@ -5,8 +5,8 @@ of reading each costly filter list the same incidents."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
-from html import unescape
+from datetime import UTC, datetime, timedelta
+from html import escape, unescape
 
 import pytest
 from django.db import connection as db
@@ -189,3 +189,24 @@ def test_failing_items_carry_their_check_and_incident(connection) -> None:  # ty
 )
 def test_an_item_id_is_the_number_after_the_colon(key: str, item_id: int | None) -> None:
     assert item_id_of(key) == item_id
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Zurich", "America/St_Johns"])
+def test_a_row_writes_what_the_template_filters_wrote(settings, zone: str) -> None:
+    from django.template import Context, Template
+    from django.utils import timezone as tz
+
+    from incidents.list_rows import IncidentRow
+
+    settings.TIME_ZONE = zone
+    long_title = "Zürich <b>" + "é" * 130
+    moments = [datetime(2026, 3, 29, 0, 59, tzinfo=UTC), datetime(2026, 12, 31, 23, 5, tzinfo=UTC)]
+    for moment, title in zip(moments, [long_title, "Short & plain"], strict=True):
+        incident = Incident(pk=5, number="12", title=title, created_at=moment)
+        row = IncidentRow(incident=incident, data_lost=None, failing_checks=())
+        with tz.override(zone):
+            expected = Template(
+                "{{ i.created_at|date:'c' }}|{{ i.created_at|date:'j M Y, H:i' }}|"
+                "#{{ i.number }} {{ i.title|truncatechars:120 }}"
+            ).render(Context({"i": incident}))
+            assert f"{row.created_iso}|{row.created_text}|{escape(row.name)}" == expected
