@@ -176,11 +176,6 @@ class ChannelForm(VersionedForm):
             if self.cleaned_data.get(priority_field(t))
         }
 
-    def chosen_groups(self) -> list[EventGroup]:
-        """The groups with at least one event chosen: Test sends one alert for each."""
-        chosen = set(self.cleaned_data.get("event_types") or [])
-        return [group for group in EventGroup if any(EventType(t).group is group for t in chosen)]
-
     def save(self, commit: bool = True) -> Channel:
         channel = super().save(commit=False)
         channel.kind = self.kind

@@ -84,17 +84,13 @@ def run_trial(
         started = timezone.now()
         answer = send(target, event.action, event.alias, payload, deadline=deadline.remaining())
         processed = ""
-        if _accepted(answer) and channel.kind == ChannelKind.OPSGENIE and answer.request_id:
+        if answer.ok and channel.kind == ChannelKind.OPSGENIE and answer.request_id:
             processed = _processed(target, answer.request_id, deadline)
         trial = _judge(group, channel, answer, processed, deadline)
         trials.append(trial)
         if record and channel.pk:
             _log(channel, event, payload, answer, processed, started)
     return trials
-
-
-def _accepted(answer: Answer) -> bool:
-    return answer.ok
 
 
 def _processed(target: Target, request_id: str, deadline: SharedDeadline) -> str:
@@ -157,7 +153,7 @@ def _log(
     processed: str,
     started: Any,
 ) -> None:
-    accepted = _accepted(answer)
+    accepted = answer.ok
     now = timezone.now()
     delivery = Delivery.objects.create(
         channel=channel,

@@ -10,27 +10,9 @@ from lib.events import Action, Event, EventType, emit
 from notifications.models import Delivery, DeliveryStatus
 
 from .conftest import make_channel
+from .support import failing, recovered
 
 pytestmark = pytest.mark.django_db
-
-
-def _failing(check: str = "mfa-enforced") -> Event:
-    return Event(
-        type=EventType.CHECK_FAILING,
-        alias=f"check:{check}",
-        message=f"Check {check} is failing",
-        check_key=check,
-    )
-
-
-def _recovered(check: str = "mfa-enforced") -> Event:
-    return Event(
-        type=EventType.CHECK_RECOVERED,
-        alias=f"check:{check}",
-        message=f"Check {check} recovered",
-        action=Action.CLOSE,
-        check_key=check,
-    )
 
 
 def _incident(priority: str) -> Event:
@@ -47,7 +29,7 @@ def test_an_event_becomes_a_pending_delivery_due_now_and_is_queued_on_commit(
 ) -> None:  # type: ignore[no-untyped-def]
     channel = make_channel()
     with django_capture_on_commit_callbacks(execute=True):
-        emit(_failing())
+        emit(failing())
         assert queued == []  # not before the commit
     delivery = Delivery.objects.get()
     assert (delivery.channel, delivery.status, delivery.action) == (channel, "pending", "open")
@@ -65,7 +47,7 @@ def test_a_rolled_back_transaction_leaves_no_delivery_and_queues_nothing(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        emit(_failing())
+        emit(failing())
         assert Delivery.objects.count() == 1
         raise RuntimeError("the change that caused the event failed")
     assert Delivery.objects.count() == 0
@@ -76,15 +58,15 @@ def test_only_enabled_channels_that_chose_the_type_record_it(queued) -> None:  #
     wants = make_channel("Wants checks", event_types=["check_failing"])
     make_channel("Wants incidents", event_types=["incident_new"])
     make_channel("Disabled", event_types=["check_failing"], enabled=False)
-    emit(_failing())
+    emit(failing())
     assert [d.channel for d in Delivery.objects.all()] == [wants]
 
 
 def test_check_events_only_for_the_checks_a_channel_follows(queued) -> None:  # type: ignore[no-untyped-def]
     follows_mfa = make_channel("MFA only", check_keys=["mfa-enforced"])
     every_check = make_channel("Every check", check_keys=[])
-    emit(_failing("mfa-enforced"))
-    emit(_failing("offboarded-access"))
+    emit(failing("mfa-enforced"))
+    emit(failing("offboarded-access"))
     sent = sorted((d.channel.name, d.alias) for d in Delivery.objects.all())
     assert sent == [
         (every_check.name, "check:mfa-enforced"),
@@ -114,10 +96,10 @@ def test_new_incidents_at_or_above_the_channels_lowest_priority(
 
 def test_a_close_is_recorded_only_by_the_channel_that_opened_the_alert(queued) -> None:  # type: ignore[no-untyped-def]
     opener = make_channel("Opener")
-    emit(_failing())
+    emit(failing())
     Delivery.objects.update(status=DeliveryStatus.DELIVERED)
     latecomer = make_channel("Added after the alert")
-    emit(_recovered())
+    emit(recovered())
     closes = Delivery.objects.filter(action="close")
     assert [d.channel for d in closes] == [opener]
     assert latecomer.deliveries.count() == 0
@@ -126,9 +108,9 @@ def test_a_close_is_recorded_only_by_the_channel_that_opened_the_alert(queued) -
 
 def test_a_second_close_is_never_sent(queued) -> None:  # type: ignore[no-untyped-def]
     make_channel()
-    emit(_failing())
-    emit(_recovered())
-    emit(_recovered())
+    emit(failing())
+    emit(recovered())
+    emit(recovered())
     assert list(Delivery.objects.order_by("pk").values_list("action", flat=True)) == [
         "open",
         "close",
@@ -137,16 +119,16 @@ def test_a_second_close_is_never_sent(queued) -> None:  # type: ignore[no-untype
 
 def test_no_close_for_an_alert_that_was_refused(queued) -> None:  # type: ignore[no-untyped-def]
     make_channel()
-    emit(_failing())
+    emit(failing())
     Delivery.objects.update(status=DeliveryStatus.STOPPED)
-    emit(_recovered())
+    emit(recovered())
     assert not Delivery.objects.filter(action="close").exists()
 
 
 def test_a_close_needs_the_channel_to_have_chosen_the_recovery(queued) -> None:  # type: ignore[no-untyped-def]
     make_channel(event_types=["check_failing"])
-    emit(_failing())
-    emit(_recovered())
+    emit(failing())
+    emit(recovered())
     assert not Delivery.objects.filter(action="close").exists()
 
 
@@ -159,7 +141,7 @@ def test_a_broker_that_is_down_fails_no_request(
     monkeypatch.setattr("notifications.queue.async_task", down)
     make_channel()
     with django_capture_on_commit_callbacks(execute=True):
-        emit(_failing())
+        emit(failing())
     # The row is there, due: the dispatcher queues it once the commit's claim lapses.
     assert Delivery.objects.get().status == DeliveryStatus.PENDING
 
