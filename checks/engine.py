@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -11,18 +11,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from checks.events import GoneItem, item_events, status_event
-from checks.models import (
-    CheckState,
-    CheckStatus,
-    CheckStatusChange,
-    FailingItem,
-    HistoryEvent,
-    SpecialCase,
-    item_id_of,
-)
-from integrations.sync import writes
-from lib.checks import Check, FailingRow, checks_for
+from checks.events import item_events, status_event
+from checks.judging import Judgement, clear_pending, judge, pending, stored_rows
+from checks.models import CheckState, CheckStatus, CheckStatusChange, HistoryEvent, SpecialCase
+from lib.checks import Check, checks_for
 from lib.events import emit
 
 T = TypeVar("T")
@@ -32,11 +24,54 @@ def active_special_case_keys(state: CheckState, now: datetime) -> set[str]:
     return set(state.special_cases.active(now).values_list("item_key", flat=True))
 
 
-def evaluate(*, topic: str | None = None, reason: str = "") -> list[CheckState]:
+def evaluate(*, topic: str | None = None, reason: str = "", full: bool = False) -> list[CheckState]:
+    """Evaluate the checks (of ``topic``). An incremental check judges only what changed since
+    its last evaluation unless ``full`` (checks/judging.py)."""
     # Checks over the same population share their `applicable` and `checked_count` functions:
     # each runs once per evaluation, not once per check.
     shared: dict[Callable[[], object], object] = {}
-    return [evaluate_check(check, reason=reason, shared=shared) for check in checks_for(topic)]
+    topics: dict[str, list[Check]] = {}
+    for check in checks_for(topic):
+        topics.setdefault(check.topic, []).append(check)
+    return [
+        state
+        for name, checks in topics.items()
+        for state in _evaluate_topic(name, checks, reason=reason, shared=shared, full=full)
+    ]
+
+
+def _evaluate_topic(
+    topic: str,
+    checks: list[Check],
+    *,
+    reason: str,
+    shared: dict[Callable[[], object], object],
+    full: bool,
+) -> list[CheckState]:
+    """One transaction holding every check's row lock (taken in key order), so that the items
+    written meanwhile are judged by this evaluation or left for the next, never lost."""
+    with transaction.atomic():
+        keys = [check.key for check in checks]
+        list(CheckState.objects.select_for_update().filter(key__in=keys).order_by("key"))
+        read = pending(topic) if any(check.incremental for check in checks) else []
+        changed = {item_id for _pk, item_id in read}
+        states = [
+            evaluate_check(check, reason=reason, shared=shared, changed=changed, full=full)
+            for check in checks
+        ]
+        clear_pending(read)
+    return states
+
+
+def _lock(check: Check, now: datetime) -> tuple[CheckState, bool]:
+    return CheckState.objects.select_for_update().get_or_create(
+        key=check.key,
+        defaults={
+            "status": CheckStatus.NOT_APPLICABLE,
+            "status_since": now,
+            "last_evaluated_at": now,
+        },
+    )
 
 
 def _once(function: Callable[[], T], shared: dict[Callable[[], object], object]) -> T:
@@ -61,24 +96,32 @@ def evaluate_check(
     reason: str = "",
     shared: dict[Callable[[], object], object] | None = None,
     events: Sequence[Event] = (),
+    changed: Collection[int] | None = None,
+    full: bool = False,
 ) -> CheckState:
-    now = timezone.now()
+    """Judge ``check`` and record the result. ``changed``: the ids of its topic's items written
+    since the last evaluation (None outside a topic's evaluation: an incremental check then
+    judges nothing new, only counts what it stores)."""
     shared = {} if shared is None else shared
-    applicable = _once(check.applicable, shared)
-    rows = {row.item_key: row for row in check.failing(now)} if applicable else {}
-    checked = _once(check.checked_count, shared) if applicable else 0
     with transaction.atomic():
-        state, created = CheckState.objects.select_for_update().get_or_create(
-            key=check.key,
-            defaults={
-                "status": CheckStatus.NOT_APPLICABLE,
-                "status_since": now,
-                "last_evaluated_at": now,
-            },
-        )
-        new, gone = _store_items(state, rows, now)
-        excepted = active_special_case_keys(state, now) & rows.keys()
-        failing = len(rows) - len(excepted)
+        state, created = _lock(check, timezone.now())
+        # Read under the check's lock: two evaluations at once (two workers, each after its
+        # sync, or beside the hourly one) take turns, and the second reads what the first
+        # stored and anything committed since. Read before it, the one that read first could
+        # store its older result last, and the history would step back to it.
+        now = timezone.now()
+        applicable = _once(check.applicable, shared)
+        checked = _once(check.checked_count, shared) if applicable else 0
+        judged = judge(check, state, now, applicable=applicable, changed=changed, full=full)
+        active = active_special_case_keys(state, now)
+        if judged.complete:
+            total, excepted = len(judged.rows), active & judged.rows.keys()
+        else:
+            total = state.failing_items.count()
+            excepted = set(
+                state.failing_items.filter(item_key__in=active).values_list("item_key", flat=True)
+            )
+        failing = total - len(excepted)
         if not applicable:
             status = CheckStatus.NOT_APPLICABLE
         else:
@@ -107,7 +150,7 @@ def evaluate_check(
             CheckStatusChange.objects.create(
                 check_state=state, at=now, reason=reason[:200], **counts
             )
-        _emit_changes(check, previous, status, rows, excepted, checked, new, gone)
+        _emit_changes(check, state, previous, status, judged, excepted, checked)
         if created or status != state.status:
             state.status, state.status_since = status, now
         state.last_evaluated_at = now
@@ -122,24 +165,26 @@ def evaluate_check(
 
 def _emit_changes(
     check: Check,
+    state: CheckState,
     previous: str,
     status: str,
-    rows: dict[str, FailingRow],
+    judged: Judgement,
     excepted: set[str],
     checked: int,
-    new: list[str],
-    gone: list[GoneItem],
 ) -> None:
     """Tell the notification channels, in this evaluation's transaction: the check's status
     transition, and its items that started (not covered by a special case) or stopped failing."""
     if status != previous:
-        failing = [row for key, row in rows.items() if key not in excepted]
+        if judged.complete:
+            failing = [row for key, row in judged.rows.items() if key not in excepted]
+        else:
+            failing = stored_rows(state, leave_out=excepted)
         event = status_event(check, before=previous, after=status, failing=failing, checked=checked)
         if event is not None:
             emit(event)
     if check.item_event is not None:
-        started = [rows[key] for key in new if key not in excepted]
-        for event in item_events(check, new=started, gone=gone):
+        started = [judged.rows[key] for key in judged.new if key not in excepted]
+        for event in item_events(check, new=started, gone=judged.gone):
             emit(event)
 
 
@@ -163,53 +208,3 @@ def record_expiries(state: CheckState, now: datetime) -> list[Event]:
         )
         for case in expired
     ]
-
-
-def _store_items(state: CheckState, rows: dict, now) -> tuple[list[str], list[GoneItem]]:  # type: ignore[no-untyped-def]
-    """Bring the failing items in line with ``rows``, writing only what changed; return the
-    keys of the items that started failing, and the items that left.
-
-    Existing items are read as tuples, not model instances: there can be tens of thousands."""
-    existing = {
-        key: (pk, label, reason, url, source)
-        for pk, key, label, reason, url, source in FailingItem.objects.filter(
-            check_state=state
-        ).values_list("pk", "item_key", "label", "reason", "url", "source")
-    }
-    gone = {key: values for key, values in existing.items() if key not in rows}
-    if gone:
-        FailingItem.objects.filter(pk__in=[pk for pk, *_rest in gone.values()]).delete()
-    new, changed = [], []
-    for key, row in rows.items():
-        values = (row.label[:300], row.reason[:500], row.url, row.source[:100])
-        current = existing.get(key)
-        if current is None:
-            new.append(
-                FailingItem(
-                    check_state=state,
-                    check_key=state.key,
-                    item_key=key,
-                    item_id=item_id_of(key),
-                    label=values[0],
-                    reason=values[1],
-                    url=values[2],
-                    source=values[3],
-                    failing_since=now,
-                )
-            )
-        elif current[1:] != values:
-            changed.append(
-                FailingItem(
-                    pk=current[0],
-                    label=values[0],
-                    reason=values[1],
-                    url=values[2],
-                    source=values[3],
-                )
-            )
-    # One COPY (PostgreSQL) or executemany for each: bulk_update's CASE WHEN over every row
-    # took 2.9 s for the 3,000 reasons an hour changes at 1,000,000 incidents (issue 14).
-    writes.insert_rows(FailingItem, new)
-    writes.update_rows(FailingItem, changed, ["label", "reason", "url", "source"])
-    left = [GoneItem(key, label, url) for key, (_pk, label, _reason, url, _source) in gone.items()]
-    return [item.item_key for item in new], left

@@ -27,6 +27,10 @@ class CheckState(models.Model):
     checked_count = models.PositiveIntegerField(default=0)
     failing_count = models.PositiveIntegerField(default=0)
     excepted_count = models.PositiveIntegerField(default=0)
+    # An incremental check's (lib.checks.Incremental): when it last judged its items, and the
+    # basis they were judged on (a different one makes the next evaluation judge them all).
+    judged_at = models.DateTimeField(null=True, blank=True)
+    basis = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         permissions = [
@@ -83,6 +87,21 @@ def item_id_of(item_key: str) -> int | None:
     or None when that is not a number."""
     _kind, _colon, tail = item_key.partition(":")
     return int(tail) if tail.isascii() and tail.isdigit() and len(tail) < 19 else None
+
+
+class PendingItem(models.Model):
+    """An item written since its topic's incremental checks last judged it: inserted by the app
+    that wrote it, in the same transaction; deleted by the evaluation that judged it (exactly
+    the rows it read, so one committed meanwhile waits for the next)."""
+
+    topic = models.CharField(max_length=40)
+    item_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["topic", "id"], name="pending_item_topic")]
+
+    def __str__(self) -> str:
+        return f"{self.topic}:{self.item_id}"
 
 
 class FailingItem(models.Model):

@@ -4,18 +4,25 @@ importing this app."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from django.db.models import Exists, Max, OuterRef, QuerySet, Sum
 
 from checks.engine import evaluate
+from checks.judging import mark_pending
 from checks.models import CheckState, FailingItem, SpecialCase
+from lib.checks import checks_for
 
 
 class Engine:
     def evaluate(self, *, topic: str, reason: str) -> list[CheckState]:
         return evaluate(topic=topic, reason=reason)
+
+    def changed(self, *, topic: str, item_ids: Iterable[int]) -> None:
+        ids = sorted(set(item_ids))
+        if ids and any(check.incremental for check in checks_for(topic)):
+            mark_pending(topic, ids)
 
     def failing_items(self, *, check_keys: Collection[str], now: datetime) -> QuerySet:
         covered = SpecialCase.objects.active(now).filter(

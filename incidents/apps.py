@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class IncidentsConfig(AppConfig):
@@ -21,6 +22,26 @@ class IncidentsConfig(AppConfig):
         register_evaluator(evaluate_after_sync)
         connection_services_changed.connect(rescope_after_selection, dispatch_uid="incidents")
         connection_disconnected.connect(evaluate_after_disconnect, dispatch_uid="incidents")
+        # However a report or an incident is saved one by one (the page, the admin, a shell),
+        # its incident is judged again at the next evaluation (lib.checks.Incremental); the
+        # sync's bulk writes say so themselves (incidents/store.py, incidents/scope.py).
+        for signal in (post_save, post_delete):
+            signal.connect(rejudge_reported, sender="incidents.DataLossReport", dispatch_uid="dl")
+        post_save.connect(rejudge_saved, sender="incidents.Incident", dispatch_uid="incident")
+
+
+def rejudge_saved(*, instance: object, **kwargs: object) -> None:
+    from incidents.checks import TOPIC
+    from lib.checks import engine
+
+    engine().changed(topic=TOPIC, item_ids=[instance.pk])  # type: ignore[attr-defined]
+
+
+def rejudge_reported(*, instance: object, **kwargs: object) -> None:
+    from incidents.checks import TOPIC
+    from lib.checks import engine
+
+    engine().changed(topic=TOPIC, item_ids=[instance.incident_id])  # type: ignore[attr-defined]
 
 
 def evaluate_after_sync(**kwargs: object) -> None:

@@ -3,10 +3,11 @@ formats the reason of each failing row."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Collection, Iterator
 from datetime import datetime, timedelta
 
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 
 from incidents.expressions import SecondsBetween
@@ -20,13 +21,17 @@ from incidents.models import (
 from integrations.models import Connection, ConnectionStatus
 from integrations.providers.registry import provider_name
 from integrations.records import IncidentStatus, Priority
-from lib.checks import Check, FailingRow, register
+from lib.checks import Check, FailingRow, Incremental, id_chunks, register
+from lib.ids import AmongIds
 
 TOPIC = "incidents"
 CLOSED_KEY = "incident-closed"
 DATA_LOSS_KEY = "incident-data-loss"
 SLA_KEY = "incident-sla"
 LABELS = {"high": "High", "medium": "Medium", "low": "Low", "": "Unknown"}
+# Part of every incident check's basis (lib.checks.Incremental): raise it when a rule or a
+# reason's wording changes, so that the next evaluation judges every incident again.
+RULES_VERSION = 2
 
 
 def _checked_count() -> int:
@@ -82,6 +87,47 @@ def sla_clock(incident: Incident, policy: IncidentPolicy, now: datetime) -> str:
     return f"overdue by {describe(now - due)}"
 
 
+def _when(moment: datetime) -> str:
+    return f"{moment:%d %b %Y %H:%M} UTC"
+
+
+def _among(incidents: QuerySet, among: Collection[int] | None, field: str = "pk") -> Iterator:  # type: ignore[type-arg]
+    """``incidents`` whole (``among`` None), or in turn restricted to each chunk of these ids."""
+    if among is None:
+        yield incidents
+        return
+    for ids in id_chunks(sorted(among)):
+        yield incidents.filter(AmongIds(field, ids))
+
+
+def _basis() -> str:
+    """What every incident verdict also depends on: the policy and which sources count."""
+    policy = IncidentPolicy.current()
+    rules = [getattr(policy, field.attname) for field in policy._meta.concrete_fields]
+    gone = Connection.objects.filter(status=ConnectionStatus.DISCONNECTED)
+    disconnected = sorted(gone.values_list("pk", flat=True))
+    return hashlib.sha256(repr((RULES_VERSION, rules, disconnected)).encode()).hexdigest()
+
+
+def _sla_ran_out(since: datetime, now: datetime) -> list[int]:
+    """Open incidents whose SLA ran out after ``since``, by ``now``: their verdict changed
+    with nothing written (an incident is overdue once ``created_at < now - sla``)."""
+    policy = IncidentPolicy.current()
+    window = _per_priority(
+        policy, lambda sla: Q(created_at__gte=since - sla, created_at__lt=now - sla)
+    )
+    open_incidents = Incident.objects.counted().filter(status=IncidentStatus.OPEN)
+    return list(open_incidents.filter(window).values_list("pk", flat=True))
+
+
+def _close_due(since: datetime, now: datetime) -> list[int]:
+    return _sla_ran_out(since, now) if IncidentPolicy.current().close_check_uses_sla else []
+
+
+def _nothing_due(since: datetime, now: datetime) -> list[int]:
+    return []
+
+
 def _row(prefix: str, pk: int, number: str, title: str, reason: str, source: str) -> FailingRow:
     name = provider_name(source)
     return FailingRow(
@@ -94,7 +140,9 @@ def _detail_prefix() -> str:
     return reverse("incidents:detail", args=[0])[: -len("0/")]
 
 
-def failing_open(now: datetime) -> Iterator[FailingRow]:
+def failing_open(now: datetime, among: Collection[int] | None = None) -> Iterator[FailingRow]:
+    """Reasons say when, not for how long: they stay true, so an evaluation rewrites none of
+    the items it did not judge again."""
     prefix = _detail_prefix()
     policy = IncidentPolicy.current()
     open_incidents = Incident.objects.counted().filter(status=IncidentStatus.OPEN)
@@ -102,12 +150,18 @@ def failing_open(now: datetime) -> Iterator[FailingRow]:
         open_incidents = open_incidents.filter(
             _per_priority(policy, lambda sla: Q(created_at__lt=now - sla))
         )
-    rows = open_incidents.values_list("pk", "number", "title", "created_at", "priority", "source")
-    for pk, number, title, created_at, priority, source in rows.iterator(chunk_size=2000):
-        reason = f"Open for {describe(now - created_at)} (reported {created_at:%d %b %Y %H:%M} UTC)"
-        if policy.close_check_uses_sla:
-            reason += f"; the {LABELS[priority]} SLA is {describe(policy.sla(priority))}"
-        yield _row(prefix, pk, number, title, reason, source)
+    columns = ("pk", "number", "title", "created_at", "priority", "source")
+    for incidents in _among(open_incidents, among):
+        rows = incidents.values_list(*columns).iterator(chunk_size=2000)
+        for pk, number, title, created_at, priority, source in rows:
+            reason = f"Open since it was reported, {_when(created_at)}"
+            if policy.close_check_uses_sla:
+                sla = policy.sla(priority)
+                reason += (
+                    f"; the {LABELS[priority]} SLA of {describe(sla)} ran out "
+                    f"{_when(created_at + sla)}"
+                )
+            yield _row(prefix, pk, number, title, reason, source)
 
 
 def _unassessed(report: str = "data_loss") -> Q:
@@ -115,7 +169,7 @@ def _unassessed(report: str = "data_loss") -> Q:
     return Q(**{f"{report}__isnull": True}) | Q(**{f"{report}__data_lost": DataLost.NOT_ASSESSED})
 
 
-def failing_data_loss(now: datetime) -> Iterator[FailingRow]:
+def failing_data_loss(now: datetime, among: Collection[int] | None = None) -> Iterator[FailingRow]:
     """(a) the source reports data loss and nobody settled it (a Yes report is judged by (b), a
     No needs an explanation); (b) a Yes report lacks details or a disclosure; (c) by policy, a
     resolved High incident not assessed. Each incident is listed once, under the first rule."""
@@ -124,39 +178,44 @@ def failing_data_loss(now: datetime) -> Iterator[FailingRow]:
     flagged = counted.exclude(data_loss_mention="").filter(
         _unassessed() | Q(data_loss__data_lost=DataLost.NO, data_loss__no_loss_explanation="")
     )
-    rows = flagged.values_list(
-        "pk", "number", "title", "source", "data_loss_mention", "data_loss__data_lost"
-    )
-    for pk, number, title, source, mention, data_lost in rows.iterator(chunk_size=2000):
-        said = (
-            "the report says No without saying who assessed it and why"
-            if data_lost == DataLost.NO
-            else "nobody has assessed it"
-        )
-        name = provider_name(source)
-        reason = f"{name} reports data loss (“{mention}”) and {said}"
-        yield _row(prefix, pk, number, title, reason, source)
+    columns = ("pk", "number", "title", "source", "data_loss_mention", "data_loss__data_lost")
+    for incidents in _among(flagged, among):
+        for pk, number, title, source, mention, data_lost in incidents.values_list(
+            *columns
+        ).iterator(chunk_size=2000):
+            said = (
+                "the report says No without saying who assessed it and why"
+                if data_lost == DataLost.NO
+                else "nobody has assessed it"
+            )
+            name = provider_name(source)
+            reason = f"{name} reports data loss (“{mention}”) and {said}"
+            yield _row(prefix, pk, number, title, reason, source)
     reports = DataLossReport.objects.filter(incident__in=counted, data_lost=DataLost.YES).filter(
         _INCOMPLETE
     )
-    for report in reports.select_related("incident").iterator(chunk_size=1000):
-        missing = ", ".join(report.missing_details())
-        incident = report.incident
-        reason = f"The report says data was lost; missing: {missing}"
-        yield _row(prefix, incident.pk, incident.number, incident.title, reason, incident.source)
+    for some in _among(reports, among, field="incident"):
+        for report in some.select_related("incident").iterator(chunk_size=1000):
+            missing = ", ".join(report.missing_details())
+            incident = report.incident
+            reason = f"The report says data was lost; missing: {missing}"
+            yield _row(
+                prefix, incident.pk, incident.number, incident.title, reason, incident.source
+            )
     if IncidentPolicy.current().assess_resolved_high:
         unassessed = (
             counted.filter(data_loss_mention="")
             .filter(priority=Priority.HIGH, status__in=_FINISHED)
             .filter(_unassessed())
         )
-        rows = unassessed.values_list("pk", "number", "title", "source")
-        for pk, number, title, source in rows.iterator():
-            reason = "Resolved High incident whose data loss is not assessed (policy)"
-            yield _row(prefix, pk, number, title, reason, source)
+        for incidents in _among(unassessed, among):
+            rows = incidents.values_list("pk", "number", "title", "source")
+            for pk, number, title, source in rows.iterator():
+                reason = "Resolved High incident whose data loss is not assessed (policy)"
+                yield _row(prefix, pk, number, title, reason, source)
 
 
-def failing_sla(now: datetime) -> Iterator[FailingRow]:
+def failing_sla(now: datetime, among: Collection[int] | None = None) -> Iterator[FailingRow]:
     """Late when resolved after its SLA, or still open past it; a resolved incident whose
     resolution time is unknown is listed as such unless its first sync already proves it on
     time (it was resolved by then)."""
@@ -168,40 +227,49 @@ def failing_sla(now: datetime) -> Iterator[FailingRow]:
     overdue = counted.filter(status=IncidentStatus.OPEN).filter(
         _per_priority(policy, lambda sla: Q(created_at__lt=now - sla))
     )
-    rows = overdue.values_list("pk", "number", "title", "created_at", "priority", "source")
-    for pk, number, title, created_at, priority, source in rows.iterator(chunk_size=2000):
-        reason = f"Open for {describe(now - created_at)}, SLA {sla_text[priority]}"
-        yield _row(prefix, pk, number, title, reason, source)
+    columns = ("pk", "number", "title", "created_at", "priority", "source")
+    for incidents in _among(overdue, among):
+        rows = incidents.values_list(*columns).iterator(chunk_size=2000)
+        for pk, number, title, created_at, priority, source in rows:
+            due = created_at + policy.sla(priority)
+            reason = (
+                f"Still open past its SLA of {sla_text[priority]}: reported "
+                f"{_when(created_at)}, due {_when(due)}"
+            )
+            yield _row(prefix, pk, number, title, reason, source)
     late = (
         counted.filter(status__in=_FINISHED, resolved_at__isnull=False)
         # Seconds computed by the database: F() + timedelta calls Python per row on SQLite.
         .annotate(took=SecondsBetween(F("resolved_at"), F("created_at")))
         .filter(_per_priority(policy, lambda sla: Q(took__gt=sla.total_seconds())))
     )
-    rows = late.values_list(
-        "pk", "number", "title", "took", "priority", "source", "resolved_at_source"
-    )
-    for pk, number, title, took, priority, source, dated_by in rows.iterator(chunk_size=2000):
-        reason = (
-            f"Resolved after {describe(timedelta(seconds=round(took)))}, SLA {sla_text[priority]}"
-        )
-        if dated_by == ResolvedAtSource.SYNC:
-            reason += " (resolution time: " + ResolvedAtSource.SYNC.label + ")"
-        yield _row(prefix, pk, number, title, reason, source)
+    columns = ("pk", "number", "title", "took", "priority", "source", "resolved_at_source")
+    for incidents in _among(late, among):
+        rows = incidents.values_list(*columns).iterator(chunk_size=2000)
+        for pk, number, title, took, priority, source, dated_by in rows:
+            reason = (
+                f"Resolved after {describe(timedelta(seconds=round(took)))}, "
+                f"SLA {sla_text[priority]}"
+            )
+            if dated_by == ResolvedAtSource.SYNC:
+                reason += " (resolution time: " + ResolvedAtSource.SYNC.label + ")"
+            yield _row(prefix, pk, number, title, reason, source)
     unknown = (
         counted.filter(status__in=_FINISHED, resolved_at__isnull=True)
         .annotate(bound=SecondsBetween(F("first_synced_at"), F("created_at")))
         .filter(_per_priority(policy, lambda sla: Q(bound__gt=sla.total_seconds())))
     )
-    rows = unknown.values_list("pk", "number", "title", "bound", "priority", "source")
-    for pk, number, title, bound, priority, source in rows.iterator(chunk_size=2000):
-        name = provider_name(source)
-        reason = (
-            f"Resolution time unknown: {name} gives none, and it was already resolved when "
-            f"first synced {describe(timedelta(seconds=round(bound)))} after it was reported "
-            f"(SLA {sla_text[priority]})"
-        )
-        yield _row(prefix, pk, number, title, reason, source)
+    columns = ("pk", "number", "title", "bound", "priority", "source")
+    for incidents in _among(unknown, among):
+        rows = incidents.values_list(*columns).iterator(chunk_size=2000)
+        for pk, number, title, bound, priority, source in rows:
+            name = provider_name(source)
+            reason = (
+                f"Resolution time unknown: {name} gives none, and it was already resolved when "
+                f"first synced {describe(timedelta(seconds=round(bound)))} after it was "
+                f"reported (SLA {sla_text[priority]})"
+            )
+            yield _row(prefix, pk, number, title, reason, source)
 
 
 def register_incident_checks() -> None:
@@ -217,6 +285,7 @@ def register_incident_checks() -> None:
             applicable=_any_source,
             checked_count=_checked_count,
             failing=failing_open,
+            incremental=Incremental(_basis, _close_due, failing_open),
         )
     )
     register(
@@ -236,6 +305,7 @@ def register_incident_checks() -> None:
             applicable=_any_source,
             checked_count=_checked_count,
             failing=failing_data_loss,
+            incremental=Incremental(_basis, _nothing_due, failing_data_loss),
         )
     )
     register(
@@ -252,5 +322,6 @@ def register_incident_checks() -> None:
             applicable=_any_source,
             checked_count=_checked_count,
             failing=failing_sla,
+            incremental=Incremental(_basis, _sla_ran_out, failing_sla),
         )
     )

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import transaction
+
+from incidents.checks import TOPIC
 from incidents.models import Incident
 from integrations.models import Connection
+from lib.checks import engine, id_chunks
+from lib.ids import AmongIds
 
 
 def is_out_of_scope(service_ids: Iterable[str], selected: set[str]) -> bool:
@@ -28,7 +33,9 @@ def rescope_incidents(*, connection: Connection) -> int:
         wanted = is_out_of_scope(service_ids or (), selected)
         if wanted != out:
             (now_out if wanted else now_in).append(pk)
-    for pks, value in ((now_out, True), (now_in, False)):
-        for start in range(0, len(pks), 5000):
-            Incident.objects.filter(pk__in=pks[start : start + 5000]).update(out_of_scope=value)
+    with transaction.atomic():
+        for pks, value in ((now_out, True), (now_in, False)):
+            for ids in id_chunks(pks):
+                Incident.objects.filter(AmongIds("pk", ids)).update(out_of_scope=value)
+        engine().changed(topic=TOPIC, item_ids=[*now_out, *now_in])
     return len(now_out) + len(now_in)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from incidents.checks import TOPIC
 from incidents.data_loss import find_mention
 from incidents.events import emit_incident_new, emit_incident_resolved
 from incidents.models import Incident, IncidentChange, ResolvedAtSource
@@ -17,6 +18,7 @@ from integrations.models import Connection, SyncOutcome
 from integrations.records import IncidentRecord, IncidentStatus
 from integrations.sync import writes
 from integrations.sync.stores import StreamCounts
+from lib.checks import engine
 
 # An incident created upstream longer ago than this, stored for the first time, is history
 # catching up (a reconnect, a service newly chosen), not news for the on-call team.
@@ -168,19 +170,26 @@ def _first_sync(connection: Connection) -> bool:
     return not connection.sync_runs.filter(outcome__in=done).exists()
 
 
-def _announce(connection: Connection, news: list[Incident], ended: list[Incident]) -> None:
-    """Tell the notification channels, in the page's transaction: each new incident (its pk is
-    read back in one query: the bulk insert does not return it), then each announced one now
-    resolved or closed (the close of the same alias)."""
-    if news:
-        pks = dict(
-            Incident.objects.filter(
-                connection=connection, upstream_id__in=[row.upstream_id for row in news]
-            ).values_list("upstream_id", "pk")
-        )
-        for row in news:
-            row.pk = pks[row.upstream_id]
-            emit_incident_new(row)
+def _created_pks(connection: Connection, created: list[Incident]) -> dict[str, int]:
+    """upstream id → pk of the incidents just inserted, read back in one query (the bulk insert
+    does not return them)."""
+    if not created:
+        return {}
+    return dict(
+        Incident.objects.filter(
+            connection=connection, upstream_id__in=[row.upstream_id for row in created]
+        ).values_list("upstream_id", "pk")
+    )
+
+
+def _announce(
+    connection: Connection, news: list[Incident], ended: list[Incident], pks: dict[str, int]
+) -> None:
+    """Tell the notification channels, in the page's transaction: each new incident, then each
+    announced one now resolved or closed (the close of the same alias)."""
+    for row in news:
+        row.pk = pks[row.upstream_id]
+        emit_incident_new(row)
     for row in ended:
         row.source = connection.provider  # not read back by the page's query
         emit_incident_resolved(row)
@@ -248,9 +257,14 @@ class IncidentStore:
             for row in news:
                 row.announced = True
             insert_rows(to_create)
+            created = _created_pks(connection, to_create)
             record_changes(to_update, now)
             update_rows(to_update)
-            _announce(connection, news, ended)
+            # The incident checks judge again what this page wrote (lib.checks.Incremental).
+            engine().changed(
+                topic=TOPIC, item_ids=[*created.values(), *(row.pk for row in to_update)]
+            )
+            _announce(connection, news, ended, created)
         return counts.settle(seen=len(by_id), created=len(to_create), updated=len(to_update))
 
     def newest_created_at(self, *, connection: Connection) -> datetime | None:
@@ -291,10 +305,12 @@ class IncidentStore:
             connection=connection, upstream_id__in=list(upstream_ids), deleted_upstream=False
         )
         with transaction.atomic():
+            pks = list(rows.values_list("pk", flat=True))
             IncidentChange.objects.bulk_create(
                 IncidentChange(
                     incident_id=pk, at=now, field="deleted upstream", before="no", after="yes"
                 )
-                for pk in rows.values_list("pk", flat=True)
+                for pk in pks
             )
+            engine().changed(topic=TOPIC, item_ids=pks)
             return rows.update(deleted_upstream=True, deleted_upstream_at=now)

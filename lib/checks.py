@@ -11,7 +11,7 @@ failing items with database queries, not by loading every row into Python.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -45,6 +45,37 @@ class Check:
     # account): the engine emits this event for each item that starts failing, and closes it
     # (same alias) when the item leaves. None: only the check's own failing/recovered events.
     item_event: EventType | None = None
+    # Set for a check over many items (a million incidents), so that an evaluation judges
+    # again only what may have changed since the last one, not every item (issue 14).
+    incremental: Incremental | None = None
+
+
+@dataclass(frozen=True)
+class Incremental:
+    """What an evaluation needs to judge only some items of a check and still agree with
+    ``failing`` on all of them.
+
+    An item's verdict depends on its own rows, on what ``basis`` says (a policy, which sources
+    count...) and on time. The app that writes an item's rows tells the engine in the same
+    transaction (``engine().changed``); ``due`` names the items whose verdict time alone may
+    change; a changed ``basis`` makes the next evaluation judge every item again. Item keys are
+    "<kind>:<id>" with an integer id (``FailingItem.item_id``)."""
+
+    basis: Callable[[], str]
+    # The ids of items whose verdict may change between ``since`` and ``now`` with nothing
+    # written (an open incident's SLA running out).
+    due: Callable[[datetime, datetime], Iterable[int]]
+    # ``failing`` restricted to these ids.
+    failing_among: Callable[[datetime, Collection[int]], Iterable[FailingRow]]
+
+
+# Ids per IN (...) list: well under SQLite's limit on a statement's parameters.
+ID_CHUNK = 5000
+
+
+def id_chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), ID_CHUNK):
+        yield ids[start : start + ID_CHUNK]
 
 
 REGISTRY: dict[str, Check] = {}
@@ -62,6 +93,10 @@ def checks_for(topic: str | None = None) -> list[Check]:
 class CheckEngine(Protocol):
     def evaluate(self, *, topic: str, reason: str) -> object:
         """Evaluate the checks of ``topic`` now (after a write that changes what they read)."""
+
+    def changed(self, *, topic: str, item_ids: Iterable[int]) -> None:
+        """These items of ``topic`` were written (in the caller's transaction): the next
+        evaluation of its incremental checks judges them again."""
 
     def failing_items(self, *, check_keys: Collection[str], now: datetime) -> Any:
         """The items failing these checks, as a queryset of rows with ``item_key``, ``item_id``

@@ -37,15 +37,16 @@ def test_json_names_each_failing_item_with_its_source() -> None:
     assert (closed["status"], closed["failing_count"]) == ("failing", 2)
     items = {(item["source"], item["item"]) for item in closed["failing_items"]}
     assert items == {("OpsGenie", "#499 Checkout down"), ("PagerDuty", "#499 Login slow")}
-    assert all(item["reason"].startswith("Open for") for item in closed["failing_items"])
+    reasons = [item["reason"] for item in closed["failing_items"]]
+    assert all(reason.startswith("Open since it was reported") for reason in reasons)
 
 
 def test_the_table_says_status_count_and_items_and_exits_zero_while_failing() -> None:
     two_incidents_numbered_499()
     table = run("--evaluate")
     assert "Failing" in table and "2 failing  Reported incident should be closed" in table
-    assert "PagerDuty  #499 Login slow: Open for" in table
-    assert "OpsGenie  #499 Checkout down: Open for" in table
+    assert "PagerDuty  #499 Login slow: Open since" in table
+    assert "OpsGenie  #499 Checkout down: Open since" in table
 
 
 def test_without_evaluate_it_reports_what_was_stored_and_never_evaluates() -> None:
@@ -67,7 +68,7 @@ def test_an_item_under_a_special_case_is_marked() -> None:
         created_at=timezone.now(),
         expires_at=timezone.now() + timedelta(days=30),
     )
-    assert "#499 Login slow: Open for" in run() and "(special case)" in run()
+    assert "#499 Login slow: Open since" in run() and "(special case)" in run()
 
 
 def test_the_check_page_names_each_failing_item_s_source(auditor_client) -> None:  # type: ignore[no-untyped-def]

@@ -16,6 +16,13 @@ from tests.checks.conftest import NOW, make
 pytestmark = pytest.mark.django_db
 
 
+def rewrite(incident: Incident, **fields: object) -> None:
+    """Change an incident as a sync would: saved, so the next evaluation judges it again."""
+    for name, value in fields.items():
+        setattr(incident, name, value)
+    incident.save()
+
+
 def state(key: str) -> CheckState:
     return CheckState.objects.get(key=key)
 
@@ -36,12 +43,15 @@ def test_an_open_incident_fails_the_closed_check_until_it_is_resolved(connection
     assert state(CLOSED_KEY).status == "failing" and failing(CLOSED_KEY) == {
         f"incident:{incident.pk}"
     }
-    assert "Open for 10 d" in FailingItem.objects.get(check_state__key=CLOSED_KEY).reason
-    Incident.objects.filter(pk=incident.pk).update(status="resolved", resolved_at=NOW)
+    reported = Incident.objects.get(pk=incident.pk).created_at
+    assert FailingItem.objects.get(check_state__key=CLOSED_KEY).reason == (
+        f"Open since it was reported, {reported:%d %b %Y %H:%M} UTC"
+    )
+    rewrite(incident, status="resolved", resolved_at=NOW)
     evaluate()
     assert state(CLOSED_KEY).status == "passing" and failing(CLOSED_KEY) == set()
     # Reopened upstream: failing again, and each change is in the status history.
-    Incident.objects.filter(pk=incident.pk).update(status="open", resolved_at=None)
+    rewrite(incident, status="open", resolved_at=None)
     evaluate()
     history = list(
         CheckStatusChange.objects.filter(check_state__key=CLOSED_KEY)
@@ -80,7 +90,7 @@ def test_the_closed_check_can_allow_open_incidents_within_their_sla(connection) 
     evaluate()
     assert failing(CLOSED_KEY) == {f"incident:{old_high.pk}"}
     # A priority change upstream changes the SLA that applies.
-    Incident.objects.filter(pk=young_low.pk).update(priority="high")
+    rewrite(young_low, priority="high")
     evaluate()
     assert failing(CLOSED_KEY) == {f"incident:{old_high.pk}", f"incident:{young_low.pk}"}
     assert young_high.pk not in {int(k.split(":")[1]) for k in failing(CLOSED_KEY)}

@@ -1,7 +1,8 @@
-"""python manage.py checks [--json] [--evaluate]
+"""python manage.py checks [--json] [--evaluate [--full]]
 
 Every check with its status, failing count and failing items (source, item, reason), as a table
-or as JSON, for scripts and CI pipelines. ``--evaluate`` evaluates every check first. The exit
+or as JSON, for scripts and CI pipelines. ``--evaluate`` evaluates every check first (judging
+what changed since the last evaluation; with ``--full``, every item). The exit
 code is 0 whatever the statuses: a failing check is an answer, not an error; it is non-zero
 only when the command could not run.
 """
@@ -27,10 +28,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--evaluate", action="store_true", help="Evaluate every check before printing."
         )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="With --evaluate: judge every item again, not only what changed.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["evaluate"]:
-            evaluate(reason="manage.py checks --evaluate")
+            full = options["full"]
+            evaluate(reason="manage.py checks --evaluate" + (" --full" if full else ""), full=full)
         report = checks_report()
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2, default=str))
