@@ -62,20 +62,24 @@ def evaluate_check(
     shared: dict[Callable[[], object], object] | None = None,
     events: Sequence[Event] = (),
 ) -> CheckState:
-    now = timezone.now()
     shared = {} if shared is None else shared
-    applicable = _once(check.applicable, shared)
-    rows = {row.item_key: row for row in check.failing(now)} if applicable else {}
-    checked = _once(check.checked_count, shared) if applicable else 0
     with transaction.atomic():
         state, created = CheckState.objects.select_for_update().get_or_create(
             key=check.key,
             defaults={
                 "status": CheckStatus.NOT_APPLICABLE,
-                "status_since": now,
-                "last_evaluated_at": now,
+                "status_since": timezone.now(),
+                "last_evaluated_at": timezone.now(),
             },
         )
+        # Read under the check's lock: two evaluations at once (two workers, each after its
+        # sync, or beside the hourly one) take turns, and the second reads what the first
+        # stored and anything committed since. Read before it, the one that read first could
+        # store its older result last, and the history would step back to it.
+        now = timezone.now()
+        applicable = _once(check.applicable, shared)
+        rows = {row.item_key: row for row in check.failing(now)} if applicable else {}
+        checked = _once(check.checked_count, shared) if applicable else 0
         new, gone = _store_items(state, rows, now)
         excepted = active_special_case_keys(state, now) & rows.keys()
         failing = len(rows) - len(excepted)
