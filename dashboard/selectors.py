@@ -162,7 +162,7 @@ def incidents_per_week(
 def open_incidents_by_age(*, now: datetime) -> PriorityCounts:
     """Open incidents that count, by age bucket and priority (one query): the same population
     the "Reported incident should be closed" check reads. Counted at every view, so that each
-    is in the bucket of its age now."""
+    is in the bucket of its age now; from the partial index incident_open_counted alone."""
     buckets = {}
     for n, (_, older_than, younger_than) in enumerate(AGE_BUCKETS):
         condition = Q()
@@ -170,7 +170,9 @@ def open_incidents_by_age(*, now: datetime) -> PriorityCounts:
             condition &= Q(created_at__lte=now - older_than)
         if younger_than is not None:
             condition &= Q(created_at__gt=now - younger_than)
-        buckets[f"b{n}"] = Count("id", filter=condition)
+        # created_at, never null, rather than id: a column of the index, which then answers
+        # alone (Django refuses COUNT(*) with a filter).
+        buckets[f"b{n}"] = Count("created_at", filter=condition)
     rows = (
         Incident.objects.counted()
         .filter(status=IncidentStatus.OPEN)
