@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from accounts.permissions import require_permissions
-from dashboard import selectors
+from dashboard import selectors, services, windows
 from lib import charts
 from notifications.selectors import disabled_channels
 
@@ -61,7 +61,7 @@ def _resolve_chart(resolve_times: list[selectors.ResolveTime]) -> SafeString:
     return charts.bar_chart(
         [f"{row.label} ({row.resolved:,})" for row in resolve_times],
         [charts.Series("Mean time to resolve", [row.mean_hours / scale for row in resolve_times])],
-        title=f"Mean time to resolve by priority, last {selectors.MTTR_DAYS} days",
+        title=f"Mean time to resolve by priority, last {windows.MTTR_DAYS} days",
         chart_id="chart-mttr",
         category_label="Priority (incidents resolved)",
         value_format=lambda value: _hours(value * scale),
@@ -74,9 +74,11 @@ def _resolve_chart(resolve_times: list[selectors.ResolveTime]) -> SafeString:
 def home(request: HttpRequest) -> HttpResponse:
     """The dashboard: checks, incident trends and integration health, for every role."""
     now = timezone.now()
-    _, weekly = selectors.incidents_per_week(now=now)
+    # None on a fresh install (or after the time zone changed): counted once, here.
+    snapshot = selectors.incident_snapshot(now=now) or services.snapshot_refresh(now=now)
+    _, weekly = selectors.incidents_per_week(snapshot, now=now)
     ages = selectors.open_incidents_by_age(now=now)
-    resolve_times = selectors.mean_time_to_resolve(now=now)
+    resolve_times = selectors.mean_time_to_resolve(snapshot, now=now)
     resolved = sum(row.resolved for row in resolve_times)
     context = {
         "checks": selectors.check_summaries(),
@@ -85,7 +87,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "weekly_total": weekly.total,
         "weekly_chart": _by_priority(
             weekly,
-            title=f"Incidents reported per week, last {selectors.WEEKS} weeks, by priority",
+            title=f"Incidents reported per week, last {windows.WEEKS} weeks, by priority",
             chart_id="chart-weekly",
             category_label="Week of",
             width=720,
@@ -101,7 +103,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "resolved_total": resolved,
         "resolve_chart": _resolve_chart(resolve_times),
         "resolve_times": resolve_times,
-        "mttr_days": selectors.MTTR_DAYS,
-        "weeks": selectors.WEEKS,
+        "mttr_days": windows.MTTR_DAYS,
+        "mttr_since": windows.mttr_first_day(now),
+        "freshness": selectors.freshness(snapshot, now=now),
+        "now": now,
+        "weeks": windows.WEEKS,
     }
     return render(request, "dashboard/home.html", context)

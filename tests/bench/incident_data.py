@@ -1,5 +1,6 @@
 """The incidents of `make bench`: a year of history with the sandbox's mix of text, status and
-priority, ~2% with a data-loss report, then the checks evaluated once, as after a sync.
+priority, ~2% with a data-loss report, then the checks evaluated once and the dashboard's figures
+counted, as after a sync.
 
 Written the way a sync writes them (integrations/sync/writes.py: one COPY per chunk on
 PostgreSQL, one executemany on SQLite), in chunks of CHUNK rows, so 1,000,000 incidents take a
@@ -125,11 +126,13 @@ def _incidents(connection, size: int, rng: random.Random, now: datetime) -> Iter
 
 
 def populate_incidents(size: int, *, seed: int = 1) -> None:
-    """Replace every incident with ``size`` synthetic ones, then evaluate the checks."""
+    """Replace every incident with ``size`` synthetic ones, then evaluate the checks and count
+    the dashboard's figures."""
     from django.db import transaction
     from django.utils import timezone
 
     from checks.engine import evaluate
+    from dashboard.services import snapshot_refresh
     from incidents.models import DataLossReport, DataLost, Incident
     from integrations.sync.writes import insert_rows
 
@@ -153,6 +156,7 @@ def populate_incidents(size: int, *, seed: int = 1) -> None:
     del ids
     analyze()
     evaluate(reason="bench")
+    snapshot_refresh()
     analyze()
 
 

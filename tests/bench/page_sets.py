@@ -1,5 +1,5 @@
 """The pages `make bench` times (bench_pages.py): every variant of the incident list, the
-incident page and the access pages, and Django's admin changelist beside them."""
+incident page, the access pages and the dashboard, and Django's admin changelist beside them."""
 
 from __future__ import annotations
 
@@ -111,6 +111,7 @@ OTHER_PAGES = {
     "accounts of a critical system": "/access/systems/{system}/",
     "accounts: offboarded staff": "/access/systems/{system}/?category=Offboarded+staff",
     "accounts: search": "/access/systems/{system}/?q=person1",
+    "dashboard": "/",
 }
 ADMIN = "/admin/incidents/incident/"
 ADMIN_PAGES = {

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0013_postgres_search_indexes"),
+        ("incidents", "0014_incident_open_counted_index"),
         ("integrations", "0011_sync_outcome_interrupted"),
     ]
 
