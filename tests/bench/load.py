@@ -66,10 +66,10 @@ def prepare() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         setup_django(tmp)
     from incidents.models import Incident
-    from tests.bench.bench_pages import populate
+    from tests.bench.incident_data import populate_incidents
 
     started = time.perf_counter()
-    populate(INCIDENTS)
+    populate_incidents(INCIDENTS)
     print(f"{INCIDENTS:,} incidents written in {time.perf_counter() - started:.0f} s")
     return int(Incident.objects.order_by("-created_at").values_list("pk", flat=True)[0])
 
