@@ -18,6 +18,10 @@ from integrations.sync import writes
 from lib.checks import Check, FailingRow, id_chunks
 from lib.ids import AmongIds
 
+# Past this many items to judge again (a first sync, a reconnection), one reading of every item
+# costs less than looking them up in chunks.
+JUDGE_ALL_ABOVE = 50_000
+
 
 @dataclass
 class Judgement:
@@ -47,11 +51,14 @@ def judge(
         state.judged_at, state.basis = None, ""
         return _judge_all(check, state, now, applicable=applicable)
     basis = incremental.basis()
-    if full or state.judged_at is None or state.basis != basis:
+    everything = full or state.judged_at is None or state.basis != basis
+    ids: set[int] = set()
+    if not everything and state.judged_at is not None:
+        ids = set(changed or ()) | set(incremental.due(state.judged_at, now))
+    if everything or len(ids) > JUDGE_ALL_ABOVE:
         judgement = _judge_all(check, state, now, applicable=True)
         state.basis = basis
     else:
-        ids = set(changed or ()) | set(incremental.due(state.judged_at, now))
         rows = {row.item_key: row for row in incremental.failing_among(now, sorted(ids))}
         judgement = Judgement(rows, complete=False)
         judgement.new, judgement.gone = _store(state, rows, now, among=sorted(ids))

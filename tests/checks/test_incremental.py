@@ -18,6 +18,7 @@ from incidents.models import DataLossReport, DataLost, Incident, IncidentPolicy
 from incidents.scope import rescope_incidents
 from incidents.store import IncidentStore
 from integrations.records import IncidentRecord, IncidentStatus, Priority
+from lib.checks import REGISTRY
 from tests.checks.conftest import NOW, make
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +184,32 @@ def test_incremental_evaluations_agree_with_judging_everything(connection) -> No
         incremental = (items(), counts())
         evaluate(full=True)
         assert (items(), counts()) == incremental, f"step {step}: {action}"
+
+
+def test_past_the_threshold_every_item_is_judged_at_once(connection, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A first sync or a reconnection marks a great many incidents: one reading of them all
+    (``failing``) replaces the chunked look-ups, with the same result."""
+    monkeypatch.setattr("checks.judging.JUDGE_ALL_ABOVE", 2)
+    store = IncidentStore()
+    store.save(connection=connection, records=[record(1, status=IncidentStatus.RESOLVED)])
+    evaluate()
+    looked_up: list[int] = []
+    check = REGISTRY[CLOSED_KEY]
+    among = check.incremental.failing_among  # type: ignore[union-attr]
+
+    def spy(now, ids):  # type: ignore[no-untyped-def]
+        looked_up.extend(ids)
+        return among(now, ids)
+
+    incremental = replace(check.incremental, failing_among=spy)  # type: ignore[type-var]
+    monkeypatch.setitem(REGISTRY, CLOSED_KEY, replace(check, incremental=incremental))
+    store.save(connection=connection, records=[record(n) for n in (2, 3, 4)])
+    evaluate()
+    assert looked_up == []
+    open_ones = Incident.objects.filter(status="open").values_list("pk", flat=True)
+    assert {key for check, key in items() if check == CLOSED_KEY} == {
+        f"incident:{pk}" for pk in open_ones
+    }
+    store.save(connection=connection, records=[record(5)])
+    evaluate()
+    assert looked_up == [Incident.objects.get(upstream_id="u-5").pk]
