@@ -3,16 +3,15 @@ last 12 hours, for the same number of queries however many channels there are.""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from notifications.models import Channel, Delivery, DeliveryStatus
+from notifications.models import Channel
 
 from .conftest import make_channel
+from .support import judged
 
 pytestmark = pytest.mark.django_db
 
@@ -21,18 +20,8 @@ LIST = "/settings/notifications/"
 
 def _channel_with_deliveries(name: str) -> Channel:
     """A channel whose last delivery was delivered, after one that failed: 1 of 2 failed."""
-    channel, now = make_channel(name), timezone.now()
-    for minutes_ago, status in ((20, DeliveryStatus.RETRYING), (10, DeliveryStatus.DELIVERED)):
-        at = now - timedelta(minutes=minutes_ago)
-        Delivery.objects.create(
-            channel=channel,
-            event_type="check_failing",
-            alias=f"{name}:{minutes_ago}",
-            message="m",
-            created_at=at,
-            status=status,
-            failed_at=at if status == DeliveryStatus.RETRYING else None,
-        )
+    channel = make_channel(name)
+    judged(channel, timezone.now(), failed=1, delivered=1)
     return channel
 
 
