@@ -17,14 +17,6 @@ from accounts.roles import Role
 from lib.events import Event, EventType, emit
 
 
-def _alias(user: AbstractBaseUser, what: str) -> str:
-    return f"user:{user.pk}:{what}"
-
-
-def _links(user: AbstractBaseUser) -> tuple[tuple[str, str], ...]:
-    return (("User", reverse("accounts:user", kwargs={"user": user.pk})),)
-
-
 def _who(user: AbstractUser) -> str:
     """The username, with the person's name and email where known."""
     name = user.get_full_name()
@@ -36,66 +28,78 @@ def _role(role: Role | None) -> str:
     return role.value if role is not None else "no role"
 
 
-def emit_user_created(user: AbstractUser, *, role: Role, how: str) -> None:
-    """``how``: where the user was made ("Settings → Users", "the create_user command")."""
+def _emit(
+    user: AbstractUser,
+    event_type: EventType,
+    *,
+    kind: str,
+    message: str,
+    description: str,
+    details: dict[str, str],
+    links: tuple[tuple[str, str], ...] | None = None,
+) -> None:
+    """One event about ``user``, under its alias for this ``kind`` of news, linking to the
+    user's page unless ``links`` says otherwise."""
     emit(
         Event(
-            type=EventType.USER_CREATED,
-            alias=_alias(user, "created"),
-            message=f"User created: {user.username} ({role.value})",
-            description=f"{_who(user)} was created as {role.value}, through {how}.",
+            type=event_type,
+            alias=f"user:{user.pk}:{kind}",
+            message=message,
+            description=description,
             entity=user.username,
-            links=_links(user),
-            details={"user": user.username, "role": role.value, "created through": how},
+            links=links or (("User", reverse("accounts:user", kwargs={"user": user.pk})),),
+            details={"user": user.username, **details},
             tags=("user",),
         )
+    )
+
+
+def emit_user_created(user: AbstractUser, *, role: Role, how: str) -> None:
+    """``how``: where the user was made ("Settings → Users", "the create_user command")."""
+    _emit(
+        user,
+        EventType.USER_CREATED,
+        kind="created",
+        message=f"User created: {user.username} ({role.value})",
+        description=f"{_who(user)} was created as {role.value}, through {how}.",
+        details={"role": role.value, "created through": how},
     )
 
 
 def emit_user_role_changed(user: AbstractUser, *, before: Role | None, after: Role) -> None:
-    emit(
-        Event(
-            type=EventType.USER_ROLE_CHANGED,
-            alias=_alias(user, "role"),
-            message=f"User role changed: {user.username} is now {after.value}",
-            description=f"The role of {_who(user)} changed: {_role(before)} → {after.value}.",
-            entity=user.username,
-            links=_links(user),
-            details={"user": user.username, "before": _role(before), "after": after.value},
-            tags=("user",),
-        )
+    _emit(
+        user,
+        EventType.USER_ROLE_CHANGED,
+        kind="role",
+        message=f"User role changed: {user.username} is now {after.value}",
+        description=f"The role of {_who(user)} changed: {_role(before)} → {after.value}.",
+        details={"before": _role(before), "after": after.value},
     )
 
 
 def emit_user_deactivated(user: AbstractUser, *, role: Role | None, by: AbstractBaseUser) -> None:
-    emit(
-        Event(
-            type=EventType.USER_DELETED,
-            alias=_alias(user, "deleted"),
-            message=f"User deactivated: {user.username}",
-            description=f"{_who(user)} ({_role(role)}) was deactivated by {by.get_username()}: "
-            "their sessions end at their next request.",
-            entity=user.username,
-            links=_links(user),
-            details={"user": user.username, "role": _role(role), "by": by.get_username()},
-            tags=("user",),
-        )
+    _emit(
+        user,
+        EventType.USER_DELETED,
+        kind="deleted",
+        message=f"User deactivated: {user.username}",
+        description=f"{_who(user)} ({_role(role)}) was deactivated by {by.get_username()}: "
+        "their sessions end at their next request.",
+        details={"role": _role(role), "by": by.get_username()},
     )
 
 
 def emit_user_deleted(user: AbstractUser) -> None:
     """A user row deleted (only the Django admin or a shell can: the app deactivates)."""
-    emit(
-        Event(
-            type=EventType.USER_DELETED,
-            alias=_alias(user, "deleted"),
-            message=f"User deleted: {user.username}",
-            description=f"{_who(user)} was deleted from EvidenceHub.",
-            entity=user.username,
-            links=((("Users", reverse("accounts:users"))),),
-            details={"user": user.username},
-            tags=("user",),
-        )
+    _emit(
+        user,
+        EventType.USER_DELETED,
+        kind="deleted",
+        message=f"User deleted: {user.username}",
+        description=f"{_who(user)} was deleted from EvidenceHub.",
+        details={},
+        # Its own page is gone with it.
+        links=(("Users", reverse("accounts:users")),),
     )
 
 

@@ -10,6 +10,17 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEY", "PDGK6HwwW8yZXwwr0rbbu-Z9B4KRhrSqg
 from config.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # The test database is a file, as the web server's and the worker's are, with their options
+    # (WAL, the lock timeout). Django's default, one in memory, shares a single cache between
+    # connections: a read that meets another connection's uncommitted write there fails at once
+    # with "database table is locked", where a real worker's read goes on (WAL) and its write
+    # waits for the lock. The threaded tests (two syncs at once) then failed now and then.
+    # One file per test process (pytest-django adds its xdist worker's name); Django deletes it
+    # when the run ends.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"evidencehub-test-{os.getpid()}.sqlite3")
+    }
 # Uploaded files of the tests (special-case attachments) go to a throwaway directory, never into
 # the developer's .local/media beside the `make run` data.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="evidencehub-test-media-")

@@ -115,29 +115,14 @@ def _record(
 ) -> Delivery:
     with transaction.atomic():
         row = Delivery.objects.select_for_update().get(pk=delivery_id)
-        Attempt.objects.create(
-            delivery=row,
-            at=at,
-            cycle=step.cycle,
-            step=step.step,
-            status_code=answer.status,
-            answer=answer.text,
-            duration_ms=answer.duration_ms,
-            ok=answer.ok,
-        )
         if row.claim_token != token:
-            # Our claim expired and another worker took the delivery over: its outcome counts.
+            # Our claim expired and another worker took the delivery over: its outcome counts,
+            # ours is only logged.
+            _log_attempt(row, step, at, answer)
             return row
-        row.attempt_count += 1
-        row.last_status_code = answer.status
-        row.last_answer = answer.text
         row.claimed_until = None
         row.claim_token = ""
         if answer.ok:
-            row.status = DeliveryStatus.DELIVERED
-            row.delivered_at = answered
-            row.request_id = answer.request_id
-            row.next_attempt_at = None
             clear_channel_error(row.channel_id)
         elif row.status not in OPEN_STATUSES:
             pass  # cancelled meanwhile (the channel was disabled): it stays so
@@ -150,8 +135,40 @@ def _record(
             )
         else:
             _schedule_retry(row, step, answered, answer)
-        row.save()
+        record_answer(row, step=step, at=at, answered=answered, answer=answer)
     return row
+
+
+def record_answer(
+    row: Delivery, *, step: Step, at: datetime, answered: datetime, answer: Answer
+) -> None:
+    """Save ``row`` with the answer to its attempt ``step`` made at ``at`` (counted, and
+    delivered when accepted), and log the attempt. What a refusal or a failure means for the
+    row (stopped, retried) is the caller's: a sent delivery retries, a test delivery does not
+    (notifications.trial)."""
+    row.attempt_count += 1
+    row.last_status_code = answer.status
+    row.last_answer = answer.text
+    if answer.ok:
+        row.status = DeliveryStatus.DELIVERED
+        row.delivered_at = answered
+        row.request_id = answer.request_id
+        row.next_attempt_at = None
+    row.save()
+    _log_attempt(row, step, at, answer)
+
+
+def _log_attempt(row: Delivery, step: Step, at: datetime, answer: Answer) -> None:
+    Attempt.objects.create(
+        delivery=row,
+        at=at,
+        cycle=step.cycle,
+        step=step.step,
+        status_code=answer.status,
+        answer=answer.text,
+        duration_ms=answer.duration_ms,
+        ok=answer.ok,
+    )
 
 
 def _schedule_retry(row: Delivery, failed: Step, answered: datetime, answer: Answer) -> None:

@@ -9,10 +9,11 @@ deliveries from before the channel was last enabled again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from notifications.channel_state import disable_channel
@@ -23,18 +24,34 @@ WINDOW = timedelta(hours=12)
 THRESHOLD_PERCENT = 60
 
 
-def failure_ratio(channel: Channel, now: datetime | None = None) -> tuple[int, int]:
-    """(failed, judged) over the channel's deliveries of the last 12 hours."""
+def failure_ratios(
+    channel_ids: Iterable[int], now: datetime | None = None
+) -> dict[int, tuple[int, int]]:
+    """(failed, judged) by channel over its deliveries of the last 12 hours, in one query; a
+    channel with none is left out."""
     now = now or timezone.now()
-    since = now - WINDOW
-    if channel.health_since is not None and channel.health_since > since:
-        since = channel.health_since
     delivered = Q(status=DeliveryStatus.DELIVERED)
     failed = Q(failed_at__isnull=False) & ~delivered
-    counts = Delivery.objects.filter(
-        channel_id=channel.pk, is_test=False, created_at__gt=since, created_at__lte=now
-    ).aggregate(failed=Count("pk", filter=failed), judged=Count("pk", filter=delivered | failed))
-    return counts["failed"], counts["judged"]
+    # Deliveries from before the channel was last enabled again no longer count.
+    fresh = Q(channel__health_since__isnull=True) | Q(created_at__gt=F("channel__health_since"))
+    rows = (
+        Delivery.objects.filter(
+            fresh,
+            channel_id__in=list(channel_ids),
+            is_test=False,
+            created_at__gt=now - WINDOW,
+            created_at__lte=now,
+        )
+        .values("channel_id")
+        .annotate(failed=Count("pk", filter=failed), judged=Count("pk", filter=delivered | failed))
+        .order_by()
+    )
+    return {row["channel_id"]: (row["failed"], row["judged"]) for row in rows}
+
+
+def failure_ratio(channel: Channel, now: datetime | None = None) -> tuple[int, int]:
+    """(failed, judged) over the channel's deliveries of the last 12 hours."""
+    return failure_ratios([channel.pk], now).get(channel.pk, (0, 0))
 
 
 def too_many_failures(failed: int, judged: int) -> bool:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from lib.events import EventType
 from notifications.forms import DeliveryFilterForm
-from notifications.health import failure_ratio
+from notifications.health import failure_ratios
 from notifications.models import Channel, Delivery
 
 
@@ -34,14 +34,27 @@ class ChannelSummary:
 
 
 def channel_summary(channel: Channel) -> ChannelSummary:
-    failed, judged = failure_ratio(channel, timezone.now())
-    last = channel.deliveries.order_by("-created_at", "-id").first()
-    return ChannelSummary(channel=channel, last=last, failed=failed, judged=judged)
+    return _summaries([channel])[0]
 
 
 def channel_rows() -> list[ChannelSummary]:
-    # A handful of channels: two small queries each is fine.
-    return [channel_summary(channel) for channel in Channel.objects.order_by("name")]
+    return _summaries(list(Channel.objects.order_by("name")))
+
+
+def _summaries(channels: list[Channel]) -> list[ChannelSummary]:
+    """The channels' summaries in two queries, however many channels there are."""
+    ids = [channel.pk for channel in channels]
+    newest = Delivery.objects.filter(channel=OuterRef("pk")).order_by("-created_at", "-id")
+    last_ids = Channel.objects.filter(pk__in=ids).values(last=Subquery(newest.values("pk")[:1]))
+    last = {row.channel_id: row for row in Delivery.objects.filter(pk__in=last_ids)}
+    ratios = failure_ratios(ids, timezone.now())
+    summaries = []
+    for channel in channels:
+        failed, judged = ratios.get(channel.pk, (0, 0))
+        summaries.append(
+            ChannelSummary(channel=channel, last=last.get(channel.pk), failed=failed, judged=judged)
+        )
+    return summaries
 
 
 def disabled_channels() -> list[Channel]:

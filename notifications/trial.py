@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -21,9 +22,11 @@ from django.utils import timezone
 
 from integrations.http import SharedDeadline
 from lib.events import Event, EventGroup, EventType
-from notifications.models import Attempt, Channel, ChannelKind, Delivery, DeliveryStatus, Endpoint
+from notifications.delivery import record_answer
+from notifications.models import Channel, ChannelKind, Delivery, DeliveryStatus, Endpoint
 from notifications.payloads import build_payload
 from notifications.refusals import refusal_for, upstream_message
+from notifications.retry import FIRST_SEND
 from notifications.transport import Answer, Target, probe_other_region, request_status, send
 
 TEST_PREFIX = "[Test message]"
@@ -41,6 +44,12 @@ class Trial:
     headline: str
     detail: str = ""
     action: str = ""
+
+
+def any_refused(trials: list[Trial]) -> bool:
+    """Whether a test alert was not accepted: the page announces the answers as an alert, the
+    command fails."""
+    return not all(trial.ok for trial in trials)
 
 
 def target_of(channel: Channel) -> Target:
@@ -151,11 +160,11 @@ def _log(
     payload: dict[str, Any],
     answer: Answer,
     processed: str,
-    started: Any,
+    started: datetime,
 ) -> None:
-    accepted = answer.ok
-    now = timezone.now()
-    delivery = Delivery.objects.create(
+    """The test alert as a delivery of ``channel``, sent once: delivered or refused, never
+    retried."""
+    row = Delivery(
         channel=channel,
         event_type=event.type.value,
         action=event.action.value,
@@ -163,20 +172,8 @@ def _log(
         message=event.message[:300],
         is_test=True,
         payload=payload,
-        status=DeliveryStatus.DELIVERED if accepted else DeliveryStatus.STOPPED,
+        status=DeliveryStatus.STOPPED,
         created_at=started,
-        attempt_count=1,
-        delivered_at=now if accepted else None,
-        last_status_code=answer.status,
-        last_answer=answer.text[:1000],
-        request_id=answer.request_id[:100],
         upstream_status=processed[:500],
     )
-    Attempt.objects.create(
-        delivery=delivery,
-        at=started,
-        status_code=answer.status,
-        answer=answer.text[:1000],
-        duration_ms=answer.duration_ms,
-        ok=accepted,
-    )
+    record_answer(row, step=FIRST_SEND, at=started, answered=timezone.now(), answer=answer)

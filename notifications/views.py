@@ -21,7 +21,7 @@ from notifications.forms import ChannelForm, DeliveryFilterForm
 from notifications.models import Channel, ChannelKind, Delivery, DeliveryStatus
 from notifications.selectors import channel_rows, channel_summary, filtered_deliveries
 from notifications.services import channel_delete, channel_save
-from notifications.trial import Trial, run_trial
+from notifications.trial import Trial, any_refused, run_trial
 
 VIEW = "notifications.view_channel"
 MANAGE = "notifications.manage_channel"
@@ -35,6 +35,12 @@ def channels(request: HttpRequest) -> HttpResponse:
         "notifications/channels.html",
         {"rows": channel_rows(), "kinds": ChannelKind.choices},
     )
+
+
+def _answers(trials: list[Trial]) -> dict[str, object]:
+    """What notifications/_trials.html reads: the answers to Test, and whether one was not
+    accepted."""
+    return {"trials": trials, "trials_failed": any_refused(trials)}
 
 
 def _kind(kind: str) -> str:
@@ -68,8 +74,7 @@ def channel_new(request: HttpRequest, kind: str) -> HttpResponse:
         "form": form,
         "kind": kind,
         "kind_label": ChannelKind(kind).label,
-        "trials": trials,
-        "trials_failed": not all(trial.ok for trial in trials),
+        **_answers(trials),
     }
     return render(request, "notifications/channel_form.html", context, status=status)
 
@@ -103,8 +108,7 @@ def channel_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
         "kind": channel.kind,
         "kind_label": channel.get_kind_display(),
         "channel": channel,
-        "trials": trials,
-        "trials_failed": not all(trial.ok for trial in trials),
+        **_answers(trials),
     }
     return render(request, "notifications/channel_form.html", context, status=status)
 
@@ -136,11 +140,7 @@ def channel_test(request: HttpRequest, channel_id: int) -> HttpResponse:
     return render(
         request,
         "notifications/channel_test.html",
-        {
-            "channel": channel,
-            "trials": trials,
-            "trials_failed": not all(trial.ok for trial in trials),
-        },
+        {"channel": channel, **_answers(trials)},
     )
 
 

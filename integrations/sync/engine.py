@@ -178,8 +178,7 @@ def sync_connection(
     tracker = Tracker(run, stats, on_progress)
     source = None
     try:
-        # Read after the claim: only the worker that won it reads, and never against a racing
-        # writer's lock (SQLite answers such a read "locked").
+        # Read after the claim: only the worker that won it reads.
         resume = _resumable(connection, before=run)
         if resume and run.kind != SyncKind.FULL:
             tracker.save(kind=SyncKind.FULL)
@@ -327,8 +326,8 @@ def _claim(connection: Connection, *, trigger: str, kind: str) -> SyncRun | None
         logger.info("connection %s is already syncing; skipped", connection.pk)
         return None
     except OperationalError as exc:
-        # SQLite answers a claim racing another writer with "locked" rather than waiting for
-        # the unique index: another worker is claiming, so this one stands down too.
+        # SQLite answers "locked" when other writers kept the database for the whole lock
+        # timeout: this worker stands down rather than fail; the next schedule tries again.
         if "locked" not in str(exc):
             raise
         logger.info("connection %s is being claimed by another worker; skipped", connection.pk)

@@ -3,7 +3,7 @@ failed, once enough were judged; the other channels are told; an admin can enabl
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -11,33 +11,17 @@ from lib.events import Event, EventType, emit
 from notifications.channel_state import disable_channel, enable_channel
 from notifications.delivery import attempt
 from notifications.health import check_channel_health, failure_ratio
-from notifications.models import Channel, Delivery, DeliveryStatus
+from notifications.models import Delivery, DeliveryStatus
 
 from .conftest import US, make_channel
-from .support import delivery_for, failing
+from .support import delivery_for, failing, judged
 
 pytestmark = pytest.mark.django_db
 
 
-def _judged(channel: Channel, at: datetime, *, failed: int, delivered: int) -> None:
-    """Deliveries of ``channel`` created at ``at``, already judged."""
-    for n in range(failed + delivered):
-        is_failed = n < failed
-        Delivery.objects.create(
-            channel=channel,
-            event_type="check_failing",
-            alias=f"check:{n}",
-            message="m",
-            created_at=at,
-            status=DeliveryStatus.RETRYING if is_failed else DeliveryStatus.DELIVERED,
-            failed_at=at if is_failed else None,
-            next_attempt_at=at + timedelta(minutes=5) if is_failed else None,
-        )
-
-
 def test_exactly_60_percent_failed_disables_the_channel(clock, queued) -> None:  # type: ignore[no-untyped-def]
     channel = make_channel()
-    _judged(channel, clock.now, failed=3, delivered=2)
+    judged(channel, clock.now, failed=3, delivered=2)
     assert failure_ratio(channel, clock.now) == (3, 5)
     assert check_channel_health(channel.pk, now=clock.now) is True
     channel.refresh_from_db()
@@ -49,7 +33,7 @@ def test_exactly_60_percent_failed_disables_the_channel(clock, queued) -> None: 
 
 def test_below_60_percent_the_channel_stays_enabled(clock, queued) -> None:  # type: ignore[no-untyped-def]
     channel = make_channel()
-    _judged(channel, clock.now, failed=5, delivered=4)  # 55%
+    judged(channel, clock.now, failed=5, delivered=4)  # 55%
     assert check_channel_health(channel.pk, now=clock.now) is False
     channel.refresh_from_db()
     assert channel.enabled
@@ -57,15 +41,15 @@ def test_below_60_percent_the_channel_stays_enabled(clock, queued) -> None:  # t
 
 def test_not_before_the_minimum_number_of_judged_deliveries(clock, queued, settings) -> None:  # type: ignore[no-untyped-def]
     channel = make_channel()
-    _judged(channel, clock.now, failed=4, delivered=0)
+    judged(channel, clock.now, failed=4, delivered=0)
     assert check_channel_health(channel.pk, now=clock.now) is False
     settings.NOTIFICATION_DISABLE_MIN_DELIVERIES = 4
     assert check_channel_health(channel.pk, now=clock.now) is True
 
 
-def test_deliveries_still_in_their_first_cycle_are_not_judged(clock, queued) -> None:  # type: ignore[no-untyped-def]
+def test_deliveries_still_in_their_first_cycle_are_notjudged(clock, queued) -> None:  # type: ignore[no-untyped-def]
     channel = make_channel()
-    _judged(channel, clock.now, failed=2, delivered=2)
+    judged(channel, clock.now, failed=2, delivered=2)
     Delivery.objects.create(
         channel=channel,
         event_type="check_failing",
@@ -80,15 +64,15 @@ def test_deliveries_still_in_their_first_cycle_are_not_judged(clock, queued) -> 
 
 def test_test_deliveries_do_not_count(clock, queued) -> None:  # type: ignore[no-untyped-def]
     channel = make_channel()
-    _judged(channel, clock.now, failed=3, delivered=2)
+    judged(channel, clock.now, failed=3, delivered=2)
     Delivery.objects.update(is_test=True)
     assert failure_ratio(channel, clock.now) == (0, 0)
 
 
 def test_the_window_slides_an_old_failure_drops_out(clock, queued) -> None:  # type: ignore[no-untyped-def]
     channel = make_channel()
-    _judged(channel, clock.now, failed=1, delivered=0)
-    _judged(channel, clock.advance(hours=2), failed=2, delivered=2)
+    judged(channel, clock.now, failed=1, delivered=0)
+    judged(channel, clock.advance(hours=2), failed=2, delivered=2)
     assert failure_ratio(channel, clock.now) == (3, 5)
     # Twelve hours after the first failure it no longer counts: 2 of 4 is 50%.
     later = clock.now + timedelta(hours=10)
@@ -100,7 +84,7 @@ def test_the_window_slides_an_old_failure_drops_out(clock, queued) -> None:  # t
 def test_the_other_channels_are_told_and_the_disabled_one_records_nothing(clock, queued) -> None:  # type: ignore[no-untyped-def]
     failing_channel = make_channel("Broken")
     other = make_channel("Other", event_types=["channel_disabled"])
-    _judged(failing_channel, clock.now, failed=3, delivered=2)
+    judged(failing_channel, clock.now, failed=3, delivered=2)
     check_channel_health(failing_channel.pk, now=clock.now)
     told = other.deliveries.get()
     assert told.event_type == "channel_disabled"
@@ -143,7 +127,7 @@ def test_enabling_again_gives_a_fresh_start_and_tells_every_channel(
 ) -> None:  # type: ignore[no-untyped-def]
     channel = make_channel("Broken")
     other = make_channel("Other", event_types=["channel_disabled", "channel_changed"])
-    _judged(channel, clock.now, failed=3, delivered=2)
+    judged(channel, clock.now, failed=3, delivered=2)
     check_channel_health(channel.pk, now=clock.now)
     Delivery.objects.filter(channel=other).update(status=DeliveryStatus.DELIVERED)
     channel.refresh_from_db()
@@ -154,7 +138,7 @@ def test_enabling_again_gives_a_fresh_start_and_tells_every_channel(
     assert channel.enabled and channel.disabled_at is None and channel.version == version + 1
     assert failure_ratio(channel, clock.now) == (0, 0)
     # One new failure is not 60% of a trend: the old ones no longer count.
-    _judged(channel, clock.advance(minutes=1), failed=1, delivered=0)
+    judged(channel, clock.advance(minutes=1), failed=1, delivered=0)
     assert check_channel_health(channel.pk, now=clock.now) is False
     # The others' "disabled" alert is closed, and they hear it was enabled.
     told = list(other.deliveries.order_by("pk").values_list("event_type", "action"))

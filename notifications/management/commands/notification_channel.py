@@ -25,7 +25,7 @@ from notifications.forms import ChannelForm
 from notifications.models import Channel, ChannelKind
 from notifications.selectors import channel_rows
 from notifications.services import channel_save
-from notifications.trial import run_trial
+from notifications.trial import any_refused, run_trial
 
 GROUPS = {group.value: group for group in EventGroup}
 
@@ -102,7 +102,7 @@ class Command(BaseCommand):
             if trial.action:
                 line += f" What to do: {trial.action}"
             self.stdout.write(self.style.SUCCESS(line) if trial.ok else self.style.ERROR(line))
-        if not all(trial.ok for trial in trials):
+        if any_refused(trials):
             raise CommandError("At least one test alert was not accepted.")
 
     def _list(self) -> None:
