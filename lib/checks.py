@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from django.db import connection
+
 from lib.events import EventType
 
 
@@ -69,13 +71,16 @@ class Incremental:
     failing_among: Callable[[datetime, Collection[int]], Iterable[FailingRow]]
 
 
-# Ids per IN (...) list: well under SQLite's limit on a statement's parameters.
+# Ids per IN (...) list: well under SQLite's limit on a statement's parameters. PostgreSQL
+# takes them as one array parameter (lib/ids.py), so there a chunk only bounds a statement.
 ID_CHUNK = 5000
+ID_CHUNK_POSTGRESQL = 50_000
 
 
 def id_chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), ID_CHUNK):
-        yield ids[start : start + ID_CHUNK]
+    size = ID_CHUNK_POSTGRESQL if connection.vendor == "postgresql" else ID_CHUNK
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 REGISTRY: dict[str, Check] = {}

@@ -113,14 +113,15 @@ def _time_checks(size: int) -> tuple[float, float]:
     from incidents.checks import TOPIC
     from incidents.models import Incident
     from lib.checks import engine, id_chunks
+    from lib.ids import AmongIds
 
     ids = list(Incident.objects.values_list("pk", flat=True))
     changed = random.Random(size).sample(ids, max(2, int(size * CHANGED_SHARE)))
     with transaction.atomic():
         for some in id_chunks(changed[::2]):
-            Incident.objects.filter(pk__in=some).update(status="open", resolved_at=None)
+            Incident.objects.filter(AmongIds("pk", some)).update(status="open", resolved_at=None)
         for some in id_chunks(changed[1::2]):
-            Incident.objects.filter(pk__in=some).update(
+            Incident.objects.filter(AmongIds("pk", some)).update(
                 status="resolved", resolved_at=F("created_at") + timedelta(hours=36)
             )
         engine().changed(topic=TOPIC, item_ids=changed)
