@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
 from alerts.models import Alert
 from integrations.models import Connection
 from integrations.providers.registry import providers
@@ -21,4 +25,7 @@ def held_alerts(connection: Connection) -> HeldCount | None:
     if connection.provider not in alert_providers():
         return None
     stored = Alert.objects.filter(connection=connection, deleted_upstream=False).count()
-    return HeldCount(label="Alerts", stored=stored, counted=None)
+    query = urlencode({"connection": connection.pk})
+    return HeldCount(
+        label="Alerts", stored=stored, counted=None, counted_url=f"{reverse('alerts:list')}?{query}"
+    )

@@ -125,3 +125,16 @@ def test_a_full_sync_flags_an_alert_deleted_upstream_and_keeps_it(upstream, conn
     assert scheduled["deleted"] == 0 and full["deleted"] == 1
     assert row.deleted_upstream and row.deleted_upstream_at is not None
     assert_store_equals_upstream(upstream, connection)
+
+
+def test_the_sync_card_says_how_many_alerts_are_stored_and_links_them(
+    upstream, connection, admin_client
+) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    run_sync(connection)
+
+    card = admin_client.get(reverse("integrations:sync-status", args=["opsgenie"])).content.decode()
+
+    assert "Alerts stored" in card
+    assert f'{reverse("alerts:list")}?connection={connection.pk}">{ALERTS}<' in card
