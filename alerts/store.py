@@ -64,10 +64,17 @@ def _apply(row: Alert, record: AlertRecord) -> None:
     row.upstream_source = record.source
     row.tags = list(record.tags)
     row.raw = json.loads(record.raw_json)
-    closed = record.status == AlertStatus.CLOSED and record.close_time_ms is not None
-    row.closed_at = (
-        record.created_at + timedelta(milliseconds=record.close_time_ms) if closed else None
-    )  # type: ignore[arg-type]
+    row.closed_at = _closed_at(record)
+
+
+def _closed_at(record: AlertRecord) -> datetime | None:
+    """Creation plus report.closeTime; None while open, or when the duration is unusable."""
+    if record.status != AlertStatus.CLOSED or record.close_time_ms is None:
+        return None
+    try:
+        return record.created_at + timedelta(milliseconds=record.close_time_ms)
+    except OverflowError:  # past year 9999: not a time upstream meant
+        return None
 
 
 class AlertStore:
