@@ -39,3 +39,10 @@ def test_a_close_time_past_any_date_stores_the_alert_without_one() -> None:
 
     assert counts.created == 1
     assert Alert.objects.get().closed_at is None
+
+
+def test_only_connections_whose_provider_reads_alerts_count_them_on_their_card() -> None:
+    from alerts.selectors import held_alerts
+
+    assert held_alerts(make_connection()).stored == 0  # type: ignore[union-attr]
+    assert held_alerts(make_connection(provider="pagerduty")) is None
