@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     *PROVIDER_PACKAGES,
     "incidents",
     "access",
+    "alerts",
     "checks",
     "audit",
     "notifications",

@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("accounts.urls")),
     path("incidents/", include("incidents.urls")),
+    # The Data library: what the integrations sync besides incidents, one page per kind.
+    path("incidents/library/alerts/", include("alerts.urls")),
     path("checks/", include("checks.urls")),
     path("evidence/", include("evidence.urls")),
     path("audit-log/", include("audit.urls")),

@@ -75,6 +75,44 @@ class AccountRecord:
     upstream_url: str = ""
 
 
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """One upstream alert (OpsGenie ``GET /v2/alerts`` item). Text is untrusted, kept as given
+    (bounded); ``raw`` is the item itself, shown as the upstream sent it."""
+
+    upstream_id: str
+    tiny_id: str
+    alias: str
+    message: str
+    status: AlertStatus
+    acknowledged: bool
+    is_seen: bool
+    snoozed: bool
+    count: int
+    priority: str  # as upstream names it: "P1".."P5", or "" when it sent none
+    source: str  # upstream's own "source" field (the monitor or integration that raised it)
+    owner: str
+    tags: tuple[str, ...]
+    integration_name: str
+    integration_type: str
+    created_at: datetime
+    updated_at: datetime | None
+    last_occurred_at: datetime | None
+    acknowledged_by: str
+    closed_by: str
+    # Milliseconds from creation to the first acknowledgement and to the close (report{}).
+    ack_time_ms: int | None
+    close_time_ms: int | None
+    # A canonical JSON text of the upstream item (sorted keys): what the detail page shows and
+    # what says whether anything changed.
+    raw_json: str
+
+
 # The Account columns' sizes (access/models.py): what an AccountRecord's text is cut to.
 MAX_ACCOUNT_ID = 100
 MAX_EMAIL = 254

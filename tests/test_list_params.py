@@ -34,6 +34,9 @@ def _lists(system: CriticalSystem) -> dict[str, list[str]]:
             *("counted", "created_from", "created_to", "sort", "order", "page", "after"),
             "before",
         ],
+        "/incidents/library/alerts/": [
+            *("q", "status", "priority", "acknowledged", "connection", "page", "after"),
+        ],
         "/audit-log/": ["who", "object_type", "action", "start", "end", "page"],
         "/access/staff/": ["q", "status", "org_role", "page"],
         f"/access/systems/{system.pk}/": ["q", "category", "page"],

@@ -80,6 +80,9 @@ class Provider:
     account_roles: tuple[tuple[str, str], ...] = field(default=())
     # What the credential needs to read the accounts stream, said where it cannot.
     accounts_need: str = ""
+    # The Data library's objects its source reads, by stream name (e.g. "alerts"): the apps that
+    # keep them ask this, never a provider's name.
+    library_streams: tuple[str, ...] = field(default=())
     # Called with the connection before a disconnect erases its credentials, to revoke them
     # upstream where the provider can (OAuth tokens); returns a Revocation. The disconnect goes
     # on whatever it says.

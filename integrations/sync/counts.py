@@ -17,11 +17,12 @@ from integrations.models import Connection
 class HeldCount:
     label: str  # what the rows are, e.g. "Incidents"
     stored: int  # kept as evidence, not deleted upstream
-    counted: int  # of those, how many the checks count
-    counted_url: str = ""  # where to browse the counted ones, if anywhere
+    counted: int | None  # of those, how many the checks count; None when no check reads them
+    counted_url: str = ""  # where to browse the counted ones (all of them when None)
 
 
-Counter = Callable[[Connection], HeldCount]
+# None: the app holds nothing of this kind for such a connection (e.g. another provider's).
+Counter = Callable[[Connection], HeldCount | None]
 COUNTERS: dict[str, Counter] = {}
 
 
@@ -30,4 +31,5 @@ def register_counter(stream: str, counter: Counter) -> None:
 
 
 def held_counts(*, connection: Connection) -> list[HeldCount]:
-    return [counter(connection) for counter in COUNTERS.values()]
+    held = (counter(connection) for counter in COUNTERS.values())
+    return [count for count in held if count is not None]

@@ -82,8 +82,18 @@ class Tracker:
         return self.streams.setdefault(stream, StreamCounts())
 
     def start(self, stream: str) -> StreamCounts:
+        # The stream before this one is done: its calls are settled now, not only if a save
+        # happened to come while it was being read.
+        self._settle_current()
         self._calls_before, self._retries_before = self.stats.calls, self.stats.retries
         return self.counts(stream)
+
+    def _settle_current(self) -> None:
+        """The calls and retries of the stream being read, since it started."""
+        if self.streams:
+            current = list(self.streams.values())[-1]
+            current.http_calls = self.stats.calls - self._calls_before
+            current.retries = self.stats.retries - self._retries_before
 
     @property
     def written(self) -> int:
@@ -102,10 +112,7 @@ class Tracker:
     def totals(self) -> dict[str, Any]:
         """The run's counts as stored: per stream, and its calls and retries."""
         run = self.run
-        if self.streams:
-            current = list(self.streams.values())[-1]
-            current.http_calls = self.stats.calls - self._calls_before
-            current.retries = self.stats.retries - self._retries_before
+        self._settle_current()
         # Upstream text is redacted where it is stored too, not only where it was read: the
         # history, the dashboard and the evidence export show what is saved here.
         for counts in self.streams.values():

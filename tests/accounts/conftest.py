@@ -29,6 +29,20 @@ def samples(connected_opsgenie, admin_user, settings, tmp_path) -> dict[str, obj
         content_hash="x",
         changed_at=timezone.now(),
     )
+    from alerts.models import Alert
+
+    alert = Alert.objects.create(
+        connection=connected_opsgenie,
+        provider="opsgenie",
+        upstream_id="alert-1",
+        tiny_id="1",
+        message="Disk full",
+        status="open",
+        created_at=timezone.now(),
+        content_hash="x",
+        first_seen_at=timezone.now(),
+        changed_at=timezone.now(),
+    )
     from django.core.files.base import ContentFile
 
     from checks.engine import evaluate
@@ -95,6 +109,7 @@ def samples(connected_opsgenie, admin_user, settings, tmp_path) -> dict[str, obj
         "item": review.items.get().pk,
         "provider": "opsgenie",
         "pk": incident.pk,
+        "alert": alert.pk,
         "key": state.key,
         "case": case.pk,
         "system": system.pk,

@@ -140,6 +140,15 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "/incidents/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
     "/incidents/report/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
     "/incidents/<pk>/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
+    # The Data library: every role reads it, nobody writes.
+    "/incidents/library/alerts/": {
+        "GET": dict.fromkeys(ROLES, 200),
+        "POST": dict.fromkeys(ROLES, 405),
+    },
+    "/incidents/library/alerts/<alert>/": {
+        "GET": dict.fromkeys(ROLES, 200),
+        "POST": dict.fromkeys(ROLES, 405),
+    },
     # An empty POST re-renders the form with errors; the form is on the incident's page.
     "/incidents/<pk>/data-loss/": {
         "GET": dict.fromkeys(ROLES, 405),

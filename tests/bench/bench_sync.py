@@ -57,6 +57,9 @@ def _start_sandbox(
         str(port),
         "--incidents",
         str(incidents),
+        # The incidents are what this measures against their plain download: no alerts.
+        "--alerts",
+        "0",
         "--pd-incidents",
         str(pd_incidents),
         "--users",

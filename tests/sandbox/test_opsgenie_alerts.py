@@ -282,7 +282,7 @@ def test_jsm_serves_the_same_alert_api_under_its_integration_path(sandbox: Sandb
 
 
 def test_created_alerts_are_listed_with_status_query_and_paging():
-    with SandboxServer(incidents=5, users=3) as fresh:
+    with SandboxServer(incidents=5, users=3, alerts=0) as fresh:
         for number in range(3):
             status_of(
                 fresh, post(fresh, "/v2/alerts", {"message": f"m{number}", "alias": f"a{number}"})

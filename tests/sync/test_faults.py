@@ -29,8 +29,13 @@ def test_401_and_403_stop_at_once_and_put_the_connection_in_error(
     run = run_sync(connection)
     assert run.outcome == SyncOutcome.FAILED and run.retries == 0
     # No retry of a refused key: a 401 ends the run at its first call (every stream would get
-    # it); a key that may read services but not incidents ends at its one incidents call.
-    assert run.http_calls == (1 if action == ErrorAction.REENTER_KEY else 2)
+    # it); a key that may read services but not incidents stops its incidents at one call
+    # (the alerts, which it may read, are read as ever).
+    if action == ErrorAction.REENTER_KEY:
+        assert run.http_calls == 1
+    else:
+        assert run.counts["incidents"]["http_calls"] == 1
+        assert run.counts["incidents"]["error"] and not run.counts["alerts"].get("error")
     connection.refresh_from_db()
     assert connection.status == ConnectionStatus.ERROR
     assert connection.last_error_action == action and text in connection.last_error

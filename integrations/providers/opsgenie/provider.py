@@ -34,4 +34,5 @@ PROVIDER = Provider(
     # Reference §1.1: API key management keys have Read and, separately, Configuration Access,
     # which users and teams need.
     accounts_need="an API key with Configuration access (read)",
+    library_streams=("alerts",),
 )

@@ -1,8 +1,9 @@
 """Fetch: OpsGenie's streams, page by page, in the shapes the sync engine asks for.
 
-Three streams: **services** (a snapshot, read first: their names label the incidents),
-**incidents** (incremental) and **accounts** (a snapshot of the users with their teams, read
-last, so a key that may not read them never delays the incidents).
+Four streams: **services** (a snapshot, read first: their names label the incidents),
+**incidents** (incremental), **alerts** (incremental, ``alert_reader``) and **accounts** (a
+snapshot of the users with their teams, read last, so a key that may not read them never delays
+the incidents).
 
 Every incident listing is sorted by createdAt ascending and read by keyset
 (``integrations.sync.keyset``): each page asks for ``createdAt>=`` the last one seen (epoch
@@ -19,6 +20,7 @@ from urllib.parse import quote
 
 from integrations.http import CallStats, ErrorKind, UpstreamError
 from integrations.models import Connection
+from integrations.providers.opsgenie.alert_reader import OpsgenieAlerts
 from integrations.providers.opsgenie.client import OpsgenieClient
 from integrations.providers.opsgenie.mapping import (
     account_record,
@@ -28,7 +30,13 @@ from integrations.providers.opsgenie.mapping import (
 from integrations.providers.opsgenie.validation import failure_for_error
 from integrations.records import AccountRecord, IncidentRecord, ServiceRecord
 from integrations.sync.keyset import keyset_pages
-from integrations.sync.streams import ACCOUNTS, ServicesAndIncidentsSource, Stream, snapshot
+from integrations.sync.streams import (
+    ACCOUNTS,
+    ServicesAndIncidentsSource,
+    Stream,
+    incremental,
+    snapshot,
+)
 
 PAGE_SIZE = 100  # OpsGenie's largest page
 IDS_PER_QUERY = 50
@@ -53,7 +61,11 @@ class OpsgenieSource(ServicesAndIncidentsSource):
         self._teams_of: dict[str, list[str]] | None = None
 
     def streams(self) -> list[Stream]:
-        return [*super().streams(), snapshot(ACCOUNTS, self.accounts)]
+        return [
+            *super().streams(),
+            incremental("alerts", OpsgenieAlerts(self.client, overlap=CREATED_OVERLAP)),
+            snapshot(ACCOUNTS, self.accounts),
+        ]
 
     def services(self) -> Iterator[list[ServiceRecord]]:
         """Every service, following ``paging.next`` (services are few: a handful of pages)."""

@@ -24,9 +24,33 @@ UNPROCESSABLE: Final = "Request body is not processable. Please check the errors
 # Guess: upstream's answer to a body that is not JSON is unconfirmed (reference §1.3: 400).
 NOT_JSON: Final = "Could not parse the request body as JSON."
 IDENTIFIER_TYPES: Final = ("id", "tiny", "alias")
+# Every sort field of reference §4.1; a dotted one reads a nested field.
 ALERT_SORTS: Final = {
-    name: name for name in ("createdAt", "updatedAt", "tinyId", "alias", "message", "status")
-} | {"count": "count"}
+    name: name
+    for name in (
+        "createdAt",
+        "updatedAt",
+        "tinyId",
+        "alias",
+        "message",
+        "status",
+        "acknowledged",
+        "isSeen",
+        "snoozed",
+        "snoozedUntil",
+        "count",
+        "lastOccurredAt",
+        "source",
+        "owner",
+        "integration.name",
+        "integration.type",
+        "report.ackTime",
+        "report.closeTime",
+        "report.acknowledgedBy",
+        "report.closedBy",
+    )
+}
+_NUMERIC_SORTS: Final = frozenset({"tinyId", "count", "report.ackTime", "report.closeTime"})
 MAX_OFFSET: Final = 20_000
 
 
@@ -111,9 +135,12 @@ class AlertApi:
             max_offset=MAX_OFFSET,
         )
         try:
-            predicate = compile_query(request.arg("query"))
+            predicate = compile_query(request.arg("query"), alerts=True)
         except QueryError as error:
             errors["query"] = str(error)
+        if request.arg("searchIdentifier"):
+            # Saved searches are not emulated; ignoring one would list the wrong alerts.
+            errors["searchIdentifier"] = "The sandbox does not support saved searches."
         if errors:
             raise _unprocessable(errors)
         alerts = [alert for alert in self.store.snapshot() if predicate(alert)]
@@ -145,9 +172,15 @@ def _unprocessable(errors: dict[str, str]) -> HttpProblem:
 
 
 def _sortable(alert: Record, field: str) -> Any:
-    if field in ("tinyId", "count"):
-        return int(alert[field])
-    return str(alert[field]).casefold()
+    """(present, value): an alert without the field sorts before every alert with it."""
+    value: Any = alert
+    for part in field.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if value is None:
+        return (False, 0 if field in _NUMERIC_SORTS else "")
+    if field in _NUMERIC_SORTS:
+        return (True, int(value))
+    return (True, str(value).casefold())
 
 
 # Fields only `GET /v2/alerts/{identifier}` answers (the list has BaseAlert's, reference §4.1).

@@ -51,6 +51,13 @@ class AlertStore:
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _next_tiny: int = field(default=1, repr=False)
 
+    def seed(self, alerts: list[Record]) -> None:
+        """Hold `alerts` (oldest first, tinyIds from 1) before any request arrives."""
+        with self.lock:
+            self.alerts.extend(alerts)
+            highest = max((int(alert["tinyId"]) for alert in self.alerts), default=0)
+            self._next_tiny = max(self._next_tiny, highest + 1)
+
     def _now_ms(self) -> int:
         return int(self.clock() * 1000)
 

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Final
 
+from integrations.providers.opsgenie.sandbox.alert_data import generate_alerts
 from integrations.providers.opsgenie.sandbox.alerts import AlertStore
 from integrations.providers.opsgenie.sandbox.app import KeyAccess, OpsGenieSandbox
 from integrations.providers.opsgenie.sandbox.data import generate_dataset
@@ -42,7 +43,10 @@ KEY_FLAGS: Final = (
         "US key without Configuration access (403 on users, teams, services)",
     ),
 )
-OPTION_FLAGS: Final = (("--incidents", "incidents", "OpsGenie incidents per region (200)"),)
+OPTION_FLAGS: Final = (
+    ("--incidents", "incidents", "OpsGenie incidents per region (200)"),
+    ("--alerts", "alerts", "OpsGenie alerts per region, over the last 30 days (300)"),
+)
 INCIDENT_OPTION: Final = "incidents"
 
 
@@ -51,16 +55,27 @@ def make_key(name: str, derive: Callable[[str], uuid.UUID]) -> str:
     return str(derive(name))
 
 
-def mount(context: MountContext, *, incidents: int = 200) -> Mounted:
+def mount(context: MountContext, *, incidents: int = 200, alerts: int = 300) -> Mounted:
     datasets = context.datasets(generate_dataset, incidents=incidents, regions=REGIONS)
     stores = {region: OpsGenieStore(dataset) for region, dataset in datasets.items()}
-    alerts = {name: AlertStore(clock=context.clock) for name in (*REGIONS, "jsm")}
+    alert_stores = {name: AlertStore(clock=context.clock) for name in (*REGIONS, "jsm")}
+    for region, store in stores.items():
+        alert_stores[region].seed(
+            generate_alerts(
+                seed=context.seed,
+                region=region,
+                now_ms=store.now_ms,
+                count=alerts,
+                teams=store.dataset.teams,
+                users=store.dataset.users,
+            )
+        )
     apps = {
         _prefix(region): OpsGenieSandbox(
             store=store,
             keys=_keys(context.keys, region),
             faults=context.faults,
-            alerts=alerts[region],
+            alerts=alert_stores[region],
         )
         for region, store in stores.items()
     }
@@ -68,7 +83,7 @@ def mount(context: MountContext, *, incidents: int = 200) -> Mounted:
         store=None,
         keys={context.keys["opsgenie_jsm_integration"]: KeyAccess.INTEGRATION_WITH_READ},
         faults=context.faults,
-        alerts=alerts["jsm"],
+        alerts=alert_stores["jsm"],
     )
     url = context.url_of({region: _prefix(region) for region in REGIONS}, "OpsGenie region")
     return Mounted(
@@ -88,7 +103,7 @@ def mount(context: MountContext, *, incidents: int = 200) -> Mounted:
             "opsgenie_stores": stores,
             "opsgenie_url": url,
             # "us", "eu" and "jsm": the alerts each account received.
-            "opsgenie_alerts": alerts,
+            "opsgenie_alerts": alert_stores,
             "opsgenie_jsm_url": lambda: context.base_url() + JSM_PREFIX,
         },
     )

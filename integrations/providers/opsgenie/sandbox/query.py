@@ -38,21 +38,38 @@ TEXT_FIELDS: Final = frozenset({"message", "description"})
 LIST_FIELDS: Final = frozenset({"tag", "services", "teams"})
 QUERY_FIELDS: Final = TIME_FIELDS | NUMBER_FIELDS | EXACT_FIELDS | TEXT_FIELDS | LIST_FIELDS
 
-_ORDERED_FIELDS = TIME_FIELDS | NUMBER_FIELDS
+# The alert search fields of reference §4.1 the sandbox supports (upstream has more, e.g. the
+# user fields). `alertId` searches the alert's `id`; an absent `snoozedUntil` matches no range.
+ALERT_TIME_FIELDS: Final = frozenset({"createdAt", "updatedAt", "lastOccurredAt", "snoozedUntil"})
+ALERT_NUMBER_FIELDS: Final = frozenset({"tinyId", "count"})
+ALERT_EXACT_FIELDS: Final = frozenset(
+    {"status", "priority", "alertId", "alias", "source", "owner", "entity"}
+    | {"acknowledged", "isSeen", "snoozed"}
+)
+ALERT_LIST_FIELDS: Final = frozenset({"tag", "teams"})
+ALERT_QUERY_FIELDS: Final = (
+    ALERT_TIME_FIELDS | ALERT_NUMBER_FIELDS | ALERT_EXACT_FIELDS | TEXT_FIELDS | ALERT_LIST_FIELDS
+)
+_RECORD_KEYS: Final = {"alertId": "id"}
+
+_ORDERED_FIELDS = TIME_FIELDS | NUMBER_FIELDS | ALERT_TIME_FIELDS | ALERT_NUMBER_FIELDS
 _OPERATORS = ("<=", ">=", ":", "<", ">")  # two-character operators first
 _STOP = frozenset(" \t\r\n()")
 _KEYWORDS = ("AND", "OR", "NOT")
 _LAST_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 
 
-def compile_query(text: str | None, *, team_names: Mapping[str, str] | None = None) -> Predicate:
-    """Turn a query into a predicate over incident dicts; an empty query matches everything.
+def compile_query(
+    text: str | None, *, team_names: Mapping[str, str] | None = None, alerts: bool = False
+) -> Predicate:
+    """Turn a query into a predicate over incident dicts (alert dicts with `alerts`, and their
+    search fields); an empty query matches everything.
 
     `team_names` maps team id → name so `teams:Platform` can match by name as well as by id.
     """
     if text is None or not text.strip():
         return _always
-    return _Parser(text, team_names or {}).parse()
+    return _Parser(text, team_names or {}, ALERT_QUERY_FIELDS if alerts else QUERY_FIELDS).parse()
 
 
 def _always(_: Record) -> bool:
@@ -60,10 +77,13 @@ def _always(_: Record) -> bool:
 
 
 class _Parser:
-    def __init__(self, text: str, team_names: Mapping[str, str]) -> None:
+    def __init__(
+        self, text: str, team_names: Mapping[str, str], fields: frozenset[str] = QUERY_FIELDS
+    ) -> None:
         self.text = text
         self.pos = 0
         self.team_names = team_names
+        self.fields = fields
 
     def parse(self) -> Predicate:
         predicate = self._or_expr()
@@ -118,19 +138,19 @@ class _Parser:
         return self._field(name, operator, value)
 
     def _field(self, name: str, operator: str, value: str) -> Predicate:
-        if name not in QUERY_FIELDS:
+        if name not in self.fields:
             raise QueryError(f"Unknown field '{name}' in query")
         if operator != ":" and name not in _ORDERED_FIELDS:
             raise QueryError(f"Operator '{operator}' cannot be used with field '{name}'")
-        if name in TIME_FIELDS:
+        if name in TIME_FIELDS | ALERT_TIME_FIELDS:
             # The stored timestamps share one fixed-width ISO format, so comparing them as
             # strings orders them exactly like comparing the instants, without parsing 10k dates.
-            return _compare(lambda r: r[name], operator, self._timestamp(name, value))
-        if name in NUMBER_FIELDS:
+            return _compare(lambda r: r.get(name), operator, self._timestamp(name, value))
+        if name in NUMBER_FIELDS | ALERT_NUMBER_FIELDS:
             return _compare(lambda r: int(r[name]), operator, self._integer(name, value))
         wanted = value.casefold()
-        if name in EXACT_FIELDS:
-            return _OneOf(name, frozenset({wanted}))
+        if name in EXACT_FIELDS | ALERT_EXACT_FIELDS:
+            return _OneOf(_RECORD_KEYS.get(name, name), frozenset({wanted}))
         if name in TEXT_FIELDS:
             return lambda record: wanted in str(record.get(name, "")).casefold()
         if name == "tag":
@@ -145,7 +165,7 @@ class _Parser:
         } | {wanted}
 
         def predicate(record: Record) -> bool:
-            ids = {record["ownerTeam"]} | {
+            ids = {record.get("ownerTeam") or record.get("ownerTeamId") or ""} | {
                 r["id"] for r in record["responders"] if r["type"] == "team"
             }
             return any(team_id.casefold() in matching for team_id in ids if team_id)
@@ -234,7 +254,8 @@ class _OneOf:
         self.values = values
 
     def __call__(self, record: Record) -> bool:
-        return str(record[self.name]).casefold() in self.values
+        # Booleans compare as upstream writes them in queries: `acknowledged:true`.
+        return str(record.get(self.name, "")).casefold() in self.values
 
 
 def _any(operands: list[Predicate]) -> Predicate:
@@ -265,6 +286,11 @@ def _free_text(value: str) -> Predicate:
 
 
 def _compare(get: Callable[[Record], Any], operator: str, expected: Any) -> Predicate:
+    predicate = _compare_present(get, operator, expected)
+    return lambda record: get(record) is not None and predicate(record)
+
+
+def _compare_present(get: Callable[[Record], Any], operator: str, expected: Any) -> Predicate:
     if operator == ":":
         return lambda record: get(record) == expected
     if operator == "<":
