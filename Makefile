@@ -55,8 +55,9 @@ bench: $(STAMP)
 	exit $$status
 
 ## Load: gunicorn with the README's production settings on PostgreSQL, 100,000 incidents, 8
-## clients for 30 s on loopback (tests/bench/load.py); exits non-zero when p99 reaches 300 ms or
-## a request fails. LOAD_INCIDENTS, LOAD_SECONDS, LOAD_WORKERS and LOAD_THREADS change it.
+## clients for 30 s on loopback (tests/bench/load.py; 4 workers × 1 thread by default); exits
+## non-zero when p99 reaches 300 ms or a request fails. LOAD_INCIDENTS, LOAD_SECONDS,
+## LOAD_WORKERS and LOAD_THREADS change it.
 .PHONY: load
 LOAD_PG ?= postgres://postgres@127.0.0.1:5432/evidencehub_load
 load: $(STAMP)
