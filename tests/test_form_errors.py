@@ -24,7 +24,11 @@ SUMMARY = "includes/form_errors.html"
 # Each field with its own errors; a page including it renders a form, held to the summary too.
 FIELDS = "includes/form_fields.html"
 # GET filter forms: a value they cannot use is dropped and listed as "ignored" above the table.
-FILTER_FORMS = {"templates/incidents/list.html", "templates/access/staff/list.html"}
+FILTER_FORMS = {
+    "templates/incidents/list.html",
+    "templates/access/staff/list.html",
+    "templates/alerts/list.html",
+}
 
 
 def _templates() -> list[Path]:
