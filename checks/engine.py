@@ -112,7 +112,11 @@ def evaluate_check(
         now = timezone.now()
         applicable = _once(check.applicable, shared)
         checked = _once(check.checked_count, shared) if applicable else 0
-        judged = judge(check, state, now, applicable=applicable, changed=changed, full=full)
+        # The incident checks share one basis (policy, disconnected sources): read it once.
+        basis = _once(check.incremental.basis, shared) if check.incremental else ""
+        judged = judge(
+            check, state, now, applicable=applicable, changed=changed, full=full, basis=basis
+        )
         active = active_special_case_keys(state, now)
         if judged.complete:
             total, excepted = len(judged.rows), active & judged.rows.keys()

@@ -55,16 +55,17 @@ def judge(
     applicable: bool,
     changed: Collection[int] | None,
     full: bool,
+    basis: str = "",
 ) -> Judgement:
     """Judge ``check`` and store its failing items. ``changed``: the ids written since the last
     evaluation of the topic (None when the caller judges nothing new, e.g. a special case was
-    marked); ``full`` judges every item whatever changed."""
+    marked); ``full`` judges every item whatever changed. ``basis``: the check's
+    ``incremental.basis()``, computed once by the caller for every check that shares it."""
     incremental = check.incremental
     if incremental is None or not applicable:
         # Once it applies again, every item is judged.
         state.judged_at, state.basis = None, ""
         return _judge_all(check, state, now, applicable=applicable)
-    basis = incremental.basis()
     everything = full or state.judged_at is None or state.basis != basis
     ids: set[int] = set()
     if not everything and state.judged_at is not None:

@@ -26,22 +26,17 @@ class IncidentsConfig(AppConfig):
         # its incident is judged again at the next evaluation (lib.checks.Incremental); the
         # sync's bulk writes say so themselves (incidents/store.py, incidents/scope.py).
         for signal in (post_save, post_delete):
-            signal.connect(rejudge_reported, sender="incidents.DataLossReport", dispatch_uid="dl")
-        post_save.connect(rejudge_saved, sender="incidents.Incident", dispatch_uid="incident")
+            signal.connect(rejudge, sender="incidents.DataLossReport", dispatch_uid="dl")
+        post_save.connect(rejudge, sender="incidents.Incident", dispatch_uid="incident")
 
 
-def rejudge_saved(*, instance: object, **kwargs: object) -> None:
+def rejudge(*, sender: type, instance: object, **kwargs: object) -> None:
+    """Mark the saved incident, or the incident of the saved or deleted report."""
     from incidents.checks import TOPIC
     from lib.checks import engine
 
-    engine().changed(topic=TOPIC, item_ids=[instance.pk])  # type: ignore[attr-defined]
-
-
-def rejudge_reported(*, instance: object, **kwargs: object) -> None:
-    from incidents.checks import TOPIC
-    from lib.checks import engine
-
-    engine().changed(topic=TOPIC, item_ids=[instance.incident_id])  # type: ignore[attr-defined]
+    incident_id = getattr(instance, "incident_id", None) or instance.pk  # type: ignore[attr-defined]
+    engine().changed(topic=TOPIC, item_ids=[incident_id])
 
 
 def evaluate_after_sync(**kwargs: object) -> None:
