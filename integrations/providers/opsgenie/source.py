@@ -74,7 +74,7 @@ class OpsgenieSource(ServicesAndIncidentsSource):
             snapshot("on_calls", config.on_calls, needs=NEEDS),
             snapshot("heartbeats", config.heartbeats, needs=NEEDS),
             snapshot("integrations", config.integrations, needs=NEEDS),
-            snapshot(ACCOUNTS, self.accounts, needs=NEEDS),
+            snapshot(ACCOUNTS, self.accounts),
         ]
 
     def services(self) -> Iterator[list[ServiceRecord]]:
