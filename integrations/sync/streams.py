@@ -60,6 +60,8 @@ class Stream:
     # The stream whose failure fails the run and whose 401/403 puts the connection in Error
     # (incidents); any other stream's failure is that stream's, and the others go on.
     decides_status: bool = False
+    # What the credentials need to read it, said when they may not ("" : nothing to add).
+    needs: str = ""
 
     @property
     def label(self) -> str:
@@ -75,8 +77,8 @@ def incremental(name: str, reader: IncrementalReader, *, decides_status: bool = 
     return Stream(name, StreamKind.INCREMENTAL, reader, decides_status)
 
 
-def snapshot(name: str, reader: SnapshotReader) -> Stream:
-    return Stream(name, StreamKind.SNAPSHOT, reader)
+def snapshot(name: str, reader: SnapshotReader, *, needs: str = "") -> Stream:
+    return Stream(name, StreamKind.SNAPSHOT, reader, needs=needs)
 
 
 class ServicesAndIncidentsSource:
