@@ -9,13 +9,14 @@ from typing import Any
 from django import forms
 
 from integrations.providers.registry import provider_name
+from lib.filter_forms import FilterForm
 from library.kinds import Kind
 from library.models import LibraryObject
 
 REMOVED = [("", "Present upstream"), ("removed", "Removed upstream"), ("all", "All")]
 
 
-class LibraryFilterForm(forms.Form):
+class LibraryFilterForm(FilterForm):
     q = forms.CharField(
         label="Search",
         required=False,
@@ -48,15 +49,6 @@ class LibraryFilterForm(forms.Form):
             for pk, slug, region in sorted(held)
         ]
 
-    def ignored(self) -> list[tuple[str, str]]:
-        """(field label, message) of every value that was dropped."""
-        self.is_valid()
-        return [
-            (str(self.fields[name].label or name.capitalize()), " ".join(errors))
-            for name, errors in self.errors.items()
-            if name in self.fields
-        ]
-
     def filters(self) -> dict[str, Any]:
         self.is_valid()
         data = self.cleaned_data
@@ -67,6 +59,3 @@ class LibraryFilterForm(forms.Form):
             "removed": data.get("removed") or "",
             "connection": data.get("connection"),
         }
-
-    def has_filters(self) -> bool:
-        return any(value for value in self.filters().values())
