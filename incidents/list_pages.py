@@ -10,6 +10,7 @@ OFFSET over that index; one past the end shows the last page, as Django's pagina
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from math import ceil
 from typing import Any
@@ -59,16 +60,31 @@ class IncidentPage:
 
 
 def paginate(
-    incidents: QuerySet, order: Order, *, page: str | int | None, after: str, before: str
+    incidents: QuerySet,
+    order: Order,
+    *,
+    page: str | int | None,
+    after: str,
+    before: str,
+    capped_count: Callable[[int], int] | None = None,
 ) -> IncidentPage:
-    """The ids of one page of ``incidents`` in ``order``, and where it is among them."""
+    """The ids of one page of ``incidents`` in ``order``, and where it is among them.
+
+    ``capped_count(n)``, when the caller has a cheaper way to count the matches up to ``n``
+    than walking the order's index to the thousandth (the stored failing items, for a list
+    filtered by a check alone), is asked instead, and only the page itself is walked to."""
     ids = incidents.order_by(*order.order_by()).values_list("id", flat=True)
-    # The first thousand ids, in the page's order: they are the count (up to the cap) and
-    # every page among them, in one walk of the order's index.
-    head = list(ids[: COUNT_CAP + 1])
     number = _number(page)
-    if len(head) <= COUNT_CAP:
-        return _exact(head, number)
+    head: Sequence[int]
+    if capped_count is not None and capped_count(COUNT_CAP + 1) > COUNT_CAP:
+        # More than the cap match: each page is read on its own (a slice of the head).
+        head = _Head(ids)
+    else:
+        # The first thousand ids, in the page's order: they are the count (up to the cap)
+        # and every page among them, in one walk of the order's index.
+        head = list(ids[: COUNT_CAP + 1])
+        if len(head) <= COUNT_CAP:
+            return _exact(head, number)
     if position := read_cursor(order, after):
         fetched = list(ids.filter(order.after(position))[: PER_PAGE + 1])
         # Something came before a page that follows a cursor.
@@ -113,6 +129,23 @@ def _exact(head: list[int], number: int) -> IncidentPage:
     start = (number - 1) * PER_PAGE
     page_ids = head[start : start + PER_PAGE]
     return IncidentPage(page_ids, number, count, True, num_pages, more=number < num_pages)
+
+
+class _Head(Sequence[int]):
+    """The first COUNT_CAP + 1 ids of a list known to hold more, read a slice at a time."""
+
+    def __init__(self, ids: QuerySet) -> None:
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return COUNT_CAP + 1
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        # paginate() only ever slices its head, from a start to a stop within the cap.
+        if not isinstance(index, slice) or index.step is not None or index.stop is None:
+            raise TypeError("the head is read by slices")
+        start, stop = index.start or 0, min(index.stop, COUNT_CAP + 1)
+        return list(self.ids[start:stop]) if start < stop else []
 
 
 def _number(page: str | int | None) -> int:

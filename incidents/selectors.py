@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
@@ -79,10 +80,12 @@ def _filtered(
     service: str,
     data_loss: str,
     check: str,
+    failing: QuerySet | None,
     counted: str,
     created_from: date | None,
     created_to: date | None,
 ) -> QuerySet[Incident]:
+    """``failing``: the items of ``check`` (_failing_items), when a check is asked for."""
     incidents = Incident.objects.all()
     if counted == COUNTED:
         incidents = incidents.counted()
@@ -122,8 +125,8 @@ def _filtered(
         # Reports are few (one per assessed incident): their incidents first, by primary key.
         reports = DataLossReport.objects.filter(data_lost=data_loss).values("incident_id")
         incidents = incidents.filter(AnyOf("pk", reports))
-    if check:
-        incidents = _failing(incidents, check)
+    if check and failing is not None:
+        incidents = _failing(incidents, check, failing)
     tz = timezone.get_current_timezone()
     if created_from:
         incidents = incidents.filter(
@@ -136,10 +139,27 @@ def _filtered(
     return incidents
 
 
-def _failing(incidents: QuerySet[Incident], check: str) -> QuerySet[Incident]:
-    """The incidents failing ``check`` (or any incident check), read from the stored items."""
-    keys = [c.key for c in checks_for(TOPIC)] if check == ANY_CHECK else [check]
-    items = failing_incident_items(timezone.now(), keys)
+def _check_keys(check: str) -> list[str]:
+    return [c.key for c in checks_for(TOPIC)] if check == ANY_CHECK else [check]
+
+
+def _failing_items(check: str) -> QuerySet:
+    """The stored items of ``check`` (or of any incident check) that no special case covers;
+    their ``item_id`` is the incident's."""
+    return engine().unexcepted_items(check_keys=_check_keys(check), now=timezone.now())
+
+
+def _failing_count(items: QuerySet) -> Callable[[int], int]:
+    """Up to ``n`` incidents among ``items`` (_failing_items), counted from the items alone:
+    one per incident and check (distinct, for any check), a few index pages where walking the
+    list's order to the thousandth match read 8,600 incidents at 1,000,000 (make bench)."""
+    distinct = items.order_by("item_id").values_list("item_id", flat=True).distinct()
+    return lambda n: distinct[:n].count()
+
+
+def _failing(incidents: QuerySet[Incident], check: str, items: QuerySet) -> QuerySet[Incident]:
+    """The incidents failing ``check``, read from its stored ``items`` (_failing_items)."""
+    keys = _check_keys(check)
     if engine().failing_share(check_keys=keys) <= SPARSE_SHARE:
         # The few items' ids first (AnyOf), then those incidents by primary key.
         return incidents.filter(AnyOf("pk", items.values("item_id")))
@@ -186,6 +206,7 @@ def incident_list(
 ) -> IncidentPage:
     """A page of IncidentRow, filtered and sorted; ties broken newest first, then by id.
     ``after``/``before`` are the cursors of the pager's Next/Previous links (list_pages.py)."""
+    failing = _failing_items(check) if check else None
     incidents = _filtered(
         search=search,
         status=status,
@@ -194,12 +215,22 @@ def incident_list(
         service=service,
         data_loss=data_loss,
         check=check,
+        failing=failing,
         counted=counted,
         created_from=created_from,
         created_to=created_to,
     )
     order = ORDERS[sort, descending]
-    result = paginate(incidents, order, page=page, after=after, before=before)
+    narrowed = (search, status, priority, source, service, data_loss, counted)
+    alone = failing is not None and not any(narrowed) and not (created_from or created_to)
+    result = paginate(
+        incidents,
+        order,
+        page=page,
+        after=after,
+        before=before,
+        capped_count=_failing_count(failing) if alone and failing is not None else None,
+    )
     result.object_list = _rows(result.ids)
     if not result.count_exact and result.object_list:
         # Where the next and previous pages start, for links that seek instead of counting.

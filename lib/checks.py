@@ -109,6 +109,11 @@ class CheckEngine(Protocol):
         special case in force at ``now``). A queryset, so that a page can filter and join it
         in SQL."""
 
+    def unexcepted_items(self, *, check_keys: Collection[str], now: datetime) -> Any:
+        """The items failing these checks and covered by no special case in force at ``now``,
+        as a queryset of the same rows as ``failing_items``, for a page to filter or count by
+        (one query more, to learn whether any special case is in force for these checks)."""
+
     def failing_share(self, *, check_keys: Collection[str]) -> float:
         """The share of the items they check that these checks failed on at their last
         evaluation, special cases left out (failing items summed over the checks, over the

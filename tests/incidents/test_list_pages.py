@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from checks.engine import evaluate
 from checks.models import CheckState, FailingItem, SpecialCase, item_id_of
-from incidents import selectors
+from incidents import list_pages, selectors
 from incidents.checks import CLOSED_KEY
 from incidents.models import Incident
 from integrations.models import Connection
@@ -122,28 +122,56 @@ def _listed(client, query: str) -> list[str]:  # type: ignore[no-untyped-def]
     return _numbers(page) + re.findall(r"More than [\d,]+|[\d,]+ incidents? match", page)
 
 
+@pytest.mark.parametrize("excepted", [True, False])
+@pytest.mark.parametrize("cap", [list_pages.COUNT_CAP, 100, "as many as fail"])
 @pytest.mark.parametrize("check", ["any", CLOSED_KEY])
 def test_failing_a_check_lists_the_same_read_from_few_or_many_items(  # type: ignore[no-untyped-def]
-    staff_client, connection, monkeypatch, check
+    staff_client, connection, monkeypatch, check, cap, excepted
 ) -> None:
     _many(connection)
-    evaluate()
-    # A special case takes the newest open incident out of the failing ones, both ways.
-    newest_open = Incident.objects.filter(status="open").order_by("-created_at", "-id")[0]
-    SpecialCase.objects.create(
-        check_state=CheckState.objects.get(key=CLOSED_KEY),
-        item_key=f"incident:{newest_open.pk}",
-        label="x",
-        reason="accepted",
+    # Some open incidents also report data loss upstream: they fail two checks.
+    Incident.objects.filter(status="open", number__endswith="7").update(
+        data_loss_mention="customer data was lost"
     )
+    evaluate()
+    newest_open = Incident.objects.filter(status="open").order_by("-created_at", "-id")[0]
+    if excepted:
+        # A special case takes the newest open incident out of the failing ones, every way.
+        SpecialCase.objects.create(
+            check_state=CheckState.objects.get(key=CLOSED_KEY),
+            item_key=f"incident:{newest_open.pk}",
+            label="x",
+            reason="accepted",
+        )
+    # With a cap of 100 the check alone matches more than the cap: counted from its items,
+    # each page read on its own; every way must list what walking the incidents lists. With
+    # the cap at exactly as many incidents as fail, an incident failing two checks must not
+    # count twice.
+    failing = {
+        item_id
+        for item_id, key in FailingItem.objects.values_list("item_id", "check_key")
+        if check in ("any", key)
+        and not (excepted and (item_id, key) == (newest_open.pk, CLOSED_KEY))
+    }
+    monkeypatch.setattr(list_pages, "COUNT_CAP", len(failing) if cap == "as many as fail" else cap)
     queries = [f"check={check}", f"check={check}&priority=high", f"check={check}&page=3"]
     monkeypatch.setattr(selectors, "SPARSE_SHARE", 2.0)
     from_items = [_listed(staff_client, query) for query in queries]
     monkeypatch.setattr(selectors, "SPARSE_SHARE", -1.0)
     per_incident = [_listed(staff_client, query) for query in queries]
-    assert from_items == per_incident
+    following = _listed(staff_client, _link(_page(staff_client, queries[0]), "next"))
+    monkeypatch.setattr(selectors, "_failing_count", lambda items: None)
+    walked = [_listed(staff_client, query) for query in queries]
+    assert from_items == per_incident == walked
+    assert following == _listed(staff_client, f"check={check}&page=2")
+    open_count = Incident.objects.filter(status="open").count() - excepted
+    if cap == 100:
+        assert from_items[0][-1] == "More than 100"
+    elif check == CLOSED_KEY:
+        assert from_items[0][-1] == f"{open_count:,} incidents match"
     # #3 is the newest open incident; #9 and #6 were created together (ties: highest id first).
-    assert newest_open.number == "3" and from_items[0][:2] == ["9", "6"]
+    assert newest_open.number == "3"
+    assert from_items[0][:2] == (["9", "6"] if excepted else ["3", "9"])
 
 
 def test_a_common_word_or_service_lists_the_same_unindexed(
