@@ -162,7 +162,7 @@ def _schedule_gaps(
     if end is None or end <= now:
         read_to = f"reaches only to {_when(end)}" if end else "has no end date"
         why = f"its on-call timeline as last synced {read_to}: a sync reads the next 14 days"
-        yield _row(f"schedule:{timeline.pk}", timeline, account, CANNOT + why, name)
+        yield _row(f"on-call:{timeline.pk}", timeline, account, CANNOT + why, name)
         return
     for lower, upper in gaps(timeline.raw):
         if upper <= now:

@@ -77,7 +77,7 @@ def _unread(connection: Connection, kinds: Collection[str]) -> dict[str, str]:
             if kind in found or not isinstance(entry, dict):
                 continue
             if entry.get("skipped"):
-                found[kind] = f"the last sync did not read {_label(kind)}: {entry['skipped']}"
+                found[kind] = str(entry["skipped"])
             elif entry.get("error"):
                 found[kind] = f"the last sync could not read {_label(kind)}: {entry['error']}"
             else:
