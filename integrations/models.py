@@ -149,6 +149,9 @@ class ProviderService(models.Model):
     description = models.TextField(blank=True)
     status = models.CharField(max_length=20, blank=True)
     upstream_url = models.URLField(max_length=500, blank=True)
+    # The owning team's upstream id (OpsGenie's teamId; "" where the upstream has none): the
+    # readiness checks follow it to the team's escalations.
+    team_id = models.CharField(max_length=100, blank=True, default="")
     deleted_upstream = models.BooleanField(default=False)
     synced_at = models.DateTimeField()
 

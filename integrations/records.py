@@ -53,6 +53,7 @@ class ServiceRecord:
     description: str = ""
     status: str = ""
     upstream_url: str = ""
+    team_id: str = ""  # the owning team's upstream id (OpsGenie's teamId)
 
 
 @dataclass(frozen=True)

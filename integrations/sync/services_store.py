@@ -20,7 +20,7 @@ from integrations.sync.snapshot import LiveRows, store_listing
 from integrations.sync.stores import StreamCounts
 from integrations.sync.writes import page_transaction
 
-SYNCED_FIELDS = ("name", "description", "status", "upstream_url")
+SYNCED_FIELDS = ("name", "description", "status", "upstream_url", "team_id")
 
 
 class ServiceStore(LiveRows):

@@ -88,7 +88,8 @@ MAX_SERVICE_NAME = 255
 
 
 def service_record(raw: Any) -> ServiceRecord:
-    """An OpsGenie service (``GET /v1/services`` item: id, name, description, links.web)."""
+    """An OpsGenie service (``GET /v1/services`` item: id, name, description, teamId,
+    links.web)."""
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"]:
         raise UpstreamError(ErrorKind.MALFORMED, message="a service without an id")
     upstream_id = raw["id"][:MAX_SERVICE_ID]
@@ -98,6 +99,7 @@ def service_record(raw: Any) -> ServiceRecord:
         name=str(raw.get("name") or upstream_id)[:MAX_SERVICE_NAME],
         description=str(raw.get("description") or "")[:MAX_DESCRIPTION],
         upstream_url=safe_web_link(links.get("web")),
+        team_id=raw["teamId"][:MAX_SERVICE_ID] if isinstance(raw.get("teamId"), str) else "",
     )
 
 
