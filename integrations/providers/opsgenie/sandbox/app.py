@@ -17,6 +17,7 @@ from typing import Any, Final
 from urllib.parse import quote, unquote
 
 from integrations.providers.opsgenie.sandbox.alert_api import AlertApi, AlertCall
+from integrations.providers.opsgenie.sandbox.alert_details import People
 from integrations.providers.opsgenie.sandbox.alerts import AlertStore, Caller
 from integrations.providers.opsgenie.sandbox.data import Record
 from integrations.providers.opsgenie.sandbox.paging import page_params, paged, paging_headers
@@ -105,7 +106,7 @@ class OpsGenieSandbox:
         self.alerts = alerts
         self._alert_kinds: dict[Callable[..., Any], str] = {}
         if alerts is not None:
-            for method, pattern, handler, kind in AlertApi(alerts).routes():
+            for method, pattern, handler, kind in AlertApi(alerts, self._people).routes():
                 self.router.add(method, pattern, handler)
                 self._alert_kinds[handler] = kind
         self._incident_handlers: set[Callable[..., Any]] = set()
@@ -130,6 +131,13 @@ class OpsGenieSandbox:
             self._get_team,
             self._list_services,
         }
+
+    def _people(self) -> People:
+        """The account's people, who receive its alerts (none for JSM's integration endpoint)."""
+        store = getattr(self, "store", None)
+        if store is None:
+            return People()
+        return People(users=store.dataset.users, memberships=store.dataset.memberships)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.monotonic()
