@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, OperationalError, transaction
@@ -36,6 +37,7 @@ from integrations.models import (
 )
 from integrations.providers.registry import get_provider
 from integrations.redaction import redact_for
+from integrations.sync.details import read_details
 from integrations.sync.liveness import RunInterrupted, heartbeat_every, sync_interrupt_stale
 from integrations.sync.prefetch import prefetched
 from integrations.sync.snapshot import store_listing
@@ -250,6 +252,16 @@ def _run_streams(
         try:
             if stream.kind == StreamKind.SNAPSHOT:
                 _snapshot(stream, connection, tracker)
+            elif stream.kind == StreamKind.DETAILS:
+                read_details(
+                    stream,
+                    STORES[stream.name],
+                    connection,
+                    counts=counts,
+                    on_counts=partial(tracker.add, stream.name),
+                    on_wait=tracker.beat,
+                    wait_seconds=tracker.beat_every,
+                )
             else:
                 full = kind == SyncKind.FULL
                 _incremental_stream(stream, connection, tracker, full, resume.get(stream.name))
