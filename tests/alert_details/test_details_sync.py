@@ -38,7 +38,9 @@ def run_sync(connection: Connection, **kwargs: Any):  # type: ignore[no-untyped-
 def stored_rows() -> list[tuple]:  # type: ignore[type-arg]
     return [
         *AlertLog.objects.order_by("id").values_list("id", "offset", "log", "removed_upstream_at"),
-        *AlertNote.objects.order_by("id").values_list("id", "offset", "note", "removed_upstream_at"),
+        *AlertNote.objects.order_by("id").values_list(
+            "id", "offset", "note", "removed_upstream_at"
+        ),
         *AlertRecipient.objects.order_by("id").values_list("id", "user_id", "state", "updated_at"),
     ]
 
@@ -93,7 +95,11 @@ def test_only_new_or_changed_alerts_are_read_again_and_unchanged_ones_write_noth
     # Read again although nothing changed upstream: not one row is written.
     Alert.objects.filter(connection=connection).update(details_wanted_at=timezone.now())
     again = run_sync(connection).counts["alert_details"]
-    assert again["fetched"] > 0 and (again["created"], again["updated"], again["deleted"]) == (0, 0, 0)
+    assert again["fetched"] > 0 and (again["created"], again["updated"], again["deleted"]) == (
+        0,
+        0,
+        0,
+    )
     assert stored_rows() == before
 
     store = upstream.opsgenie_alerts["us"]

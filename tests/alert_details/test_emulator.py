@@ -69,7 +69,9 @@ def test_logs_default_to_newest_first_twenty_and_page_back_with_prev(server) -> 
 
 def test_an_acknowledged_and_closed_alert_has_the_log_entries_naming_who(server) -> None:  # type: ignore[no-untyped-def]
     alert = closed_alert(server)
-    logs = [e["log"] for e in get(server, f"/v2/alerts/{alert['id']}/logs", limit=100).json()["data"]]
+    logs = [
+        e["log"] for e in get(server, f"/v2/alerts/{alert['id']}/logs", limit=100).json()["data"]
+    ]
     assert f"Alert acknowledged by {alert['report']['acknowledgedBy']}" in logs
     assert f"Alert closed by {alert['report']['closedBy']}" in logs
     open_alert = next(a for a in alerts(server) if not a["acknowledged"])
@@ -112,4 +114,6 @@ def test_an_unknown_alert_is_404_and_a_bad_limit_422(server) -> None:  # type: i
         assert refused.status_code == 422 and "limit" in refused.json()["errors"]
     refused = get(server, f"/v2/alerts/{alert['id']}/logs", direction="sideways")
     assert refused.status_code == 422 and "direction" in refused.json()["errors"]
-    assert get(server, f"/v2/alerts/{alert['id']}/recipients", identifierType="x").status_code == 422
+    assert (
+        get(server, f"/v2/alerts/{alert['id']}/recipients", identifierType="x").status_code == 422
+    )
