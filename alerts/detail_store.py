@@ -96,7 +96,8 @@ def _save_kind(kind: Kind, alert: Alert, items: Sequence[Any], now: datetime) ->
         values = {name: getattr(item, name) for name in kind.fields}
         row = existing.get(key)
         if row is None:
-            to_create.append(kind.model(alert=alert, first_seen_at=now, **{kind.key: key}, **values))
+            values[kind.key] = key
+            to_create.append(kind.model(alert=alert, first_seen_at=now, **values))
         elif row.removed_upstream_at is not None or any(
             getattr(row, name) != value for name, value in values.items()
         ):

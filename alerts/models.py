@@ -119,6 +119,9 @@ class AlertLog(AlertDetail):
             models.UniqueConstraint(fields=["alert", "offset"], name="alert_log_unique_offset")
         ]
 
+    def __str__(self) -> str:
+        return self.log[:60]
+
 
 class AlertNote(AlertDetail):
     offset = models.CharField(max_length=100, help_text="Upstream's key for the note.")
@@ -129,6 +132,9 @@ class AlertNote(AlertDetail):
         constraints = [
             models.UniqueConstraint(fields=["alert", "offset"], name="alert_note_unique_offset")
         ]
+
+    def __str__(self) -> str:
+        return self.note[:60]
 
 
 class AlertRecipient(AlertDetail):
@@ -145,3 +151,6 @@ class AlertRecipient(AlertDetail):
         constraints = [
             models.UniqueConstraint(fields=["alert", "user_id"], name="alert_recipient_unique_user")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.username or self.user_id}: {self.state}"

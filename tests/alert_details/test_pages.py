@@ -68,9 +68,10 @@ def test_the_page_shows_logs_newest_first_notes_escaped_and_recipients(
 
 def test_not_read_yet_is_told_apart_from_none_upstream(admin_client, opsgenie) -> None:  # type: ignore[no-untyped-def]
     waiting = [make_alert(opsgenie, n, details_wanted_at=START) for n in (1, 2, 3)]
+    counts = {"alert_details": {"per_run": 200, "pending": 3}}
     SyncRun.objects.create(
         connection=opsgenie, trigger="manual", kind="incremental", outcome="succeeded",
-        started_at=START, heartbeat_at=START, counts={"alert_details": {"per_run": 200, "pending": 3}},
+        started_at=START, heartbeat_at=START, counts=counts,
     )  # fmt: skip
 
     pending = page(admin_client, waiting[0])
