@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from alerts.models import Alert, AlertLog, AlertNote, AlertRecipient
@@ -45,8 +46,12 @@ def stored_rows() -> list[tuple]:  # type: ignore[type-arg]
     ]
 
 
-def test_the_bound_holds_and_the_next_run_reads_the_rest_oldest_first(upstream, connection) -> None:  # type: ignore[no-untyped-def]
+def test_the_bound_holds_and_the_next_run_reads_the_rest_oldest_first(
+    upstream, connection, admin_client
+) -> None:  # type: ignore[no-untyped-def]
     first = run_sync(connection)
+    history = admin_client.get(reverse("integrations:sync-history", args=["opsgenie"]))
+    assert "(at most 200 records' details a run; 50 still waiting)" in history.content.decode()
 
     counts = first.counts["alert_details"]
     assert first.outcome == SyncOutcome.SUCCEEDED
