@@ -16,6 +16,7 @@ from access.models import OrgRole, StaffMember, StaffStatus
 from access.staff_rules import last_working_day_problem, manager_cycle
 from access.staff_selectors import NO_ORG_ROLE, EmailOwner, emails_in_use, manager_graph
 from lib.concurrency import VersionedForm
+from lib.filter_forms import FilterForm
 from lib.uploads import unusable_name_problem
 
 MAX_ALIASES = 20
@@ -175,7 +176,7 @@ class OrgRoleForm(forms.ModelForm):
         return name
 
 
-class StaffFilterForm(forms.Form):
+class StaffFilterForm(FilterForm):
     q = forms.CharField(
         label="Search",
         required=False,
@@ -204,17 +205,6 @@ class StaffFilterForm(forms.Form):
             "status": data.get("status") or "",
             "org_role": data.get("org_role") or "",
         }
-
-    def ignored(self) -> list[tuple[str, str]]:
-        self.is_valid()
-        return [
-            (str(self.fields[name].label or name), " ".join(errors))
-            for name, errors in self.errors.items()
-            if name in self.fields
-        ]
-
-    def has_filters(self) -> bool:
-        return any(self.filters().values())
 
 
 class StaffImportForm(forms.Form):

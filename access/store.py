@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -19,7 +18,7 @@ from integrations.models import Connection
 from integrations.records import AccountRecord
 from integrations.sync.snapshot import LiveRows
 from integrations.sync.stores import StreamCounts
-from integrations.sync.writes import insert_values, update_rows
+from integrations.sync.writes import insert_values, page_transaction, update_rows
 
 SYNCED_FIELDS = (
     "email",
@@ -84,7 +83,7 @@ class AccountStore(LiveRows):
     def save(self, *, connection: Connection, records: Sequence[AccountRecord]) -> StreamCounts:
         """One page on its own: compared with the stored rows it names."""
         ids = [record.upstream_id for record in records]
-        with transaction.atomic():
+        with page_transaction():
             return _save(connection, records, _stored(connection, ids))
 
     def for_listing(self, *, connection: Connection) -> AccountListing:
@@ -111,7 +110,7 @@ class AccountListing(AccountStore):
         self.stored = _stored(connection)
 
     def save(self, *, connection: Connection, records: Sequence[AccountRecord]) -> StreamCounts:
-        with transaction.atomic():
+        with page_transaction():
             return _save(connection, records, self.stored)
 
 

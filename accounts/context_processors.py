@@ -11,7 +11,7 @@ NAV_SECTIONS: tuple[tuple[str, str, str | None], ...] = (
     ("Dashboard", "home", None),
     ("Incidents", "incidents:list", "incidents.view_incident"),
     ("Report an incident", "incidents:report", "incidents.view_incident"),
-    ("Data library", "alerts:list", "incidents.view_incident"),
+    ("Data library", "library:index", "incidents.view_incident"),
     ("Checks", "checks:list", "checks.view_checkstate"),
     ("Access", "access:overview", "access.view_criticalsystem"),
     ("Reviews", "access:reviews", "access.view_accessreview"),

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef
 from alerts.models import Alert
 from integrations.models import Connection
 from integrations.providers.registry import provider_name
+from lib.filter_forms import FilterForm
 
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
@@ -29,7 +30,7 @@ def _label(connection: Connection) -> str:
     return f"{provider_name(connection.provider)} {connection.region.upper()} (#{connection.pk})"
 
 
-class AlertFilterForm(forms.Form):
+class AlertFilterForm(FilterForm):
     q = forms.CharField(
         label="Search",
         required=False,
@@ -53,15 +54,6 @@ class AlertFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["connection"].choices = _connection_choices()  # type: ignore[attr-defined]
 
-    def ignored(self) -> list[tuple[str, str]]:
-        """(field label, message) of every value that was dropped."""
-        self.is_valid()
-        return [
-            (str(self.fields[name].label or name.capitalize()), " ".join(errors))
-            for name, errors in self.errors.items()
-            if name in self.fields
-        ]
-
     def filters(self) -> dict[str, Any]:
         """The selector's keyword arguments, from the valid values only."""
         self.is_valid()
@@ -73,6 +65,3 @@ class AlertFilterForm(forms.Form):
             "acknowledged": data.get("acknowledged") or "",
             "connection": data.get("connection"),
         }
-
-    def has_filters(self) -> bool:
-        return any(value for value in self.filters().values())

@@ -8,7 +8,6 @@ import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from alerts.models import Alert
@@ -84,7 +83,7 @@ class AlertStore:
         by_id = {record.upstream_id: record for record in records}
         counts = StreamCounts(fetched=len(records))
         now = timezone.now()
-        with transaction.atomic():
+        with writes.page_transaction():
             existing = {
                 row.upstream_id: row
                 for row in Alert.objects.filter(

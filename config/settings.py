@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "incidents",
     "access",
     "alerts",
+    "library",
     "checks",
     "audit",
     "notifications",

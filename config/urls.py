@@ -21,6 +21,7 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     # The Data library: what the integrations sync besides incidents, one page per kind.
     path("incidents/library/alerts/", include("alerts.urls")),
+    path("incidents/library/", include("library.urls")),
     path("checks/", include("checks.urls")),
     path("evidence/", include("evidence.urls")),
     path("audit-log/", include("audit.urls")),

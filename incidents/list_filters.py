@@ -26,6 +26,7 @@ from integrations.providers.registry import providers
 from integrations.selectors import known_service_names
 from lib.checks import checks_for
 from lib.dates import BoundedDateField
+from lib.filter_forms import FilterForm
 
 SORT_CHOICES = [
     ("reported", "Reported on"),
@@ -46,7 +47,9 @@ def _source_choices() -> list[tuple[str, str]]:
     return [("", "Any")] + [(slug, provider.name) for slug, provider in providers().items()]
 
 
-class IncidentFilterForm(forms.Form):
+class IncidentFilterForm(FilterForm):
+    ordering_keys = ("sort", "descending")
+
     q = forms.CharField(
         label="Search",
         required=False,
@@ -124,20 +127,6 @@ class IncidentFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("created_to", "The “to” date is before the “from” date.")
         return cleaned
-
-    def ignored(self) -> list[tuple[str, str]]:
-        """(field label, message) of every value that was dropped."""
-        self.is_valid()
-        return [
-            (self.fields[name].label or name.replace("_", " ").capitalize(), " ".join(errors))
-            for name, errors in self.errors.items()
-            if name in self.fields
-        ]
-
-    def has_filters(self) -> bool:
-        return any(
-            value for name, value in self.filters().items() if name not in ("sort", "descending")
-        )
 
     def filters(self) -> dict[str, Any]:
         """The selector's keyword arguments, from the valid values only."""

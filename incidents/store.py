@@ -6,7 +6,6 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from incidents.checks import TOPIC
@@ -201,7 +200,7 @@ class IncidentStore:
         by_id = {record.upstream_id: record for record in records}
         counts = StreamCounts(fetched=len(records))
         now = timezone.now()
-        with transaction.atomic():
+        with writes.page_transaction():
             existing = {
                 row.upstream_id: row
                 for row in Incident.objects.filter(
@@ -304,7 +303,7 @@ class IncidentStore:
         rows = Incident.objects.filter(
             connection=connection, upstream_id__in=list(upstream_ids), deleted_upstream=False
         )
-        with transaction.atomic():
+        with writes.page_transaction():
             pks = list(rows.values_list("pk", flat=True))
             IncidentChange.objects.bulk_create(
                 IncidentChange(

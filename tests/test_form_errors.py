@@ -28,6 +28,7 @@ FILTER_FORMS = {
     "templates/incidents/list.html",
     "templates/access/staff/list.html",
     "templates/alerts/list.html",
+    "templates/library/list.html",
 }
 
 

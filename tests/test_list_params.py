@@ -37,6 +37,8 @@ def _lists(system: CriticalSystem) -> dict[str, list[str]]:
         "/incidents/library/alerts/": [
             *("q", "status", "priority", "acknowledged", "connection", "page", "after"),
         ],
+        "/incidents/library/heartbeats/": ["q", "team", "state", "removed", "connection"],
+        "/incidents/library/teams/": ["q", "team", "state", "removed", "connection"],
         "/audit-log/": ["who", "object_type", "action", "start", "end", "page"],
         "/access/staff/": ["q", "status", "org_role", "page"],
         f"/access/systems/{system.pk}/": ["q", "category", "page"],

@@ -276,6 +276,8 @@ def _run_streams(
                 # rows stay as they were, and the run's history says why none were read.
                 logger.info("connection %s may not read %s", connection.pk, stream.name)
                 counts.skipped = f"the credentials may not read {stream.label.lower()}"
+                if stream.needs:
+                    counts.skipped += f": it needs {stream.needs}"
             else:
                 counts.error = message
             tracker.save()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from integrations.models import Connection, ProviderService
 from integrations.records import ServiceRecord
 from integrations.sync.snapshot import LiveRows, store_listing
 from integrations.sync.stores import StreamCounts
+from integrations.sync.writes import page_transaction
 
 SYNCED_FIELDS = ("name", "description", "status", "upstream_url")
 
@@ -31,7 +31,7 @@ class ServiceStore(LiveRows):
         by_id = {record.upstream_id: record for record in records}
         counts = StreamCounts(fetched=len(records))
         now = timezone.now()
-        with transaction.atomic():
+        with page_transaction():
             existing = {
                 row.upstream_id: row
                 for row in ProviderService.objects.filter(

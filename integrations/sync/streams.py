@@ -65,6 +65,8 @@ class Stream:
     decides_status: bool = False
     # A details stream: at most this many records' details are read in one run.
     per_run: int = 0
+    # What the credentials need to read it, said when they may not ("" : nothing to add).
+    needs: str = ""
 
     @property
     def label(self) -> str:
@@ -80,8 +82,8 @@ def incremental(name: str, reader: IncrementalReader, *, decides_status: bool = 
     return Stream(name, StreamKind.INCREMENTAL, reader, decides_status)
 
 
-def snapshot(name: str, reader: SnapshotReader) -> Stream:
-    return Stream(name, StreamKind.SNAPSHOT, reader)
+def snapshot(name: str, reader: SnapshotReader, *, needs: str = "") -> Stream:
+    return Stream(name, StreamKind.SNAPSHOT, reader, needs=needs)
 
 
 def details(name: str, reader: Callable[[str], Any], *, per_run: int) -> Stream:

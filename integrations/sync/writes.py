@@ -10,10 +10,11 @@ keys."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
@@ -37,6 +38,24 @@ PLAIN_FIELDS = (
 
 # Hashable values often repeated down a column (see _preparer).
 REPEATED_FIELDS = (models.DateTimeField, models.DateField, models.ForeignKey)
+
+
+@contextmanager
+def page_transaction() -> Iterator[None]:
+    """One page of a sync, written in its own transaction. On PostgreSQL, when it is the
+    outermost one, its commit does not wait for the write-ahead log to reach the disk
+    (``synchronous_commit`` off for this transaction alone): a sync commits a page of 100 rows
+    at a time, and each flush (7 ms here) made a fifth of the accounts stream's first read
+    (make bench). Nothing is at risk but the last fraction of a second of pages should the
+    database server itself crash: it restarts consistent, without them, and the next sync reads
+    them again from upstream. The run's own record (SyncRun) still commits durably."""
+    connection = transaction.get_connection()
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
 
 
 def insert_rows(model: type[Model], rows: Sequence[Model]) -> None:

@@ -43,6 +43,15 @@ def samples(connected_opsgenie, admin_user, settings, tmp_path) -> dict[str, obj
         first_seen_at=timezone.now(),
         changed_at=timezone.now(),
     )
+    from integrations.config_records import ConfigRecord
+    from library.models import LibraryObject
+    from library.store import LibraryStore
+
+    team = {"id": "team-1", "name": "Platform", "members": [{"user": {"id": "u1"}, "role": "user"}]}
+    LibraryStore("teams").save(
+        connection=connected_opsgenie, records=[ConfigRecord("team-1", team)]
+    )
+    library_object = LibraryObject.objects.get(kind="teams", upstream_id="team-1")
     from django.core.files.base import ContentFile
 
     from checks.engine import evaluate
@@ -110,6 +119,8 @@ def samples(connected_opsgenie, admin_user, settings, tmp_path) -> dict[str, obj
         "provider": "opsgenie",
         "pk": incident.pk,
         "alert": alert.pk,
+        "library_kind": "teams",
+        "library_object": library_object.pk,
         "key": state.key,
         "case": case.pk,
         "system": system.pk,

@@ -149,6 +149,15 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "GET": dict.fromkeys(ROLES, 200),
         "POST": dict.fromkeys(ROLES, 405),
     },
+    "/incidents/library/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
+    "/incidents/library/<library_kind>/": {
+        "GET": dict.fromkeys(ROLES, 200),
+        "POST": dict.fromkeys(ROLES, 405),
+    },
+    "/incidents/library/<library_kind>/<library_object>/": {
+        "GET": dict.fromkeys(ROLES, 200),
+        "POST": dict.fromkeys(ROLES, 405),
+    },
     # An empty POST re-renders the form with errors; the form is on the incident's page.
     "/incidents/<pk>/data-loss/": {
         "GET": dict.fromkeys(ROLES, 405),

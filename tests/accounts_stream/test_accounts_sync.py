@@ -22,6 +22,7 @@ from integrations.sandbox.server import SandboxServer
 from integrations.sync import stores
 from integrations.sync.stores import StreamCounts
 from integrations.sync.streams import ACCOUNTS
+from library.kinds import KINDS
 from tests.conftest import make_connection
 from tests.pagerduty import conftest as pagerduty
 from tests.sync.conftest import NOW, run_sync
@@ -117,15 +118,15 @@ def account(request, settings, db, monkeypatch) -> Iterator[Account]:  # type: i
             connection.set_credentials({"api_key": key}, hint=key[-4:])
             connection.save()
 
-        teams = len(server.opsgenie_stores["us"].teams())
         yield Account(
             "opsgenie",
             server,
             connection,
             lambda: _opsgenie_truth(server),
             opsgenie_incidents_only,
-            # The teams list, one read per team, then a page per hundred users.
-            lambda: 1 + teams + -(-len(server.opsgenie_stores["us"].users()) // 100),
+            # A page per hundred users: the teams (the list, one read per team) were read by
+            # the run's teams stream before, and the accounts reuse them.
+            lambda: -(-len(server.opsgenie_stores["us"].users()) // 100),
         )
     else:
         server = SandboxServer(seed=5, incidents=5, users=USERS, pagerduty_incidents=120).start()
@@ -159,8 +160,8 @@ def test_the_first_sync_stores_exactly_the_upstreams_accounts(account, accounts)
     assert run.outcome == SyncOutcome.SUCCEEDED
     # Read last, so a users failure never delays the incidents (the stored counts are JSON,
     # whose key order PostgreSQL does not keep: the order is the source's).
-    # OpsGenie's alerts are read between them.
-    alerts = {"alerts", "alert_details"} if account.provider == "opsgenie" else set()
+    # OpsGenie's alerts (and their details) and configuration objects (the library app's kinds) are read between.
+    alerts = {"alerts", "alert_details", *KINDS} if account.provider == "opsgenie" else set()
     assert set(run.counts) == {"services", "incidents", ACCOUNTS} | alerts
     provider = get_provider(account.provider)
     source = provider.open_source(account.connection, stats=CallStats(), sleep=None)
@@ -263,7 +264,7 @@ def test_without_a_store_for_accounts_the_run_is_as_before(account, monkeypatch)
 
     assert run.outcome == SyncOutcome.SUCCEEDED
     # (PostgreSQL keeps no key order in JSON: compared as a set.)
-    alerts = {"alerts", "alert_details"} if account.provider == "opsgenie" else set()
+    alerts = {"alerts", "alert_details", *KINDS} if account.provider == "opsgenie" else set()
     assert set(run.counts) == {"services", "incidents"} | alerts
 
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
-from integrations.http import CallStats, ErrorKind, UpstreamError
+from integrations.http import CallStats, UpstreamError
 from integrations.models import Connection
 from integrations.providers.opsgenie.alert_details import OpsgenieAlertDetails, alerts_per_run
 from integrations.providers.opsgenie.alert_reader import OpsgenieAlerts
 from integrations.providers.opsgenie.client import OpsgenieClient
+from integrations.providers.opsgenie.config_reader import NEEDS, OpsgenieConfig
 from integrations.providers.opsgenie.mapping import (
     account_record,
     incident_record,
@@ -64,13 +64,23 @@ class OpsgenieSource(ServicesAndIncidentsSource):
         self.service_names: dict[str, str] = {}
         # User id and username → their teams' names, read once per run (see accounts()).
         self._teams_of: dict[str, list[str]] | None = None
+        # The configuration objects' readers (config_reader); the teams they read once a run
+        # also give the accounts their teams.
+        self.config = OpsgenieConfig(client)
 
     def streams(self) -> list[Stream]:
+        config = self.config
         return [
             *super().streams(),
             incremental("alerts", OpsgenieAlerts(self.client, overlap=CREATED_OVERLAP)),
             # Each alert created or changed above: its logs, notes and recipients (bounded).
             details(ALERT_DETAILS, OpsgenieAlertDetails(self.client), per_run=alerts_per_run()),
+            snapshot("teams", config.teams, needs=NEEDS),
+            snapshot("escalations", config.escalations, needs=NEEDS),
+            snapshot("schedules", config.schedules, needs=NEEDS),
+            snapshot("on_calls", config.on_calls, needs=NEEDS),
+            snapshot("heartbeats", config.heartbeats, needs=NEEDS),
+            snapshot("integrations", config.integrations, needs=NEEDS),
             snapshot(ACCOUNTS, self.accounts),
         ]
 
@@ -103,18 +113,9 @@ class OpsgenieSource(ServicesAndIncidentsSource):
         listing read again to confirm removals reuses it)."""
         if self._teams_of is None:
             teams_of: dict[str, list[str]] = {}
-            base = self.client.base_url
-            listed = self.client.session.get_json(f"{base}/v2/teams", require="data").data
-            for team in listed["data"]:
-                if not isinstance(team, dict) or not isinstance(team.get("id"), str):
-                    raise UpstreamError(ErrorKind.MALFORMED, message="a team without an id")
-                url = f"{base}/v2/teams/{quote(team['id'], safe='')}"
-                body = self.client.session.get_json(url, params={"identifierType": "id"}).data
-                detail = body.get("data") if isinstance(body, dict) else None
-                if not isinstance(detail, dict):
-                    raise UpstreamError(ErrorKind.MALFORMED, message="a team answer without it")
+            for detail in self.config.team_details():
                 members = detail.get("members")
-                name = str(team.get("name") or team["id"])
+                name = str(detail.get("name") or detail.get("id"))
                 for member in members if isinstance(members, list) else []:
                     user = member.get("user") if isinstance(member, dict) else None
                     if not isinstance(user, dict):

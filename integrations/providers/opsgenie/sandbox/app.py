@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote
 from integrations.providers.opsgenie.sandbox.alert_api import AlertApi, AlertCall
 from integrations.providers.opsgenie.sandbox.alert_details import People
 from integrations.providers.opsgenie.sandbox.alerts import AlertStore, Caller
+from integrations.providers.opsgenie.sandbox.config_api import ConfigApi
 from integrations.providers.opsgenie.sandbox.data import Record
 from integrations.providers.opsgenie.sandbox.paging import page_params, paged, paging_headers
 from integrations.providers.opsgenie.sandbox.query import QueryError, compile_query
@@ -131,6 +132,9 @@ class OpsGenieSandbox:
             self._get_team,
             self._list_services,
         }
+        for method, pattern, handler in ConfigApi(self.store).routes():
+            self.router.add(method, pattern, handler)
+            self._configuration_handlers.add(handler)
 
     def _people(self) -> People:
         """The account's people, who receive its alerts (none for JSM's integration endpoint)."""

@@ -6,6 +6,10 @@ import random
 import threading
 from dataclasses import dataclass, field
 
+from integrations.providers.opsgenie.sandbox.config_data import (
+    OpsGenieConfiguration,
+    generate_configuration,
+)
 from integrations.providers.opsgenie.sandbox.data import (
     HOUR_MS,
     PRIORITY_WEIGHTS,
@@ -45,6 +49,8 @@ class OpsGenieStore(AccountStore):
     _by_tiny: dict[str, Record] = field(default_factory=dict, repr=False)
     # Never reused, even after the highest tinyId is deleted.
     _next_tiny: int = field(default=1, repr=False)
+    # Escalations, schedules, heartbeats and integrations (config_data), drawn at the start.
+    configuration: OpsGenieConfiguration = field(default_factory=OpsGenieConfiguration)
 
     def __post_init__(self) -> None:
         with self.lock:
@@ -55,6 +61,13 @@ class OpsGenieStore(AccountStore):
                 parse=parse_iso_ms,
                 given=self.dataset.now_ms,
                 fallback=lambda: int(start_of_day().timestamp() * 1000),
+            )
+            self.configuration = generate_configuration(
+                region=self.dataset.region,
+                now_ms=self.dataset.now_ms,
+                teams=self.dataset.teams,
+                users=self.dataset.users,
+                memberships=self.dataset.memberships,
             )
 
     def reindex(self) -> None:
