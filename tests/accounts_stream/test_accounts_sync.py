@@ -160,7 +160,8 @@ def test_the_first_sync_stores_exactly_the_upstreams_accounts(account, accounts)
     assert run.outcome == SyncOutcome.SUCCEEDED
     # Read last, so a users failure never delays the incidents (the stored counts are JSON,
     # whose key order PostgreSQL does not keep: the order is the source's).
-    # OpsGenie's alerts (and their details) and configuration objects (the library app's kinds) are read between.
+    # OpsGenie's alerts (and their details) and configuration objects (the library app's kinds)
+    # are read between.
     alerts = {"alerts", "alert_details", *KINDS} if account.provider == "opsgenie" else set()
     assert set(run.counts) == {"services", "incidents", ACCOUNTS} | alerts
     provider = get_provider(account.provider)
