@@ -56,6 +56,10 @@ class Alert(models.Model):
     first_seen_at = models.DateTimeField()
     changed_at = models.DateTimeField()
     search_text = FoldedTextField(sources=("message", "alias", "tiny_id"))
+    # Its logs, notes and recipients: set when a sync creates or changes the alert (it waits for
+    # them to be read, oldest first, a bounded number a run), cleared once they are read.
+    details_wanted_at = models.DateTimeField(null=True, blank=True)
+    details_read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -77,7 +81,76 @@ class Alert(models.Model):
             models.Index(fields=["status", "created_at", "id"], name="alert_status_created"),
             models.Index(fields=["priority", "created_at", "id"], name="alert_priority_created"),
             models.Index(fields=["tiny_id"], name="alert_tiny_id"),
+            # The alerts whose details wait to be read, oldest waiting first.
+            models.Index(
+                fields=["connection", "details_wanted_at", "id"],
+                condition=Q(details_wanted_at__isnull=False),
+                name="alert_details_wanted",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Alert {self.tiny_id or self.upstream_id}: {self.message[:60]}"
+
+
+class AlertDetail(models.Model):
+    """One item hanging off an alert, as upstream last listed it. Never deleted: an item a later
+    read no longer lists is flagged ``removed_upstream_at``."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(null=True, blank=True)
+    first_seen_at = models.DateTimeField()
+    removed_upstream_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class AlertLog(AlertDetail):
+    """An entry of the alert's activity log (``GET /v2/alerts/{id}/logs``)."""
+
+    offset = models.CharField(max_length=100, help_text="Upstream's key for the entry.")
+    log = models.TextField(blank=True)
+    type = models.CharField(max_length=50, blank=True)
+    owner = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "offset"], name="alert_log_unique_offset")
+        ]
+
+    def __str__(self) -> str:
+        return self.log[:60]
+
+
+class AlertNote(AlertDetail):
+    offset = models.CharField(max_length=100, help_text="Upstream's key for the note.")
+    note = models.TextField(blank=True)
+    owner = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "offset"], name="alert_note_unique_offset")
+        ]
+
+    def __str__(self) -> str:
+        return self.note[:60]
+
+
+class AlertRecipient(AlertDetail):
+    """A person the alert was sent to, and where they are with it."""
+
+    user_id = models.CharField(max_length=255)
+    username = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=50, blank=True)
+    method = models.CharField(max_length=50, blank=True)
+    aware = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "user_id"], name="alert_recipient_unique_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username or self.user_id}: {self.state}"

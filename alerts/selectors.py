@@ -12,6 +12,8 @@ from integrations.providers.registry import providers
 from integrations.sync.counts import HeldCount
 
 STREAM = "alerts"
+# Each alert's logs, notes and recipients (integrations.sync.details).
+DETAILS_STREAM = "alert_details"
 
 
 def alert_providers() -> list[str]:

@@ -48,6 +48,7 @@ UPDATED_FIELDS = (
     "changed_at",
     "deleted_upstream",
     "deleted_upstream_at",
+    "details_wanted_at",
 )
 
 
@@ -87,7 +88,14 @@ class AlertStore:
                 row.upstream_id: row
                 for row in Alert.objects.filter(
                     connection=connection, upstream_id__in=list(by_id)
-                ).only("id", "upstream_id", "content_hash", "deleted_upstream", "first_seen_at")
+                ).only(
+                    "id",
+                    "upstream_id",
+                    "content_hash",
+                    "deleted_upstream",
+                    "first_seen_at",
+                    "details_wanted_at",
+                )
             }
             to_create, to_update = [], []
             for upstream_id, record in by_id.items():
@@ -101,6 +109,7 @@ class AlertStore:
                         content_hash=digest,
                         first_seen_at=now,
                         changed_at=now,
+                        details_wanted_at=now,  # its logs, notes and recipients: to be read
                     )
                     _apply(row, record)
                     to_create.append(row)
@@ -108,6 +117,9 @@ class AlertStore:
                     _apply(row, record)
                     row.content_hash = digest
                     row.changed_at = now
+                    # Changed: its logs, notes and recipients are read again (the earliest
+                    # wait of one still waiting is kept, so it keeps its place in the queue).
+                    row.details_wanted_at = row.details_wanted_at or now
                     # Seen again upstream: it was not deleted after all.
                     row.deleted_upstream, row.deleted_upstream_at = False, None
                     to_update.append(row)

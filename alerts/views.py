@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from accounts.permissions import require_permissions
+from alerts.details_page import alert_details, details_backlog
 from alerts.list_filters import AlertFilterForm
 from alerts.list_pages import paginate
 from alerts.models import Alert
@@ -61,6 +62,8 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "ignored": form.ignored(),
         "last_synced": _last_synced(),
+        # Outside the table an HTMX filter swaps: not counted again for it.
+        "backlog": None if request.htmx else details_backlog(),
     }
     template = "alerts/list.html" + ("#alert-table" if request.htmx else "")
     return render(request, template, context)
@@ -74,5 +77,6 @@ def alert_detail(request: HttpRequest, alert: int) -> HttpResponse:
         "source_label": provider_name(row.provider),
         # Pretty-printed for reading; the template escapes it like any upstream text.
         "raw_text": json.dumps(row.raw, indent=2, ensure_ascii=False, sort_keys=True),
+        **alert_details(row),
     }
     return render(request, "alerts/detail.html", context)

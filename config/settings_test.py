@@ -34,6 +34,10 @@ PAGERDUTY_EVENTS_URLS = {
     "us": "https://events.pagerduty.com",
     "eu": "https://events.eu.pagerduty.com",
 }
+# Alerts whose logs, notes and recipients one sync reads (production: ALERTS_PER_RUN, 200, in
+# integrations/providers/opsgenie/alert_details.py): each costs three calls or more, and most
+# tests sync 300 emulated alerts without looking at them. tests/alert_details/ set their own.
+OPSGENIE_ALERT_DETAILS_PER_RUN = 10
 OPSGENIE_JSM_URL = "https://api.atlassian.com/jsm/ops/integration"
 SITE_URL = "http://127.0.0.1:8000"
 NOTIFICATION_DISABLE_MIN_DELIVERIES = 5

@@ -279,6 +279,8 @@ class StreamSummary:
             _count(counts, "updated"),
         )
         self.unchanged, self.deleted = _count(counts, "unchanged"), _count(counts, "deleted")
+        # A details stream's bound, and how many records still wait for their details.
+        self.per_run, self.pending = _count(counts, "per_run"), _count(counts, "pending")
 
 
 def _count(counts: dict[str, object], name: str) -> int:

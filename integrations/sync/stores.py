@@ -32,10 +32,13 @@ class StreamCounts:
     # A full scan's position (ISO time of the last record stored): where a failed scan resumes.
     cursor: str = ""
     resumed_from: str = ""
+    # A details stream: the most records whose details one run reads, and how many still wait.
+    per_run: int | None = None
+    pending: int | None = None
 
     def as_dict(self) -> dict[str, int | str]:
-        """What a SyncRun keeps: the numbers, and the texts only when set."""
-        return {name: value for name, value in vars(self).items() if value != ""}
+        """What a SyncRun keeps: the numbers, and the texts and bounds only when set."""
+        return {name: value for name, value in vars(self).items() if value not in ("", None)}
 
     def add(self, other: StreamCounts) -> None:
         for name in COUNTED:

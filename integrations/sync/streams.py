@@ -28,6 +28,9 @@ ACCOUNTS = "accounts"
 class StreamKind(StrEnum):
     INCREMENTAL = "incremental"
     SNAPSHOT = "snapshot"
+    # What hangs off records another stream stored or changed (an alert's logs, notes and
+    # recipients): read one record at a time, a bounded number a run (integrations.sync.details).
+    DETAILS = "details"
 
 
 class IncrementalReader(Protocol):
@@ -60,6 +63,8 @@ class Stream:
     # The stream whose failure fails the run and whose 401/403 puts the connection in Error
     # (incidents); any other stream's failure is that stream's, and the others go on.
     decides_status: bool = False
+    # A details stream: at most this many records' details are read in one run.
+    per_run: int = 0
     # What the credentials need to read it, said when they may not ("" : nothing to add).
     needs: str = ""
 
@@ -79,6 +84,11 @@ def incremental(name: str, reader: IncrementalReader, *, decides_status: bool = 
 
 def snapshot(name: str, reader: SnapshotReader, *, needs: str = "") -> Stream:
     return Stream(name, StreamKind.SNAPSHOT, reader, needs=needs)
+
+
+def details(name: str, reader: Callable[[str], Any], *, per_run: int) -> Stream:
+    """``reader(upstream_id)``: the details of one record (see integrations.sync.details)."""
+    return Stream(name, StreamKind.DETAILS, reader, per_run=per_run)
 
 
 class ServicesAndIncidentsSource:

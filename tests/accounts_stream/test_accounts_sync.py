@@ -160,8 +160,9 @@ def test_the_first_sync_stores_exactly_the_upstreams_accounts(account, accounts)
     assert run.outcome == SyncOutcome.SUCCEEDED
     # Read last, so a users failure never delays the incidents (the stored counts are JSON,
     # whose key order PostgreSQL does not keep: the order is the source's).
-    # OpsGenie's alerts and configuration objects (the library app's kinds) are read between.
-    alerts = {"alerts", *KINDS} if account.provider == "opsgenie" else set()
+    # OpsGenie's alerts (and their details) and configuration objects (the library app's kinds)
+    # are read between.
+    alerts = {"alerts", "alert_details", *KINDS} if account.provider == "opsgenie" else set()
     assert set(run.counts) == {"services", "incidents", ACCOUNTS} | alerts
     provider = get_provider(account.provider)
     source = provider.open_source(account.connection, stats=CallStats(), sleep=None)
@@ -264,7 +265,7 @@ def test_without_a_store_for_accounts_the_run_is_as_before(account, monkeypatch)
 
     assert run.outcome == SyncOutcome.SUCCEEDED
     # (PostgreSQL keeps no key order in JSON: compared as a set.)
-    alerts = {"alerts", *KINDS} if account.provider == "opsgenie" else set()
+    alerts = {"alerts", "alert_details", *KINDS} if account.provider == "opsgenie" else set()
     assert set(run.counts) == {"services", "incidents"} | alerts
 
 

@@ -12,8 +12,8 @@ def test_the_first_sync_stores_exactly_the_upstreams_incidents(upstream, connect
     run = run_sync(connection)
     assert run.outcome == SyncOutcome.SUCCEEDED and run.kind == SyncKind.FULL
     assert run.counts["incidents"]["created"] == 250
-    # The services once, then 250 incidents at 100 a page; the alerts stream's calls are its own.
-    others = ("alerts", *KINDS)  # each stream's calls are its own
+    # The services once, then 250 incidents at 100 a page; the alerts' calls are their own.
+    others = ("alerts", "alert_details", *KINDS)  # each stream's calls are its own
     assert run.http_calls - sum(run.counts[name]["http_calls"] for name in others) == 4
     assert_store_equals_upstream(upstream, connection)
 

@@ -30,9 +30,10 @@ def test_a_stream_without_a_registered_store_is_skipped_silently(
     run = run_sync(connection)
     assert run.outcome == SyncOutcome.SUCCEEDED
     # The library app's configuration kinds are OpsGenie streams with stores too.
-    assert set(run.counts) == {"services", "incidents", "alerts", *KINDS}
-    # The services once, then 250 incidents at 100 a page, then the alerts: nothing for widgets.
-    streams = ("services", "incidents", "alerts", *KINDS)
+    assert set(run.counts) == {"services", "incidents", "alerts", "alert_details", *KINDS}
+    # The services once, then 250 incidents at 100 a page, then the alerts and their details:
+    # nothing for widgets.
+    streams = ("services", "incidents", "alerts", "alert_details", *KINDS)
     assert run.http_calls == sum(run.counts[name]["http_calls"] for name in streams)
     assert run.counts["services"]["http_calls"] + run.counts["incidents"]["http_calls"] == 4
     assert_store_equals_upstream(upstream, connection)

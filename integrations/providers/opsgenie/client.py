@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 
-from integrations.http import UpstreamSession
+from integrations.http import ErrorKind, UpstreamError, UpstreamSession
 
 
 def rate_limit_wait(headers: Mapping[str, str]) -> float | None:
@@ -43,3 +43,16 @@ class OpsgenieClient:
 
     def close(self) -> None:
         self.session.close()
+
+    def next_link(self, body: Mapping[str, Any]) -> str | None:
+        """The answer's ``paging.next``, or None on the last page. The key goes only to the host
+        it was saved for, whatever a paging link says."""
+        paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
+        next_url = paging.get("next")
+        if not isinstance(next_url, str) or not next_url:
+            return None
+        if not next_url.startswith(self.base_url + "/"):
+            raise UpstreamError(
+                ErrorKind.MALFORMED, message="a paging link points outside the account's API host"
+            )
+        return next_url

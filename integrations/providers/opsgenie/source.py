@@ -1,9 +1,10 @@
 """Fetch: OpsGenie's streams, page by page, in the shapes the sync engine asks for.
 
-Four streams: **services** (a snapshot, read first: their names label the incidents),
-**incidents** (incremental), **alerts** (incremental, ``alert_reader``) and **accounts** (a
-snapshot of the users with their teams, read last, so a key that may not read them never delays
-the incidents).
+Five streams: **services** (a snapshot, read first: their names label the incidents),
+**incidents** (incremental), **alerts** (incremental, ``alert_reader``), **alert details** (the
+logs, notes and recipients of each alert created or changed, a bounded number a run:
+``alert_details``) and **accounts** (a snapshot of the users with their teams, read last, so a
+key that may not read them never delays the incidents).
 
 Every incident listing is sorted by createdAt ascending and read by keyset
 (``integrations.sync.keyset``): each page asks for ``createdAt>=`` the last one seen (epoch
@@ -17,8 +18,9 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from integrations.http import CallStats, ErrorKind, UpstreamError
+from integrations.http import CallStats, UpstreamError
 from integrations.models import Connection
+from integrations.providers.opsgenie.alert_details import OpsgenieAlertDetails, alerts_per_run
 from integrations.providers.opsgenie.alert_reader import OpsgenieAlerts
 from integrations.providers.opsgenie.client import OpsgenieClient
 from integrations.providers.opsgenie.config_reader import NEEDS, OpsgenieConfig
@@ -34,12 +36,15 @@ from integrations.sync.streams import (
     ACCOUNTS,
     ServicesAndIncidentsSource,
     Stream,
+    details,
     incremental,
     snapshot,
 )
 
 PAGE_SIZE = 100  # OpsGenie's largest page
 IDS_PER_QUERY = 50
+# The stream of the alerts' logs, notes and recipients (its store is the alerts app's).
+ALERT_DETAILS = "alert_details"
 # Incidents can become visible to the API a little after their createdAt.
 CREATED_OVERLAP = timedelta(minutes=10)
 
@@ -68,6 +73,8 @@ class OpsgenieSource(ServicesAndIncidentsSource):
         return [
             *super().streams(),
             incremental("alerts", OpsgenieAlerts(self.client, overlap=CREATED_OVERLAP)),
+            # Each alert created or changed above: its logs, notes and recipients (bounded).
+            details(ALERT_DETAILS, OpsgenieAlertDetails(self.client), per_run=alerts_per_run()),
             snapshot("teams", config.teams, needs=NEEDS),
             snapshot("escalations", config.escalations, needs=NEEDS),
             snapshot("schedules", config.schedules, needs=NEEDS),
@@ -164,16 +171,7 @@ class OpsgenieSource(ServicesAndIncidentsSource):
         return records, self._next(body) is not None
 
     def _next(self, body: dict[str, Any]) -> str | None:
-        paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
-        next_url = paging.get("next")
-        if not isinstance(next_url, str) or not next_url:
-            return None
-        # The key goes only to the host it was saved for, whatever a paging link says.
-        if not next_url.startswith(self.client.base_url + "/"):
-            raise UpstreamError(
-                ErrorKind.MALFORMED, message="a paging link points outside the account's API host"
-            )
-        return next_url
+        return self.client.next_link(body)
 
 
 def _quoted(value: str) -> str:

@@ -13,6 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from integrations.providers.opsgenie.sandbox.alert_detail_api import (
+    AlertDetailApi,
+    find_alert,
+    identifier_type,
+    unprocessable,
+)
+from integrations.providers.opsgenie.sandbox.alert_details import People
 from integrations.providers.opsgenie.sandbox.alert_payload import action_errors, create_errors
 from integrations.providers.opsgenie.sandbox.alerts import AlertStore, Caller, Record
 from integrations.providers.opsgenie.sandbox.paging import page_params, paged
@@ -20,10 +27,8 @@ from integrations.providers.opsgenie.sandbox.query import QueryError, compile_qu
 from integrations.sandbox.wsgi import HttpProblem, Request
 
 ACCEPTED: Final = "Request will be processed"
-UNPROCESSABLE: Final = "Request body is not processable. Please check the errors."
 # Guess: upstream's answer to a body that is not JSON is unconfirmed (reference §1.3: 400).
 NOT_JSON: Final = "Could not parse the request body as JSON."
-IDENTIFIER_TYPES: Final = ("id", "tiny", "alias")
 # Every sort field of reference §4.1; a dotted one reads a nested field.
 ALERT_SORTS: Final = {
     name: name
@@ -68,8 +73,9 @@ Answer = tuple[int, dict[str, Any]]
 class AlertApi:
     """The handlers; `routes()` says where each goes and what kind of access it needs."""
 
-    def __init__(self, store: AlertStore) -> None:
+    def __init__(self, store: AlertStore, people: Callable[[], People] = People) -> None:
         self.store = store
+        self.details = AlertDetailApi(store, people)
 
     def routes(self) -> list[tuple[str, str, Callable[..., Answer], str]]:
         """(method, pattern, handler, kind): kind is "write", "read" or "status"."""
@@ -78,6 +84,9 @@ class AlertApi:
             ("GET", "/v2/alerts", self.list, "read"),
             ("GET", "/v2/alerts/requests/{request_id}", self.request_status, "status"),
             ("GET", "/v2/alerts/{identifier}", self.get, "read"),
+            ("GET", "/v2/alerts/{identifier}/logs", self.details.logs, "read"),
+            ("GET", "/v2/alerts/{identifier}/notes", self.details.notes, "read"),
+            ("GET", "/v2/alerts/{identifier}/recipients", self.details.recipients, "read"),
             ("POST", "/v2/alerts/{identifier}/close", self.close, "write"),
             ("POST", "/v2/alerts/{identifier}/acknowledge", self.acknowledge, "write"),
         ]
@@ -86,7 +95,7 @@ class AlertApi:
         body = _body(request)
         errors = create_errors(body)
         if errors:
-            raise _unprocessable(errors)
+            raise unprocessable(errors)
         self.store.create(call.request_id, body, call.caller)
         return 202, {"result": ACCEPTED}
 
@@ -97,12 +106,12 @@ class AlertApi:
         return self._act("Acknowledge", request, call, identifier)
 
     def _act(self, action: str, request: Request, call: AlertCall, identifier: str) -> Answer:
-        identifier_type = _identifier_type(request)
+        kind = identifier_type(request)
         errors = action_errors(_body(request))
         if errors:
-            raise _unprocessable(errors)
-        alert = self.store.find(identifier, identifier_type)
-        alias = identifier if identifier_type == "alias" else ""
+            raise unprocessable(errors)
+        alert = self.store.find(identifier, kind)
+        alias = identifier if kind == "alias" else ""
         self.store.act(call.request_id, action, alert, alias, call.caller)
         return 202, {"result": ACCEPTED}
 
@@ -114,14 +123,7 @@ class AlertApi:
         return 200, {"data": dict(record)}
 
     def get(self, request: Request, call: AlertCall, identifier: str) -> Answer:
-        identifier_type = _identifier_type(request)
-        alert = self.store.find(identifier, identifier_type)
-        if alert is None:
-            # Guess: the exact 404 wording is unconfirmed upstream.
-            raise HttpProblem(
-                404, {"message": f"Alert with {identifier_type} [{identifier}] does not exist."}
-            )
-        return 200, {"data": _present(dict(alert), full=True)}
+        return 200, {"data": _present(find_alert(self.store, request, identifier), full=True)}
 
     def list(self, request: Request, call: AlertCall) -> Answer:
         errors: dict[str, str] = {}
@@ -142,7 +144,7 @@ class AlertApi:
             # Saved searches are not emulated; ignoring one would list the wrong alerts.
             errors["searchIdentifier"] = "The sandbox does not support saved searches."
         if errors:
-            raise _unprocessable(errors)
+            raise unprocessable(errors)
         alerts = [alert for alert in self.store.snapshot() if predicate(alert)]
         field = ALERT_SORTS[page.sort]
         alerts.sort(key=lambda a: (_sortable(a, field), int(a["tinyId"])))
@@ -151,24 +153,11 @@ class AlertApi:
         return 200, paged(request, page, alerts, lambda alert: _present(alert, full=False))
 
 
-def _identifier_type(request: Request) -> str:
-    identifier_type = (request.arg("identifierType") or "id").lower()
-    if identifier_type not in IDENTIFIER_TYPES:
-        raise _unprocessable(
-            {"identifierType": f"Identifier type should be one of [{', '.join(IDENTIFIER_TYPES)}]"}
-        )
-    return identifier_type
-
-
 def _body(request: Request) -> Any:
     try:
         return request.json()
     except (ValueError, UnicodeDecodeError):
         raise HttpProblem(400, {"message": NOT_JSON}) from None
-
-
-def _unprocessable(errors: dict[str, str]) -> HttpProblem:
-    return HttpProblem(422, {"message": UNPROCESSABLE, "errors": errors})
 
 
 def _sortable(alert: Record, field: str) -> Any:

@@ -17,6 +17,7 @@ from typing import Any, Final
 from urllib.parse import quote, unquote
 
 from integrations.providers.opsgenie.sandbox.alert_api import AlertApi, AlertCall
+from integrations.providers.opsgenie.sandbox.alert_details import People
 from integrations.providers.opsgenie.sandbox.alerts import AlertStore, Caller
 from integrations.providers.opsgenie.sandbox.config_api import ConfigApi
 from integrations.providers.opsgenie.sandbox.data import Record
@@ -106,7 +107,7 @@ class OpsGenieSandbox:
         self.alerts = alerts
         self._alert_kinds: dict[Callable[..., Any], str] = {}
         if alerts is not None:
-            for method, pattern, handler, kind in AlertApi(alerts).routes():
+            for method, pattern, handler, kind in AlertApi(alerts, self._people).routes():
                 self.router.add(method, pattern, handler)
                 self._alert_kinds[handler] = kind
         self._incident_handlers: set[Callable[..., Any]] = set()
@@ -134,6 +135,13 @@ class OpsGenieSandbox:
         for method, pattern, handler in ConfigApi(self.store).routes():
             self.router.add(method, pattern, handler)
             self._configuration_handlers.add(handler)
+
+    def _people(self) -> People:
+        """The account's people, who receive its alerts (none for JSM's integration endpoint)."""
+        store = getattr(self, "store", None)
+        if store is None:
+            return People()
+        return People(users=store.dataset.users, memberships=store.dataset.memberships)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.monotonic()
