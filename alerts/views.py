@@ -17,6 +17,7 @@ from alerts.models import Alert
 from alerts.selectors import STREAM, alert_providers
 from integrations.models import SyncOutcome, SyncRun
 from integrations.providers.registry import provider_name
+from integrations.selectors import streams_switched_off
 from lib.search import fold
 
 # The Data library belongs to Incidents: whoever may read incidents (every role) reads it.
@@ -61,6 +62,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "ignored": form.ignored(),
         "last_synced": _last_synced(),
+        "switched_off": streams_switched_off(stream=STREAM),
     }
     template = "alerts/list.html" + ("#alert-table" if request.htmx else "")
     return render(request, template, context)

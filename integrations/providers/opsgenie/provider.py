@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from integrations.providers.base import Provider, Region
+from integrations.providers.base import Provider, Region, StreamInfo
 from integrations.providers.opsgenie.forms import OpsgenieKeyForm
 from integrations.providers.opsgenie.validation import validate_key
 
@@ -35,4 +35,16 @@ PROVIDER = Provider(
     # which users and teams need.
     accounts_need="an API key with Configuration access (read)",
     library_streams=("alerts",),
+    streams=(
+        StreamInfo("services", "Services", "an API key with Read access", optional=False),
+        StreamInfo("incidents", "Incidents", "an API key with Read access", optional=False),
+        StreamInfo("alerts", "Alerts", "an API key with Read access"),
+        # Read only for a connection made a critical system (the access app decides).
+        StreamInfo(
+            "accounts",
+            "Users and their teams",
+            "an API key with Configuration access (read)",
+            optional=False,
+        ),
+    ),
 )
