@@ -132,3 +132,12 @@ def test_the_review_step_says_what_each_stream_needs_and_its_choice_is_kept(  # 
     assert connection.streams_off == ["alerts"]
     assert connection.streams_off_since["alerts"]["by"] == "alice-admin"
     assert "alerts" not in run_sync(connection, full=True).counts
+
+
+def test_a_stream_the_review_step_does_not_offer_is_refused_and_said(  # type: ignore[no-untyped-def]
+    admin_client: Client,
+) -> None:
+    page = admin_client.post(REVIEW, {"on": ["alerts", "nonsense"]}).content.decode()
+    assert "Pick from the streams listed." in page
+    assert "Select a valid choice. nonsense is not one of the available choices." in page
+    assert 'value="alerts" id="id_on_alerts" checked' in page  # what was ticked stays ticked

@@ -72,7 +72,9 @@ def _start_sandbox(
     base = f"http://127.0.0.1:{port}"
     import requests
 
-    for _ in range(200):
+    # Generating 20,000 alerts takes seconds, more on a loaded machine.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
         try:
             keys = requests.get(f"{base}/_sandbox/keys", timeout=1).json()
             return process, base, keys["keys"]

@@ -47,7 +47,13 @@ def connect_review(request: HttpRequest) -> HttpResponse:
     else:
         form = wizard_streams_form(request, PROVIDER)
     on = form.initial.get("on") if not form.is_bound else request.POST.getlist("on")
-    context = {"step": 1, "mode": "connect", "streams": PROVIDER.streams, "streams_on": on}
+    context = {
+        "step": 1,
+        "mode": "connect",
+        "streams": PROVIDER.streams,
+        "streams_on": on,
+        "streams_form": form,
+    }
     return _render_step(request, context)
 
 
