@@ -18,6 +18,7 @@ from alerts.models import Alert
 from alerts.selectors import STREAM, alert_providers
 from integrations.models import SyncOutcome, SyncRun
 from integrations.providers.registry import provider_name
+from integrations.selectors import streams_switched_off
 from lib.search import fold
 
 # The Data library belongs to Incidents: whoever may read incidents (every role) reads it.
@@ -64,6 +65,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         "last_synced": _last_synced(),
         # Outside the table an HTMX filter swaps: not counted again for it.
         "backlog": None if request.htmx else details_backlog(),
+        "switched_off": streams_switched_off(stream=STREAM),
     }
     template = "alerts/list.html" + ("#alert-table" if request.htmx else "")
     return render(request, template, context)

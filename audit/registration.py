@@ -83,6 +83,7 @@ CONNECTION = Audited(
         "service_ids": "Chosen services (none: all)",
         "services_confirmed_at": "Services confirmed at",
         "report_email": "Incident report address",
+        "streams_off": "Streams switched off",
     },
     ignored={
         "id": "the row's number",
@@ -91,6 +92,7 @@ CONNECTION = Audited(
         "last_error_action": SYNC_NOISE,
         "last_error_at": SYNC_NOISE,
         "token_refresh_until": "a worker's lease while it renews OAuth tokens",
+        "streams_off_since": "who switched a stream off and when: the entry itself says so",
     },
     secrets=("credentials",),
     created="Connected",

@@ -13,7 +13,11 @@ from django.db import transaction
 
 from integrations.models import Connection
 from integrations.providers.base import Provider
-from integrations.services import connection_save_validated, credential_hint
+from integrations.services import (
+    connection_save_validated,
+    connection_set_streams,
+    credential_hint,
+)
 from integrations.validation import ValidationFailure
 
 # Who connects: the signed-in admin, or None from the command line.
@@ -35,9 +39,11 @@ def key_connect(
     region: str,
     user: Actor,
     service_ids: Sequence[str] | None = None,
+    streams_off: Sequence[str] | None = None,
 ) -> Connection:
     """Validate the key, then store it as the provider's Connected connection; syncing starts on
-    commit. ``service_ids`` (providers with a service selection) replaces the chosen services."""
+    commit. ``service_ids`` (providers with a service selection) replaces the chosen services;
+    ``streams_off`` (the wizard's Review step) the optional streams switched off."""
     if provider.validate_key is None:
         raise ValueError(f"{provider.name} has no API-key path.")
     problem = provider.validate_key(api_key=api_key, region=region)
@@ -55,4 +61,8 @@ def key_connect(
             # The first sync (started on commit) reads only the chosen services.
             connection.service_ids = sorted(service_ids)
             connection.save(update_fields=["service_ids"])
+        if streams_off is not None:
+            # Before the first sync (started on commit): it never reads what was switched off.
+            on = [s.name for s in provider.optional_streams if s.name not in streams_off]
+            connection_set_streams(connection=connection, on=on, user=user)
     return connection

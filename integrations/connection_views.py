@@ -12,6 +12,7 @@ from integrations.models import Connection, ConnectionStatus
 from integrations.providers.base import Provider
 from integrations.selectors import connection_for
 from integrations.services import connection_disconnect
+from integrations.stream_views import stream_rows
 from integrations.sync.selectors import interval_choices, sync_runs_page
 from integrations.sync.views import sync_context
 
@@ -38,6 +39,7 @@ def detail_page(
             "can_manage": request.user.has_perm(MANAGE),
             "runs": sync_runs_page(connection=connection, page=request.GET.get("runs_page")),
             "interval_choices": interval_choices(),
+            "stream_rows": stream_rows(provider, connection),
             **(extra(connection) if extra else {}),
         },
     )

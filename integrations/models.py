@@ -97,6 +97,12 @@ class Connection(models.Model):
     token_refresh_until = models.DateTimeField(null=True, blank=True)
     # Where staff report incidents (shown on the staff "Report an incident" page).
     report_email = models.EmailField(blank=True)
+    # The optional streams an admin switched off (names, sorted): no sync reads them. Every
+    # other stream is on (integrations/stream_switches.py).
+    streams_off = models.JSONField(default=list, blank=True)
+    # Who switched each of those off and when, for the Data library's notice:
+    # {"alerts": {"at": ISO time, "by": username, or "" for the command line}}.
+    streams_off_since = models.JSONField(default=dict, blank=True)
 
     class Meta:
         permissions = [("manage_connection", "Can connect, edit and disconnect integrations")]
@@ -131,6 +137,9 @@ class Connection(models.Model):
         if self.status == ConnectionStatus.CONNECTED and self.services_confirmed_at is None:
             return "attention"
         return self.status
+
+    def stream_is_on(self, name: str) -> bool:
+        return name not in self.streams_off
 
     @property
     def is_active(self) -> bool:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from integrations.models import Connection, ConnectionStatus, ProviderService
 from integrations.providers.base import Link, Provider
@@ -73,3 +74,53 @@ def known_service_names() -> list[str]:
     the services table (a few hundred rows), whatever the number of incidents."""
     names = ProviderService.objects.order_by().values_list("name", flat=True).distinct()
     return sorted(set(names), key=str.casefold)
+
+
+@dataclass(frozen=True)
+class SwitchedOff:
+    """A stream an admin switched off for a connection: the Data library says so instead of
+    showing an empty page."""
+
+    stream: str
+    connection: str  # the provider's name, as the product names the connection
+    at: datetime | None
+    by: str
+
+
+def streams_switched_off(
+    *, stream: str | None = None, connection: Connection | None = None
+) -> list[SwitchedOff]:
+    """The streams switched off: of every connection not disconnected (one query; one row a
+    provider), or of ``connection``; only ``stream`` when given."""
+    registered = providers()
+    if connection is not None:
+        connections = [connection]
+    else:
+        connections = list(
+            Connection.objects.exclude(status=ConnectionStatus.DISCONNECTED)
+            .filter(provider__in=registered)
+            .order_by("provider")
+        )
+    found = []
+    for row in connections:
+        provider = registered.get(row.provider)
+        for name in row.streams_off:
+            if provider is None or stream not in (None, name):
+                continue
+            since = row.streams_off_since.get(name) or {}
+            found.append(
+                SwitchedOff(
+                    stream=name,
+                    connection=provider.name,
+                    at=_moment(since.get("at")),
+                    by=str(since.get("by") or ""),
+                )
+            )
+    return found
+
+
+def _moment(text: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(text))
+    except ValueError:
+        return None

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
@@ -207,3 +208,37 @@ def connection_set_sync_interval(*, connection: Connection, minutes: int) -> Con
     if connection.is_active:
         tasks.sync_schedule_update(connection=connection)
     return connection
+
+
+class StreamSwitchRefused(ValueError):
+    """The switches were not saved; the message says why."""
+
+
+def connection_set_streams(
+    *, connection: Connection, on: Collection[str], user: AbstractBaseUser | AnonymousUser | None
+) -> list[str]:
+    """Switch each optional stream of the connection's provider on (named in ``on``) or off,
+    saying who switched one off and when. A stream that is not optional (incidents decide a
+    run) is never switched off. Returns the names whose switch changed."""
+    provider = providers().get(connection.provider)
+    optional = [stream.name for stream in provider.optional_streams] if provider else []
+    unknown = set(on) - set(optional)
+    if unknown:
+        raise StreamSwitchRefused(
+            f"Not a stream that can be switched: {', '.join(sorted(unknown))}"
+        )
+    off = sorted(name for name in optional if name not in on)
+    changed = sorted(set(off) ^ set(connection.streams_off))
+    if not changed:
+        return []
+    since = {name: when for name, when in connection.streams_off_since.items() if name in off}
+    moment = timezone.now().isoformat()
+    for name in off:
+        since.setdefault(name, {"at": moment, "by": _username(user)})
+    connection.streams_off, connection.streams_off_since = off, since
+    connection.save(update_fields=["streams_off", "streams_off_since", "updated_at"])
+    return changed
+
+
+def _username(user: AbstractBaseUser | AnonymousUser | None) -> str:
+    return user.get_username() if user is not None and user.is_authenticated else ""

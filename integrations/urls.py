@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from integrations import views
+from integrations import stream_views, views
 from integrations.providers.registry import providers
 from integrations.sync import views as sync
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("<slug:provider>/sync/status/", sync.sync_status, name="sync-status"),
     path("<slug:provider>/sync/history/", sync.sync_history, name="sync-history"),
     path("<slug:provider>/sync/frequency/", sync.sync_frequency, name="sync-frequency"),
+    path("<slug:provider>/streams/", stream_views.stream_switches, name="streams"),
 ]

@@ -48,6 +48,19 @@ class Revocation:
 
 
 @dataclass(frozen=True)
+class StreamInfo:
+    """One stream a provider's source reads, as admins are told of it: on the wizard's Review
+    step and the connection page. ``needs`` says what the credentials need to read it; an
+    ``optional`` stream can be switched off per connection (the incidents stream, which decides
+    a run, never is)."""
+
+    name: str  # the engine's stream name: "incidents", "alerts", ...
+    label: str
+    needs: str
+    optional: bool = True
+
+
+@dataclass(frozen=True)
 class Provider:
     # The package, e.g. "integrations.providers.opsgenie": its source, urls, templates and
     # sandbox are found there by name (see the properties below).
@@ -83,6 +96,9 @@ class Provider:
     # The Data library's objects its source reads, by stream name (e.g. "alerts"): the apps that
     # keep them ask this, never a provider's name.
     library_streams: tuple[str, ...] = field(default=())
+    # Every stream its source reads, in the order read, with what each needs from the key.
+    # Later streams (alert details, teams, schedules...) only declare themselves here.
+    streams: tuple[StreamInfo, ...] = field(default=())
     # Called with the connection before a disconnect erases its credentials, to revoke them
     # upstream where the provider can (OAuth tokens); returns a Revocation. The disconnect goes
     # on whatever it says.
@@ -136,6 +152,11 @@ class Provider:
         if self.key_form is None:
             raise ValueError(f"{self.name} has no API-key path.")
         return self.key_form(data, initial=initial or {}, regions=self.regions)
+
+    @property
+    def optional_streams(self) -> tuple[StreamInfo, ...]:
+        """The streams an admin may switch off for a connection."""
+        return tuple(stream for stream in self.streams if stream.optional)
 
     def matches(self, query: str) -> bool:
         haystack = " ".join((self.name, self.summary, *self.uses, *self.search_terms)).lower()

@@ -250,6 +250,9 @@ def _run_streams(
             continue
         if not stream_wanted(stream.name, connection):
             continue
+        if not stream.decides_status and not connection.stream_is_on(stream.name):
+            # An admin switched it off for this connection: not read, its rows kept as they are.
+            continue
         counts = tracker.start(stream.name)
         try:
             if stream.kind == StreamKind.SNAPSHOT:

@@ -22,7 +22,7 @@ VIEW = "integrations.view_connection"
 MANAGE = "integrations.manage_connection"
 
 
-def _provider_and_connection(slug: str) -> tuple[Provider, Connection]:
+def provider_and_connection(slug: str) -> tuple[Provider, Connection]:
     provider = providers().get(slug)
     if provider is None:
         raise Http404
@@ -55,7 +55,7 @@ def sync_context(request: HttpRequest, connection: Connection) -> dict[str, obje
 
 @require_permissions(read=VIEW)
 def sync_status(request: HttpRequest, provider: str) -> HttpResponse:
-    _, connection = _provider_and_connection(provider)
+    _, connection = provider_and_connection(provider)
     card = _card(request, connection)
     context = {"connection": connection, "sync": card, "can_manage": request.user.has_perm(MANAGE)}
     response = render(request, "integrations/sync/status.html", context)
@@ -67,7 +67,7 @@ def sync_status(request: HttpRequest, provider: str) -> HttpResponse:
 
 @require_permissions(read=VIEW)
 def sync_history(request: HttpRequest, provider: str) -> HttpResponse:
-    _, connection = _provider_and_connection(provider)
+    _, connection = provider_and_connection(provider)
     runs = sync_runs_page(connection=connection, page=request.GET.get("page"))
     template = "integrations/sync/history.html"
     return render(request, template, {"connection": connection, "runs": runs})
@@ -76,7 +76,7 @@ def sync_history(request: HttpRequest, provider: str) -> HttpResponse:
 @require_permissions(read=None, write=MANAGE)
 @require_POST
 def sync_now(request: HttpRequest, provider: str) -> HttpResponse:
-    registered, connection = _provider_and_connection(provider)
+    registered, connection = provider_and_connection(provider)
     full = request.POST.get("full") == "1"
     try:
         sync_request(connection=connection, full=full)
@@ -92,7 +92,7 @@ def sync_now(request: HttpRequest, provider: str) -> HttpResponse:
 @require_permissions(read=None, write=MANAGE)
 @require_POST
 def sync_frequency(request: HttpRequest, provider: str) -> HttpResponse:
-    registered, connection = _provider_and_connection(provider)
+    registered, connection = provider_and_connection(provider)
     try:
         minutes = int(request.POST.get("minutes", ""))
         connection_set_sync_interval(connection=connection, minutes=minutes)

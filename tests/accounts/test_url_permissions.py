@@ -73,9 +73,10 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "GET": {"admin": 200, "auditor": 200, "staff": 403},
         "POST": dict.fromkeys(ROLES, 405),
     },
+    # The Review step's POST keeps the streams chosen and goes on to the details step.
     "/settings/integrations/opsgenie/connect/": {
         "GET": R_ADMIN_ONLY,
-        "POST": {"admin": 405, "auditor": 405, "staff": 405},
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
     "/settings/integrations/opsgenie/connect/details/": {
         "GET": R_ADMIN_ONLY,
@@ -134,6 +135,10 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "POST": dict.fromkeys(ROLES, 405),
     },
     "/settings/integrations/<provider>/sync/frequency/": {
+        "GET": dict.fromkeys(ROLES, 405),
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
+    "/settings/integrations/<provider>/streams/": {
         "GET": dict.fromkeys(ROLES, 405),
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },

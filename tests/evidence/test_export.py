@@ -20,6 +20,7 @@ CSV_FILES = [
     "data_loss_reports.csv",
     "data_loss_history.csv",
     "incident_changes.csv",
+    "alerts.csv",
     "sync_runs.csv",
     "services.csv",
     "connections.csv",

@@ -24,6 +24,7 @@ def test_each_file_comes_from_the_app_that_owns_its_data() -> None:
     assert owners["connections.csv"] == "integrations.evidence"
     assert owners["sla_policy.csv"] == "incidents.evidence"
     assert owners["audit_log.csv"] == "audit.evidence"
+    assert owners["alerts.csv"] == "alerts.evidence"
     assert owners["accounts.csv"] == "access.evidence"
     assert owners["staff.csv"] == owners["staff_history.csv"] == "access.staff_evidence"
     assert owners["access_reviews.csv"] == "access.review_evidence"

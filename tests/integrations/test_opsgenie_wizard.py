@@ -21,12 +21,14 @@ def _connect(client: Client, key: str = KEY, region: str = "us", **headers: str)
     return client.post(DETAILS, {"api_key": key, "region": region}, **headers)
 
 
-def test_step_one_reviews_permissions_and_links_to_step_two(admin_client: Client) -> None:
+def test_step_one_reviews_permissions_and_goes_on_to_step_two(admin_client: Client) -> None:
     page = admin_client.get("/settings/integrations/opsgenie/connect/").content.decode()
     assert "Review permissions" in page
-    assert "<strong>Read</strong> access to incidents" in page
+    assert "Incidents</th>\n            <td>An API key with Read access" in page
     assert "Settings → API key management" in page
-    assert f'href="{DETAILS}"' in page and ">Next</a>" in page
+    assert ">Next</button>" in page
+    answer = admin_client.post("/settings/integrations/opsgenie/connect/", {"on": ["alerts"]})
+    assert answer.status_code == 302 and answer["Location"] == DETAILS
     assert "5 April 2027" in page
 
 

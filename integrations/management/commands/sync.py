@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integrations.models import Connection, ConnectionStatus, SyncOutcome, SyncRun, SyncTrigger
+from integrations.providers.registry import providers
 from integrations.sync.engine import sync_connection
 from integrations.sync.selectors import sync_running
 from integrations.sync.services import sync_running_text
@@ -71,6 +72,7 @@ class Command(BaseCommand):
                 summary += f". {stream.label}: FAILED ({stream.error})"
             else:
                 summary += f". {stream.label}: {_summary(stream.counts)}"
+        summary += "".join(f". {label}: switched off" for label in _switched_off(connection))
         timing = f"{run.duration_seconds:.1f} s, {run.http_calls} HTTP calls, {run.retries} retries"
         kind = run.get_kind_display()
         if run.outcome in (SyncOutcome.FAILED, SyncOutcome.INTERRUPTED):
@@ -97,6 +99,13 @@ class Command(BaseCommand):
             ending="",
         )
         self.stdout.flush()
+
+
+def _switched_off(connection: Connection) -> list[str]:
+    """The labels of the streams an admin switched off for this connection (not read)."""
+    provider = providers().get(connection.provider)
+    streams = provider.optional_streams if provider else ()
+    return [stream.label for stream in streams if not connection.stream_is_on(stream.name)]
 
 
 def _summary(counts: dict[str, object]) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from integrations.providers.base import Provider, Region
+from integrations.providers.base import Provider, Region, StreamInfo
+from integrations.providers.opsgenie.config_reader import NEEDS as CONFIGURATION_READ
 from integrations.providers.opsgenie.forms import OpsgenieKeyForm
 from integrations.providers.opsgenie.validation import validate_key
 
@@ -31,8 +32,32 @@ PROVIDER = Provider(
     end_of_life=date(2027, 4, 5),
     search_terms=("atlassian", "alerts", "on-call", "incidents"),
     account_roles=BUILT_IN_ROLES + UNCONFIRMED_ROLES,
-    # Reference §1.1: API key management keys have Read and, separately, Configuration Access,
-    # which users and teams need.
-    accounts_need="an API key with Configuration access (read)",
+    accounts_need=CONFIGURATION_READ,
     library_streams=("alerts",),
+    streams=(
+        StreamInfo("services", "Services", "an API key with Read access", optional=False),
+        StreamInfo("incidents", "Incidents", "an API key with Read access", optional=False),
+        StreamInfo("alerts", "Alerts", "an API key with Read access"),
+        StreamInfo(
+            "alert_details", "Alert logs, notes and recipients", "an API key with Read access"
+        ),
+        *(
+            StreamInfo(name, label, CONFIGURATION_READ)
+            for name, label in (
+                ("teams", "Teams and their members"),
+                ("escalations", "Escalations"),
+                ("schedules", "Schedules and rotations"),
+                ("on_calls", "On-calls (next 14 days)"),
+                ("heartbeats", "Heartbeats"),
+                ("integrations", "Integrations"),
+            )
+        ),
+        # Read only for a connection made a critical system (the access app decides).
+        StreamInfo(
+            "accounts",
+            "Users and their teams",
+            CONFIGURATION_READ,
+            optional=False,
+        ),
+    ),
 )
