@@ -16,6 +16,7 @@ from django.utils import timezone
 from alerts.models import Alert
 from audit.display import describe
 from integrations.models import Connection
+from integrations.providers.opsgenie.provider import PROVIDER as OPSGENIE
 from integrations.sync.engine import sync_connection
 
 from .conftest import ALERTS
@@ -48,7 +49,8 @@ def test_an_admin_switches_alerts_off_and_syncs_stop_reading_them(  # type: igno
     assert "What is synced" in page and "An API key with Read access" in page
     assert 'name="on" value="alerts" id="id_on_alerts" checked' in page  # on by default
 
-    answer = admin_client.post(STREAMS, {}, follow=True)  # nothing ticked: alerts off
+    others = [s.name for s in OPSGENIE.optional_streams if s.name != "alerts"]
+    answer = admin_client.post(STREAMS, {"on": others}, follow=True)  # all but alerts ticked
 
     assert "Streams saved: Alerts off." in answer.content.decode()
     connection.refresh_from_db()
@@ -66,7 +68,7 @@ def test_an_admin_switches_alerts_off_and_syncs_stop_reading_them(  # type: igno
         "Switched off on" in admin_client.get("/settings/integrations/opsgenie/").content.decode()
     )
 
-    admin_client.post(STREAMS, {"on": ["alerts"]})  # on again: the next sync reads them
+    admin_client.post(STREAMS, {"on": ["alerts", *others]})  # on again: the next sync reads them
 
     connection.refresh_from_db()
     assert connection.streams_off == [] and connection.streams_off_since == {}
@@ -124,7 +126,8 @@ def test_the_review_step_says_what_each_stream_needs_and_its_choice_is_kept(  # 
     )
     assert auditor_client.post(REVIEW, {}).status_code == 403
 
-    assert admin_client.post(REVIEW, {}).status_code == 302  # alerts unticked
+    others = [s.name for s in OPSGENIE.optional_streams if s.name != "alerts"]
+    assert admin_client.post(REVIEW, {"on": others}).status_code == 302  # alerts unticked
     assert 'value="alerts" id="id_on_alerts">' in admin_client.get(REVIEW).content.decode()
     admin_client.post(DETAILS, {"api_key": upstream.keys.opsgenie_us, "region": "us"})
 
