@@ -17,6 +17,29 @@ from typing import Any
 from integrations.records import parse_upstream_time
 
 Raw = dict[str, Any]
+Period = tuple[datetime, datetime, Raw]  # from, to, who ({"id", "name"})
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """An on-call record's window and who is on call in it, sorted by start."""
+
+    start: datetime | None
+    end: datetime | None
+    periods: list[Period]
+
+    def gaps(self) -> list[tuple[datetime, datetime]]:
+        """The stretches of the window where nobody is on call."""
+        if self.start is None or self.end is None:
+            return []
+        holes, covered_to = [], self.start
+        for period_start, period_end, _who in self.periods:
+            if period_start > covered_to:
+                holes.append((covered_to, min(period_start, self.end)))
+            covered_to = max(covered_to, period_end)
+        if covered_to < self.end:
+            holes.append((covered_to, self.end))
+        return [(lower, upper) for lower, upper in holes if upper > lower]
 
 
 @dataclass(frozen=True)
@@ -47,6 +70,12 @@ class Kind:
     # On a record's page: the objects of other kinds that name this one (relation, heading).
     named_by: tuple[tuple[str, str], ...] = ()
     filters: tuple[str, ...] = field(default=("team",))
+    # An on-call kind: its window and periods (the record page shows them, the gaps check
+    # judges them); None for the others.
+    timeline: Callable[[Raw], Timeline] | None = None
+    # The kind holding the teams an item names by id only (its name is read from there).
+    team_kind: str = "teams"
+    provider: str = "opsgenie"
 
 
 KINDS: dict[str, Kind] = {}
@@ -103,6 +132,7 @@ def _enabled(raw: Raw) -> str:
 
 
 ENABLED_STATES = (("enabled", "Enabled"), ("disabled", "Disabled"))
+COVERED_STATES = (("covered", "Covered"), ("gap", "Has a gap"))
 
 
 def _team_members(raw: Raw) -> list[Link]:
@@ -145,20 +175,15 @@ def periods(raw: Raw) -> list[tuple[datetime, datetime, Raw]]:
     return sorted(found, key=lambda found_period: found_period[0])
 
 
-def gaps(raw: Raw) -> list[tuple[datetime, datetime]]:
-    """The stretches of the item's window where nobody is on call."""
+def timeline(raw: Raw) -> Timeline:
+    """An OpsGenie on-call item (a schedule's final timeline) as a Timeline."""
     start = parse_upstream_time(raw.get("startDate"))
-    end = parse_upstream_time(raw.get("endDate"))
-    if start is None or end is None:
-        return []
-    holes, covered_to = [], start
-    for period_start, period_end, _recipient_item in periods(raw):
-        if period_start > covered_to:
-            holes.append((covered_to, min(period_start, end)))
-        covered_to = max(covered_to, period_end)
-    if covered_to < end:
-        holes.append((covered_to, end))
-    return [(lower, upper) for lower, upper in holes if upper > lower]
+    return Timeline(start, parse_upstream_time(raw.get("endDate")), periods(raw))
+
+
+def gaps(raw: Raw) -> list[tuple[datetime, datetime]]:
+    """The stretches of an OpsGenie on-call item's window where nobody is on call."""
+    return timeline(raw).gaps()
 
 
 def _on_call_links(raw: Raw) -> list[Link]:
@@ -244,9 +269,10 @@ OPSGENIE_KINDS = (
         about="Who is on call now and for the next 14 days, per schedule (its final timeline).",
         name_of=_on_call_name,
         state_of=lambda raw: "gap" if gaps(raw) else "covered",
-        states=(("covered", "Covered"), ("gap", "Has a gap")),
+        states=COVERED_STATES,
         links_of=_on_call_links,
         filters=("state",),
+        timeline=timeline,
     ),
     Kind(
         name="heartbeats",

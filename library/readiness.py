@@ -8,12 +8,13 @@ sync changes no item; reasons say when, never "for how long"."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from integrations.records import parse_upstream_time
 from lib.checks import FailingRow
-from library.kinds import gaps
+from library.kinds import KINDS
 from library.models import LibraryObject
 from library.readiness_reads import (
     CANNOT,
@@ -52,7 +53,7 @@ def _when(moment: datetime) -> str:
     return f"{moment:%d %b %Y %H:%M} UTC"
 
 
-def _row(
+def row_item(
     key: str, row: LibraryObject, account: Account, reason: str, label: str = ""
 ) -> FailingRow:
     return FailingRow(key, label or row.name, record_url(row), reason, account.source)
@@ -134,37 +135,46 @@ def failing_gaps(now: datetime) -> Iterator[FailingRow]:
         )
         if account.why_unread(["escalations"]):
             continue
-        schedules, timelines = account.by_id("schedules"), account.by_id("on_calls")
         for upstream_id, name in used.items():
-            yield from _schedule_gaps(account, upstream_id, name, schedules, timelines, now)
+            yield from schedule_gaps(account, upstream_id, name, now, OPSGENIE_SIDE)
 
 
-def _schedule_gaps(
-    account: Account,
-    upstream_id: str,
-    name: str,
-    schedules: dict[str, LibraryObject],
-    timelines: dict[str, LibraryObject],
-    now: datetime,
+@dataclass(frozen=True)
+class Side:
+    """The kinds one provider's schedules and on-call timelines are kept as, and its name."""
+
+    schedules: str
+    on_calls: str
+    upstream: str
+
+
+OPSGENIE_SIDE = Side("schedules", "on_calls", "OpsGenie")
+
+
+def schedule_gaps(
+    account: Account, upstream_id: str, name: str, now: datetime, side: Side
 ) -> Iterator[FailingRow]:
-    schedule, timeline = schedules.get(upstream_id), timelines.get(upstream_id)
-    if timeline is None or account.why_unread(["on_calls"]):
-        gone = account.removed.get("schedules", {}).get(upstream_id)
-        why = account.why_unread(["on_calls"]) or (
+    """The gaps ahead in the on-call timeline of one schedule an escalation uses."""
+    schedule = account.by_id(side.schedules).get(upstream_id)
+    timeline = account.by_id(side.on_calls).get(upstream_id)
+    if timeline is None or account.why_unread([side.on_calls]):
+        gone = account.removed.get(side.schedules, {}).get(upstream_id)
+        why = account.why_unread([side.on_calls]) or (
             removed_on(gone) if gone else "its on-call timeline was not read"
         )
         target = schedule or timeline
-        url = record_url(target) if target else list_url("schedules")
+        url = record_url(target) if target else list_url(side.schedules)
         key = f"schedule:{schedule.pk}" if schedule else f"schedule:{upstream_id}"
         yield FailingRow(key[:120], name, url, CANNOT + why, account.source)
         return
-    end = parse_upstream_time(timeline.raw.get("endDate"))
+    read = KINDS[side.on_calls].timeline(timeline.raw)  # type: ignore[misc]
+    end = read.end
     if end is None or end <= now:
         read_to = f"reaches only to {_when(end)}" if end else "has no end date"
         why = f"its on-call timeline as last synced {read_to}: a sync reads the next 14 days"
-        yield _row(f"on-call:{timeline.pk}", timeline, account, CANNOT + why, name)
+        yield row_item(f"on-call:{timeline.pk}", timeline, account, CANNOT + why, name)
         return
-    for lower, upper in gaps(timeline.raw):
+    for lower, upper in read.gaps():
         if upper <= now:
             continue
         # Keyed by the gap's end, which a later sync does not move (its start may be the
@@ -173,9 +183,9 @@ def _schedule_gaps(
         label = f"{name}: {lower:%d %b %H:%M} – {upper:%d %b %H:%M} UTC"
         reason = (
             f"Nobody is on call from {_when(lower)} to {_when(upper)}. Add a rotation or an "
-            f"override to schedule {name} in OpsGenie covering that time."
+            f"override to schedule {name} in {side.upstream} covering that time."
         )
-        yield _row(f"gap:{timeline.pk}:{edge}", timeline, account, reason, label)
+        yield row_item(f"gap:{timeline.pk}:{edge}", timeline, account, reason, label)
 
 
 def failing_second_responder(now: datetime) -> Iterator[FailingRow]:
@@ -190,7 +200,7 @@ def failing_second_responder(now: datetime) -> Iterator[FailingRow]:
         for escalation in escalations:
             reason = _single_reason(escalation)
             if reason:
-                yield _row(f"escalation:{escalation.pk}", escalation, account, reason)
+                yield row_item(f"escalation:{escalation.pk}", escalation, account, reason)
 
 
 def _single_reason(escalation: LibraryObject) -> str:
@@ -239,4 +249,4 @@ def failing_heartbeats(now: datetime) -> Iterator[FailingRow]:
                 )
             else:
                 continue
-            yield _row(f"heartbeat:{beat.pk}", beat, account, reason)
+            yield row_item(f"heartbeat:{beat.pk}", beat, account, reason)

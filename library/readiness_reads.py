@@ -44,15 +44,19 @@ class Account:
         return "; ".join(self.unread[kind] for kind in kinds if self.unread.get(kind))
 
 
-def connections() -> list[Connection]:
+# The providers whose configuration the readiness checks judge.
+PROVIDERS = (PROVIDER, "pagerduty")
+
+
+def connections(provider: str = PROVIDER) -> list[Connection]:
     return list(
-        Connection.objects.filter(provider=PROVIDER).exclude(status=ConnectionStatus.DISCONNECTED)
+        Connection.objects.filter(provider=provider).exclude(status=ConnectionStatus.DISCONNECTED)
     )
 
 
 def any_account() -> bool:
     return (
-        Connection.objects.filter(provider=PROVIDER)
+        Connection.objects.filter(provider__in=PROVIDERS)
         .exclude(status=ConnectionStatus.DISCONNECTED)
         .exists()
     )
@@ -87,15 +91,18 @@ def _unread(connection: Connection, kinds: Collection[str]) -> dict[str, str]:
     return found
 
 
-def accounts(kinds: Collection[str], *, services: bool = False) -> list[Account]:
-    """Every connected OpsGenie account with its objects of ``kinds`` (and its services)."""
+def accounts(
+    kinds: Collection[str], *, services: bool = False, provider: str = PROVIDER
+) -> list[Account]:
+    """Every connected account of ``provider`` with its objects of ``kinds`` (and its
+    services)."""
     found = {
         connection.pk: Account(
             connection,
             provider_name(connection.provider),
             _unread(connection, [*kinds, *(["services"] if services else [])]),
         )
-        for connection in connections()
+        for connection in connections(provider)
     }
     rows = LibraryObject.objects.filter(connection__in=list(found), kind__in=list(kinds))
     for row in rows.order_by("name", "id"):
@@ -121,26 +128,29 @@ def list_url(kind: str) -> str:
     return reverse("library:list", args=[kind])
 
 
-def cannot_judge_all(account: Account, kind: str, why: str) -> FailingRow:
+def cannot_judge_all(account: Account, kind: str, why: str, fallback: str = "teams") -> FailingRow:
     """The one item of an account whose objects of ``kind`` cannot be judged at all: listed,
     so the check never passes for want of data."""
     return FailingRow(
         f"connection:{account.connection.pk}:{kind}",
         f"{KINDS[kind].label if kind in KINDS else kind.capitalize()} of {account.source}",
-        list_url(kind if kind in KINDS else "teams"),
+        list_url(kind if kind in KINDS else fallback),
         CANNOT + why,
         account.source,
     )
 
 
-def empty_or_unread(account: Account, kind: str, listed: int, none: str) -> Iterator[FailingRow]:
+def empty_or_unread(
+    account: Account, kind: str, listed: int, none: str, fallback: str = "teams"
+) -> Iterator[FailingRow]:
     """The account-wide "cannot judge" item when ``kind`` was not read, or nothing of it was
-    there to judge (``listed`` objects; ``none`` says why that leaves nothing)."""
+    there to judge (``listed`` objects; ``none`` says why that leaves nothing); it links to
+    the kind's list, or ``fallback``'s for one the Data library does not hold (services)."""
     why = account.why_unread([kind])
     if why:
-        yield cannot_judge_all(account, kind, why)
+        yield cannot_judge_all(account, kind, why, fallback)
     elif not listed:
-        yield cannot_judge_all(account, kind, none)
+        yield cannot_judge_all(account, kind, none, fallback)
 
 
 def removed_on(row: LibraryObject) -> str:

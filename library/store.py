@@ -100,7 +100,7 @@ class LibraryStore(LiveRows):
             return
         names = dict(
             LibraryObject.objects.filter(
-                connection=connection, kind="teams", upstream_id__in=wanted
+                connection=connection, kind=self.descriptor.team_kind, upstream_id__in=wanted
             ).values_list("upstream_id", "name")
         )
         for row in rows:

@@ -18,7 +18,7 @@ from integrations.models import SyncOutcome, SyncRun
 from integrations.providers.registry import provider_name
 from lib.search import fold
 from library.filters import LibraryFilterForm
-from library.kinds import KINDS, Kind, gaps, periods
+from library.kinds import KINDS, Kind
 from library.models import LibraryObject, LibraryRelation
 
 # The Data library belongs to Incidents: whoever may read incidents (every role) reads it.
@@ -98,6 +98,7 @@ def object_detail(request: HttpRequest, library_kind: str, library_object: int) 
         LibraryObject.objects.select_related("connection"), pk=library_object, kind=kind.name
     )
     links = list(row.relations.order_by("relation", "id"))
+    timeline = kind.timeline(row.raw) if kind.timeline else None
     targets = _targets(row, links)
     named_by = list(
         LibraryRelation.objects.filter(
@@ -120,8 +121,8 @@ def object_detail(request: HttpRequest, library_kind: str, library_object: int) 
             (heading, [r for r in named_by if r.relation == relation])
             for relation, heading in kind.named_by
         ],
-        "gaps": gaps(row.raw) if kind.name == "on_calls" else [],
-        "periods": periods(row.raw) if kind.name == "on_calls" else [],
+        "gaps": timeline.gaps() if timeline else [],
+        "periods": timeline.periods if timeline else [],
         # Pretty-printed for reading; the template escapes it like any upstream text.
         "raw_text": json.dumps(row.raw, indent=2, ensure_ascii=False, sort_keys=True),
     }

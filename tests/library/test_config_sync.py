@@ -10,7 +10,7 @@ import pytest
 
 from integrations.models import Connection, SyncOutcome
 from integrations.sync.engine import sync_connection
-from library.kinds import KINDS
+from library.kinds import OPSGENIE_KINDS
 from library.models import LibraryObject, LibraryRelation
 from tests.conftest import make_connection
 
@@ -86,7 +86,7 @@ def test_an_unchanged_resync_writes_nothing(upstream, connection) -> None:  # ty
 
     run = run_sync(connection)
 
-    for kind in KINDS:
+    for kind in (k.name for k in OPSGENIE_KINDS):
         counts = run.counts[kind]
         assert (counts["created"], counts["updated"], counts["deleted"]) == (0, 0, 0), kind
         assert counts["unchanged"] == counts["fetched"] > 0
@@ -142,6 +142,6 @@ def test_a_key_without_configuration_access_skips_them_saying_why(upstream, db) 
 
     assert run.outcome == SyncOutcome.SUCCEEDED
     assert run.counts["incidents"]["created"] == 5
-    for kind in KINDS:
+    for kind in (k.name for k in OPSGENIE_KINDS):
         assert "Configuration access" in run.counts[kind]["skipped"], kind
     assert not LibraryObject.objects.exists()

@@ -17,6 +17,19 @@ from tests.sync.conftest import run_sync
 NO_CHANGE = {"created": 0, "updated": 0, "deleted": 0}
 
 
+# The Data library's PagerDuty streams (library.kinds_pagerduty), read after the incidents, and
+# their calls on the sandbox: teams 1 + 7 members, policies 1, schedules 1, on-calls one per
+# schedule (5), business services 1.
+CONFIG_STREAMS = [
+    "pagerduty_teams",
+    "escalation_policies",
+    "pagerduty_schedules",
+    "pagerduty_on_calls",
+    "business_services",
+]
+CONFIG_CALLS = 8 + 1 + 1 + 5 + 1
+
+
 def _written(counts: dict[str, int]) -> dict[str, int]:
     return {name: counts[name] for name in NO_CHANGE}
 
@@ -26,10 +39,11 @@ def test_the_first_sync_stores_exactly_the_upstreams_incidents_and_services(
 ) -> None:  # type: ignore[no-untyped-def]
     run = run_sync(connection)
     assert run.outcome == SyncOutcome.SUCCEEDED and run.kind == SyncKind.FULL
-    assert list(run.counts) == ["services", "incidents"]
+    assert list(run.counts) == ["services", "incidents", *CONFIG_STREAMS]
     assert run.counts["services"]["created"] == 8
     assert run.counts["incidents"]["created"] == PD_INCIDENTS
-    assert run.http_calls == 1 + 3  # the services, then 250 incidents at 100 a page
+    # The services, then 250 incidents at 100 a page, then the on-call configuration.
+    assert run.http_calls == 1 + 3 + CONFIG_CALLS
     assert_store_equals_upstream(upstream, connection)
     assert_services_equal_upstream(upstream, connection)
     assert set(Incident.objects.values_list("source", flat=True)) == {"pagerduty"}
@@ -64,7 +78,7 @@ def test_a_scheduled_sync_reads_what_is_new_and_open_not_the_history(upstream, c
     assert_rows_match_upstream(upstream, connection, open_before | set(summary["created"]))
     # ...in four calls: services, new incidents, open ones, and one page of the recently
     # resolved (not one GET per incident resolved since).
-    assert run.http_calls == 4
+    assert run.http_calls == 4 + CONFIG_CALLS
     # Urgency or priority changes of incidents resolved before wait for the reconciliation:
     # PagerDuty cannot list incidents by update time (reference §3.1).
     run_sync(connection, full=True)
@@ -171,4 +185,4 @@ def test_the_sync_command_prints_both_streams(upstream, connection) -> None:  # 
     call_command("sync", "--connection", str(connection.pk), stdout=out)
     text = out.getvalue()
     assert f"Incidents: fetched {PD_INCIDENTS}, created {PD_INCIDENTS}, updated 0" in text
-    assert "Services: fetched 8, created 8, updated 0, unchanged 0, deleted 0 (" in text
+    assert "Services: fetched 8, created 8, updated 0, unchanged 0, deleted 0." in text

@@ -14,7 +14,7 @@ import pagerduty
 import pytest
 
 from integrations.providers.pagerduty.sandbox.app import KeyAccess, PagerDutySandbox
-from integrations.providers.pagerduty.sandbox.data import generate_dataset
+from integrations.providers.pagerduty.sandbox.data import generate_dataset, iso_s
 from integrations.providers.pagerduty.sandbox.store import PagerDutyStore
 from integrations.sandbox.server import SandboxServer
 from tests.sandbox.support import NOW
@@ -111,3 +111,42 @@ def test_the_official_client_stops_at_the_10000_cap_with_a_warning():
     assert any("10000" in str(w.message) for w in caught)
     assert beyond.status_code == 400
     assert beyond.json()["error"]["code"] == 2002
+
+
+def test_iter_all_reads_policies_schedules_oncalls_and_users(sandbox: SandboxServer):
+    client = _client(sandbox.app, sandbox.keys.pagerduty_us)
+    store = sandbox.pagerduty_stores["us"]
+
+    policies = list(client.iter_all("escalation_policies", page_size=2))
+    schedules = list(client.iter_all("schedules", page_size=2))
+    oncalls = list(client.iter_all("oncalls", page_size=3))
+    users = list(client.iter_all("users", page_size=4))
+
+    assert {p["id"] for p in policies} == {p["id"] for p in store.dataset.escalation_policies}
+    by_name = {p["name"]: p for p in policies}
+    single = by_name["Data escalation"]
+    assert single["num_loops"] == 0 and len(single["escalation_rules"]) == 1
+    assert [t["type"] for t in single["escalation_rules"][0]["targets"]] == ["user_reference"]
+    assert by_name["Mobile escalation"]["escalation_rules"][0]["targets"] == []
+    assert len(schedules) == 5 and all(s["type"] == "schedule" for s in schedules)
+    people = {u["id"] for u in store.users()}
+    assert {u["id"] for u in users} == people
+    assert oncalls and {o["user"]["id"] for o in oncalls} <= people
+    assert {o["escalation_level"] for o in oncalls} <= {1, 2}
+
+
+def test_a_schedule_renders_its_final_schedule_and_the_caps_answer_400(sandbox: SandboxServer):
+    client = _client(sandbox.app, sandbox.keys.pagerduty_us)
+    platform = client.find("schedules", "Platform primary")
+    now = sandbox.pagerduty_stores["us"].now_s
+    window = {"since": iso_s(now), "until": iso_s(now + 14 * 86_400)}
+
+    detail = client.rget(f"schedules/{platform['id']}", params=window)
+    over_cap = client.get("escalation_policies", params={"limit": 100, "offset": 9901})
+    too_long = client.get("oncalls", params={"since": "2020-01-01", "until": "2020-06-01"})
+
+    final = detail["final_schedule"]
+    assert final["rendered_schedule_entries"]  # people on call, turn by turn
+    assert final["rendered_schedule_entries"][0]["start"] >= window["since"]
+    assert over_cap.status_code == 400 and over_cap.json()["error"]["code"] == 2002
+    assert too_long.status_code == 400 and too_long.json()["error"]["code"] == 2001

@@ -28,13 +28,14 @@ from django.utils import timezone
 from integrations.http import CallStats, ErrorKind, UpstreamError
 from integrations.models import Connection, ErrorAction
 from integrations.providers.pagerduty.client import PagerDutyClient
+from integrations.providers.pagerduty.config_reader import NEEDS, PagerDutyConfig, offset_pages
 from integrations.providers.pagerduty.mapping import (
     account_record,
     incident_record,
     service_record,
 )
 from integrations.providers.pagerduty.validation import OAUTH_SYNC_WORDING, failure_for_error
-from integrations.records import AccountRecord, IncidentRecord, ListingTruncated, ServiceRecord
+from integrations.records import AccountRecord, IncidentRecord, ServiceRecord
 from integrations.sync.keyset import keyset_pages
 from integrations.sync.streams import ACCOUNTS, ServicesAndIncidentsSource, Stream, snapshot
 from integrations.validation import failure
@@ -62,6 +63,7 @@ class PagerDutyIncidentSource(ServicesAndIncidentsSource):
         super().__init__(client)
         # The incident services the admin picked; empty means all.
         self.filters: dict[str, Any] = {"service_ids[]": list(service_ids)} if service_ids else {}
+        self.config = PagerDutyConfig(client)
 
     def scan_all(self, *, after: datetime | None = None) -> Iterator[list[IncidentRecord]]:
         return self._listing({}, start=after)
@@ -73,7 +75,23 @@ class PagerDutyIncidentSource(ServicesAndIncidentsSource):
         return self._listing({"statuses[]": list(OPEN_STATUSES)}, start=None)
 
     def streams(self) -> list[Stream]:
-        return [*super().streams(), snapshot(ACCOUNTS, self.accounts)]
+        config = self.config
+        return [
+            *super().streams(),
+            snapshot(ACCOUNTS, self.accounts),
+            # The on-call configuration for the Data library (config_reader).
+            snapshot("pagerduty_teams", config.teams, needs=NEEDS["pagerduty_teams"]),
+            snapshot(
+                "escalation_policies",
+                config.escalation_policies,
+                needs=NEEDS["escalation_policies"],
+            ),
+            snapshot("pagerduty_schedules", config.schedules, needs=NEEDS["pagerduty_schedules"]),
+            snapshot("pagerduty_on_calls", config.on_calls, needs=NEEDS["pagerduty_on_calls"]),
+            snapshot(
+                "business_services", config.business_services, needs=NEEDS["business_services"]
+            ),
+        ]
 
     def services(self) -> Iterator[list[ServiceRecord]]:
         """Every service of the account, by name (reference §4.1); 403 without services.read."""
@@ -88,17 +106,7 @@ class PagerDutyIncidentSource(ServicesAndIncidentsSource):
 
     def _offset_listing(self, collection: str, params: dict[str, Any]) -> Iterator[list[Any]]:
         """A whole classic-paged listing, a page at a time, up to PagerDuty's 10,000 cap."""
-        offset = 0
-        url = f"{self.client.base_url}/{collection}"
-        while True:
-            query = {**params, "limit": PAGE_SIZE, "offset": offset}
-            body = self.client.session.get_json(url, params=query, require=collection).data
-            yield body[collection]
-            offset += PAGE_SIZE
-            if not body.get("more"):
-                return
-            if offset + PAGE_SIZE > OFFSET_CAP:
-                raise ListingTruncated(f"more than 10,000 {collection}")
+        return offset_pages(self.client, collection, params)
 
     def no_longer_open(self, upstream_ids: Sequence[str]) -> Iterator[list[IncidentRecord]]:
         """Incidents we hold as open that the open listing no longer returns.

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Final
 
+from integrations.providers.pagerduty.sandbox.config_routes import ConfigRoutes
 from integrations.providers.pagerduty.sandbox.data import API_BASE, Record, reference
 from integrations.providers.pagerduty.sandbox.params import (
     INCIDENT_STATUSES,
@@ -33,6 +34,7 @@ from integrations.providers.pagerduty.sandbox.params import (
     problem,
     read_page,
     set_param,
+    sort_by_name,
 )
 from integrations.providers.pagerduty.sandbox.store import PagerDutyStore
 from integrations.sandbox.faults import Draw, Faults
@@ -143,6 +145,13 @@ class PagerDutySandbox:
         self.router.add("GET", "/users/me", self._users_me)
         self.router.add("GET", "/teams", self._list_teams)
         self.router.add("GET", "/teams/{identifier}/members", self._list_team_members)
+        config = ConfigRoutes(store)
+        self.router.add("GET", "/escalation_policies", config.list_policies)
+        self.router.add("GET", "/escalation_policies/{identifier}", config.get_policy)
+        self.router.add("GET", "/schedules", config.list_schedules)
+        self.router.add("GET", "/schedules/{identifier}", config.get_schedule)
+        self.router.add("GET", "/oncalls", config.list_oncalls)
+        self.router.add("GET", "/business_services", config.list_business_services)
         self.router.add("GET", "/abilities", self._list_abilities)
         self.router.add("GET", "/abilities/{ability}", self._get_ability)
         self._scopes = {
@@ -155,6 +164,13 @@ class PagerDutySandbox:
             self._list_team_members: "teams.read",
             self._list_abilities: "abilities.read",
             self._get_ability: "abilities.read",
+            config.list_policies: "escalation_policies.read",
+            config.get_policy: "escalation_policies.read",
+            config.list_schedules: "schedules.read",
+            config.get_schedule: "schedules.read",
+            config.list_oncalls: "oncalls.read",
+            # Guess: the scope of business services is unconfirmed; services.read here.
+            config.list_business_services: "services.read",
         }
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -293,11 +309,9 @@ class PagerDutySandbox:
 
     def _list_services(self, request: Request, credential: Credential) -> dict[str, Any]:
         page = read_page(request)
-        sort_by = request.arg("sort_by") or "name"
-        if sort_by not in ("name", "name:asc", "name:desc"):
-            raise problem(400, invalid("sort_by"))
+        descending = sort_by_name(request)
         services = named(request, self.store.services())
-        services.sort(key=lambda s: (s["name"].casefold(), s["id"]), reverse=sort_by == "name:desc")
+        services.sort(key=lambda s: (s["name"].casefold(), s["id"]), reverse=descending)
         return paged("services", services, page)
 
     def _list_users(self, request: Request, credential: Credential) -> dict[str, Any]:

@@ -90,6 +90,9 @@ class PagerDutyDataset:
     now_s: int | None = None
     # Mixed into derived data (notes) so two sandboxes with different seeds differ.
     seed: int = 0
+    # When the account was generated (epoch seconds): the schedules' rotations and their shipped
+    # gap are laid out from it (``config``), so they stay put while the clock advances.
+    created_s: int | None = None
 
 
 def iso_s(epoch_s: int) -> str:
@@ -151,6 +154,7 @@ def generate_dataset(
         region=region,
         now_s=now_s,
         seed=seed,
+        created_s=now_s,
     )
     created = sorted(now_s - rng.randrange(1, HISTORY_DAYS * _DAY_S) for _ in range(incidents))
     dataset.incidents = [

@@ -202,3 +202,34 @@ def incident_window(request: Request, now_s: int) -> tuple[str, str]:
     if until > _add_months(since, MAX_WINDOW_MONTHS):
         raise problem(400, WINDOW_TOO_LONG_ERROR)
     return iso_s(int(since.timestamp())), iso_s(int(until.timestamp()))
+
+
+def time_window(request: Request, now_s: int, *, default_s: int, max_days: int) -> tuple[int, int]:
+    """(since, until) in epoch seconds for the schedule and on-call reads: a missing ``since``
+    is now, a missing ``until`` is ``default_s`` after ``since``; a reversed window is 2005 and
+    one longer than ``max_days`` 2001 (Guess: the messages of those two are unconfirmed)."""
+    now = datetime.fromtimestamp(now_s, UTC)
+    since = _parse_time(request.arg("since"), default=now)
+    until = _parse_time(
+        request.arg("until"), default=datetime.fromtimestamp(since.timestamp() + default_s, UTC)
+    )
+    if since > until:
+        raise problem(400, REVERSED_WINDOW_ERROR)
+    if (until - since).total_seconds() > max_days * 86_400:
+        raise problem(
+            400,
+            {
+                "message": "Invalid Input Provided",
+                "code": 2001,
+                "errors": [f"Date range cannot exceed {max_days} days."],
+            },
+        )
+    return int(since.timestamp()), int(until.timestamp())
+
+
+def sort_by_name(request: Request) -> bool:
+    """``sort_by`` of the listings sorted by name only; True when descending."""
+    sort_by = request.arg("sort_by") or "name"
+    if sort_by not in ("name", "name:asc", "name:desc"):
+        raise problem(400, invalid("sort_by"))
+    return sort_by == "name:desc"
