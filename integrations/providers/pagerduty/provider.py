@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from integrations.providers.base import Link, Provider, Region
+from integrations.providers.base import Link, Provider, Region, StreamInfo
+from integrations.providers.pagerduty.config_reader import NEEDS as CONFIGURATION_NEEDS
 from integrations.providers.pagerduty.forms import PagerDutyKeyForm
 from integrations.providers.pagerduty.oauth import revoke_tokens
 from integrations.providers.pagerduty.validation import validate_key
@@ -21,6 +22,8 @@ ROLES = (
     ("read_only_limited_user", "Limited Stakeholder"),
 )
 
+ACCOUNTS_NEED = "the users.read scope (OAuth) or a key of a user who may list users"
+
 PROVIDER = Provider(
     package="integrations.providers.pagerduty",
     slug="pagerduty",
@@ -38,6 +41,22 @@ PROVIDER = Provider(
     report_address_link=Link("integrations:pagerduty-services", "PagerDuty services"),
     search_terms=("incidents", "on-call", "services", "oauth"),
     account_roles=ROLES,
-    accounts_need="the users.read scope (OAuth) or a key of a user who may list users",
+    accounts_need=ACCOUNTS_NEED,
+    streams=(
+        StreamInfo("services", "Services", "the services.read scope", optional=False),
+        StreamInfo("incidents", "Incidents", "the incidents.read scope", optional=False),
+        # Read only for a connection made a critical system (the access app decides).
+        StreamInfo("accounts", "Users and their teams", ACCOUNTS_NEED, optional=False),
+        *(
+            StreamInfo(name, label, CONFIGURATION_NEEDS[name])
+            for name, label in (
+                ("pagerduty_teams", "Teams and their members"),
+                ("escalation_policies", "Escalation policies"),
+                ("pagerduty_schedules", "Schedules"),
+                ("pagerduty_on_calls", "On-calls (next 14 days, from the final schedules)"),
+                ("business_services", "Business services"),
+            )
+        ),
+    ),
     revoke_credentials=revoke_tokens,
 )
