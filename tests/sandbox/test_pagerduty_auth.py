@@ -130,7 +130,7 @@ def test_users_me_with_an_oauth_token_is_the_user_who_connected(sandbox: Sandbox
 
 
 def test_unknown_paths_and_methods_answer_in_the_error_envelope(sandbox: SandboxServer):
-    missing = pd_call(sandbox, "/schedules")
+    missing = pd_call(sandbox, "/maintenance_windows")
     posted = sandbox.pagerduty_url("us") + "/incidents"
     not_allowed = requests.post(posted, headers=auth_header(sandbox, "us"), json={}, timeout=10)
 
