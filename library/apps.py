@@ -12,8 +12,7 @@ class LibraryConfig(AppConfig):
     def ready(self) -> None:
         from integrations.services import connection_disconnected
         from integrations.sync.stores import register_evaluator, register_store
-        from library.kinds import KINDS
-        from library.kinds_pagerduty import register_pagerduty_kinds
+        from library.kinds import KINDS, register_kinds
         from library.readiness_checks import (
             evaluate_after_disconnect,
             evaluate_after_sync,
@@ -21,7 +20,7 @@ class LibraryConfig(AppConfig):
         )
         from library.store import LibraryStore
 
-        register_pagerduty_kinds()
+        register_kinds()
         for kind in KINDS:
             register_store(kind, LibraryStore(kind))
         register_readiness_checks()

@@ -1,7 +1,8 @@
 """The Data library's configuration objects: one generic row per upstream object (a team, an
 escalation, a schedule, a heartbeat...), whatever its kind. Each kind is a few dozen rows at
-most, so one table serves them all; ``library.kinds`` says how each kind's columns and
-relations are read from the upstream item (``raw``).
+most, so one table serves them all. Each row holds the canonical fields its provider read from
+the item (``integrations.config_records.ConfigRecord``): its columns, relations and the facts the
+readiness checks judge; ``raw`` is the item as upstream sent it, for display only.
 
 Rows are snapshot-synced: rewritten only when the item's ``content_hash`` changes, and never
 deleted; an object a complete listing no longer names is flagged ``removed_upstream`` (with
@@ -23,11 +24,15 @@ class LibraryObject(models.Model):
     kind = models.CharField(max_length=40)  # the stream's name: "teams", "heartbeats"...
     upstream_id = models.CharField(max_length=255)
     name = models.CharField(max_length=512)
-    # The owning team's name, as the item names it ("" when it has none): a column and a filter.
+    # The owning team's upstream id and name ("" when it has none): a column and a filter.
+    team_upstream_id = models.CharField(max_length=255, blank=True, default="")
     team = models.CharField(max_length=255, blank=True, default="")
     # A short state the kind defines ("enabled", "disabled", "expired"...), "" when none.
     state = models.CharField(max_length=40, blank=True, default="")
     search_text = models.CharField(max_length=512, blank=True, default="")  # lib.search.fold(name)
+    # What the readiness checks judge, as the provider read it: {"escalation": ...},
+    # {"timeline": ...} or {"heartbeat": ...} (integrations.config_records), {} for the others.
+    facts = models.JSONField(default=dict)
     raw = models.JSONField(default=dict)
     content_hash = models.CharField(max_length=64)
     first_seen_at = models.DateTimeField()

@@ -1,20 +1,21 @@
-"""The readiness checks (issue 15 §4): whether the synced OpsGenie configuration shows an
-incident-response capability. Each failing item names the object, links to its Data library
-record and says what to change upstream. Never a pass by omission: an object that cannot be
-judged (its team or timeline not read, a kind skipped for the key's permissions, nothing synced)
-is listed with "Cannot judge:" and why. Items are keyed by the stored rows' ids, so an unchanged
-sync changes no item; reasons say when, never "for how long"."""
+"""The readiness checks (issue 15 §4): whether the synced configuration shows an
+incident-response capability. They judge the canonical facts each provider read
+(``integrations.config_records``): an escalation's targets and repeat, an on-call timeline's
+periods, a heartbeat's pings. Each failing item names the object, links to its Data library
+record and says what to change upstream (the provider named as the registry names it).
+
+Never a pass by omission: an object that cannot be judged (its team or timeline not read, a kind
+skipped for the credentials' permissions, nothing synced) is listed with "Cannot judge:" and
+why. Items are keyed by the stored rows' ids, so an unchanged sync changes no item; reasons say
+when, never "for how long"."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from integrations.records import parse_upstream_time
+from integrations.config_records import PERSON, SCHEDULE, Escalation, Heartbeat, Timeline
 from lib.checks import FailingRow
-from library.kinds import KINDS
 from library.models import LibraryObject
 from library.readiness_reads import (
     CANNOT,
@@ -26,27 +27,9 @@ from library.readiness_reads import (
     removed_on,
 )
 
-Raw = dict[str, Any]
-RECIPIENT_TYPES = ("user", "team", "schedule", "escalation")
 
-
-def recipients(raw: Raw) -> list[tuple[str, str, str]]:
-    """(type, id, name) of each rule's recipient, in rule order; rules naming none are left out."""
-    found = []
-    rules = raw.get("rules")
-    for rule in rules if isinstance(rules, list) else []:
-        recipient = rule.get("recipient") if isinstance(rule, dict) else None
-        if not isinstance(recipient, dict) or recipient.get("type") not in RECIPIENT_TYPES:
-            continue
-        if isinstance(recipient.get("id"), str) and recipient["id"]:
-            name = recipient.get("name") or recipient.get("username") or recipient["id"]
-            found.append((recipient["type"], recipient["id"], str(name)))
-    return found
-
-
-def _owner_id(raw: Raw) -> str:
-    team = raw.get("ownerTeam")
-    return team.get("id", "") if isinstance(team, dict) else ""
+def escalation(row: LibraryObject) -> Escalation:
+    return Escalation.from_json(row.facts.get("escalation"))
 
 
 def _when(moment: datetime) -> str:
@@ -60,28 +43,40 @@ def row_item(
 
 
 def failing_paths(now: datetime) -> Iterator[FailingRow]:
-    """Every service has an escalation path: its team has an escalation that notifies someone."""
-    for account in accounts(("teams", "escalations"), services=True):
+    """Every service has an escalation path: the escalation that reaches it (its team's, or the
+    policy naming it) notifies someone."""
+    for account in accounts(("escalations",), services=True, optional=("teams",)):
+        by_team = account.kinds["escalations"].reached_by == "team"
+        fallback = account.kind("teams") if by_team else account.kind("escalations")
         yield from empty_or_unread(
             account,
             "services",
             len(account.services),
-            "OpsGenie lists no services: there is no service whose path could be judged",
+            f"{account.source} lists no services: there is no service whose path could be judged",
+            fallback,
         )
         if account.why_unread(["services"]):
             continue
-        teams = account.by_id("teams")
-        by_team: dict[str, list[LibraryObject]] = {}
-        for escalation in account.live.get("escalations", []):
-            by_team.setdefault(_owner_id(escalation.raw), []).append(escalation)
-        blocked = account.why_unread(["teams", "escalations"])
-        for service in account.services:
-            key, label = f"service:{service.pk}", f"{service.name} (service)"
-            team = teams.get(service.team_id)
-            url = record_url(team) if team else list_url("teams")
-            reason = _path_reason(account, service.team_id, team, by_team, blocked)
-            if reason:
-                yield FailingRow(key, label, url, reason, account.source)
+        if by_team:
+            yield from _team_paths(account)
+        else:
+            yield from _policy_paths(account)
+
+
+def _team_paths(account: Account) -> Iterator[FailingRow]:
+    teams_kind, escalations_kind = account.kind("teams"), account.kind("escalations")
+    teams = account.by_id(teams_kind)
+    by_team: dict[str, list[LibraryObject]] = {}
+    for row in account.live.get(escalations_kind, []):
+        by_team.setdefault(row.team_upstream_id, []).append(row)
+    blocked = account.why_unread([teams_kind, escalations_kind])
+    for service in account.services:
+        key, label = f"service:{service.pk}", f"{service.name} (service)"
+        team = teams.get(service.team_id)
+        url = record_url(team) if team else list_url(teams_kind)
+        reason = _path_reason(account, service.team_id, team, by_team, blocked)
+        if reason:
+            yield FailingRow(key, label, url, reason, account.source)
 
 
 def _path_reason(
@@ -96,32 +91,63 @@ def _path_reason(
     if blocked:
         return CANNOT + blocked
     if team is None:
-        gone = account.removed.get("teams", {}).get(team_id)
+        gone = account.removed.get(account.kind("teams"), {}).get(team_id)
         why = removed_on(gone) if gone else f"its team {team_id} is not among the synced teams"
         return CANNOT + why
     escalations = by_team.get(team_id, [])
     if not escalations:
         return (
             f"Team {team.name} has no escalation, so an alert for this service notifies nobody. "
-            f"Add an escalation to team {team.name} in OpsGenie."
+            f"Add an escalation to team {team.name} in {account.source}."
         )
-    if not any(recipients(escalation.raw) for escalation in escalations):
-        names = ", ".join(escalation.name for escalation in escalations)
+    if not any(escalation(row).targets for row in escalations):
+        names = ", ".join(row.name for row in escalations)
         return (
             f"The escalation of team {team.name} ({names}) has no rule with a recipient, so it "
             f"notifies nobody. Add a recipient (a schedule, a team or a person) to {names} in "
-            "OpsGenie."
+            f"{account.source}."
         )
     return ""
+
+
+def _policy_of_services(rows: object) -> dict[str, LibraryObject]:
+    """Service id -> the policy naming it (the first of ``rows``)."""
+    found: dict[str, LibraryObject] = {}
+    for policy in rows:  # type: ignore[attr-defined]
+        for service in escalation(policy).services:
+            found.setdefault(service, policy)
+    return found
+
+
+def _policy_paths(account: Account) -> Iterator[FailingRow]:
+    kind = account.kind("escalations")
+    blocked = account.why_unread([kind])
+    policies = _policy_of_services(account.live.get(kind, []))
+    removed = _policy_of_services(account.removed.get(kind, {}).values())
+    for service in account.services:
+        key, label = f"service:{service.pk}", f"{service.name} (service)"
+        policy = policies.get(service.upstream_id)
+        if blocked or policy is None:
+            gone = removed.get(service.upstream_id)
+            why = blocked or (removed_on(gone) if gone else "no synced escalation policy names it")
+            url = record_url(gone) if gone else list_url(kind)
+            yield FailingRow(key, label, url, CANNOT + why, account.source)
+        elif not escalation(policy).targets:
+            reason = (
+                f"Its escalation policy {policy.name} has no rule that reaches a person or "
+                f"a schedule, so an incident on it notifies nobody. In {account.source}, add a "
+                f"user or a schedule as a target of a rule of {policy.name}."
+            )
+            yield FailingRow(key, label, record_url(policy), reason, account.source)
 
 
 def schedules_used(account: Account) -> dict[str, str]:
     """The schedules the account's escalations notify: upstream id -> name."""
     used: dict[str, str] = {}
-    for escalation in account.live.get("escalations", []):
-        for kind, upstream_id, name in recipients(escalation.raw):
-            if kind == "schedule":
-                used.setdefault(upstream_id, name)
+    for row in account.live.get(account.kind("escalations"), []):
+        for target in escalation(row).targets:
+            if target.type == SCHEDULE:
+                used.setdefault(target.upstream_id, target.name)
     return used
 
 
@@ -130,44 +156,34 @@ def failing_gaps(now: datetime) -> Iterator[FailingRow]:
     on call throughout its next 14 days (its synced final timeline)."""
     for account in accounts(("escalations", "schedules", "on_calls")):
         used = schedules_used(account)
+        kind = account.kinds["escalations"]
         yield from empty_or_unread(
-            account, "escalations", len(used), "no escalation notifies an on-call schedule"
+            account, kind.name, len(used), f"no {kind.singular} notifies an on-call schedule"
         )
-        if account.why_unread(["escalations"]):
+        if account.why_unread([kind.name]):
             continue
         for upstream_id, name in used.items():
-            yield from schedule_gaps(account, upstream_id, name, now, OPSGENIE_SIDE)
-
-
-@dataclass(frozen=True)
-class Side:
-    """The kinds one provider's schedules and on-call timelines are kept as, and its name."""
-
-    schedules: str
-    on_calls: str
-    upstream: str
-
-
-OPSGENIE_SIDE = Side("schedules", "on_calls", "OpsGenie")
+            yield from schedule_gaps(account, upstream_id, name, now)
 
 
 def schedule_gaps(
-    account: Account, upstream_id: str, name: str, now: datetime, side: Side
+    account: Account, upstream_id: str, name: str, now: datetime
 ) -> Iterator[FailingRow]:
     """The gaps ahead in the on-call timeline of one schedule an escalation uses."""
-    schedule = account.by_id(side.schedules).get(upstream_id)
-    timeline = account.by_id(side.on_calls).get(upstream_id)
-    if timeline is None or account.why_unread([side.on_calls]):
-        gone = account.removed.get(side.schedules, {}).get(upstream_id)
-        why = account.why_unread([side.on_calls]) or (
+    schedules, on_calls = account.kind("schedules"), account.kind("on_calls")
+    schedule = account.by_id(schedules).get(upstream_id)
+    timeline = account.by_id(on_calls).get(upstream_id)
+    if timeline is None or account.why_unread([on_calls]):
+        gone = account.removed.get(schedules, {}).get(upstream_id)
+        why = account.why_unread([on_calls]) or (
             removed_on(gone) if gone else "its on-call timeline was not read"
         )
         target = schedule or timeline
-        url = record_url(target) if target else list_url(side.schedules)
+        url = record_url(target) if target else list_url(schedules)
         key = f"schedule:{schedule.pk}" if schedule else f"schedule:{upstream_id}"
         yield FailingRow(key[:120], name, url, CANNOT + why, account.source)
         return
-    read = KINDS[side.on_calls].timeline(timeline.raw)  # type: ignore[misc]
+    read = Timeline.from_json(timeline.facts.get("timeline"))
     end = read.end
     if end is None or end <= now:
         read_to = f"reaches only to {_when(end)}" if end else "has no end date"
@@ -183,69 +199,85 @@ def schedule_gaps(
         label = f"{name}: {lower:%d %b %H:%M} – {upper:%d %b %H:%M} UTC"
         reason = (
             f"Nobody is on call from {_when(lower)} to {_when(upper)}. Add a rotation or an "
-            f"override to schedule {name} in {side.upstream} covering that time."
+            f"override to schedule {name} in {account.source} covering that time."
         )
         yield row_item(f"gap:{timeline.pk}:{edge}", timeline, account, reason, label)
 
 
 def failing_second_responder(now: datetime) -> Iterator[FailingRow]:
-    """Escalations reach a second responder: not one rule to one person with no repeat."""
+    """Escalations reach a second responder: not one person with no repeat."""
     for account in accounts(("escalations",)):
-        escalations = account.live.get("escalations", [])
+        kind = account.kinds["escalations"]
+        rows = account.live.get(kind.name, [])
         yield from empty_or_unread(
-            account, "escalations", len(escalations), "OpsGenie lists no escalations"
+            account, kind.name, len(rows), f"{account.source} lists no {kind.label.lower()}"
         )
-        if account.why_unread(["escalations"]):
+        if account.why_unread([kind.name]):
             continue
-        for escalation in escalations:
-            reason = _single_reason(escalation)
+        for row in rows:
+            reason = _single_reason(account, row)
             if reason:
-                yield row_item(f"escalation:{escalation.pk}", escalation, account, reason)
+                yield row_item(f"{kind.singular.split()[-1]}:{row.pk}", row, account, reason)
 
 
-def _single_reason(escalation: LibraryObject) -> str:
-    raw, name = escalation.raw, escalation.name
-    if not isinstance(raw.get("rules"), list):
-        return CANNOT + "OpsGenie sent the escalation without its rules"
-    found = recipients(raw)
-    if not found:
+def _single_reason(account: Account, row: LibraryObject) -> str:
+    kind, name, source = account.kinds["escalations"], row.name, account.source
+    read = escalation(row)
+    if not read.steps_read:
+        return CANNOT + f"{source} sent the {kind.singular} without its rules"
+    by_team = kind.reached_by == "team"
+    if not read.targets:
+        if by_team:
+            return (
+                f"No rule has a recipient: it notifies nobody. Add a rule with a recipient (a "
+                f"schedule, a team or a person) to {kind.singular} {name} in {source}."
+            )
         return (
-            f"No rule has a recipient: it notifies nobody. Add a rule with a recipient (a "
-            f"schedule, a team or a person) to escalation {name} in OpsGenie."
+            f"No rule reaches a person or a schedule: it notifies nobody. In {source}, add a "
+            f"user or a schedule as a target of a rule of {kind.singular} {name}."
         )
-    repeat = raw.get("repeat") if isinstance(raw.get("repeat"), dict) else {}
-    repeats = isinstance(repeat.get("count"), int) and repeat["count"] > 0
-    people = {(kind, upstream_id) for kind, upstream_id, _name in found}
-    if repeats or len(people) > 1 or found[0][0] != "user":
+    people = {(target.type, target.upstream_id) for target in read.targets}
+    if read.repeats or len(people) > 1 or read.targets[0].type != PERSON:
         return ""
+    only = read.targets[0].name
+    if by_team:
+        return (
+            f"It notifies only {only}, with no repeat and no second rule: if they do not "
+            f"answer, nobody else is told. Add a second rule (a schedule, a team or another "
+            f"person) to {kind.singular} {name} in {source}."
+        )
+    setting = f" ({kind.repeat_setting} 0)" if kind.repeat_setting else ""
     return (
-        f"It notifies only {found[0][2]}, with no repeat and no second rule: if they do not "
-        f"answer, nobody else is told. Add a second rule (a schedule, a team or another person) "
-        f"to escalation {name} in OpsGenie."
+        f"It notifies only {only}, with no second level and no repeat{setting}: if they do not "
+        f"answer, nobody else is told. In {source}, add a rule (a schedule or another person) "
+        f"to {kind.singular} {name}, or make it repeat."
     )
 
 
 def failing_heartbeats(now: datetime) -> Iterator[FailingRow]:
     """Heartbeats are enabled and alive."""
     for account in accounts(("heartbeats",)):
-        beats = account.live.get("heartbeats", [])
+        kind = account.kind("heartbeats")
+        beats = account.live.get(kind, [])
         yield from empty_or_unread(
-            account, "heartbeats", len(beats), "OpsGenie lists no heartbeats"
+            account, kind, len(beats), f"{account.source} lists no heartbeats"
         )
-        if account.why_unread(["heartbeats"]):
+        if account.why_unread([kind]):
             continue
         for beat in beats:
-            if beat.state == "disabled":
+            read = Heartbeat.from_json(beat.facts.get("heartbeat"))
+            if not read.enabled:
                 reason = (
-                    "Disabled: OpsGenie raises no alert when it stops being pinged. Enable "
-                    f"heartbeat {beat.name} in OpsGenie, or delete it if nothing pings it."
+                    f"Disabled: {account.source} raises no alert when it stops being pinged. "
+                    f"Enable heartbeat {beat.name} in {account.source}, or delete it if nothing "
+                    "pings it."
                 )
-            elif beat.state == "expired":
-                last = parse_upstream_time(beat.raw.get("lastPingTime"))
+            elif read.expired:
+                last = read.last_ping
                 since = f"last ping {_when(last)}" if last else "no ping recorded"
                 reason = (
                     f"Expired ({since}): what should ping it has stopped. Restore the job that "
-                    f"pings heartbeat {beat.name}, then check it is alive in OpsGenie."
+                    f"pings heartbeat {beat.name}, then check it is alive in {account.source}."
                 )
             else:
                 continue

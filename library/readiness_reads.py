@@ -1,6 +1,7 @@
 """What the readiness checks read, in a few queries whatever the account's size: each connected
-OpsGenie account's synced configuration objects (removed ones too, to say so), its services,
-and why a kind cannot be judged (never synced, skipped for the key's permissions, failed).
+account's synced configuration objects of the roles a check judges (``library.kinds``; removed
+ones too, to say so), its services, and why a kind cannot be judged (never synced, skipped for
+the key's permissions, failed).
 
 Each kind is a few dozen objects per account, so they are read whole and judged in Python.
 """
@@ -16,10 +17,9 @@ from django.urls import reverse
 from integrations.models import Connection, ConnectionStatus, ProviderService, SyncRun
 from integrations.providers.registry import provider_name
 from lib.checks import FailingRow
-from library.kinds import KINDS
+from library.kinds import KINDS, ROLES, Kind, kinds_of
 from library.models import LibraryObject
 
-PROVIDER = "opsgenie"
 # A run's counts name the streams it read; past this many runs back, a kind is "never synced".
 RUNS_LOOKED_AT = 30
 CANNOT = "Cannot judge: "
@@ -27,15 +27,20 @@ CANNOT = "Cannot judge: "
 
 @dataclass
 class Account:
-    """One connected OpsGenie account's configuration as synced."""
+    """One connected account's configuration as synced, its kinds by role (``kinds``)."""
 
     connection: Connection
-    source: str
+    source: str  # the provider's name, as people read it
+    kinds: dict[str, Kind]
     # kind -> why it cannot be judged ("" when its last read succeeded)
     unread: dict[str, str]
     live: dict[str, list[LibraryObject]] = field(default_factory=dict)
     removed: dict[str, dict[str, LibraryObject]] = field(default_factory=dict)
     services: list[ProviderService] = field(default_factory=list)
+
+    def kind(self, role: str) -> str:
+        """The name of the account's kind of ``role`` ("escalations", "on_calls"...)."""
+        return self.kinds[role].name
 
     def by_id(self, kind: str) -> dict[str, LibraryObject]:
         return {row.upstream_id: row for row in self.live.get(kind, [])}
@@ -44,19 +49,23 @@ class Account:
         return "; ".join(self.unread[kind] for kind in kinds if self.unread.get(kind))
 
 
-# The providers whose configuration the readiness checks judge.
-PROVIDERS = (PROVIDER, "pagerduty")
+def judged() -> list[str]:
+    """The providers whose configuration the readiness checks judge: those with kinds of a
+    role."""
+    return list(ROLES)
 
 
-def connections(provider: str = PROVIDER) -> list[Connection]:
+def connections(providers: Collection[str]) -> list[Connection]:
     return list(
-        Connection.objects.filter(provider=provider).exclude(status=ConnectionStatus.DISCONNECTED)
+        Connection.objects.filter(provider__in=list(providers))
+        .exclude(status=ConnectionStatus.DISCONNECTED)
+        .order_by("pk")
     )
 
 
 def any_account() -> bool:
     return (
-        Connection.objects.filter(provider__in=PROVIDERS)
+        Connection.objects.filter(provider__in=judged())
         .exclude(status=ConnectionStatus.DISCONNECTED)
         .exists()
     )
@@ -92,19 +101,24 @@ def _unread(connection: Connection, kinds: Collection[str]) -> dict[str, str]:
 
 
 def accounts(
-    kinds: Collection[str], *, services: bool = False, provider: str = PROVIDER
+    roles: Collection[str], *, services: bool = False, optional: Collection[str] = ()
 ) -> list[Account]:
-    """Every connected account of ``provider`` with its objects of ``kinds`` (and its
-    services)."""
-    found = {
-        connection.pk: Account(
-            connection,
-            provider_name(connection.provider),
-            _unread(connection, [*kinds, *(["services"] if services else [])]),
-        )
-        for connection in connections(provider)
+    """Every connected account of a provider with kinds of all ``roles``, with its objects of
+    those kinds and of the ``optional`` roles it has (and its services); by provider, in the
+    registry's order."""
+    wanted = {
+        slug: {role: kind for role, kind in kinds_of(slug).items() if role in {*roles, *optional}}
+        for slug in judged()
+        if set(roles) <= set(kinds_of(slug))
     }
-    rows = LibraryObject.objects.filter(connection__in=list(found), kind__in=list(kinds))
+    found: dict[int, Account] = {}
+    for connection in sorted(connections(wanted), key=lambda c: list(wanted).index(c.provider)):
+        kinds = wanted[connection.provider]
+        names = [kind.name for kind in kinds.values()] + (["services"] if services else [])
+        source = provider_name(connection.provider)
+        found[connection.pk] = Account(connection, source, kinds, _unread(connection, names))
+    every = {kind.name for kinds in wanted.values() for kind in kinds.values()}
+    rows = LibraryObject.objects.filter(connection__in=list(found), kind__in=every)
     for row in rows.order_by("name", "id"):
         account = found[row.connection_id]
         if row.removed_upstream:

@@ -1,5 +1,6 @@
 """The store of every configuration kind's snapshot stream (one instance per kind, registered
-under the stream's name): upserts ``LibraryObject`` rows from ``ConfigRecord``s, rewriting a
+under the stream's name): upserts ``LibraryObject`` rows from canonical ``ConfigRecord``s (as the
+provider read them), rewriting a
 row and its relations only when the item's hash changed, and flags what a complete listing no
 longer names as removed upstream (with the time), never deleting it."""
 
@@ -23,9 +24,11 @@ from library.models import LibraryObject, LibraryRelation
 
 UPDATED_FIELDS = (
     "name",
+    "team_upstream_id",
     "team",
     "state",
     "search_text",
+    "facts",
     "raw",
     "content_hash",
     "changed_at",
@@ -84,18 +87,18 @@ class LibraryStore(LiveRows):
         return counts.settle(seen=len(by_id), created=len(to_create), updated=len(to_update))
 
     def _apply(self, row: LibraryObject, record: ConfigRecord, digest: str, now) -> None:  # type: ignore[no-untyped-def]
-        kind = self.descriptor
-        row.name = (kind.name_of(record.raw) or record.upstream_id)[:512]
-        row._team_id, row.team = kind.team_of(record.raw)  # type: ignore[attr-defined]
-        row.state = kind.state_of(record.raw)[:40]
+        row.name = (record.name or record.upstream_id)[:512]
+        row.team_upstream_id, row.team = record.team_id[:255], record.team[:255]
+        row.state = record.state[:40]
         row.search_text = fold(row.name)[:512]
-        row.raw, row.content_hash, row.changed_at = record.raw, digest, now
+        row.facts, row.raw = record.facts, record.raw
+        row.content_hash, row.changed_at = digest, now
         row.removed_upstream, row.removed_at = False, None
 
     def _resolve_teams(self, connection: Connection, rows: list[LibraryObject]) -> None:
         """An item naming its team by id only (an integration's teamId) gets the team's name
         from the synced teams (read first in a run): one query per page."""
-        wanted = {row._team_id for row in rows if row._team_id and not row.team}  # type: ignore[attr-defined]
+        wanted = {row.team_upstream_id for row in rows if row.team_upstream_id and not row.team}
         if not wanted:
             return
         names = dict(
@@ -105,7 +108,7 @@ class LibraryStore(LiveRows):
         )
         for row in rows:
             if not row.team:
-                row.team = names.get(row._team_id, row._team_id)[:255]  # type: ignore[attr-defined]
+                row.team = names.get(row.team_upstream_id, row.team_upstream_id)[:255]
 
     def _relink(self, rows: list[tuple[LibraryObject, ConfigRecord]]) -> None:
         if not rows:
@@ -121,7 +124,7 @@ class LibraryStore(LiveRows):
                 detail=link.detail[:255],
             )
             for row, record in rows
-            for link in self.descriptor.links_of(record.raw)
+            for link in record.links
         )
 
     def live(self, connection: Connection) -> QuerySet[LibraryObject]:

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from accounts.permissions import require_permissions
+from integrations.config_records import Timeline
 from integrations.models import SyncOutcome, SyncRun
 from integrations.providers.registry import provider_name
 from lib.search import fold
@@ -98,7 +99,8 @@ def object_detail(request: HttpRequest, library_kind: str, library_object: int) 
         LibraryObject.objects.select_related("connection"), pk=library_object, kind=kind.name
     )
     links = list(row.relations.order_by("relation", "id"))
-    timeline = kind.timeline(row.raw) if kind.timeline else None
+    # An on-call record's window and periods, as its provider read them.
+    timeline = Timeline.from_json(row.facts["timeline"]) if "timeline" in row.facts else None
     targets = _targets(row, links)
     named_by = list(
         LibraryRelation.objects.filter(

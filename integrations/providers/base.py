@@ -61,6 +61,34 @@ class StreamInfo:
 
 
 @dataclass(frozen=True)
+class LibraryKind:
+    """A kind of configuration object the Data library shows (one of the provider's streams,
+    whose records are ``integrations.config_records.ConfigRecord``): how it is labelled, which
+    columns and filters fit it, and which canonical ``role`` it plays for the readiness checks
+    ("teams", "escalations", "schedules", "on_calls", "heartbeats"; "" for none)."""
+
+    name: str  # the stream's name, and the URL's: "teams"
+    label: str  # "Teams"
+    singular: str  # "team"
+    about: str  # one line for the list page: what it is and how it is synced
+    role: str = ""
+    # The states its records take and the filter offers ((value, label)); none: no state column.
+    states: tuple[tuple[str, str], ...] = ()
+    # On a record's page: the objects of other kinds that name this one (relation, heading).
+    named_by: tuple[tuple[str, str], ...] = ()
+    filters: tuple[str, ...] = ("team",)
+    # The kind holding the teams a record names by id only (its name is read from there).
+    team_kind: str = "teams"
+    # An escalation kind: how a service reaches it. "team": the escalations its team owns
+    # (rules notify recipients); "policy": the escalation policy naming the service (levels of
+    # targets, which may loop).
+    reached_by: str = "team"
+    # An escalation kind repeating: the upstream setting that makes it repeat, as admins know
+    # it ("" when the wording needs none).
+    repeat_setting: str = ""
+
+
+@dataclass(frozen=True)
 class Provider:
     # The package, e.g. "integrations.providers.opsgenie": its source, urls, templates and
     # sandbox are found there by name (see the properties below).
@@ -96,6 +124,9 @@ class Provider:
     # The Data library's objects its source reads, by stream name (e.g. "alerts"): the apps that
     # keep them ask this, never a provider's name.
     library_streams: tuple[str, ...] = field(default=())
+    # The Data library's configuration kinds its source reads (one stream each), in the order
+    # the library lists them.
+    library_kinds: tuple[LibraryKind, ...] = field(default=())
     # Every stream its source reads, in the order read, with what each needs from the key.
     # Later streams (alert details, teams, schedules...) only declare themselves here.
     streams: tuple[StreamInfo, ...] = field(default=())

@@ -43,13 +43,13 @@ def samples(connected_opsgenie, admin_user, settings, tmp_path) -> dict[str, obj
         first_seen_at=timezone.now(),
         changed_at=timezone.now(),
     )
-    from integrations.config_records import ConfigRecord
+    from integrations.providers.opsgenie.config_mapping import config_record
     from library.models import LibraryObject
     from library.store import LibraryStore
 
     team = {"id": "team-1", "name": "Platform", "members": [{"user": {"id": "u1"}, "role": "user"}]}
     LibraryStore("teams").save(
-        connection=connected_opsgenie, records=[ConfigRecord("team-1", team)]
+        connection=connected_opsgenie, records=[config_record("teams", "team-1", team)]
     )
     library_object = LibraryObject.objects.get(kind="teams", upstream_id="team-1")
     from django.core.files.base import ContentFile

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from integrations.models import Connection, SyncOutcome
+from integrations.providers.opsgenie.library_kinds import LIBRARY_KINDS as OPSGENIE_KINDS
 from integrations.sync.engine import sync_connection
-from library.kinds import OPSGENIE_KINDS
 from library.models import LibraryObject, LibraryRelation
 from tests.conftest import make_connection
 

@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from checks.models import FailingItem
 from integrations.models import Connection, SyncRun
+from integrations.providers.pagerduty.config_mapping import POLICIES, SCHEDULES
 from integrations.sandbox.server import SandboxServer
 from integrations.sync.engine import sync_connection
-from library.kinds_pagerduty import POLICIES, SCHEDULES
 from library.models import LibraryObject
 from library.readiness_checks import GAPS_KEY, PATHS_KEY, SECOND_KEY
 from tests.conftest import make_connection

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from integrations.config_records import ConfigRecord
 from integrations.models import Connection
+from integrations.providers.opsgenie.config_mapping import config_record
 from library.models import LibraryObject
 from library.store import LibraryStore
 from tests.conftest import make_connection
@@ -33,14 +34,13 @@ def team(n: int, members: int = 1) -> ConfigRecord:
             for m in range(members)
         ],
     }
-    return ConfigRecord(f"team-{n}", raw)
+    return config_record("teams", f"team-{n}", raw)
 
 
 def owned(kind: str, n: int, team_n: int) -> ConfigRecord:
     owner = {"id": f"team-{team_n}", "name": f"Team {team_n}"}
-    return ConfigRecord(
-        f"{kind}-{n}", {"id": f"{kind}-{n}", "name": f"{kind} {n}", "ownerTeam": owner}
-    )
+    raw = {"id": f"{kind}-{n}", "name": f"{kind} {n}", "ownerTeam": owner}
+    return config_record(kind, f"{kind}-{n}", raw)
 
 
 def save(connection: Connection, kind: str, records: list[ConfigRecord]) -> None:
@@ -137,7 +137,11 @@ def test_search_by_name_ignores_case_and_accents(admin_client, opsgenie) -> None
 
 
 def test_a_value_it_cannot_use_is_named_never_a_500(admin_client, opsgenie) -> None:  # type: ignore[no-untyped-def]
-    save(opsgenie, "heartbeats", [ConfigRecord("beat", {"name": "beat", "enabled": True})])
+    save(
+        opsgenie,
+        "heartbeats",
+        [config_record("heartbeats", "beat", {"name": "beat", "enabled": True})],
+    )
 
     page = admin_client.get(
         reverse("library:list", args=["heartbeats"]), {"state": "sleeping", "connection": "x"}

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from checks.engine import evaluate
 from checks.models import CheckState, CheckStatusChange, FailingItem, SpecialCase
-from integrations.config_records import ConfigRecord
 from integrations.models import Connection, ProviderService, SyncRun
+from integrations.providers.opsgenie.config_mapping import config_record
 from library.models import LibraryObject
 from library.readiness_checks import GAPS_KEY, HEARTBEATS_KEY, PATHS_KEY, SECOND_KEY, TOPIC
 from library.store import LibraryStore
@@ -48,7 +48,7 @@ def synced(connection: Connection, skipped: tuple[str, ...] = ()) -> None:
 def store(connection: Connection, kind: str, *items: dict[str, Any], key: str = "id") -> None:
     """As a sync stores them; an on-call item is keyed by its schedule's id (``_parent``)."""
     records = [
-        ConfigRecord(upstream_id=item["_parent"]["id"] if key == "_parent" else item[key], raw=item)
+        config_record(kind, item["_parent"]["id"] if key == "_parent" else item[key], item)
         for item in items
     ]
     LibraryStore(kind).save(connection=connection, records=records)

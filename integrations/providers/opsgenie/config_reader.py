@@ -1,5 +1,6 @@
 """Fetch: OpsGenie's configuration objects as snapshot streams (reference/opsgenie-api.md §5),
-each one whole listing a run, yielded as ``ConfigRecord``s for the Data library's store.
+each one whole listing a run, yielded as canonical ``ConfigRecord``s (``config_mapping``) for
+the Data library's store.
 
 None of these listings is paged upstream. Calls per run: teams 1 + one per team (the members;
 the accounts stream reuses them), escalations 1, schedules 1, on-calls 1 (the schedules, unless
@@ -17,6 +18,7 @@ from urllib.parse import quote
 from integrations.config_records import ConfigRecord
 from integrations.http import ErrorKind, UpstreamError
 from integrations.providers.opsgenie.client import OpsgenieClient
+from integrations.providers.opsgenie.config_mapping import config_record
 
 # On-calls: who is on call from now to two weeks on (the schedule's final timeline).
 ON_CALL_WINDOW = {"interval": 2, "intervalUnit": "weeks"}
@@ -27,14 +29,15 @@ def _malformed(what: str) -> UpstreamError:
     return UpstreamError(ErrorKind.MALFORMED, message=f"OpsGenie answered {what} without it")
 
 
-def _records(items: Any, *, key: str = "id") -> list[ConfigRecord]:
+def _records(kind: str, items: Any, *, key: str = "id") -> list[ConfigRecord]:
+    """The ``kind`` stream's items in canonical form (``config_mapping``)."""
     if not isinstance(items, list):
         raise _malformed(f"a listing of {key}s")
     records = []
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get(key), str) or not item[key]:
             raise UpstreamError(ErrorKind.MALFORMED, message=f"an item without its {key}")
-        records.append(ConfigRecord(upstream_id=item[key], raw=item))
+        records.append(config_record(kind, item[key], item))
     return records
 
 
@@ -59,7 +62,7 @@ class OpsgenieConfig:
         """Every team as ``GET /v2/teams/{id}`` answers it (with ``members``); read once a run."""
         if self._teams is None:
             details = []
-            for team in _records(self._data("/v2/teams")):
+            for team in _records("teams", self._data("/v2/teams")):
                 path = f"/v2/teams/{quote(team.upstream_id, safe='')}"
                 detail = self._data(path, {"identifierType": "id"}, listed=False)
                 if not isinstance(detail, dict):
@@ -69,33 +72,34 @@ class OpsgenieConfig:
         return self._teams
 
     def teams(self) -> Iterator[list[ConfigRecord]]:
-        yield _records(self.team_details())
+        yield _records("teams", self.team_details())
 
     def escalations(self) -> Iterator[list[ConfigRecord]]:
-        yield _records(self._data("/v2/escalations"))
+        yield _records("escalations", self._data("/v2/escalations"))
 
     def schedules(self) -> Iterator[list[ConfigRecord]]:
-        self._schedules = _records(self._data("/v2/schedules", {"expand": "rotation"}))
+        self._schedules = _records("schedules", self._data("/v2/schedules", {"expand": "rotation"}))
         yield self._schedules
 
     def on_calls(self) -> Iterator[list[ConfigRecord]]:
         """One record per schedule: its final timeline for the next 14 days."""
         schedules = self._schedules
         if schedules is None:
-            schedules = _records(self._data("/v2/schedules"))
+            schedules = _records("schedules", self._data("/v2/schedules"))
         records = []
         for schedule in schedules:
             path = f"/v2/schedules/{quote(schedule.upstream_id, safe='')}/timeline"
             timeline = self._data(path, {"identifierType": "id", **ON_CALL_WINDOW}, listed=False)
             if not isinstance(timeline, dict):
                 raise _malformed("a schedule timeline")
-            records.append(ConfigRecord(upstream_id=schedule.upstream_id, raw=timeline))
+            records.append(config_record("on_calls", schedule.upstream_id, timeline))
         yield records
 
     def heartbeats(self) -> Iterator[list[ConfigRecord]]:
         # Wrapped: data.heartbeats[], not a bare list; a heartbeat's key is its name.
         data = self._data("/v2/heartbeats", listed=False)
-        yield _records(data.get("heartbeats") if isinstance(data, dict) else None, key="name")
+        beats = data.get("heartbeats") if isinstance(data, dict) else None
+        yield _records("heartbeats", beats, key="name")
 
     def integrations(self) -> Iterator[list[ConfigRecord]]:
-        yield _records(self._data("/v2/integrations"))
+        yield _records("integrations", self._data("/v2/integrations"))

@@ -7,6 +7,7 @@ from datetime import date
 from integrations.providers.base import Provider, Region, StreamInfo
 from integrations.providers.opsgenie.config_reader import NEEDS as CONFIGURATION_READ
 from integrations.providers.opsgenie.forms import OpsgenieKeyForm
+from integrations.providers.opsgenie.library_kinds import LIBRARY_KINDS
 from integrations.providers.opsgenie.validation import validate_key
 
 # The built-in user roles (reference §5.1: owner, admin, user, or a custom role's name), as
@@ -34,6 +35,7 @@ PROVIDER = Provider(
     account_roles=BUILT_IN_ROLES + UNCONFIRMED_ROLES,
     accounts_need=CONFIGURATION_READ,
     library_streams=("alerts",),
+    library_kinds=LIBRARY_KINDS,
     streams=(
         StreamInfo("services", "Services", "an API key with Read access", optional=False),
         StreamInfo("incidents", "Incidents", "an API key with Read access", optional=False),

@@ -1,5 +1,6 @@
 """Fetch: PagerDuty's on-call configuration as snapshot streams for the Data library, each one
-whole listing a run, yielded as ``ConfigRecord``s (reference/pagerduty-api.md §4, §5.1).
+whole listing a run, yielded as canonical ``ConfigRecord``s (``config_mapping``;
+reference/pagerduty-api.md §4, §5.1).
 
 Calls per run, a hundred objects a page: teams 1 + one per team (its members, embedded in the
 team's record), escalation policies 1, schedules 1, on-calls one per schedule (its final
@@ -22,6 +23,14 @@ from django.utils import timezone
 from integrations.config_records import ConfigRecord
 from integrations.http import ErrorKind, UpstreamError
 from integrations.providers.pagerduty.client import PagerDutyClient
+from integrations.providers.pagerduty.config_mapping import (
+    BUSINESS_SERVICES,
+    ON_CALLS,
+    POLICIES,
+    SCHEDULES,
+    TEAMS,
+    config_record,
+)
 from integrations.records import ListingTruncated
 
 PAGE_SIZE = 100  # PagerDuty's largest page
@@ -29,11 +38,11 @@ OFFSET_CAP = 10_000  # offset + limit may not exceed it (reference §5.1)
 ON_CALL_WINDOW = timedelta(days=14)
 # What each stream needs from the credentials (said when a read is refused).
 NEEDS = {
-    "pagerduty_teams": "the teams.read scope, on a plan with teams",
-    "escalation_policies": "the escalation_policies.read scope",
-    "pagerduty_schedules": "the schedules.read scope",
-    "pagerduty_on_calls": "the schedules.read scope",
-    "business_services": "the services.read scope, on a plan with business services",
+    TEAMS: "the teams.read scope, on a plan with teams",
+    POLICIES: "the escalation_policies.read scope",
+    SCHEDULES: "the schedules.read scope",
+    ON_CALLS: "the schedules.read scope",
+    BUSINESS_SERVICES: "the services.read scope, on a plan with business services",
 }
 
 
@@ -66,13 +75,16 @@ def offset_pages(
             raise ListingTruncated(f"more than 10,000 {collection}")
 
 
-def _records(items: list[Any]) -> list[ConfigRecord]:
-    records = []
-    for item in items:
+def _items(page: list[Any]) -> list[dict[str, Any]]:
+    for item in page:
         if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
             raise UpstreamError(ErrorKind.MALFORMED, message="an object without its id")
-        records.append(ConfigRecord(upstream_id=item["id"], raw=item))
-    return records
+    return page
+
+
+def _records(kind: str, page: list[Any]) -> list[ConfigRecord]:
+    """The ``kind`` stream's items in canonical form (``config_mapping``)."""
+    return [config_record(kind, item["id"], item) for item in _items(page)]
 
 
 def iso(moment: datetime) -> str:
@@ -89,23 +101,22 @@ class PagerDutyConfig:
     def teams(self) -> Iterator[list[ConfigRecord]]:
         """Each team with ``members`` ([{user, role}], from ``/teams/{id}/members``)."""
         for page in offset_pages(self.client, "teams"):
-            records = _records(page)
-            for record in records:
-                path = f"teams/{quote(record.upstream_id, safe='')}/members"
+            for team in _items(page):
+                path = f"teams/{quote(team['id'], safe='')}/members"
                 members = [
                     m for part in offset_pages(self.client, path, key="members") for m in part
                 ]
-                record.raw["members"] = members
-            yield records
+                team["members"] = members
+            yield _records(TEAMS, page)
 
     def escalation_policies(self) -> Iterator[list[ConfigRecord]]:
         for page in offset_pages(self.client, "escalation_policies", {"sort_by": "name"}):
-            yield _records(page)
+            yield _records(POLICIES, page)
 
     def schedules(self) -> Iterator[list[ConfigRecord]]:
         read: list[ConfigRecord] = []
         for page in offset_pages(self.client, "schedules"):
-            records = _records(page)
+            records = _records(SCHEDULES, page)
             read += records
             yield records
         self._schedules = read
@@ -116,7 +127,9 @@ class PagerDutyConfig:
         schedules = self._schedules
         if schedules is None:
             schedules = [
-                r for page in offset_pages(self.client, "schedules") for r in _records(page)
+                r
+                for page in offset_pages(self.client, "schedules")
+                for r in _records(SCHEDULES, page)
             ]
         # From today 00:00 UTC: the window moves once a day, so a resync the same day that
         # finds the same people on call writes nothing.
@@ -136,7 +149,7 @@ class PagerDutyConfig:
                 "until": window["until"],
                 "final_schedule": final if isinstance(final, dict) else {},
             }
-            records.append(ConfigRecord(upstream_id=schedule.upstream_id, raw=raw))
+            records.append(config_record(ON_CALLS, schedule.upstream_id, raw))
             if len(records) == PAGE_SIZE:
                 yield records
                 records = []
@@ -145,4 +158,4 @@ class PagerDutyConfig:
 
     def business_services(self) -> Iterator[list[ConfigRecord]]:
         for page in offset_pages(self.client, "business_services"):
-            yield _records(page)
+            yield _records(BUSINESS_SERVICES, page)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from integrations.providers.base import Link, Provider, Region, StreamInfo
 from integrations.providers.pagerduty.config_reader import NEEDS as CONFIGURATION_NEEDS
 from integrations.providers.pagerduty.forms import PagerDutyKeyForm
+from integrations.providers.pagerduty.library_kinds import LIBRARY_KINDS
 from integrations.providers.pagerduty.oauth import revoke_tokens
 from integrations.providers.pagerduty.validation import validate_key
 
@@ -42,6 +43,7 @@ PROVIDER = Provider(
     search_terms=("incidents", "on-call", "services", "oauth"),
     account_roles=ROLES,
     accounts_need=ACCOUNTS_NEED,
+    library_kinds=LIBRARY_KINDS,
     streams=(
         StreamInfo("services", "Services", "the services.read scope", optional=False),
         StreamInfo("incidents", "Incidents", "the incidents.read scope", optional=False),

@@ -1,0 +1,215 @@
+"""OpsGenie's configuration items (reference/opsgenie-api.md §5) in canonical form: the columns,
+relations and facts of each kind, read when the item is read. Every reader takes whatever
+upstream sent: a field missing or of the wrong type yields "" or nothing, never an error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from integrations.config_records import (
+    ESCALATION,
+    PERSON,
+    SCHEDULE,
+    TEAM,
+    ConfigRecord,
+    Escalation,
+    Heartbeat,
+    Link,
+    Period,
+    Raw,
+    Target,
+    Timeline,
+    items,
+    mapping,
+    text,
+)
+from integrations.records import parse_upstream_time
+
+# Upstream's recipient and participant types → the kind that holds them ("users" are not synced
+# here: the access app reads the accounts; a link to one is shown as text), and the canonical
+# target an escalation's rule notifies.
+_TARGET_KINDS = {
+    "user": "users",
+    "team": "teams",
+    "schedule": "schedules",
+    "escalation": "escalations",
+}
+_TARGETS = {"user": PERSON, "team": TEAM, "schedule": SCHEDULE, "escalation": ESCALATION}
+
+
+def _owner_team(raw: Raw) -> tuple[str, str]:
+    team = mapping(raw.get("ownerTeam"))
+    return text(team.get("id")), text(team.get("name"))
+
+
+def _team_link(raw: Raw) -> list[Link]:
+    team_id, name = _owner_team(raw)
+    return [Link("team", "teams", team_id, name)] if team_id else []
+
+
+def _recipient(relation: str, item: object, detail: str = "") -> list[Link]:
+    item = mapping(item)
+    kind = _TARGET_KINDS.get(text(item.get("type")))
+    target_id = text(item.get("id"))
+    if kind is None or not target_id:
+        return []
+    name = text(item.get("name")) or text(item.get("username"))
+    return [Link(relation, kind, target_id, name, detail)]
+
+
+def _enabled(raw: Raw) -> str:
+    return "enabled" if raw.get("enabled") is True else "disabled"
+
+
+def _team_members(raw: Raw) -> list[Link]:
+    links = []
+    for member in items(raw.get("members")):
+        user = mapping(mapping(member).get("user"))
+        if text(user.get("id")):
+            role = text(mapping(member).get("role"))
+            links.append(Link("member", "users", user["id"], text(user.get("username")), role))
+    return links
+
+
+def _escalation_links(raw: Raw) -> list[Link]:
+    links = _team_link(raw)
+    for rule in items(raw.get("rules")):
+        delay = mapping(mapping(rule).get("delay"))
+        after = f"after {delay.get('timeAmount', 0)} {text(delay.get('timeUnit')) or 'minutes'}"
+        links += _recipient("recipient", mapping(rule).get("recipient"), after)
+    return links
+
+
+def escalation(raw: Raw) -> Escalation:
+    """Each rule's recipient, in rule order (rules naming none left out), and the repeat."""
+    targets = []
+    for rule in items(raw.get("rules")):
+        recipient = mapping(mapping(rule).get("recipient"))
+        kind = _TARGETS.get(text(recipient.get("type")))
+        upstream_id = text(recipient.get("id"))
+        if kind and upstream_id:
+            name = text(recipient.get("name")) or text(recipient.get("username")) or upstream_id
+            targets.append(Target(kind, upstream_id, name))
+    count = mapping(raw.get("repeat")).get("count")
+    repeats = isinstance(count, int) and count > 0
+    return Escalation(isinstance(raw.get("rules"), list), tuple(targets), repeats)
+
+
+def _schedule_links(raw: Raw) -> list[Link]:
+    links = _team_link(raw)
+    for rotation in items(raw.get("rotations")):
+        name = text(mapping(rotation).get("name"))
+        for participant in items(mapping(rotation).get("participants")):
+            links += _recipient("participant", participant, name)
+    return links
+
+
+def timeline(raw: Raw) -> Timeline:
+    """An on-call item (a schedule's final timeline): its window and periods, sorted by start."""
+    found: list[Period] = []
+    for rotation in items(mapping(raw.get("finalTimeline")).get("rotations")):
+        for period in items(mapping(rotation).get("periods")):
+            start = parse_upstream_time(mapping(period).get("startDate"))
+            end = parse_upstream_time(mapping(period).get("endDate"))
+            if start and end and end > start:
+                found.append((start, end, mapping(mapping(period).get("recipient"))))
+    found.sort(key=lambda found_period: found_period[0])
+    start = parse_upstream_time(raw.get("startDate"))
+    return Timeline(start, parse_upstream_time(raw.get("endDate")), found)
+
+
+def _on_call_links(raw: Raw, read: Timeline) -> list[Link]:
+    parent = mapping(raw.get("_parent"))
+    links = []
+    if text(parent.get("id")):
+        links.append(Link("schedule", "schedules", parent["id"], text(parent.get("name"))))
+    seen: set[str] = set()
+    for _start, _end, recipient in read.periods:
+        key = text(recipient.get("id"))
+        if key and key not in seen:
+            seen.add(key)
+            links += _recipient("on_call", recipient)
+    return links
+
+
+def _heartbeat_state(raw: Raw) -> str:
+    if raw.get("enabled") is not True:
+        return "disabled"
+    return "expired" if raw.get("expired") is True else "alive"
+
+
+def _teams(upstream_id: str, raw: Raw) -> ConfigRecord:
+    return ConfigRecord(upstream_id, raw, text(raw.get("name")), links=tuple(_team_members(raw)))
+
+
+def _escalations(upstream_id: str, raw: Raw) -> ConfigRecord:
+    team_id, team = _owner_team(raw)
+    return ConfigRecord(
+        upstream_id,
+        raw,
+        text(raw.get("name")),
+        team_id,
+        team,
+        links=tuple(_escalation_links(raw)),
+        facts={"escalation": escalation(raw).to_json()},
+    )
+
+
+def _schedules(upstream_id: str, raw: Raw) -> ConfigRecord:
+    team_id, team = _owner_team(raw)
+    links = tuple(_schedule_links(raw))
+    return ConfigRecord(
+        upstream_id, raw, text(raw.get("name")), team_id, team, _enabled(raw), links
+    )
+
+
+def _on_calls(upstream_id: str, raw: Raw) -> ConfigRecord:
+    read = timeline(raw)
+    return ConfigRecord(
+        upstream_id,
+        raw,
+        text(mapping(raw.get("_parent")).get("name")),
+        state="gap" if read.gaps() else "covered",
+        links=tuple(_on_call_links(raw, read)),
+        facts={"timeline": read.to_json()},
+    )
+
+
+def _heartbeats(upstream_id: str, raw: Raw) -> ConfigRecord:
+    team_id, team = _owner_team(raw)
+    beat = Heartbeat(
+        raw.get("enabled") is True,
+        raw.get("expired") is True,
+        parse_upstream_time(raw.get("lastPingTime")),
+    )
+    return ConfigRecord(
+        upstream_id,
+        raw,
+        text(raw.get("name")),
+        team_id,
+        team,
+        _heartbeat_state(raw),
+        tuple(_team_link(raw)),
+        {"heartbeat": beat.to_json()},
+    )
+
+
+def _integrations(upstream_id: str, raw: Raw) -> ConfigRecord:
+    team_id = text(raw.get("teamId"))
+    links = (Link("team", "teams", team_id),) if team_id else ()
+    return ConfigRecord(upstream_id, raw, text(raw.get("name")), team_id, "", _enabled(raw), links)
+
+
+MAPPERS: dict[str, Callable[[str, Raw], ConfigRecord]] = {
+    "teams": _teams,
+    "escalations": _escalations,
+    "schedules": _schedules,
+    "on_calls": _on_calls,
+    "heartbeats": _heartbeats,
+    "integrations": _integrations,
+}
+
+
+def config_record(kind: str, upstream_id: str, raw: Raw) -> ConfigRecord:
+    """An item of the ``kind`` stream as the Data library keeps it."""
+    return MAPPERS[kind](upstream_id, raw)
