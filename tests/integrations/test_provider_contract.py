@@ -124,10 +124,6 @@ ALLOWED = {"config/settings_test.py"}
 # Notification channels send to OpsGenie's Alert API and PagerDuty's Events API: destinations
 # of their own, with their own keys and endpoints, not the providers the sync reads.
 ALLOWED_PREFIXES = ("notifications/", "templates/notifications/")
-# Temporary (issue 15, in progress): the Data library's kind descriptors and readiness rules
-# still read each provider's raw fields in the library app; they move into the provider
-# packages behind canonical records, and this exception goes with them.
-ALLOWED_UNTIL_MOVED = ("library/",)
 
 
 def test_no_provider_is_named_outside_its_package_and_the_registry() -> None:
@@ -140,7 +136,5 @@ def test_no_provider_is_named_outside_its_package_and_the_registry() -> None:
         and "/migrations/" not in path
         and slugs.search((ROOT / path).read_text())
     }
-    naming = {
-        path for path in naming if not path.startswith(ALLOWED_PREFIXES + ALLOWED_UNTIL_MOVED)
-    }
+    naming = {path for path in naming if not path.startswith(ALLOWED_PREFIXES)}
     assert naming <= ALLOWED, sorted(naming - ALLOWED)

@@ -80,9 +80,8 @@ def test_nobody_writes_an_auditor_posting_changes_nothing(auditor_client, opsgen
 
 
 def test_upstream_text_is_escaped(admin_client, opsgenie) -> None:  # type: ignore[no-untyped-def]
-    record = team(1)
-    record.raw["name"] = MARKUP
-    save(opsgenie, "teams", [record])
+    raw = {**team(1).raw, "name": MARKUP}
+    save(opsgenie, "teams", [config_record("teams", "team-1", raw)])
     row = get_row("teams", "team-1")
 
     listed = admin_client.get(reverse("library:list", args=["teams"])).content.decode()
@@ -127,9 +126,8 @@ def test_removed_rows_are_marked_and_filtered(admin_client, opsgenie) -> None:  
 
 
 def test_search_by_name_ignores_case_and_accents(admin_client, opsgenie) -> None:  # type: ignore[no-untyped-def]
-    records = [team(1), team(2)]
-    records[0].raw["name"] = "Équipe Support"
-    save(opsgenie, "teams", records)
+    renamed = {**team(1).raw, "name": "Équipe Support"}
+    save(opsgenie, "teams", [config_record("teams", "team-1", renamed), team(2)])
 
     page = admin_client.get(reverse("library:list", args=["teams"]), {"q": "equipe"})
 
