@@ -167,3 +167,13 @@ class ConfigRecord:
     state: str = ""
     links: tuple[Link, ...] = ()
     facts: Raw = field(default_factory=dict)
+
+
+def on_call_record(upstream_id: str, raw: Raw, read: Timeline, links: list[Link]) -> ConfigRecord:
+    """An on-call record (a schedule's timeline, named after its ``_parent`` schedule): covered
+    or with a gap, its periods kept for the checks."""
+    name = text(mapping(raw.get("_parent")).get("name"))
+    state = "gap" if read.gaps() else "covered"
+    return ConfigRecord(
+        upstream_id, raw, name, "", "", state, tuple(links), {"timeline": read.to_json()}
+    )

@@ -11,7 +11,7 @@ when, never "for how long"."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from integrations.config_records import PERSON, SCHEDULE, Escalation, Heartbeat, Timeline
@@ -110,10 +110,10 @@ def _path_reason(
     return ""
 
 
-def _policy_of_services(rows: object) -> dict[str, LibraryObject]:
+def _policy_of_services(rows: Iterable[LibraryObject]) -> dict[str, LibraryObject]:
     """Service id -> the policy naming it (the first of ``rows``)."""
     found: dict[str, LibraryObject] = {}
-    for policy in rows:  # type: ignore[attr-defined]
+    for policy in rows:
         for service in escalation(policy).services:
             found.setdefault(service, policy)
     return found
@@ -217,7 +217,7 @@ def failing_second_responder(now: datetime) -> Iterator[FailingRow]:
         for row in rows:
             reason = _single_reason(account, row)
             if reason:
-                yield row_item(f"{kind.singular.split()[-1]}:{row.pk}", row, account, reason)
+                yield row_item(f"escalation:{row.pk}", row, account, reason)
 
 
 def _single_reason(account: Account, row: LibraryObject) -> str:

@@ -21,6 +21,7 @@ from integrations.config_records import (
     Timeline,
     items,
     mapping,
+    on_call_record,
     text,
 )
 from integrations.records import parse_upstream_time
@@ -142,56 +143,32 @@ def _teams(upstream_id: str, raw: Raw) -> ConfigRecord:
     return ConfigRecord(upstream_id, raw, text(raw.get("name")), links=tuple(_team_members(raw)))
 
 
-def _escalations(upstream_id: str, raw: Raw) -> ConfigRecord:
+def _owned(upstream_id: str, raw: Raw, state: str, links: list[Link], **facts: Raw) -> ConfigRecord:
+    """An item of an owner team (``ownerTeam``)."""
     team_id, team = _owner_team(raw)
-    return ConfigRecord(
-        upstream_id,
-        raw,
-        text(raw.get("name")),
-        team_id,
-        team,
-        links=tuple(_escalation_links(raw)),
-        facts={"escalation": escalation(raw).to_json()},
-    )
+    name = text(raw.get("name"))
+    return ConfigRecord(upstream_id, raw, name, team_id, team, state, tuple(links), facts)
+
+
+def _escalations(upstream_id: str, raw: Raw) -> ConfigRecord:
+    read = escalation(raw).to_json()
+    return _owned(upstream_id, raw, "", _escalation_links(raw), escalation=read)
 
 
 def _schedules(upstream_id: str, raw: Raw) -> ConfigRecord:
-    team_id, team = _owner_team(raw)
-    links = tuple(_schedule_links(raw))
-    return ConfigRecord(
-        upstream_id, raw, text(raw.get("name")), team_id, team, _enabled(raw), links
-    )
+    return _owned(upstream_id, raw, _enabled(raw), _schedule_links(raw))
 
 
 def _on_calls(upstream_id: str, raw: Raw) -> ConfigRecord:
     read = timeline(raw)
-    return ConfigRecord(
-        upstream_id,
-        raw,
-        text(mapping(raw.get("_parent")).get("name")),
-        state="gap" if read.gaps() else "covered",
-        links=tuple(_on_call_links(raw, read)),
-        facts={"timeline": read.to_json()},
-    )
+    return on_call_record(upstream_id, raw, read, _on_call_links(raw, read))
 
 
 def _heartbeats(upstream_id: str, raw: Raw) -> ConfigRecord:
-    team_id, team = _owner_team(raw)
-    beat = Heartbeat(
-        raw.get("enabled") is True,
-        raw.get("expired") is True,
-        parse_upstream_time(raw.get("lastPingTime")),
-    )
-    return ConfigRecord(
-        upstream_id,
-        raw,
-        text(raw.get("name")),
-        team_id,
-        team,
-        _heartbeat_state(raw),
-        tuple(_team_link(raw)),
-        {"heartbeat": beat.to_json()},
-    )
+    enabled, expired = raw.get("enabled") is True, raw.get("expired") is True
+    beat = Heartbeat(enabled, expired, parse_upstream_time(raw.get("lastPingTime")))
+    state = _heartbeat_state(raw)
+    return _owned(upstream_id, raw, state, _team_link(raw), heartbeat=beat.to_json())
 
 
 def _integrations(upstream_id: str, raw: Raw) -> ConfigRecord:

@@ -19,6 +19,7 @@ from integrations.config_records import (
     Timeline,
     items,
     mapping,
+    on_call_record,
     text,
 )
 from integrations.records import parse_upstream_time
@@ -153,14 +154,7 @@ def _schedule(upstream_id: str, raw: Raw) -> ConfigRecord:
 
 def _on_call(upstream_id: str, raw: Raw) -> ConfigRecord:
     read = on_call_timeline(raw)
-    return ConfigRecord(
-        upstream_id,
-        raw,
-        text(mapping(raw.get("_parent")).get("name")),
-        state="gap" if read.gaps() else "covered",
-        links=tuple(_on_call_links(raw, read)),
-        facts={"timeline": read.to_json()},
-    )
+    return on_call_record(upstream_id, raw, read, _on_call_links(raw, read))
 
 
 def _business_service(upstream_id: str, raw: Raw) -> ConfigRecord:
