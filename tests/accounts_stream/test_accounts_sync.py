@@ -22,7 +22,6 @@ from integrations.sandbox.server import SandboxServer
 from integrations.sync import stores
 from integrations.sync.stores import StreamCounts
 from integrations.sync.streams import ACCOUNTS
-from library.kinds import KINDS
 from tests.conftest import make_connection
 from tests.pagerduty import conftest as pagerduty
 from tests.sync.conftest import NOW, run_sync
@@ -160,11 +159,9 @@ def test_the_first_sync_stores_exactly_the_upstreams_accounts(account, accounts)
     assert run.outcome == SyncOutcome.SUCCEEDED
     # Read last, so a users failure never delays the incidents (the stored counts are JSON,
     # whose key order PostgreSQL does not keep: the order is the source's).
-    # OpsGenie's alerts (and their details) and configuration objects (the library app's kinds)
-    # are read between.
-    alerts = {"alerts", "alert_details", *KINDS} if account.provider == "opsgenie" else set()
-    assert set(run.counts) == {"services", "incidents", ACCOUNTS} | alerts
+    # Every stream the provider declares is read (alerts, configuration objects... between).
     provider = get_provider(account.provider)
+    assert set(run.counts) == {stream.name for stream in provider.streams}
     source = provider.open_source(account.connection, stats=CallStats(), sleep=None)
     try:
         assert [stream.name for stream in source.streams()][-1] == ACCOUNTS
@@ -265,8 +262,8 @@ def test_without_a_store_for_accounts_the_run_is_as_before(account, monkeypatch)
 
     assert run.outcome == SyncOutcome.SUCCEEDED
     # (PostgreSQL keeps no key order in JSON: compared as a set.)
-    alerts = {"alerts", "alert_details", *KINDS} if account.provider == "opsgenie" else set()
-    assert set(run.counts) == {"services", "incidents"} | alerts
+    declared = {stream.name for stream in get_provider(account.provider).streams}
+    assert set(run.counts) == declared - {ACCOUNTS}
 
 
 def test_a_connection_the_filter_does_not_want_reads_no_users(
