@@ -22,8 +22,17 @@ pytestmark = pytest.mark.django_db
 CALLER = Caller("integration", "test")
 
 
-def open_alert(store: AlertStore) -> dict[str, Any]:
-    return next(alert for alert in store.snapshot() if alert["status"] == "open")
+def act(store: AlertStore, action: str, alert: dict[str, Any]) -> None:
+    store.act(f"{action}-{alert['id']}", action, store.find(alert["id"]), "", CALLER)
+
+
+def synced_then(upstream: SandboxServer, connection: Connection, action: str):  # type: ignore[no-untyped-def]
+    """After a first sync, an open alert gets ``action`` upstream: (the store, the alert)."""
+    store = upstream.opsgenie_alerts["us"]
+    run_sync(connection)
+    alert = next(alert for alert in store.snapshot() if alert["status"] == "open")
+    act(store, action, alert)
+    return store, alert
 
 
 def test_a_resync_with_nothing_changed_costs_the_same_calls_at_ten_times_the_alerts(
@@ -53,15 +62,12 @@ def test_a_resync_with_nothing_changed_costs_the_same_calls_at_ten_times_the_ale
 def test_an_alert_acknowledged_then_closed_upstream_is_updated_by_the_next_scheduled_run(
     upstream, connection
 ) -> None:  # type: ignore[no-untyped-def]
-    store = upstream.opsgenie_alerts["us"]
-    run_sync(connection)
-    alert = open_alert(store)
-    store.act("r1", "Acknowledge", store.find(alert["id"]), "", CALLER)
+    store, alert = synced_then(upstream, connection, "Acknowledge")
 
     acknowledged = run_sync(connection).counts["alerts"]
     row = Alert.objects.get(upstream_id=alert["id"])
     assert (row.acknowledged, row.status) == (True, "open")
-    store.act("r2", "Close", store.find(alert["id"]), "", CALLER)
+    act(store, "Close", alert)
     closed = run_sync(connection).counts["alerts"]
 
     row.refresh_from_db()
@@ -74,10 +80,7 @@ def test_an_alert_acknowledged_then_closed_upstream_is_updated_by_the_next_sched
 def test_an_alert_updated_while_the_changes_are_paged_is_read_by_the_run_after(
     upstream, connection
 ) -> None:  # type: ignore[no-untyped-def]
-    store = upstream.opsgenie_alerts["us"]
-    run_sync(connection)
-    moved = open_alert(store)
-    store.act("ack", "Acknowledge", store.find(moved["id"]), "", CALLER)
+    store, moved = synced_then(upstream, connection, "Acknowledge")
     for n in range(150):  # newer changes than the acknowledgement: it is on the second page
         store.create(f"new{n}", {"message": f"Disk full on db-{n}"}, CALLER)
     listings = []
@@ -86,7 +89,7 @@ def test_an_alert_updated_while_the_changes_are_paged_is_read_by_the_run_after(
     def close_it_once_the_first_page_is_answered() -> list[dict[str, Any]]:
         listings.append(1)
         if len(listings) == 2:  # it moves to the front of the listing, behind our position
-            store.act("close", "Close", store.find(moved["id"]), "", CALLER)
+            act(store, "Close", moved)
         return snapshot()
 
     store.snapshot = close_it_once_the_first_page_is_answered  # type: ignore[method-assign]
@@ -107,14 +110,11 @@ def test_an_alert_updated_while_the_changes_are_paged_is_read_by_the_run_after(
 def test_without_a_watermark_a_scheduled_run_reads_the_open_alerts_and_leaves_one(
     upstream, connection: Connection
 ) -> None:  # type: ignore[no-untyped-def]
-    store = upstream.opsgenie_alerts["us"]
-    run_sync(connection)
+    _store, alert = synced_then(upstream, connection, "Close")
     # Runs from before watermarks were kept (or one that resumed a failed full scan).
     for run in SyncRun.objects.all():
         run.counts["alerts"].pop("watermark")
         run.save(update_fields=["counts"])
-    alert = open_alert(store)
-    store.act("r1", "Close", store.find(alert["id"]), "", CALLER)
 
     fallback = run_sync(connection)
     changes = run_sync(connection)
