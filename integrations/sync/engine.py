@@ -48,7 +48,8 @@ from integrations.sync.stores import (
     StreamCounts,
     stream_wanted,
 )
-from integrations.sync.streams import Stream, StreamKind, stream_label
+from integrations.sync.streams import ChangesUnreadable, Stream, StreamKind, stream_label
+from integrations.sync.watermark import previous_watermark
 
 logger = logging.getLogger(__name__)
 
@@ -269,9 +270,12 @@ def _run_streams(
                 )
             else:
                 full = kind == SyncKind.FULL
-                _incremental_stream(stream, connection, tracker, full, resume.get(stream.name))
+                resume_from = resume.get(stream.name)
+                _incremental_stream(stream, connection, tracker, full, resume_from)
                 # The scan is whole: nothing is left to resume, so its position is not kept.
                 counts.cursor = ""
+                if stream.by_update and not resume_from:
+                    counts.watermark = tracker.run.started_at.isoformat()
         except UpstreamError as error:
             message, action = provider.describe_error(error, connection=connection)
             if error.kind == ErrorKind.FORBIDDEN and not stream.decides_status:
@@ -410,8 +414,11 @@ def _incremental(
     stream: Stream, store: RecordStore, connection: Connection, tracker: Tracker
 ) -> None:
     """What is new since the newest stored record, what is open upstream, and what we still
-    hold as open but upstream no longer lists as open (it was resolved or closed)."""
+    hold as open but upstream no longer lists as open (it was resolved or closed). A stream
+    read by update time with a watermark reads only what changed since it instead."""
     reader = stream.reader
+    if stream.by_update and _changes(stream, store, connection, tracker):
+        return
     newest = store.newest_created_at(connection=connection)
     unfinished = store.unfinished_ids(connection=connection)
     seen: set[str] = set()
@@ -422,6 +429,23 @@ def _incremental(
     for _page in _save_pages(reader.no_longer_open(left_open), stream, store, connection, tracker):
         pass
     # A record missing from all of these may be deleted; only a full scan may say so.
+
+
+def _changes(stream: Stream, store: RecordStore, connection: Connection, tracker: Tracker) -> bool:
+    """What changed upstream since the watermark; False when there is none to read from, or
+    the changes cannot be listed this time (the caller then reads the open records)."""
+    since = previous_watermark(connection, stream.name, before=tracker.run)
+    if since is None:
+        return False
+    try:
+        for _page in _save_pages(
+            stream.reader.changed_since(since), stream, store, connection, tracker
+        ):
+            pass
+    except ChangesUnreadable as why:
+        logger.info("connection %s: %s; reading the open %s", connection.pk, why, stream.name)
+        return False
+    return True
 
 
 def _reconcile(

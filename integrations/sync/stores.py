@@ -32,6 +32,9 @@ class StreamCounts:
     # A full scan's position (ISO time of the last record stored): where a failed scan resumes.
     cursor: str = ""
     resumed_from: str = ""
+    # A stream read by update time, read whole: where the next run reads changes from (the ISO
+    # start of this run; integrations.sync.watermark).
+    watermark: str = ""
     # A details stream: the most records whose details one run reads, and how many still wait.
     per_run: int | None = None
     pending: int | None = None

@@ -1,8 +1,10 @@
 """What a provider's source declares: its streams, each incremental or snapshot.
 
-- **Incremental** (incidents; later alerts): a scheduled run reads what is new (keyset by
-  creation time), what is still open, and what we hold as open that is no longer listed as
-  open; a full reconciliation reads everything and flags what is gone.
+- **Incremental** (incidents, alerts): a scheduled run reads what is new (keyset by creation
+  time), what is still open, and what we hold as open that is no longer listed as open; a full
+  reconciliation reads everything and flags what is gone. A reader that can list by update time
+  (``ChangesReader``: alerts) is asked instead for what changed since the last good run's start
+  (``integrations.sync.watermark``), so a run with nothing changed costs the same at any size.
 - **Snapshot** (services; later users, teams, schedules...): every run reads the whole listing;
   rows it does not name are flagged removed, never deleted.
 
@@ -50,6 +52,17 @@ class IncrementalReader(Protocol):
         """These records, as they are now; those gone upstream are left out."""
 
 
+class ChangesUnreadable(Exception):
+    """The changes since the watermark cannot be listed this time (too many for the upstream's
+    offset cap, or a listing that kept shifting): the run reads the open records instead."""
+
+
+class ChangesReader(IncrementalReader, Protocol):
+    def changed_since(self, moment: datetime) -> Iterator[Page]:
+        """Records changed (or created) at or after ``moment``, less an overlap of the reader's;
+        raises ChangesUnreadable when it cannot list them all."""
+
+
 # A snapshot stream's reader: every record, page by page; it raises ListingTruncated when an
 # upstream cap cuts the listing short.
 SnapshotReader = Callable[[], Iterator[Page]]
@@ -67,6 +80,9 @@ class Stream:
     per_run: int = 0
     # What the credentials need to read it, said when they may not ("" : nothing to add).
     needs: str = ""
+    # An incremental stream whose reader is a ChangesReader: a scheduled run reads what changed
+    # since the watermark instead of every open record.
+    by_update: bool = False
 
     @property
     def label(self) -> str:
@@ -80,6 +96,10 @@ def stream_label(name: str) -> str:
 
 def incremental(name: str, reader: IncrementalReader, *, decides_status: bool = False) -> Stream:
     return Stream(name, StreamKind.INCREMENTAL, reader, decides_status)
+
+
+def incremental_by_update(name: str, reader: ChangesReader) -> Stream:
+    return Stream(name, StreamKind.INCREMENTAL, reader, by_update=True)
 
 
 def snapshot(name: str, reader: SnapshotReader, *, needs: str = "") -> Stream:

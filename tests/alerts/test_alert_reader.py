@@ -1,9 +1,11 @@
 """Reading OpsGenie alerts (``GET /v2/alerts``) with a small fake that answers as the reference
-says: 100 a page at most, createdAt and status queries, ``paging.next`` until the last page."""
+says: 100 a page at most, sorted by createdAt or updatedAt, createdAt and status queries,
+``paging.next`` until the last page."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
@@ -11,10 +13,12 @@ import pytest
 import responses
 
 from integrations.http import UpstreamError
-from integrations.providers.opsgenie.alert_reader import OpsgenieAlerts
+from integrations.providers.opsgenie import alert_reader
+from integrations.providers.opsgenie.alert_reader import UPDATED_OVERLAP, OpsgenieAlerts
 from integrations.providers.opsgenie.client import OpsgenieClient
 from integrations.providers.opsgenie.mapping import alert_record
 from integrations.records import AlertStatus
+from integrations.sync.streams import ChangesUnreadable
 
 BASE = "https://api.opsgenie.com"
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -55,18 +59,24 @@ def alerts(n: int) -> list[dict]:
     return items
 
 
-def fake_api(mocked: responses.RequestsMock, data: list[dict]) -> list[dict]:
-    """Register /v2/alerts; returns each request's query parameters."""
+def fake_api(
+    mocked: responses.RequestsMock, data: list[dict], before: Callable[[int], None] | None = None
+) -> list[dict]:
+    """Register /v2/alerts; returns each request's query parameters. ``before(n)`` runs before
+    the n-th request (from 0) is answered: upstream changing while we page."""
     seen: list[dict] = []
 
     def listing(request):  # type: ignore[no-untyped-def]
         query = {k: v[0] for k, v in parse_qs(urlparse(request.url).query).items()}
+        if before is not None:
+            before(len(seen))
         seen.append(query)
         offset, limit = int(query.get("offset", 0)), int(query.get("limit", 20))
         if limit > 100:
             body = {"message": "Request body is not processable. Please check the errors."}
             return 422, {}, json.dumps({**body, "errors": {"limit": "too big"}})
-        rows = sorted(data, key=lambda a: a["createdAt"], reverse=query.get("order") != "asc")
+        sort = query.get("sort", "createdAt")
+        rows = sorted(data, key=lambda a: a[sort], reverse=query.get("order") != "asc")
         for clause in (query.get("query") or "").split(" AND "):
             if clause.startswith("createdAt>="):
                 lower = int(clause.split(">=")[1])
@@ -174,3 +184,80 @@ def test_odd_field_types_are_read_as_empty_not_trusted() -> None:
     assert (record.count, record.priority, record.tags) == (0, "", ())
     assert (record.ack_time_ms, record.close_time_ms, record.closed_by) == (None, None, "")
     assert record.integration_name == "" and len(record.message) == 1000
+
+
+# The start of the last good run: what a scheduled run reads changes from.
+WATERMARK = START + timedelta(days=1)
+
+
+def changed(data: list[dict], tiny_ids: range, *, at: datetime) -> set[str]:
+    """These alerts updated upstream, one second apart from ``at`` on; their ids."""
+    for second, i in enumerate(tiny_ids):
+        data[i - 1]["updatedAt"] = stamp(at + timedelta(seconds=second))
+    return {data[i - 1]["id"] for i in tiny_ids}
+
+
+def test_with_nothing_changed_the_changes_cost_one_call_sorted_by_updatedAt(
+    reader: OpsgenieAlerts,
+) -> None:
+    with responses.RequestsMock() as mocked:
+        seen = fake_api(mocked, alerts(250))
+        records = [r for page in reader.changed_since(WATERMARK) for r in page]
+
+    assert records == []
+    assert seen == [{"limit": "100", "offset": "0", "sort": "updatedAt", "order": "desc"}]
+
+
+def test_the_changes_are_read_back_to_the_watermark_less_the_overlap(
+    reader: OpsgenieAlerts,
+) -> None:
+    data = alerts(250)
+    expected = changed(data, range(1, 151), at=WATERMARK)
+    # Changed just before the watermark, within the overlap (clock skew): read; before it: not.
+    expected |= changed(data, range(200, 201), at=WATERMARK - UPDATED_OVERLAP + timedelta(1))
+    changed(data, range(201, 202), at=WATERMARK - UPDATED_OVERLAP - timedelta(seconds=1))
+    with responses.RequestsMock() as mocked:
+        seen = fake_api(mocked, data)
+        records = [r for page in reader.changed_since(WATERMARK) for r in page]
+
+    assert sorted(r.upstream_id for r in records) == sorted(expected)
+    # Each page asks again for the last alert of the page before (see the next test).
+    assert [q["offset"] for q in seen] == ["0", "99"]
+
+
+def test_alerts_deleted_mid_listing_make_it_start_over_rather_than_skip_one(
+    reader: OpsgenieAlerts,
+) -> None:
+    data = alerts(250)
+    expected = changed(data, range(1, 201), at=WATERMARK)
+    gone: list[dict] = []
+
+    def delete_two_after_the_first_page(n: int) -> None:
+        if n == 1:  # the newest two: every alert after them shifts two toward the front
+            newest = sorted(data, key=lambda a: a["updatedAt"], reverse=True)[:2]
+            gone.extend(data.pop(data.index(alert)) for alert in newest)
+
+    with responses.RequestsMock() as mocked:
+        seen = fake_api(mocked, data, before=delete_two_after_the_first_page)
+        records = [r for page in reader.changed_since(WATERMARK) for r in page]
+
+    ids = [r.upstream_id for r in records]
+    assert len(ids) == len(set(ids))
+    assert set(ids) >= expected - {a["id"] for a in gone}
+    # The second page no longer holds the first's last alert: the listing starts over.
+    assert [q["offset"] for q in seen] == ["0", "99", "0", "99"]
+
+
+def test_more_changes_than_the_offset_cap_lets_one_listing_hold_are_refused(
+    reader: OpsgenieAlerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(alert_reader, "MAX_OFFSET", 300)
+    data = alerts(400)
+    changed(data, range(1, 401), at=WATERMARK)
+    with responses.RequestsMock() as mocked:
+        seen = fake_api(mocked, data)
+        with pytest.raises(ChangesUnreadable):
+            list(reader.changed_since(WATERMARK))
+
+    # Never an offset the cap refuses: offset + limit stays within it.
+    assert [q["offset"] for q in seen] == ["0", "99", "198"]

@@ -16,6 +16,7 @@ from integrations.providers.opsgenie.sandbox import alert_payload as limits
 from integrations.providers.opsgenie.sandbox.alerts import AlertStore, Caller
 from integrations.providers.opsgenie.sandbox.app import KeyAccess, OpsGenieSandbox
 from integrations.sandbox.server import SandboxServer
+from tests.sandbox.support import NOW
 
 
 def _url(sandbox: SandboxServer, region: str) -> str:
@@ -341,3 +342,30 @@ def test_the_wsgi_app_alone_takes_an_alias_holding_a_slash_when_the_target_is_un
 
     assert statuses == ["200 OK"]
     assert b'"alias":"a b"' in body
+
+
+def test_acknowledging_and_closing_bump_updatedAt_and_the_updatedAt_listing_follows():
+    with SandboxServer(incidents=5, users=3, alerts=40, now=NOW) as fresh:
+
+        def by_update() -> list[dict[str, Any]]:
+            answer = get(fresh, "/v2/alerts", limit="100", sort="updatedAt", order="desc")
+            assert answer.status_code == 200, answer.text
+            return answer.json()["data"]
+
+        before = by_update()
+        first, second = [a for a in reversed(before) if a["status"] == "open"][:2]
+        path = "/v2/alerts/{}/{}"
+        status_of(fresh, post(fresh, path.format(first["id"], "acknowledge"), {}))
+        status_of(fresh, post(fresh, path.format(second["id"], "close"), {}))
+        after = by_update()
+
+    assert [a["updatedAt"] for a in before] == sorted(
+        (a["updatedAt"] for a in before), reverse=True
+    )
+    # The last changed first; each changed one now newer than every alert it was not.
+    assert [a["id"] for a in after[:2]] == [second["id"], first["id"]]
+    assert after[1]["updatedAt"] > before[0]["updatedAt"] and after[1]["acknowledged"] is True
+    assert after[0]["status"] == "closed"
+    assert [a["id"] for a in after[2:]] == [
+        a["id"] for a in before if a["id"] not in {first["id"], second["id"]}
+    ]

@@ -37,7 +37,7 @@ from integrations.sync.streams import (
     ServicesAndIncidentsSource,
     Stream,
     details,
-    incremental,
+    incremental_by_update,
     snapshot,
 )
 
@@ -72,7 +72,7 @@ class OpsgenieSource(ServicesAndIncidentsSource):
         config = self.config
         return [
             *super().streams(),
-            incremental("alerts", OpsgenieAlerts(self.client, overlap=CREATED_OVERLAP)),
+            incremental_by_update("alerts", OpsgenieAlerts(self.client, overlap=CREATED_OVERLAP)),
             # Each alert created or changed above: its logs, notes and recipients (bounded).
             details(ALERT_DETAILS, OpsgenieAlertDetails(self.client), per_run=alerts_per_run()),
             snapshot("teams", config.teams, needs=NEEDS),
