@@ -15,8 +15,8 @@ def _open_wizard(page, live_server) -> None:  # type: ignore[no-untyped-def]
     expect(card).to_contain_text("Not connected")
     card.get_by_role("link", name="Connect").click()
     expect(page.get_by_role("heading", name="Review permissions")).to_be_visible()
-    expect(page.get_by_text("read access to incidents", exact=False).first).to_be_visible()
-    page.get_by_role("link", name="Next").click()
+    expect(page.get_by_text("An API key with Read access", exact=False).first).to_be_visible()
+    page.get_by_role("button", name="Next").click()
     # HTMX swapped the step in place and the URL is bookmarkable.
     expect(page).to_have_url(re.compile(r"/opsgenie/connect/details/$"))
 

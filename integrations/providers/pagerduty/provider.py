@@ -47,8 +47,6 @@ PROVIDER = Provider(
     streams=(
         StreamInfo("services", "Services", "the services.read scope", optional=False),
         StreamInfo("incidents", "Incidents", "the incidents.read scope", optional=False),
-        # Read only for a connection made a critical system (the access app decides).
-        StreamInfo("accounts", "Users and their teams", ACCOUNTS_NEED, optional=False),
         *(
             StreamInfo(name, label, CONFIGURATION_NEEDS[name])
             for name, label in (
@@ -59,6 +57,8 @@ PROVIDER = Provider(
                 ("business_services", "Business services"),
             )
         ),
+        # Read only for a connection made a critical system (the access app decides).
+        StreamInfo("accounts", "Users and their teams", ACCOUNTS_NEED, optional=False),
     ),
     revoke_credentials=revoke_tokens,
 )

@@ -78,7 +78,6 @@ class PagerDutyIncidentSource(ServicesAndIncidentsSource):
         config = self.config
         return [
             *super().streams(),
-            snapshot(ACCOUNTS, self.accounts),
             # The on-call configuration for the Data library (config_reader).
             snapshot("pagerduty_teams", config.teams, needs=NEEDS["pagerduty_teams"]),
             snapshot(
@@ -91,6 +90,8 @@ class PagerDutyIncidentSource(ServicesAndIncidentsSource):
             snapshot(
                 "business_services", config.business_services, needs=NEEDS["business_services"]
             ),
+            # Last, as OpsGenie's: read only for a critical system (the access app decides).
+            snapshot(ACCOUNTS, self.accounts),
         ]
 
     def services(self) -> Iterator[list[ServiceRecord]]:
