@@ -49,6 +49,7 @@ def _source_choices() -> list[tuple[str, str]]:
 
 class IncidentFilterForm(FilterForm):
     ordering_keys = ("sort", "descending")
+    outside_grid = ("sort", "order")  # the table's column headers set them
 
     q = forms.CharField(
         label="Search",

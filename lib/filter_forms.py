@@ -25,6 +25,8 @@ FAST_WIDGETS: dict[type[forms.Widget], type[forms.Widget]] = {
 class FilterForm(forms.Form):
     # Keys of ``filters()`` that order the list rather than narrow it.
     ordering_keys: tuple[str, ...] = ()
+    # Fields the page places itself rather than in the filter grid (besides the search box).
+    outside_grid: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -34,6 +36,10 @@ class FilterForm(forms.Form):
             fast = FAST_WIDGETS.get(type(field.widget))
             if fast is not None:
                 field.widget.__class__ = fast
+
+    def grid_fields(self) -> list[forms.BoundField]:
+        """The fields of templates/includes/filter_form.html's grid: all but the search box."""
+        return [field for field in self if field.name not in ("q", *self.outside_grid)]
 
     def filters(self) -> dict[str, Any]:
         """The selector's keyword arguments, from the valid values only."""

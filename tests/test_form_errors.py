@@ -23,7 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SUMMARY = "includes/form_errors.html"
 # Each field with its own errors; a page including it renders a form, held to the summary too.
 FIELDS = "includes/form_fields.html"
-# GET filter forms: a value they cannot use is dropped and listed as "ignored" above the table.
+# GET filter forms (drawn by FILTER_FORM): a value they cannot use is dropped and listed as
+# "ignored" above the table (IGNORED).
+FILTER_FORM = "includes/filter_form.html"
+IGNORED = "includes/filters_ignored.html"
 FILTER_FORMS = {
     "templates/incidents/list.html",
     "templates/access/staff/list.html",
@@ -51,13 +54,16 @@ def test_every_template_that_renders_a_form_shows_all_its_errors() -> None:
     missing = []
     for path in _templates():
         name, text = str(path.relative_to(ROOT)), path.read_text()
-        if name.endswith((SUMMARY, FIELDS)) or not _renders_a_form(text):
+        if name.endswith((SUMMARY, FIELDS, FILTER_FORM)):
             continue
-        if name in FILTER_FORMS:
-            assert "{% for label, message in ignored %}" in text, name
+        if name in FILTER_FORMS or FILTER_FORM in text:
+            assert name in FILTER_FORMS and FILTER_FORM in text and IGNORED in text, name
+        elif not _renders_a_form(text):
+            continue
         elif SUMMARY not in text:
             missing.append(name)
     assert not missing, f"forms whose errors may go unsaid: {missing}"
+    assert "{% for label, message in ignored %}" in (ROOT / "templates" / IGNORED).read_text()
 
 
 @pytest.mark.parametrize("field", ["username", "password"])
