@@ -34,7 +34,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.bench.access_data import populate_accounts  # noqa: E402
-from tests.bench.common import Budgets, database_label, setup_django  # noqa: E402
+from tests.bench.common import (  # noqa: E402
+    Budgets,
+    cpu_calibration_ms,
+    database_label,
+    setup_django,
+)
 from tests.bench.incident_data import populate_incidents  # noqa: E402
 from tests.bench.page_sets import ADMIN_PAGES, OTHER_PAGES, linked_pages, list_pages  # noqa: E402
 
@@ -163,6 +168,7 @@ def main() -> None:
         client = Client()
         client.force_login(user)
         runs, checks, refreshes = {}, {}, {}
+        calibration = [cpu_calibration_ms()]
         for size in (SMALL, *SIZES):
             accounts = SMALL_ACCOUNTS if size == SMALL else ACCOUNTS
             start = time.perf_counter()
@@ -173,10 +179,19 @@ def main() -> None:
                 f"{time.perf_counter() - start:.1f} s",
                 flush=True,
             )
+            calibration.append(cpu_calibration_ms())
+            print(f"  CPU calibration before measuring: {calibration[-1]:.0f} ms", flush=True)
             runs[size] = _measure(size, client, system, _sample_incident())
             if size != SMALL:
                 checks[size] = _time_checks(size)
                 refreshes[size] = _time_dashboard_refresh()
+            print(f"  {size} measured", flush=True)
+        calibration.append(cpu_calibration_ms())
+    print(
+        "\nCPU calibration (a 10**7-step Python loop, best of 3; compare runs only when these "
+        "agree): " + ", ".join(f"{ms:.0f}" for ms in calibration) + " ms (start, before each "
+        "size's measurement, end)"
+    )
     report(runs, checks, refreshes)
 
 

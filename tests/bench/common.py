@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 import warnings
 from pathlib import Path
 from urllib.parse import urlparse
@@ -20,6 +21,21 @@ ROOT = Path(__file__).resolve().parents[2]
 def database_label() -> str:
     url = os.environ.get("BENCH_DATABASE_URL", "")
     return "PostgreSQL" if url.startswith("postgres") else "SQLite"
+
+
+def cpu_calibration_ms() -> float:
+    """How long this machine takes, now, for a fixed pure-Python loop (the best of three).
+
+    Printed beside the timings at the start and the end of a run: a shared virtual machine's
+    speed drifts (seen here: the same loop in 0.16 s one hour and 0.34 s the next), so two runs'
+    milliseconds compare only when their calibrations do.
+    """
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        sum(range(10**7))
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
 
 
 def setup_django(tmp_dir: str) -> None:

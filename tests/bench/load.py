@@ -30,7 +30,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.common import setup_django  # noqa: E402
+from tests.bench.common import cpu_calibration_ms, setup_django  # noqa: E402
 
 DATABASE = os.environ.get(
     "LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/evidencehub_load"
@@ -197,6 +197,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def main() -> None:
     incident = prepare()
+    calibration = cpu_calibration_ms()
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="evidencehub-load-static-") as static_root:
         server = start_gunicorn(port, static_root)
@@ -217,6 +218,10 @@ def main() -> None:
             f"{percentile(values, 0.99):>8.0f}"
         )
     overall = percentile(every, 0.99)
+    print(
+        f"CPU calibration (a 10**7-step Python loop, best of 3; compare runs only when these "
+        f"agree): {calibration:.0f} ms before, {cpu_calibration_ms():.0f} ms after"
+    )
     print(f"{'all':<22} {len(every):>8} {statistics.median(every):>8.0f} {overall:>8.0f}")
     failed = overall >= P99_BUDGET_MS or bool(errors)
     verdict = "OVER BUDGET" if failed else "within budget"
