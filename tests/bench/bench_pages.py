@@ -71,36 +71,47 @@ def _setup_django(tmp_dir: str) -> None:
 Timing = tuple[float, float, int, bool]  # median ms, p95 ms, queries of one, rows shown
 
 
-def _time(client, url: str, requests: int) -> Timing:  # type: ignore[no-untyped-def]
-    """Median and p95 server time of ``requests`` GETs of ``url``, and one's queries."""
+def _time_all(client, urls: dict[str, str], requests: int) -> dict[str, Timing]:  # type: ignore[no-untyped-def]
+    """Median and p95 server time of ``requests`` GETs of each URL, and one's queries.
+
+    The requests go round the pages, one each per round, not thirty of one page then thirty of
+    the next: a shared machine slows down in bursts (the calibration shows it), and a burst
+    then slows every page a little instead of one page a lot, so the slowest page's median
+    says what that page costs rather than when it happened to be measured.
+    """
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    response = client.get(url)  # warm caches, compile templates
-    assert response.status_code == 200, (url, response.status_code)
-    times = []
+    times: dict[str, list[float]] = {name: [] for name in urls}
+    for url in urls.values():
+        response = client.get(url)  # warm caches, compile templates
+        assert response.status_code == 200, (url, response.status_code)
     for _ in range(requests):
-        start = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    times.sort()
-    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    shown = b'<table class="incidents">' in response.content
-    return statistics.median(times), p95, len(queries), shown
+        for name, url in urls.items():
+            start = time.perf_counter()
+            client.get(url)
+            times[name].append((time.perf_counter() - start) * 1000)
+    results = {}
+    for name, url in urls.items():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        ordered = sorted(times[name])
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        shown = b'<table class="incidents">' in response.content
+        results[name] = (statistics.median(ordered), p95, len(queries), shown)
+    return results
 
 
 def _measure(size: int, client, system: int, incident: int) -> dict[str, Timing]:  # type: ignore[no-untyped-def]
     values = {"system": system, "incident": incident, **linked_pages()}
-    results = {}
-    for name, url in {**list_pages(), **OTHER_PAGES}.items():
-        results[name] = _time(client, url.format(**values), REQUESTS)
-        print(f"  {size} {name}: {results[name][0]:.1f} ms", flush=True)
+    pages = {name: url.format(**values) for name, url in {**list_pages(), **OTHER_PAGES}.items()}
+    results = _time_all(client, pages, REQUESTS)
+    for name, timing in results.items():
+        print(f"  {size} {name}: {timing[0]:.1f} ms", flush=True)
     # The admin numbers its pages from 0 and refuses one past the last.
     values["admin_deep"] = min(1499, size // 50 - 1)
-    for name, url in ADMIN_PAGES.items():
-        results[name] = _time(client, url.format(**values), ADMIN_REQUESTS)
+    admin = {name: url.format(**values) for name, url in ADMIN_PAGES.items()}
+    results.update(_time_all(client, admin, ADMIN_REQUESTS))
     return results
 
 
