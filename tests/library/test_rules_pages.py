@@ -134,3 +134,22 @@ def test_new_kinds_cost_the_same_queries_for_few_and_many_rows(admin_client, ops
     for kind, count in lists.items():
         assert _queries(admin_client, reverse("library:list", args=[kind])) == count, kind
     assert _queries(admin_client, detail) == small_detail
+
+
+def test_a_team_lists_its_logs_apart_from_what_it_owns(admin_client, opsgenie) -> None:  # type: ignore[no-untyped-def]
+    save(opsgenie, "teams", [team(1)])
+    log = {"owner": "ann@x.io", "createdDate": "2026-05-01T10:00:00.000Z",
+           "log": "Schedule [Team 1 on call] was updated.",
+           "_team": {"id": "team-1", "name": "Team 1"}}  # fmt: skip
+    save(opsgenie, "team_logs", [config_record("team_logs", "team-1:log", log)])
+    row = get_row("team_logs", "team-1:log")
+
+    page = admin_client.get(
+        reverse("library:detail", args=["teams", get_row("teams", "team-1").pk])
+    )
+    listed = admin_client.get(reverse("library:list", args=["team_logs"]), {"team": "Team 1"})
+
+    text = page.content.decode()
+    logs_at = text.index("Its logs (the newest 100 upstream)")
+    assert text.index(reverse("library:detail", args=["team_logs", row.pk])) > logs_at
+    assert [r.name for r in listed.context["rows"]] == ["Schedule [Team 1 on call] was updated."]

@@ -81,7 +81,9 @@ def test_rules_relate_to_their_team_their_target_and_their_user(
     mine = LibraryRelation.objects.filter(relation="user", target_upstream_id=user["id"])
 
     assert list(routed) == [("routing_rules", "Platform")]
-    assert {"routing_rules", "team_roles", "team_logs", "escalations"} <= owned
+    assert {"routing_rules", "team_roles", "escalations"} <= owned
+    logs = LibraryRelation.objects.filter(relation="log_of", target_upstream_id=platform["id"])
+    assert logs.count() == len(us_store.rules.team_logs[platform["id"]])
     assert {r.source.kind for r in mine} == {"notification_rules", "contacts"}
     nobody = LibraryObject.objects.get(kind="routing_rules", team_upstream_id=support["id"])
     assert nobody.state == "nobody"

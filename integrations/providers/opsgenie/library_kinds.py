@@ -19,6 +19,7 @@ LIBRARY_KINDS = (
         named_by=(
             ("team", "Schedules, escalations, routing rules, roles and more of this team"),
             ("recipient", "Escalations that notify this team"),
+            ("log_of", f"Its logs (the newest {TEAM_LOGS} upstream)"),
         ),
         filters=(),
     ),

@@ -20,11 +20,13 @@ def _enabled(raw: Raw) -> str:
     return "enabled" if raw.get("enabled") is True else "disabled"
 
 
-def _of_team(upstream_id: str, raw: Raw, name: str, state: str = "", *links: Link) -> ConfigRecord:
+def _of_team(
+    upstream_id: str, raw: Raw, name: str, state: str = "", *links: Link, relation: str = "team"
+) -> ConfigRecord:
     """An item read for one team (``_team``): its team is its owner."""
     team = mapping(raw.get("_team"))
     team_id = text(team.get("id"))
-    own = (Link("team", "teams", team_id, text(team.get("name"))),) if team_id else ()
+    own = (Link(relation, "teams", team_id, text(team.get("name"))),) if team_id else ()
     return ConfigRecord(upstream_id, raw, name, team_id, text(team.get("name")), state, own + links)
 
 
@@ -45,7 +47,8 @@ def _team_roles(upstream_id: str, raw: Raw) -> ConfigRecord:
 
 
 def _team_logs(upstream_id: str, raw: Raw) -> ConfigRecord:
-    return _of_team(upstream_id, raw, text(raw.get("log")))
+    # Its own relation: a team's page lists its logs apart from what it owns.
+    return _of_team(upstream_id, raw, text(raw.get("log")), relation="log_of")
 
 
 def _maintenances(upstream_id: str, raw: Raw) -> ConfigRecord:
