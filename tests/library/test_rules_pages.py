@@ -153,3 +153,17 @@ def test_a_team_lists_its_logs_apart_from_what_it_owns(admin_client, opsgenie) -
     logs_at = text.index("Its logs (the newest 100 upstream)")
     assert text.index(reverse("library:detail", args=["team_logs", row.pk])) > logs_at
     assert [r.name for r in listed.context["rows"]] == ["Schedule [Team 1 on call] was updated."]
+
+
+def test_the_review_step_offers_each_new_stream_saying_it_needs_configuration_access(
+    admin_client,
+) -> None:  # type: ignore[no-untyped-def]
+    review = admin_client.get("/settings/integrations/opsgenie/connect/").content.decode()
+
+    for kind in NEW_KINDS:
+        assert f'value="{kind}"' in review, kind  # a switch, on by default
+    assert (
+        "Team routing rules</label></th>\n            <td>An API key with Configuration access"
+        in (review)
+    )
+    assert "Users&#x27; contacts (up to 200 users a run)" in review
