@@ -10,20 +10,24 @@ from __future__ import annotations
 from integrations.providers.base import LibraryKind as Kind
 from integrations.providers.registry import providers
 
-__all__ = ["KINDS", "Kind", "kinds_of", "register_kinds"]
+__all__ = ["KINDS", "Kind", "declared_kinds", "kinds_of", "register_kinds"]
 
 KINDS: dict[str, Kind] = {}
 # Provider slug -> role ("escalations", "on_calls"...) -> its kind of that role.
 ROLES: dict[str, dict[str, Kind]] = {}
 
 
+def declared_kinds() -> list[tuple[str, Kind]]:
+    """(provider slug, kind) of every registered provider's kinds, in the registry's order."""
+    return [(slug, kind) for slug, p in providers().items() for kind in p.library_kinds]
+
+
 def register_kinds() -> None:
     """Collect every provider's kinds (the library app's ``ready``)."""
-    for slug, provider in providers().items():
-        for kind in provider.library_kinds:
-            KINDS[kind.name] = kind
-            if kind.role:
-                ROLES.setdefault(slug, {})[kind.role] = kind
+    for slug, kind in declared_kinds():
+        KINDS[kind.name] = kind
+        if kind.role:
+            ROLES.setdefault(slug, {})[kind.role] = kind
 
 
 def kinds_of(slug: str) -> dict[str, Kind]:

@@ -8,6 +8,7 @@ import pytest
 
 from evidence.archive import build_evidence_zip
 from lib.evidence_files import Period
+from library.kinds import declared_kinds
 from tests.evidence.conftest import API_KEY, EVIL_TITLE, NOW, PERIOD, read_csv, read_zip
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +31,8 @@ CSV_FILES = [
     "staff_history.csv",
     "accounts.csv",
     "access_reviews.csv",
+    # The Data library's: one per configuration kind the providers declare, in their order.
+    *(f"library_{kind.name}.csv" for _slug, kind in declared_kinds()),
 ]
 
 

@@ -28,6 +28,7 @@ def test_each_file_comes_from_the_app_that_owns_its_data() -> None:
     assert owners["accounts.csv"] == "access.evidence"
     assert owners["staff.csv"] == owners["staff_history.csv"] == "access.staff_evidence"
     assert owners["access_reviews.csv"] == "access.review_evidence"
+    assert owners["library_teams.csv"] == owners["library_contacts.csv"] == "library.evidence"
 
 
 def test_a_registered_file_reaches_the_zip_the_manifest_and_the_page(

@@ -24,6 +24,7 @@ from integrations.config_records import (
     on_call_record,
     text,
 )
+from integrations.providers.opsgenie.rules_mapping import RULES_MAPPERS
 from integrations.records import parse_upstream_time
 
 # Upstream's recipient and participant types → the kind that holds them ("users" are not synced
@@ -184,6 +185,7 @@ MAPPERS: dict[str, Callable[[str, Raw], ConfigRecord]] = {
     "on_calls": _on_calls,
     "heartbeats": _heartbeats,
     "integrations": _integrations,
+    **RULES_MAPPERS,
 }
 
 

@@ -29,7 +29,7 @@ def _malformed(what: str) -> UpstreamError:
     return UpstreamError(ErrorKind.MALFORMED, message=f"OpsGenie answered {what} without it")
 
 
-def _records(kind: str, items: Any, *, key: str = "id") -> list[ConfigRecord]:
+def records_of(kind: str, items: Any, *, key: str = "id") -> list[ConfigRecord]:
     """The ``kind`` stream's items in canonical form (``config_mapping``)."""
     if not isinstance(items, list):
         raise _malformed(f"a listing of {key}s")
@@ -49,7 +49,7 @@ class OpsgenieConfig:
         self._teams: list[dict[str, Any]] | None = None
         self._schedules: list[ConfigRecord] | None = None
 
-    def _data(self, path: str, params: dict[str, Any] | None = None, *, listed: bool = True) -> Any:
+    def read(self, path: str, params: dict[str, Any] | None = None, *, listed: bool = True) -> Any:
         """The answer's ``data``; a listing's must be a list (else retried like a 5xx)."""
         url = f"{self.client.base_url}{path}"
         require = "data" if listed else None
@@ -62,9 +62,9 @@ class OpsgenieConfig:
         """Every team as ``GET /v2/teams/{id}`` answers it (with ``members``); read once a run."""
         if self._teams is None:
             details = []
-            for team in _records("teams", self._data("/v2/teams")):
+            for team in records_of("teams", self.read("/v2/teams")):
                 path = f"/v2/teams/{quote(team.upstream_id, safe='')}"
-                detail = self._data(path, {"identifierType": "id"}, listed=False)
+                detail = self.read(path, {"identifierType": "id"}, listed=False)
                 if not isinstance(detail, dict):
                     raise _malformed("a team")
                 details.append(detail)
@@ -72,24 +72,26 @@ class OpsgenieConfig:
         return self._teams
 
     def teams(self) -> Iterator[list[ConfigRecord]]:
-        yield _records("teams", self.team_details())
+        yield records_of("teams", self.team_details())
 
     def escalations(self) -> Iterator[list[ConfigRecord]]:
-        yield _records("escalations", self._data("/v2/escalations"))
+        yield records_of("escalations", self.read("/v2/escalations"))
 
     def schedules(self) -> Iterator[list[ConfigRecord]]:
-        self._schedules = _records("schedules", self._data("/v2/schedules", {"expand": "rotation"}))
+        self._schedules = records_of(
+            "schedules", self.read("/v2/schedules", {"expand": "rotation"})
+        )
         yield self._schedules
 
     def on_calls(self) -> Iterator[list[ConfigRecord]]:
         """One record per schedule: its final timeline for the next 14 days."""
         schedules = self._schedules
         if schedules is None:
-            schedules = _records("schedules", self._data("/v2/schedules"))
+            schedules = records_of("schedules", self.read("/v2/schedules"))
         records = []
         for schedule in schedules:
             path = f"/v2/schedules/{quote(schedule.upstream_id, safe='')}/timeline"
-            timeline = self._data(path, {"identifierType": "id", **ON_CALL_WINDOW}, listed=False)
+            timeline = self.read(path, {"identifierType": "id", **ON_CALL_WINDOW}, listed=False)
             if not isinstance(timeline, dict):
                 raise _malformed("a schedule timeline")
             records.append(config_record("on_calls", schedule.upstream_id, timeline))
@@ -97,9 +99,9 @@ class OpsgenieConfig:
 
     def heartbeats(self) -> Iterator[list[ConfigRecord]]:
         # Wrapped: data.heartbeats[], not a bare list; a heartbeat's key is its name.
-        data = self._data("/v2/heartbeats", listed=False)
+        data = self.read("/v2/heartbeats", listed=False)
         beats = data.get("heartbeats") if isinstance(data, dict) else None
-        yield _records("heartbeats", beats, key="name")
+        yield records_of("heartbeats", beats, key="name")
 
     def integrations(self) -> Iterator[list[ConfigRecord]]:
-        yield _records("integrations", self._data("/v2/integrations"))
+        yield records_of("integrations", self.read("/v2/integrations"))

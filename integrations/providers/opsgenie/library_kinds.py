@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from integrations.providers.base import LibraryKind
+from integrations.providers.opsgenie.rules_reader import TEAM_LOGS, USERS_PER_RUN
 
 ENABLED_STATES = (("enabled", "Enabled"), ("disabled", "Disabled"))
 COVERED_STATES = (("covered", "Covered"), ("gap", "Has a gap"))
@@ -16,8 +17,9 @@ LIBRARY_KINDS = (
         about="Teams with their members (GET /v2/teams, then each team).",
         role="teams",
         named_by=(
-            ("team", "Schedules, escalations, heartbeats and integrations of this team"),
+            ("team", "Schedules, escalations, routing rules, roles and more of this team"),
             ("recipient", "Escalations that notify this team"),
+            ("log_of", f"Its logs (the newest {TEAM_LOGS} upstream)"),
         ),
         filters=(),
     ),
@@ -28,6 +30,7 @@ LIBRARY_KINDS = (
         about="Escalations with their rules and repeat (GET /v2/escalations).",
         role="escalations",
         reached_by="team",
+        named_by=(("notifies", "Routing rules that route to this escalation"),),
     ),
     LibraryKind(
         name="schedules",
@@ -39,6 +42,7 @@ LIBRARY_KINDS = (
         named_by=(
             ("recipient", "Escalations that notify this schedule"),
             ("schedule", "Who is on call"),
+            ("notifies", "Routing rules that route to this schedule"),
         ),
         filters=("team", "state"),
     ),
@@ -67,5 +71,74 @@ LIBRARY_KINDS = (
         about="Integrations sending alerts (GET /v2/integrations).",
         states=ENABLED_STATES,
         filters=("team", "state"),
+    ),
+    LibraryKind(
+        name="routing_rules",
+        label="Team routing rules",
+        singular="routing rule",
+        about="Which escalation or schedule each team's alerts go to, rule by rule "
+        "(GET /v2/teams/{id}/routing-rules, one call per team).",
+        states=(("routes", "Routes to someone"), ("nobody", "Routes to nobody")),
+        filters=("team", "state"),
+    ),
+    LibraryKind(
+        name="team_roles",
+        label="Team roles",
+        singular="team role",
+        about="Custom team roles with the rights they grant "
+        "(GET /v2/teams/{id}/roles, one call per team).",
+    ),
+    LibraryKind(
+        name="team_logs",
+        label="Team logs",
+        singular="team log",
+        about=f"Each team's newest {TEAM_LOGS} log entries (GET /v2/teams/{{id}}/logs, one "
+        f"call per team); a team with more makes the run mark none removed.",
+    ),
+    LibraryKind(
+        name="maintenances",
+        label="Maintenances",
+        singular="maintenance",
+        about="Maintenance windows, past, active, planned and cancelled "
+        "(GET /v1/maintenance?type=all).",
+        states=(
+            ("active", "Active"),
+            ("planned", "Planned"),
+            ("past", "Past"),
+            ("cancelled", "Cancelled"),
+        ),
+        filters=("state",),
+    ),
+    LibraryKind(
+        name="custom_roles",
+        label="Custom user roles",
+        singular="custom user role",
+        about="Custom user roles with their granted and disallowed rights (GET /v2/roles).",
+        filters=(),
+    ),
+    LibraryKind(
+        name="forwarding_rules",
+        label="Forwarding rules",
+        singular="forwarding rule",
+        about="Whose notifications go to whom, and when (GET /v2/forwarding-rules).",
+        filters=(),
+    ),
+    LibraryKind(
+        name="notification_rules",
+        label="Notification rules",
+        singular="notification rule",
+        about=f"Each user's notification rules (GET /v2/users/{{id}}/notification-rules, one "
+        f"call per user, for up to {USERS_PER_RUN} users a run).",
+        states=ENABLED_STATES,
+        filters=("state",),
+    ),
+    LibraryKind(
+        name="contacts",
+        label="Contacts",
+        singular="contact",
+        about=f"Each user's contact methods (GET /v2/users/{{id}}/contacts, one call per "
+        f"user, for up to {USERS_PER_RUN} users a run).",
+        states=ENABLED_STATES,
+        filters=("state",),
     ),
 )

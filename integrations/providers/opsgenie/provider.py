@@ -8,6 +8,7 @@ from integrations.providers.base import Provider, Region, StreamInfo
 from integrations.providers.opsgenie.config_reader import NEEDS as CONFIGURATION_READ
 from integrations.providers.opsgenie.forms import OpsgenieKeyForm
 from integrations.providers.opsgenie.library_kinds import LIBRARY_KINDS
+from integrations.providers.opsgenie.rules_reader import USERS_PER_RUN
 from integrations.providers.opsgenie.validation import validate_key
 
 # The built-in user roles (reference §5.1: owner, admin, user, or a custom role's name), as
@@ -52,6 +53,17 @@ PROVIDER = Provider(
                 ("on_calls", "On-calls (next 14 days)"),
                 ("heartbeats", "Heartbeats"),
                 ("integrations", "Integrations"),
+                ("routing_rules", "Team routing rules"),
+                ("team_roles", "Team roles"),
+                ("team_logs", "Team logs (each team's newest 100)"),
+                ("maintenances", "Maintenances"),
+                ("custom_roles", "Custom user roles"),
+                ("forwarding_rules", "Forwarding rules"),
+                (
+                    "notification_rules",
+                    f"Users' notification rules (up to {USERS_PER_RUN} users a run)",
+                ),
+                ("contacts", f"Users' contacts (up to {USERS_PER_RUN} users a run)"),
             )
         ),
         # Read only for a connection made a critical system (the access app decides).

@@ -29,6 +29,7 @@ from integrations.providers.opsgenie.mapping import (
     incident_record,
     service_record,
 )
+from integrations.providers.opsgenie.rules_reader import OpsgenieRules
 from integrations.providers.opsgenie.validation import failure_for_error
 from integrations.records import AccountRecord, IncidentRecord, ServiceRecord
 from integrations.sync.keyset import keyset_pages
@@ -67,9 +68,11 @@ class OpsgenieSource(ServicesAndIncidentsSource):
         # The configuration objects' readers (config_reader); the teams they read once a run
         # also give the accounts their teams.
         self.config = OpsgenieConfig(client)
+        # The remaining configuration objects (rules_reader), reusing the run's teams.
+        self.rules = OpsgenieRules(self.config)
 
     def streams(self) -> list[Stream]:
-        config = self.config
+        config, rules = self.config, self.rules
         return [
             *super().streams(),
             incremental_by_update("alerts", OpsgenieAlerts(self.client, overlap=CREATED_OVERLAP)),
@@ -81,6 +84,14 @@ class OpsgenieSource(ServicesAndIncidentsSource):
             snapshot("on_calls", config.on_calls, needs=NEEDS),
             snapshot("heartbeats", config.heartbeats, needs=NEEDS),
             snapshot("integrations", config.integrations, needs=NEEDS),
+            snapshot("routing_rules", rules.routing_rules, needs=NEEDS),
+            snapshot("team_roles", rules.team_roles, needs=NEEDS),
+            snapshot("team_logs", rules.team_logs, needs=NEEDS),
+            snapshot("maintenances", rules.maintenances, needs=NEEDS),
+            snapshot("custom_roles", rules.custom_roles, needs=NEEDS),
+            snapshot("forwarding_rules", rules.forwarding_rules, needs=NEEDS),
+            snapshot("notification_rules", rules.notification_rules, needs=NEEDS),
+            snapshot("contacts", rules.contacts, needs=NEEDS),
             snapshot(ACCOUNTS, self.accounts),
         ]
 

@@ -23,6 +23,7 @@ from integrations.providers.opsgenie.sandbox.config_api import ConfigApi
 from integrations.providers.opsgenie.sandbox.data import Record
 from integrations.providers.opsgenie.sandbox.paging import page_params, paged, paging_headers
 from integrations.providers.opsgenie.sandbox.query import QueryError, compile_query
+from integrations.providers.opsgenie.sandbox.rules_api import RulesApi
 from integrations.providers.opsgenie.sandbox.store import OpsGenieStore
 from integrations.sandbox.faults import Draw, Faults
 from integrations.sandbox.wsgi import HttpProblem, Request, Response, Router, StartResponse
@@ -132,7 +133,10 @@ class OpsGenieSandbox:
             self._get_team,
             self._list_services,
         }
-        for method, pattern, handler in ConfigApi(self.store).routes():
+        for method, pattern, handler in [
+            *ConfigApi(self.store).routes(),
+            *RulesApi(self.store).routes(),
+        ]:
             self.router.add(method, pattern, handler)
             self._configuration_handlers.add(handler)
 

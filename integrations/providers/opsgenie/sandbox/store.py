@@ -22,6 +22,7 @@ from integrations.providers.opsgenie.sandbox.data import (
     parse_iso_ms,
     team_places,
 )
+from integrations.providers.opsgenie.sandbox.rules_data import OpsGenieRules, generate_rules
 from integrations.sandbox.names import start_of_day
 from integrations.sandbox.timeline import (
     AccountStore,
@@ -51,6 +52,8 @@ class OpsGenieStore(AccountStore):
     _next_tiny: int = field(default=1, repr=False)
     # Escalations, schedules, heartbeats and integrations (config_data), drawn at the start.
     configuration: OpsGenieConfiguration = field(default_factory=OpsGenieConfiguration)
+    # Routing rules, team roles and logs, maintenances, custom roles, forwarding rules.
+    rules: OpsGenieRules = field(default_factory=OpsGenieRules)
 
     def __post_init__(self) -> None:
         with self.lock:
@@ -68,6 +71,14 @@ class OpsGenieStore(AccountStore):
                 teams=self.dataset.teams,
                 users=self.dataset.users,
                 memberships=self.dataset.memberships,
+            )
+            self.rules = generate_rules(
+                region=self.dataset.region,
+                now_ms=self.dataset.now_ms,
+                teams=self.dataset.teams,
+                users=self.dataset.users,
+                memberships=self.dataset.memberships,
+                configuration=self.configuration,
             )
 
     def reindex(self) -> None:

@@ -1,0 +1,98 @@
+"""The Data library's files in the evidence export: one CSV per configuration kind, each object
+as of the export with its relations, those removed upstream marked with the date; listed in the
+manifest; and an auditor's export carries them."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from evidence.archive import build_evidence_zip
+from evidence.models import EvidenceExport
+from integrations.providers.opsgenie.config_mapping import config_record
+from library.kinds import declared_kinds
+from library.models import LibraryObject
+from library.store import LibraryStore
+from tests.conftest import make_connection
+from tests.evidence.conftest import NOW, PERIOD, read_csv, read_zip, run_queued
+
+pytestmark = pytest.mark.django_db
+
+REMOVED_AT = datetime(2026, 3, 15, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def library(db):  # type: ignore[no-untyped-def]
+    """Two teams (one since removed upstream), a routing rule of the first, a user's contact."""
+    connection = make_connection(region="eu")
+    team = {"id": "t1", "name": "Platform", "members": [
+        {"user": {"id": "u1", "username": "ann@example.com"}, "role": "admin"}]}  # fmt: skip
+    gone = {"id": "t2", "name": "=Old team", "members": []}
+    LibraryStore("teams").save(
+        connection=connection,
+        records=[config_record("teams", "t1", team), config_record("teams", "t2", gone)],
+    )
+    LibraryObject.objects.filter(upstream_id="t2").update(
+        removed_upstream=True, removed_at=REMOVED_AT
+    )
+    rule = {"id": "r1", "name": "Default", "notify": {"type": "none"},
+            "_team": {"id": "t1", "name": "Platform"}}  # fmt: skip
+    LibraryStore("routing_rules").save(
+        connection=connection, records=[config_record("routing_rules", "r1", rule)]
+    )
+    contact = {"id": "c1", "method": "sms", "to": "1-555", "status": {"enabled": False},
+               "_user": {"id": "u1", "username": "ann@example.com"}}  # fmt: skip
+    LibraryStore("contacts").save(
+        connection=connection, records=[config_record("contacts", "c1", contact)]
+    )
+    return connection
+
+
+def test_each_kind_has_its_csv_with_the_objects_and_the_removed_marked(admin_user, library) -> None:  # type: ignore[no-untyped-def]
+    with build_evidence_zip(period=PERIOD, generated_by=admin_user, now=NOW) as file:
+        archive = read_zip(file.read())
+
+    teams = read_csv(archive, "library_teams.csv")
+    rules = read_csv(archive, "library_routing_rules.csv")
+    contacts = read_csv(archive, "library_contacts.csv")
+
+    assert [(t["name"], t["removed_upstream"], t["removed_upstream_at"]) for t in teams] == [
+        ("'=Old team", "yes", "2026-03-15T08:00:00+00:00"),  # neutralised for spreadsheets
+        ("Platform", "no", ""),
+    ]
+    platform = teams[1]
+    assert (platform["source"], platform["region"], platform["kind"]) == ("OpsGenie", "eu", "team")
+    assert platform["relations"] == "member: ann@example.com (admin)"
+    assert json.loads(platform["upstream_fields"])["members"][0]["role"] == "admin"
+    assert [(r["name"], r["team"], r["state"]) for r in rules] == [
+        ("Default", "Platform", "nobody")
+    ]
+    assert rules[0]["relations"] == "team: Platform"
+    assert [(c["name"], c["state"]) for c in contacts] == [("sms — ann@example.com", "disabled")]
+    assert read_csv(archive, "library_maintenances.csv") == []  # a kind with nothing synced
+    assert set(archive.namelist()) >= {f"library_{k.name}.csv" for _s, k in declared_kinds()}
+
+
+def test_the_manifest_lists_each_library_file_with_its_rows(admin_user, library) -> None:  # type: ignore[no-untyped-def]
+    with build_evidence_zip(period=PERIOD, generated_by=admin_user, now=NOW) as file:
+        manifest = json.loads(read_zip(file.read()).read("manifest.json"))
+
+    listed = {entry["name"]: entry for entry in manifest["files"]}
+    assert listed["library_teams.csv"]["rows"] == 2
+    assert listed["library_routing_rules.csv"]["rows"] == 1
+    assert "removed upstream are included" in listed["library_teams.csv"]["description"]
+
+
+def test_an_auditor_exports_them(auditor_client, start_export, queued, library) -> None:  # type: ignore[no-untyped-def]
+    answer = start_export(auditor_client, "2026-01-01", "2026-03-31")
+    run_queued(queued)
+    export = EvidenceExport.objects.get()
+    download = auditor_client.get(f"/evidence/exports/{export.pk}/download/")
+    archive = read_zip(b"".join(download.streaming_content))
+
+    assert answer.status_code in (200, 302) and export.status == "done"
+    assert [t["upstream_id"] for t in read_csv(archive, "library_teams.csv")] == ["t2", "t1"]
+    page = auditor_client.get("/evidence/").content.decode()
+    assert "library_routing_rules.csv" in page
