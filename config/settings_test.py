@@ -38,6 +38,9 @@ PAGERDUTY_EVENTS_URLS = {
 # integrations/providers/opsgenie/alert_details.py): each costs three calls or more, and most
 # tests sync 300 emulated alerts without looking at them. tests/alert_details/ set their own.
 OPSGENIE_ALERT_DETAILS_PER_RUN = 10
+# Incidents whose notes, logs and timeline one sync reads (production: INCIDENTS_PER_RUN, 200,
+# in integrations/incident_entry_records.py); tests/incident_details/ set their own.
+INCIDENT_DETAILS_PER_RUN = 10
 OPSGENIE_JSM_URL = "https://api.atlassian.com/jsm/ops/integration"
 SITE_URL = "http://127.0.0.1:8000"
 NOTIFICATION_DISABLE_MIN_DELIVERIES = 5

@@ -10,13 +10,16 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         from incidents.checks import register_incident_checks
+        from incidents.entry_store import IncidentDetailsStore
         from incidents.selectors import held_incidents
         from incidents.store import IncidentStore
+        from integrations.incident_entry_records import INCIDENT_DETAILS
         from integrations.services import connection_disconnected, connection_services_changed
         from integrations.sync.counts import register_counter
         from integrations.sync.stores import register_evaluator, register_store
 
         register_store("incidents", IncidentStore())
+        register_store(INCIDENT_DETAILS, IncidentDetailsStore())
         register_counter("incidents", held_incidents)
         register_incident_checks()
         register_evaluator(evaluate_after_sync)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import require_permissions
 from incidents.checks import SLA_KEY, TOPIC, describe, sla_clock
+from incidents.entries_page import incident_entries
 from incidents.forms import DataLossForm
 from incidents.models import DATA_CATEGORIES, DataLossReport, Incident, IncidentPolicy
 from incidents.services import data_loss_report_for, data_loss_report_save
@@ -142,6 +143,7 @@ def _context(
         "sla_text": describe(policy.sla(incident.priority)),
         "sla_clock": clock,
         "needs_assessment": bool(incident.data_loss_mention) and not report.settles_mention,
+        **incident_entries(incident),
     }
 
 

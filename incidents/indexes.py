@@ -76,4 +76,10 @@ INCIDENT_INDEXES = [
         condition=Q(status="open", deleted_upstream=False, out_of_scope=False),
         name="incident_open_counted",
     ),
+    # The incidents whose notes, log and timeline wait to be read, oldest waiting first.
+    models.Index(
+        fields=["connection", "entries_wanted_at", "id"],
+        condition=Q(entries_wanted_at__isnull=False),
+        name="incident_entries_wanted",
+    ),
 ]

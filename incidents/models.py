@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
 from incidents.data_loss import find_mention
+from incidents.entry_models import IncidentEntry  # noqa: F401  (the app's models, kept apart)
 from incidents.indexes import INCIDENT_CONSTRAINTS, INCIDENT_INDEXES
 from integrations.models import Connection, ConnectionStatus
 from integrations.providers.registry import provider_name
@@ -104,6 +105,14 @@ class Incident(models.Model):
     upstream_url = models.URLField(max_length=500, blank=True)
     # The upstream text that reports data loss (incidents/data_loss.py), "" when none does.
     data_loss_mention = models.CharField(max_length=200, blank=True, default="")
+    # What of it its notes or timeline said (incidents/entry_store.py): kept apart, so that a
+    # sync rewriting the title and description never forgets a mention found in a note.
+    notes_mention = models.CharField(max_length=200, blank=True, default="")
+    # Its notes, log and timeline (IncidentEntry): set when a sync creates or changes the
+    # incident (it waits for them to be read, oldest first, a bounded number a run), cleared
+    # once they are read.
+    entries_wanted_at = models.DateTimeField(null=True, blank=True)
+    entries_read_at = models.DateTimeField(null=True, blank=True)
     deleted_upstream = models.BooleanField(default=False)
     deleted_upstream_at = models.DateTimeField(null=True, blank=True)
     content_hash = models.CharField(max_length=64)
@@ -127,7 +136,7 @@ class Incident(models.Model):
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         # The sync's bulk writes set it too (incidents/store.py): every row agrees with its text.
-        self.data_loss_mention = find_mention(self.title, self.description)
+        self.data_loss_mention = find_mention(self.title, self.description) or self.notes_mention
         super().save(*args, **kwargs)
 
     @property

@@ -88,6 +88,7 @@ UPDATED_FIELDS = (
     "out_of_scope",
     "data_loss_mention",
     "resolved_at_source",
+    "entries_wanted_at",
 )
 
 
@@ -214,6 +215,8 @@ class IncidentStore:
                     "resolved_at",
                     "resolved_at_source",
                     "announced",
+                    "notes_mention",
+                    "entries_wanted_at",
                 )
             }
             to_create, to_update = [], []
@@ -232,6 +235,7 @@ class IncidentStore:
                         content_hash=digest,
                         changed_at=now,
                         out_of_scope=is_out_of_scope(record.service_ids, selected),
+                        entries_wanted_at=now,  # its notes, log and timeline: to be read
                         **_values(record),
                     )
                     to_create.append(row)
@@ -242,6 +246,9 @@ class IncidentStore:
                     previous = (row.resolved_at, row.resolved_at_source)
                     for name, value in _values(record).items():
                         setattr(row, name, value)
+                    # A mention its notes made stays, whatever the title and description say now.
+                    row.data_loss_mention = row.data_loss_mention or row.notes_mention
+                    row.entries_wanted_at = row.entries_wanted_at or now
                     _keep_resolution_seen(row, was_open, previous, now)
                     row.content_hash = digest
                     row.changed_at = now

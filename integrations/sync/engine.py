@@ -101,8 +101,9 @@ class Tracker:
     @property
     def written(self) -> int:
         """Rows the run changed that the checks may read: a details stream's (an alert's logs,
-        working through its backlog run after run) are the Data library's alone."""
-        return sum(c.written for c in self.streams.values() if c.per_run is None)
+        working through its backlog run after run) are the Data library's alone, but for the
+        records it says the checks read (an incident whose notes report data loss)."""
+        return sum(c.written if c.per_run is None else c.judged or 0 for c in self.streams.values())
 
     def add(self, stream: str, counts: StreamCounts, *, cursor: datetime | None = None) -> None:
         mine = self.counts(stream)

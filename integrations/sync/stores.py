@@ -38,6 +38,9 @@ class StreamCounts:
     # A details stream: the most records whose details one run reads, and how many still wait.
     per_run: int | None = None
     pending: int | None = None
+    # A details stream: how many records the checks read it changed (an incident whose notes
+    # report data loss); the run then evaluates the checks, as after any stream's writes.
+    judged: int | None = None
 
     def as_dict(self) -> dict[str, int | str]:
         """What a SyncRun keeps: the numbers, and the texts and bounds only when set."""
@@ -46,6 +49,8 @@ class StreamCounts:
     def add(self, other: StreamCounts) -> None:
         for name in COUNTED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        if other.judged:
+            self.judged = (self.judged or 0) + other.judged
 
     def settle(self, *, seen: int, created: int, updated: int) -> StreamCounts:
         """A store's page: of ``seen`` distinct records, these were created and updated; the

@@ -28,6 +28,9 @@ CONFIG_STREAMS = [
     "business_services",
 ]
 CONFIG_CALLS = 8 + 1 + 1 + 5 + 1
+# The notes and log entries of the incidents a run reads them for (INCIDENT_DETAILS_PER_RUN in
+# the test settings, 10): two calls each, none of them has a second page of log entries.
+DETAILS_CALLS = 2 * 10
 
 
 def _written(counts: dict[str, int]) -> dict[str, int]:
@@ -40,11 +43,11 @@ def test_the_first_sync_stores_exactly_the_upstreams_incidents_and_services(
     run = run_sync(connection)
     assert run.outcome == SyncOutcome.SUCCEEDED and run.kind == SyncKind.FULL
     # A set: PostgreSQL's jsonb keeps an object's keys in its own order, not the run's.
-    assert set(run.counts) == {"services", "incidents", *CONFIG_STREAMS}
+    assert set(run.counts) == {"services", "incidents", "incident_details", *CONFIG_STREAMS}
     assert run.counts["services"]["created"] == 8
     assert run.counts["incidents"]["created"] == PD_INCIDENTS
     # The services, then 250 incidents at 100 a page, then the on-call configuration.
-    assert run.http_calls == 1 + 3 + CONFIG_CALLS
+    assert run.http_calls == 1 + 3 + CONFIG_CALLS + DETAILS_CALLS
     assert_store_equals_upstream(upstream, connection)
     assert_services_equal_upstream(upstream, connection)
     assert set(Incident.objects.values_list("source", flat=True)) == {"pagerduty"}
@@ -79,7 +82,7 @@ def test_a_scheduled_sync_reads_what_is_new_and_open_not_the_history(upstream, c
     assert_rows_match_upstream(upstream, connection, open_before | set(summary["created"]))
     # ...in four calls: services, new incidents, open ones, and one page of the recently
     # resolved (not one GET per incident resolved since).
-    assert run.http_calls == 4 + CONFIG_CALLS
+    assert run.http_calls == 4 + CONFIG_CALLS + DETAILS_CALLS
     # Urgency or priority changes of incidents resolved before wait for the reconciliation:
     # PagerDuty cannot list incidents by update time (reference §3.1).
     run_sync(connection, full=True)
@@ -156,6 +159,8 @@ def test_the_checks_include_pagerduty_incidents(upstream, connection) -> None:  
         "pk", "priority", "status", "title"
     )
     reported = {pk for pk, _p, _s, title in rows if "data loss" in title.lower()}
+    # ...and those whose notes, read by the same run, say so (tests/incident_details).
+    reported |= set(Incident.objects.exclude(notes_mention="").values_list("pk", flat=True))
     high_resolved = {
         pk for pk, priority, status, _t in rows if (priority, status) == ("high", "resolved")
     }

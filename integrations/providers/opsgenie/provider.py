@@ -40,6 +40,9 @@ PROVIDER = Provider(
     streams=(
         StreamInfo("services", "Services", "an API key with Read access", optional=False),
         StreamInfo("incidents", "Incidents", "an API key with Read access", optional=False),
+        StreamInfo(
+            "incident_details", "Incident notes, logs and timeline", "an API key with Read access"
+        ),
         StreamInfo("alerts", "Alerts", "an API key with Read access"),
         StreamInfo(
             "alert_details", "Alert logs, notes and recipients", "an API key with Read access"

@@ -1,9 +1,11 @@
 """Fetch: OpsGenie's streams, page by page, in the shapes the sync engine asks for.
 
-Five streams: **services** (a snapshot, read first: their names label the incidents),
-**incidents** (incremental), **alerts** (incremental, ``alert_reader``), **alert details** (the
-logs, notes and recipients of each alert created or changed, a bounded number a run:
-``alert_details``) and **accounts** (a snapshot of the users with their teams, read last, so a
+Its streams: **services** (a snapshot, read first: their names label the incidents),
+**incidents** (incremental), **incident details** (the notes, log and timeline of each incident
+created or changed, a bounded number a run: ``incident_details``), **alerts** (incremental,
+``alert_reader``), **alert details** (the logs, notes and recipients of each alert created or
+changed, a bounded number a run: ``alert_details``), the configuration objects
+(``config_reader``) and **accounts** (a snapshot of the users with their teams, read last, so a
 key that may not read them never delays the incidents).
 
 Every incident listing is sorted by createdAt ascending and read by keyset
@@ -19,11 +21,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from integrations.http import CallStats, UpstreamError
+from integrations.incident_entry_records import INCIDENT_DETAILS, incidents_per_run
 from integrations.models import Connection
 from integrations.providers.opsgenie.alert_details import OpsgenieAlertDetails, alerts_per_run
 from integrations.providers.opsgenie.alert_reader import OpsgenieAlerts
 from integrations.providers.opsgenie.client import OpsgenieClient
 from integrations.providers.opsgenie.config_reader import NEEDS, OpsgenieConfig
+from integrations.providers.opsgenie.incident_details import OpsgenieIncidentDetails
 from integrations.providers.opsgenie.mapping import (
     account_record,
     incident_record,
@@ -75,6 +79,10 @@ class OpsgenieSource(ServicesAndIncidentsSource):
         config, rules = self.config, self.rules
         return [
             *super().streams(),
+            # Each incident created or changed above: its notes, log and timeline (bounded).
+            details(
+                INCIDENT_DETAILS, OpsgenieIncidentDetails(self.client), per_run=incidents_per_run()
+            ),
             incremental_by_update("alerts", OpsgenieAlerts(self.client, overlap=CREATED_OVERLAP)),
             # Each alert created or changed above: its logs, notes and recipients (bounded).
             details(ALERT_DETAILS, OpsgenieAlertDetails(self.client), per_run=alerts_per_run()),

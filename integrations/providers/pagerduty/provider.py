@@ -47,6 +47,9 @@ PROVIDER = Provider(
     streams=(
         StreamInfo("services", "Services", "the services.read scope", optional=False),
         StreamInfo("incidents", "Incidents", "the incidents.read scope", optional=False),
+        StreamInfo(
+            "incident_details", "Incident notes and log entries", "the incidents.read scope"
+        ),
         *(
             StreamInfo(name, label, CONFIGURATION_NEEDS[name])
             for name, label in (

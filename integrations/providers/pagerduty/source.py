@@ -1,8 +1,10 @@
 """Fetch: PagerDuty's streams page by page, in the shapes the sync engine asks for.
 
-Three streams: **services** (a snapshot, read first, so the service-selection page is current),
-**incidents** (incremental) and **accounts** (a snapshot of the users with their teams, read
-last, so credentials that may not read them never delay the incidents).
+Its streams: **services** (a snapshot, read first, so the service-selection page is current),
+**incidents** (incremental), **incident details** (the notes and log entries of each incident
+created or changed, a bounded number a run), the on-call configuration and **accounts** (a
+snapshot of the users with their teams, read last, so credentials that may not read them never
+delay the incidents).
 
 Incident listings are sorted by created_at ascending and read by keyset
 (``integrations.sync.keyset``): each page asks for ``since`` the last created_at seen (a second
@@ -26,9 +28,11 @@ from typing import Any
 from django.utils import timezone
 
 from integrations.http import CallStats, ErrorKind, UpstreamError
+from integrations.incident_entry_records import INCIDENT_DETAILS, incidents_per_run
 from integrations.models import Connection, ErrorAction
 from integrations.providers.pagerduty.client import PagerDutyClient
 from integrations.providers.pagerduty.config_reader import NEEDS, PagerDutyConfig, offset_pages
+from integrations.providers.pagerduty.incident_details import PagerDutyIncidentDetails
 from integrations.providers.pagerduty.mapping import (
     account_record,
     incident_record,
@@ -37,7 +41,13 @@ from integrations.providers.pagerduty.mapping import (
 from integrations.providers.pagerduty.validation import OAUTH_SYNC_WORDING, failure_for_error
 from integrations.records import AccountRecord, IncidentRecord, ServiceRecord
 from integrations.sync.keyset import keyset_pages
-from integrations.sync.streams import ACCOUNTS, ServicesAndIncidentsSource, Stream, snapshot
+from integrations.sync.streams import (
+    ACCOUNTS,
+    ServicesAndIncidentsSource,
+    Stream,
+    details,
+    snapshot,
+)
 from integrations.validation import failure
 
 PAGE_SIZE = 100  # PagerDuty's largest page
@@ -78,6 +88,10 @@ class PagerDutyIncidentSource(ServicesAndIncidentsSource):
         config = self.config
         return [
             *super().streams(),
+            # Each incident created or changed above: its notes and log entries (bounded).
+            details(
+                INCIDENT_DETAILS, PagerDutyIncidentDetails(self.client), per_run=incidents_per_run()
+            ),
             # The on-call configuration for the Data library (config_reader).
             snapshot("pagerduty_teams", config.teams, needs=NEEDS["pagerduty_teams"]),
             snapshot(

@@ -21,6 +21,7 @@ from integrations.providers.opsgenie.sandbox.alert_details import People
 from integrations.providers.opsgenie.sandbox.alerts import AlertStore, Caller
 from integrations.providers.opsgenie.sandbox.config_api import ConfigApi
 from integrations.providers.opsgenie.sandbox.data import Record
+from integrations.providers.opsgenie.sandbox.incident_detail_api import IncidentDetailApi
 from integrations.providers.opsgenie.sandbox.paging import page_params, paged, paging_headers
 from integrations.providers.opsgenie.sandbox.query import QueryError, compile_query
 from integrations.providers.opsgenie.sandbox.rules_api import RulesApi
@@ -133,6 +134,9 @@ class OpsGenieSandbox:
             self._get_team,
             self._list_services,
         }
+        for method, pattern, handler in IncidentDetailApi(self.store).routes():
+            self.router.add(method, pattern, handler)
+            self._incident_handlers.add(handler)
         for method, pattern, handler in [
             *ConfigApi(self.store).routes(),
             *RulesApi(self.store).routes(),

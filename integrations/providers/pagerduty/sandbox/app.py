@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from integrations.providers.pagerduty.sandbox.config_routes import ConfigRoutes
 from integrations.providers.pagerduty.sandbox.data import API_BASE, Record, reference
+from integrations.providers.pagerduty.sandbox.log_entries import LogEntryRoutes
 from integrations.providers.pagerduty.sandbox.params import (
     INCIDENT_STATUSES,
     URGENCIES,
@@ -140,6 +141,8 @@ class PagerDutySandbox:
         self.router.add("GET", "/incidents", self._list_incidents)
         self.router.add("GET", "/incidents/{identifier}", self._get_incident)
         self.router.add("GET", "/incidents/{identifier}/notes", self._list_notes)
+        self.router.add("GET", "/incidents/{identifier}/log_entries", self._list_log_entries)
+        self._log_entries = LogEntryRoutes(store)
         self.router.add("GET", "/services", self._list_services)
         self.router.add("GET", "/users", self._list_users)
         self.router.add("GET", "/users/me", self._users_me)
@@ -158,6 +161,7 @@ class PagerDutySandbox:
             self._list_incidents: "incidents.read",
             self._get_incident: "incidents.read",
             self._list_notes: "incidents.read",
+            self._list_log_entries: "incidents.read",
             self._list_services: "services.read",
             self._list_users: "users.read",
             self._list_teams: "teams.read",
@@ -298,6 +302,11 @@ class PagerDutySandbox:
     ) -> dict[str, Any]:
         # Not paginated upstream: no limit/offset/more (reference §3.3).
         return {"notes": self.store.notes(self._incident(identifier))}
+
+    def _list_log_entries(
+        self, request: Request, credential: Credential, identifier: str
+    ) -> dict[str, Any]:
+        return self._log_entries.list_log_entries(request, self._incident(identifier))
 
     def _incident(self, identifier: str) -> Record:
         incident = self.store.incident(identifier)
