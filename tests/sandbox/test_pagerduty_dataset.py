@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -47,12 +46,13 @@ def test_the_account_has_the_expected_shape():
     assert "api.eu.pagerduty.com" in _dataset(region="eu").incidents[0]["self"]
 
 
-def test_more_than_ten_thousand_incidents_generate_quickly():
-    started = time.monotonic()
+def test_more_than_ten_thousand_incidents_are_generated_each_once():
+    """Past the offset cap (10,000), as the sync's time-window tests need. (How fast: not a
+    test's question; a timed assertion fails on a busy machine, not on slow code.)"""
     dataset = _dataset(incidents=10_050)
 
-    assert len(dataset.incidents) == 10_050
-    assert time.monotonic() - started < 3
+    assert [i["incident_number"] for i in dataset.incidents] == list(range(1, 10_051))
+    assert len({i["id"] for i in dataset.incidents}) == 10_050
 
 
 def test_advance_changes_creates_and_deletes_after_the_clock():
