@@ -9,7 +9,12 @@ person loses what they typed. This handler names the limit that was hit and says
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.core.exceptions import (
+    DisallowedHost,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,8 +27,13 @@ def _megabytes(size: int) -> str:
 def _back_url(request: HttpRequest) -> str:
     """The page the form was on, when the browser says and it is one of ours."""
     referer = request.META.get("HTTP_REFERER", "")
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        # The request's own Host header is why it is refused: no page of it is ours.
+        return ""
     safe = url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        referer, allowed_hosts={host}, require_https=request.is_secure()
     )
     return referer if safe else ""
 

@@ -148,3 +148,17 @@ def test_htmx_shows_an_error_answer_above_the_page(staff_client: Client) -> None
     page = staff_client.get("/").content.decode()
     assert '<div id="request-error"></div>' in page
     assert '"target": "#request-error", "select": "#error-page"' in page
+
+
+@pytest.mark.parametrize("host", ["evil.example", "127.0.0.1:8000@evil.example", "bad host"])
+def test_a_host_not_ours_gets_the_apps_400_not_an_error(staff_client: Client, host: str) -> None:
+    """Django refuses a Host header outside ALLOWED_HOSTS through the 400 handler, which must not
+    ask the request for its host again (that raised inside the handler: a 500)."""
+    incident = make_incident(make_connection(), 1)
+    response = staff_client.get(
+        f"/incidents/{incident.pk}/", HTTP_HOST=host, HTTP_REFERER=f"http://{host}/incidents/"
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    _in_layout(page)
+    assert "Back to the page you came from" not in page
