@@ -19,9 +19,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP) .local/dev.env
 	bin/run-dev
 
-## Run the whole test suite (browser tests too when Debian's chromium is installed).
+## Run the whole test suite (browser tests too when Debian's chromium is installed), one test
+## process per core (TEST_WORKERS=1 for a single one).
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
