@@ -74,7 +74,7 @@ class AlertApi:
     """The handlers; `routes()` says where each goes and what kind of access it needs."""
 
     def __init__(self, store: AlertStore, people: Callable[[], People] = People) -> None:
-        self.store = store
+        self.store, self.people = store, people
         self.details = AlertDetailApi(store, people)
 
     def routes(self) -> list[tuple[str, str, Callable[..., Answer], str]]:
@@ -96,6 +96,7 @@ class AlertApi:
         errors = create_errors(body)
         if errors:
             raise unprocessable(errors)
+        body = {**body, "responders": _resolved(body.get("responders") or [], self.people())}
         self.store.create(call.request_id, body, call.caller)
         return 202, {"result": ACCEPTED}
 
@@ -158,6 +159,21 @@ def _body(request: Request) -> Any:
         return request.json()
     except (ValueError, UnicodeDecodeError):
         raise HttpProblem(400, {"message": NOT_JSON}) from None
+
+
+def _resolved(responders: list[Record], people: People) -> list[Record]:
+    """Responders as upstream answers them, ``{type, id}`` (OAS ``Responder``: both required):
+    a name or username is looked up among the account's teams, users, escalations and
+    schedules. Guess: one that names nothing is dropped (upstream's handling is unconfirmed)."""
+    resolved = []
+    for responder in responders:
+        kind = responder["type"]
+        found = responder.get("id") or people.ids.get(
+            (kind, responder.get("username") or responder.get("name") or "")
+        )
+        if found:
+            resolved.append({"type": kind, "id": found})
+    return resolved
 
 
 def _sortable(alert: Record, field: str) -> Any:

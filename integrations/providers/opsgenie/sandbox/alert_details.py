@@ -37,6 +37,8 @@ class People:
 
     users: list[Record] = field(default_factory=list)
     memberships: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # (type, name or username) → id of the account's teams, users, escalations and schedules.
+    ids: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def _rng(alert: Record, part: str) -> random.Random:

@@ -149,7 +149,17 @@ class OpsGenieSandbox:
         store = getattr(self, "store", None)
         if store is None:
             return People()
-        return People(users=store.dataset.users, memberships=store.dataset.memberships)
+        named = [
+            *(("team", t["name"], t["id"]) for t in store.dataset.teams),
+            *(("user", u["username"], u["id"]) for u in store.dataset.users),
+            *(("escalation", e["name"], e["id"]) for e in store.configuration.escalations),
+            *(("schedule", s["name"], s["id"]) for s in store.configuration.schedules),
+        ]
+        return People(
+            users=store.dataset.users,
+            memberships=store.dataset.memberships,
+            ids={(kind, name): id_ for kind, name, id_ in named},
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.monotonic()

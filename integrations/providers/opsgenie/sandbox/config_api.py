@@ -1,7 +1,8 @@
 """The sandbox's configuration listings (reference/opsgenie-api.md §5): escalations, schedules
 (rotations with ``expand=rotation``), a schedule's timeline, heartbeats and integrations. None
-is paged upstream; heartbeats come wrapped in ``data.heartbeats``. Every one needs a key with
-Configuration access (the app checks it for the handlers ``routes`` names)."""
+is paged upstream; heartbeats come wrapped in ``data.heartbeats``, while one heartbeat read
+by name comes bare in ``data``. Every one needs a key with Configuration access (the app
+checks it for the handlers ``routes`` names)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ class ConfigApi:
             ("GET", "/v2/schedules", self.list_schedules),
             ("GET", "/v2/schedules/{identifier}/timeline", self.schedule_timeline),
             ("GET", "/v2/heartbeats", self.list_heartbeats),
+            ("GET", "/v2/heartbeats/{name}", self.get_heartbeat),
             ("GET", "/v2/integrations", self.list_integrations),
         ]
 
@@ -83,6 +85,17 @@ class ConfigApi:
     def list_heartbeats(self, request: Request) -> dict[str, Any]:
         with self.store.lock:
             return {"data": {"heartbeats": list(self.store.configuration.heartbeats)}}
+
+    def get_heartbeat(self, request: Request, name: str) -> dict[str, Any]:
+        """One heartbeat by its name, bare in ``data`` (OAS ``GetHeartbeatResponse``)."""
+        with self.store.lock:
+            found = next(
+                (h for h in self.store.configuration.heartbeats if h["name"] == name), None
+            )
+        if found is None:
+            # Guess: the exact 404 wording is unconfirmed upstream.
+            raise HttpProblem(404, {"message": f"Heartbeat with name [{name}] does not exist."})
+        return {"data": found}
 
     def list_integrations(self, request: Request) -> dict[str, Any]:
         """``type``, ``teamId`` and ``teamName`` narrow the listing; an unknown team is 404."""
