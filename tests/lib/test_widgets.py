@@ -56,6 +56,20 @@ def test_date_input_is_djangos_markup(value) -> None:  # type: ignore[no-untyped
     assert ours == forms.DateInput(attrs=declared).render("d", value, {"id": "id_d"})
 
 
+@pytest.mark.parametrize("attrs", ATTRS)
+@pytest.mark.parametrize("value", [None, "", 0, 12, "12", HOSTILE])
+def test_number_input_is_djangos_markup(value, attrs) -> None:  # type: ignore[no-untyped-def]
+    ours = widgets.NumberInput(attrs={"min": 0}).render("n", value, attrs)
+    assert ours == forms.NumberInput(attrs={"min": 0}).render("n", value, attrs)
+
+
+@pytest.mark.parametrize("attrs", ATTRS)
+@pytest.mark.parametrize("value", [None, "", 0, "two\nlines", HOSTILE, "</textarea><b>x</b>"])
+def test_textarea_is_djangos_markup(value, attrs) -> None:  # type: ignore[no-untyped-def]
+    ours = widgets.Textarea(attrs={"rows": 3}).render("t", value, attrs)
+    assert ours == forms.Textarea(attrs={"rows": 3}).render("t", value, attrs)
+
+
 def test_dates_are_formatted_as_django_formats_them() -> None:
     import datetime
 
@@ -78,3 +92,44 @@ def test_the_filter_forms_draw_with_these_widgets_and_leave_the_declarations_alo
         assert type(form_class.base_fields["status"].widget) is forms.Select
         assert 'name="status"' in str(form["status"])
         assert [label for label, _ in form.ignored()] == ["Status"]
+
+
+def _djangos(widget: forms.Widget) -> forms.Widget:
+    """The same widget as Django's own class: the first base from django.forms.widgets."""
+    django_class = next(c for c in type(widget).__mro__ if c.__module__ == "django.forms.widgets")
+    theirs = django_class.__new__(django_class)
+    theirs.__dict__.update(widget.__dict__)
+    return theirs
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bound", [False, True])
+def test_the_data_loss_form_draws_as_django_would(bound: bool) -> None:
+    """Every field of the incident page's form, filled with what a report holds (or a refused
+    submission with hostile text), is the markup Django's own widgets give."""
+    import datetime
+
+    from incidents.forms import DataLossForm
+    from incidents.models import DataLossReport
+    from tests.conftest import make_connection, make_incident
+
+    incident = make_incident(make_connection(), 1)
+    report = DataLossReport(
+        incident=incident,
+        data_lost="yes",
+        what_happened=f"Lost\n{HOSTILE}",
+        records_affected=12,
+        customers_notified_on=datetime.date(2026, 1, 2),
+    )
+    data = {"data_lost": "no", "what_happened": HOSTILE, "records_affected": "-3", "version": "x"}
+    form = DataLossForm(data if bound else None, instance=report)
+    fast = [
+        name
+        for name, field in form.fields.items()
+        if type(field.widget).__module__ == "lib.widgets"
+    ]
+    assert {"what_happened", "records_affected", "customers_notified_on"} <= set(fast)
+    for name in fast:
+        ours = str(form[name])
+        form.fields[name].widget = _djangos(form.fields[name].widget)
+        assert ours == str(form[name]), name
