@@ -15,6 +15,7 @@ import binascii
 import hashlib
 import json
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -67,12 +68,16 @@ class _Api:
         self.store, self.faults, self._sleep = store, faults, sleep
         self.router = Router()
         self.anonymous: set[Callable[..., Any]] = set()
+        # The last requests' paths and queries, oldest first: what tests read back.
+        self.requests: deque[str] = deque(maxlen=1000)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         delay = self.faults.delay()
         if delay:
             self._sleep(delay)
-        return self.handle(Request.from_environ(environ))(start_response)
+        request = Request.from_environ(environ)
+        self.requests.append(f"{request.path}?{urlencode(request.query_items)}")
+        return self.handle(request)(start_response)
 
     def handle(self, request: Request) -> Response:
         try:

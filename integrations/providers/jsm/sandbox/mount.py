@@ -64,12 +64,10 @@ def mount(context: MountContext, *, incidents: int = 200) -> Mounted:
         users=users,
     )
     store = JsmStore(site, clock=context.clock)
+    site_app = SiteApp(store, context.faults)
     return Mounted(
         slug=SLUG,
-        apps={
-            SITE_PREFIX: SiteApp(store, context.faults),
-            OPS_PREFIX: OpsApp(store, context.faults),
-        },
+        apps={SITE_PREFIX: site_app, OPS_PREFIX: OpsApp(store, context.faults)},
         stores={REGION: store},  # type: ignore[dict-item]
         lines=lambda base_url: _lines(base_url, keys),
         env=lambda base_url: {
@@ -78,6 +76,7 @@ def mount(context: MountContext, *, incidents: int = 200) -> Mounted:
         },
         attributes={
             "jsm_store": store,
+            "jsm_requests": site_app.requests,
             "jsm_site_url": lambda: context.base_url() + SITE_PREFIX + "/{site}",
             "jsm_ops_url": lambda: context.base_url() + OPS_PREFIX,
         },
