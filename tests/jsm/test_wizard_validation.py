@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 import requests
 import responses
@@ -200,3 +202,16 @@ def test_the_review_step_names_the_operations_role(admin_client: Client) -> None
     details = _page(admin_client.get(DETAILS))
     assert 'name="site"' in details and 'name="api_token"' in details
     assert "issuetype = &quot;[System] Incident&quot;" in details
+
+
+@responses.activate
+def test_the_jql_is_checked_as_the_sync_runs_it_and_without_an_order_of_its_own(
+    admin_client: Client,
+) -> None:
+    page = _page(admin_client.post(DETAILS, {**FORM, "jql": "project = OPS order by key"}))
+    assert "Leave out ORDER BY" in page and not responses.calls
+    _site_answers()
+    admin_client.post(DETAILS, {**FORM, "jql": 'summary ~ "order by"'})
+    assert Connection.objects.get().get_credentials()["jql"] == 'summary ~ "order by"'
+    sent = parse_qs(urlsplit(responses.calls[3].request.url).query)["jql"]
+    assert sent == ['(summary ~ "order by") ORDER BY created ASC, id ASC']

@@ -22,6 +22,16 @@ from integrations.providers.jsm.site import site_url
 PAGE_SIZE = 100
 
 
+# Every listing's order: a creation time never changes, so a work item updated while we page
+# keeps its place.
+ORDER = "ORDER BY created ASC, id ASC"
+
+
+def listing_jql(jql: str, clause: str | None = None) -> str:
+    """The admin's JQL, narrowed by ``clause``, in the listings' order."""
+    return f"({jql})" + (f" AND {clause}" if clause else "") + f" {ORDER}"
+
+
 def rate_limit_wait(headers: Mapping[str, str]) -> float | None:
     """Jira Cloud says how many seconds to wait in ``Retry-After`` (the Ops API's limits are
     undocumented: the same header is read, and without it the chokepoint backs off)."""

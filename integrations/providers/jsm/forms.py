@@ -13,6 +13,10 @@ MAX_JQL = 2000
 # Atlassian API tokens are printable ASCII without spaces (ATATT3xFfGF0…=1A2B3C4D); anything
 # else is a paste gone wrong, and could not even be sent in the Authorization header.
 TOKEN_CHARACTERS = re.compile(r"[\x21-\x7e]+")
+# EvidenceHub orders every search itself (created, then id): an ORDER BY of the admin's, outside
+# quoted text, would make the JQL it adds to invalid.
+QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
+ORDER_BY = re.compile(r"\border\s+by\b", re.I)
 
 
 class JsmConnectForm(forms.Form):
@@ -73,4 +77,8 @@ class JsmConnectForm(forms.Form):
         jql = self.cleaned_data["jql"].strip()
         if not jql:
             raise forms.ValidationError("Enter the JQL that finds your incidents.")
+        if ORDER_BY.search(QUOTED.sub("", jql)):
+            raise forms.ValidationError(
+                "Leave out ORDER BY: EvidenceHub orders the search itself (oldest first)."
+            )
         return jql

@@ -26,7 +26,7 @@ from django.conf import settings
 
 from integrations.http import CallStats, UpstreamError
 from integrations.models import Connection
-from integrations.providers.jsm.client import PAGE_SIZE, JsmClient
+from integrations.providers.jsm.client import PAGE_SIZE, JsmClient, listing_jql
 from integrations.providers.jsm.mapping import FIELDS, LABELS, incident_record
 from integrations.providers.jsm.validation import failure_for_error, time_zone
 from integrations.records import IncidentRecord
@@ -40,7 +40,6 @@ UPDATED_MARGIN = timedelta(minutes=15)
 CREATED_OVERLAP = timedelta(minutes=10)
 IDS_PER_QUERY = 50
 JQL_DATE = "%Y-%m-%d %H:%M"
-ORDER = "ORDER BY created ASC, id ASC"
 
 
 def jql_date(moment: datetime, zone: str) -> str:
@@ -115,7 +114,7 @@ class JsmSource:
         return self._zone
 
     def _listing(self, clause: str | None) -> Iterator[list[IncidentRecord]]:
-        jql = f"({self.jql})" + (f" AND {clause}" if clause else "") + f" {ORDER}"
+        jql = listing_jql(self.jql, clause)
         fields = [*FIELDS, LABELS, *filter(None, (self.tiny_id_field, self.alias_field))]
         token: str | None = None
         # A page may repeat the one before's last items (a work item created mid-listing):

@@ -16,7 +16,7 @@ from django.conf import settings
 
 from integrations.http import ErrorKind, UpstreamError
 from integrations.models import ErrorAction
-from integrations.providers.jsm.client import JsmClient
+from integrations.providers.jsm.client import JsmClient, listing_jql
 from integrations.providers.jsm.site import site_host
 from integrations.redaction import redact
 from integrations.validation import ValidationFailure, Wording, failure
@@ -94,7 +94,8 @@ def _checked(
             )
         raise
     try:
-        client.search(jql, fields=["id"], max_results=1)
+        # As the sync will run it: the admin's JQL, and the order the sync adds.
+        client.search(listing_jql(jql), fields=["id"], max_results=1)
     except UpstreamError as error:
         if error.status == 400:
             return jql_refused(error)

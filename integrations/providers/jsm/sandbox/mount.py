@@ -103,13 +103,13 @@ def _user(
 
 
 def _lines(base_url: str, keys: Mapping[str, str]) -> list[str]:
+    site = keys["jsm_site"]
     return [
-        f"Jira Service Management  site name {keys['jsm_site']}"
-        f"  ({base_url}{SITE_PREFIX}/{keys['jsm_site']}, standing in for "
-        f"{keys['jsm_site']}.atlassian.net)",
+        f"Jira Service Management  {base_url}{SITE_PREFIX}/{site}  ({site}.atlassian.net)",
+        f"  site name                   {site}",
         f"  email                       {keys['jsm_email']}",
         f"  API token                   {keys['jsm_api_token']}",
-        f"  email without an Operations role {keys['jsm_no_role_email']}  (403)",
+        f"  email, no Operations role   {keys['jsm_no_role_email']}  (Ops API: 403)",
         f"  its API token               {keys['jsm_no_role_token']}",
-        f"  Ops API                     {base_url}{OPS_PREFIX}",
+        f"  Ops API                     {base_url}{OPS_PREFIX}  (api.atlassian.com/jsm/ops/api)",
     ]
