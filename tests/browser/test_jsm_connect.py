@@ -26,7 +26,7 @@ def _fill(page, keys, *, email: str, token: str) -> None:  # type: ignore[no-unt
     page.get_by_role("button", name="Connect", exact=True).click()
 
 
-def test_an_admin_connects_jira_service_management(logged_in_admin, live_server, jsm_sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_an_admin_connects_jsm(logged_in_admin, live_server, jsm_sandbox) -> None:  # type: ignore[no-untyped-def]
     page, keys = logged_in_admin, jsm_sandbox.keys
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Integrations").click()
     page.get_by_label("Search integrations").fill("jira")

@@ -44,6 +44,11 @@ class JsmStore:
         with self.lock:
             return list(self.site.items)
 
+    def incidents(self) -> list[Record]:
+        """The work items of the incident type (what time passing changes)."""
+        with self.lock:
+            return [i for i in self.site.items if _is_incident(i)]
+
     def alerts(self) -> list[Record]:
         with self.lock:
             return list(self.site.alerts)
@@ -97,12 +102,13 @@ class JsmStore:
             people=people,
         )
         with self.lock:
-            items = self.site.items
+            items = list(self.site.items)
+            pool = [index for index, item in enumerate(items) if _is_incident(item)]
             changes, new, deleted = advance_counts(
-                total=len(items), changed_fraction=changed_fraction, new=new, deleted=deleted
+                total=len(pool), changed_fraction=changed_fraction, new=new, deleted=deleted
             )
             rng = random.Random(f"jsm-advance:{seed}:{len(items)}:{self._last_ms}")
-            indexes = rng.sample(range(len(items)), changes + deleted)
+            indexes = rng.sample(pool, changes + deleted)
             gone = {items[i]["id"] for i in indexes[changes:]}
             changed = []
             for index in indexes[:changes]:
@@ -151,3 +157,7 @@ class JsmStore:
         ops = max((int(i["key"][4:]) for i in items if i["key"].startswith("OPS-")), default=0)
         now = self._stamp()
         return make_item(rng, number, f"OPS-{ops + 1}", PROJECTS[0], INCIDENT_TYPE, now, now, [])
+
+
+def _is_incident(item: Record) -> bool:
+    return bool(item["fields"]["issuetype"]["name"] == INCIDENT_TYPE["name"])
