@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0015_incident_id_created_index"),
+        ("incidents", "0016_incident_entries"),
     ]
 
     operations = [
