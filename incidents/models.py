@@ -103,6 +103,9 @@ class Incident(models.Model):
     impact_start = models.DateTimeField(null=True, blank=True)
     impact_end = models.DateTimeField(null=True, blank=True)
     upstream_url = models.URLField(max_length=500, blank=True)
+    # What the same incident is called in another tool, as its source recorded it ({name:
+    # value}, e.g. the tiny id it had before a move between providers): what the move matches.
+    external_refs = models.JSONField(default=dict, blank=True)
     # The upstream text that reports data loss (incidents/data_loss.py), "" when none does.
     data_loss_mention = models.CharField(max_length=200, blank=True, default="")
     # What of it its notes or timeline said (incidents/entry_store.py): kept apart, so that a

@@ -39,6 +39,7 @@ SYNCED_FIELDS = (
     "impact_start",
     "impact_end",
     "upstream_url",
+    "external_refs",
 )
 
 
@@ -53,6 +54,7 @@ def _values(record: IncidentRecord) -> dict[str, object]:
     values["priority"] = record.priority.value
     values["services"] = list(record.services)
     values["service_ids"] = list(record.service_ids)
+    values["external_refs"] = dict(record.external_refs)
     values["data_loss_mention"] = find_mention(record.title, record.description)
     values["resolved_at_source"] = (
         ResolvedAtSource.UPSTREAM if record.resolved_at is not None else ResolvedAtSource.NONE

@@ -316,6 +316,11 @@ def _upstream_message(
     error = body.get("error") if isinstance(body.get("error"), dict) else body
     message = error.get("message")
     code = error.get("code")
+    if message is None and isinstance(body.get("errorMessages"), list):
+        # Jira's shape: {"errorMessages": ["…"], "errors": {"field": "…"}}.
+        errors = body.get("errors") if isinstance(body.get("errors"), dict) else {}
+        said = [*body["errorMessages"], *errors.values()]
+        message = " ".join(text for text in said if isinstance(text, str))
     if not isinstance(message, str):
         message = json.dumps(message) if message is not None else ""
     message = redact("".join(ch for ch in message if ch.isprintable()), secrets)

@@ -42,6 +42,10 @@ class IncidentRecord:
     services: tuple[str, ...] = field(default=())
     # The upstream ids of the same services: what a connection's service selection names.
     service_ids: tuple[str, ...] = field(default=())
+    # What the same incident is called in another tool, as the upstream recorded it on the
+    # record, (name, value) sorted by name: e.g. the tiny id of the incident it was moved from.
+    # A later move between providers matches on it; its names are the provider package's.
+    external_refs: tuple[tuple[str, str], ...] = field(default=())
 
 
 @dataclass(frozen=True)

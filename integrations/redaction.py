@@ -30,8 +30,11 @@ REDACTED = "[redacted]"
 # Shorter values are no credential worth the name, and redacting them would blank out letters
 # of ordinary words (an empty key would match everywhere).
 MIN_SECRET_LENGTH = 6
-# Credential fields that are not secrets: kept in messages (a date, the granted scope).
-PUBLIC_CREDENTIAL_FIELDS = frozenset({"expires_at", "scope"})
+# Credential fields that are not secrets: kept in messages (a date, the granted scope, the
+# site and the query a connection reads, the upstream's ids of the account and the user).
+PUBLIC_CREDENTIAL_FIELDS = frozenset(
+    {"expires_at", "scope", "site", "jql", "cloud_id", "account_id"}
+)
 # Header names and form fields whose values are secrets.
 SECRET_HEADER_WORDS = ("authorization", "key", "token", "secret")
 SECRET_FIELDS = frozenset(

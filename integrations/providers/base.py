@@ -111,6 +111,9 @@ class Provider:
     validate_key: Callable[..., Any] | None = None
     # The admin chooses which of the account's services count (``manage.py connect --services``).
     service_selection: bool = False
+    # Its credentials are not one API key and a region: ``manage.py connect <slug>`` reads its
+    # own arguments, through ``command_module`` (see there).
+    own_command_line: bool = False
     # The page where an admin sets the address staff report incidents to.
     report_address_link: Link | None = None
     end_of_life: date | None = None
@@ -148,6 +151,14 @@ class Provider:
     @property
     def describe_error(self) -> Callable[..., tuple[str, str]]:
         return import_module(self.source_module).describe_error  # type: ignore[no-any-return]
+
+    @property
+    def command_module(self) -> str:
+        """With ``own_command_line``: the module ``manage.py connect`` calls, which has
+        ``OPTIONS`` (the argument names it adds, refused for other providers),
+        ``add_arguments(parser)`` and ``connect(options) -> str`` (the line printed on success;
+        it raises CommandError with the wizard's message on failure)."""
+        return f"{self.package}.command"
 
     @property
     def urls(self) -> str:

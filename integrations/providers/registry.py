@@ -17,6 +17,7 @@ from integrations.providers.base import Provider
 PACKAGES: tuple[str, ...] = (
     "integrations.providers.opsgenie",
     "integrations.providers.pagerduty",
+    "integrations.providers.jsm",
 )
 
 

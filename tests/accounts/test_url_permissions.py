@@ -122,6 +122,26 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "GET": R_ADMIN_ONLY,
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
+    # Jira Service Management is not connected in the walk: its page sends an admin to the
+    # wizard (auditors: nothing to show, 404); edit and disconnect send an admin there too.
+    "/settings/integrations/jsm/": {
+        "GET": {"admin": 302, "auditor": 404, "staff": 403},
+        "POST": dict.fromkeys(ROLES, 405),
+    },
+    "/settings/integrations/jsm/connect/": {
+        "GET": R_ADMIN_ONLY,
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
+    # An empty POST re-renders the form with errors for an admin.
+    "/settings/integrations/jsm/connect/details/": {"GET": R_ADMIN_ONLY, "POST": R_ADMIN_ONLY},
+    "/settings/integrations/jsm/edit/": {
+        "GET": {"admin": 302, "auditor": 403, "staff": 403},
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
+    "/settings/integrations/jsm/disconnect/": {
+        "GET": {"admin": 302, "auditor": 403, "staff": 403},
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
     "/settings/integrations/<provider>/sync/": {
         "GET": dict.fromkeys(ROLES, 405),
         "POST": {"admin": 302, "auditor": 403, "staff": 403},

@@ -41,6 +41,10 @@ KNOWN = {
         "/settings/integrations/opsgenie/connect/details/",
         "api_key",
     ),
+    "/settings/integrations/jsm/connect/details/": (
+        "/settings/integrations/jsm/connect/details/",
+        "site",
+    ),
     "/settings/integrations/pagerduty/connect/key/": (
         "/settings/integrations/pagerduty/connect/key/",
         "api_key",

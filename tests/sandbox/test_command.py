@@ -29,6 +29,8 @@ def test_print_keys_prints_one_json_object_with_keys_and_base_urls():
         "oidc_url": "http://127.0.0.1:9999/oidc",
         "pagerduty_events_us_url": "http://127.0.0.1:9999/pagerduty/events/us",
         "pagerduty_events_eu_url": "http://127.0.0.1:9999/pagerduty/events/eu",
+        "jsm_site_url": "http://127.0.0.1:9999/jsm/site",
+        "jsm_ops_api_url": "http://127.0.0.1:9999/jsm/ops/api",
         "keys": SandboxKeys.from_seed(4).as_dict(),
     }
 

@@ -1,7 +1,9 @@
 """python manage.py connect <provider> --region us|eu [--api-key-file F] [--services ID,ID]
 
 <provider> is any registered provider with an API-key path; --services (providers with a service
-selection) names the services whose incidents count, all by default.
+selection) names the services whose incidents count, all by default. A provider whose
+credentials are not one key and a region adds its own arguments (``Provider.command_module``;
+the README lists them).
 
 The key comes from --api-key-file, the <PROVIDER>_API_KEY environment variable (e.g.
 OPSGENIE_API_KEY), or standard input, never from a command-line argument (shell history, the
@@ -13,7 +15,9 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from importlib import import_module
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -27,6 +31,15 @@ def _with_a_key() -> dict[str, Provider]:
     return {slug: p for slug, p in providers().items() if p.key_form and p.validate_key}
 
 
+def _own_command_lines() -> dict[str, ModuleType]:
+    """The providers that read their own arguments, and the module that does."""
+    return {
+        slug: import_module(p.command_module)
+        for slug, p in providers().items()
+        if p.own_command_line
+    }
+
+
 class Command(BaseCommand):
     help = "Connect an integration from the command line, validated like the wizard."
 
@@ -34,7 +47,8 @@ class Command(BaseCommand):
         choices = _with_a_key()
         regions = {region.slug: None for p in choices.values() for region in p.regions}
         selecting = [p.name for p in choices.values() if p.service_selection]
-        parser.add_argument("provider", choices=sorted(choices))
+        own = _own_command_lines()
+        parser.add_argument("provider", choices=sorted({*choices, *own}))
         parser.add_argument("--region", choices=list(regions), default=next(iter(regions)))
         parser.add_argument("--api-key-file", type=Path, help="A file holding the API key.")
         parser.add_argument(
@@ -43,9 +57,27 @@ class Command(BaseCommand):
             help=f"{', '.join(selecting)}: comma-separated ids of the services whose incidents "
             "count (default: all)",
         )
+        for module in own.values():
+            module.add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        provider = _with_a_key()[options["provider"]]
+        own = _own_command_lines()
+        slug = options["provider"]
+        for other, module in own.items():
+            given = [name for name in module.OPTIONS if options.get(name) and other != slug]
+            if given:
+                flag = "--" + given[0].replace("_", "-")
+                raise CommandError(f"{flag} applies to {providers()[other].name} only.")
+        if slug in own:
+            if options["api_key_file"] is not None:
+                name = providers()[slug].name
+                raise CommandError(f"{name} takes no --api-key-file: see connect --help.")
+            if options["services"].strip():
+                selecting = [p.name for p in providers().values() if p.service_selection]
+                raise CommandError(f"--services applies to {', '.join(selecting)} only.")
+            self.stdout.write(self.style.SUCCESS(own[slug].connect(options)))
+            return
+        provider = _with_a_key()[slug]
         service_ids = sorted({s.strip() for s in options["services"].split(",") if s.strip()})
         if service_ids and not provider.service_selection:
             selecting = [p.name for p in providers().values() if p.service_selection]

@@ -52,7 +52,8 @@ class Command(BaseCommand):
             choices=tuple(providers()),
             help=f"whose account changes (default {next(iter(providers()))})",
         )
-        advance.add_argument("--region", default="us", choices=("us", "eu"))
+        regions = dict.fromkeys(r.slug for p in providers().values() for r in p.regions)
+        advance.add_argument("--region", default="us", choices=tuple(regions))
         advance.add_argument(
             "--changed-fraction",
             type=float,

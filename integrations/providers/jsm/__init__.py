@@ -1,0 +1,1 @@
+"""Jira Service Management: incidents as Jira work items (issue 16)."""

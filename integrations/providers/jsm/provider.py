@@ -1,0 +1,27 @@
+"""Jira Service Management as the rest of the product sees it (the contract:
+integrations/providers/base.py). So far: incidents (Jira work items found by a JQL); alerts,
+teams, schedules and the move from OpsGenie come in later steps of issue 16."""
+
+from __future__ import annotations
+
+from integrations.providers.base import Provider, Region, StreamInfo
+
+# One gateway (api.atlassian.com) serves every region; data residency is per product.
+REGION = "cloud"
+NEEDS_JQL = "an API token of an account that may browse the incident work items"
+
+PROVIDER = Provider(
+    package="integrations.providers.jsm",
+    slug="jsm",
+    name="Jira Service Management",
+    uses=("Incident management",),
+    summary="Sync incidents (Jira work items) from Jira Service Management, OpsGenie's "
+    "successor, with an Atlassian account's API token.",
+    regions=(Region(REGION, "Atlassian Cloud"),),
+    base_urls_setting="JSM_BASE_URLS",
+    logo_static="integrations/logos/jsm.svg",
+    connect_url_name="integrations:jsm-connect",
+    own_command_line=True,
+    search_terms=("atlassian", "jira", "jsm", "opsgenie", "incidents", "operations", "on-call"),
+    streams=(StreamInfo("incidents", "Incidents (work items found by the JQL)", NEEDS_JQL, False),),
+)

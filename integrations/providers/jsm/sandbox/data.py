@@ -1,0 +1,183 @@
+"""The synthetic Jira site: the OpsGenie sandbox's history continued after a move to JSM.
+
+The site was set up ``MOVED_DAYS`` ago. Its first work items are the OpsGenie account's newest
+incidents, moved over that day: each carries its OpsGenie tiny id in a label
+(``opsgenie-tiny-<n>``; the OpsGenie sandbox numbers its incidents 1..N by creation, from the same
+``incidents`` option), so the move from OpsGenie can match them. Incidents raised since follow,
+then some work items that are not incidents (tasks, service requests), which the JQL must leave
+out. Everything is drawn from the seed: the same seed, the same site.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+Record = dict[str, Any]
+
+MOVED_DAYS = 30
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+INCIDENT_TYPE = {"id": "10004", "name": "[System] Incident"}
+OTHER_TYPES = ({"id": "10001", "name": "Task"}, {"id": "10005", "name": "[System] Service request"})
+PROJECTS = (
+    {"id": "10000", "key": "OPS", "name": "Operations"},
+    {"id": "10001", "key": "IT", "name": "IT support"},
+)
+PRIORITIES = {"Highest": 0.05, "High": 0.2, "Medium": 0.45, "Low": 0.2, "Lowest": 0.1}
+PRIORITY_IDS = {"Highest": "1", "High": "2", "Medium": "3", "Low": "4", "Lowest": "5"}
+CATEGORIES = {
+    "new": {"id": 2, "key": "new", "name": "To Do"},
+    "indeterminate": {"id": 4, "key": "indeterminate", "name": "In Progress"},
+    "done": {"id": 3, "key": "done", "name": "Done"},
+}
+STATUSES = {
+    "Open": "new",
+    "Work in progress": "indeterminate",
+    "Pending": "indeterminate",
+    "Resolved": "done",
+    "Closed": "done",
+}
+_SUMMARIES = (
+    "Checkout latency above SLO in {region}",
+    "Database failover on {host}",
+    "Payment webhook errors rising",
+    "Login page returns 502 for some users",
+    "Disk almost full on {host}",
+    "Certificate expiring on api gateway",
+    "Queue backlog growing in {region}",
+    "Elevated error rate on search",
+)
+_TASKS = ("Rotate the backup keys", "Onboard a new on-call engineer", "Request: VPN access")
+_REGIONS = ("eu-west-1", "us-east-1", "ap-southeast-2")
+
+
+@dataclass
+class JsmSite:
+    name: str
+    cloud_id: str
+    items: list[Record]
+    alerts: list[Record]
+    # Basic auth pairs: (email, token) → the user, with "operations": whether it has a role.
+    users: list[Record] = field(default_factory=list)
+    now_ms: int = 0
+
+
+def jira_time(epoch_ms: int) -> str:
+    """Jira's timestamp format: 2026-11-02T10:15:30.123+0000."""
+    seconds, millis = divmod(epoch_ms, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}+0000"
+
+
+def generate_site(
+    *, seed: int, incidents: int, now_ms: int, name: str, users: list[Record]
+) -> JsmSite:
+    rng = random.Random(f"jsm:{seed}:{now_ms}")
+    moved_at = now_ms - MOVED_DAYS * DAY_MS
+    count = max(incidents // 2, 10)
+    moved = max(1, min(incidents, count) // 10) if incidents else 0
+    drafts: list[tuple[int, Record, list[str]]] = []
+    for index in range(moved):
+        tiny = incidents - moved + 1 + index
+        drafts.append((moved_at + index * 60_000, INCIDENT_TYPE, [f"opsgenie-tiny-{tiny}"]))
+    for _ in range(count - moved):
+        drafts.append((rng.randrange(moved_at + HOUR_MS, now_ms - 60_000), INCIDENT_TYPE, []))
+    for _ in range(max(incidents // 10, 3)):
+        drafts.append((rng.randrange(moved_at, now_ms - 60_000), rng.choice(OTHER_TYPES), []))
+    drafts.sort(key=lambda draft: draft[0])
+    numbers = {"OPS": 0, "IT": 0}
+    items = []
+    for index, (created_ms, issue_type, labels) in enumerate(drafts):
+        project = PROJECTS[0] if issue_type is INCIDENT_TYPE else PROJECTS[1]
+        numbers[project["key"]] += 1
+        key = f"{project['key']}-{numbers[project['key']]}"
+        items.append(
+            make_item(rng, 10_000 + index, key, project, issue_type, created_ms, now_ms, labels)
+        )
+    return JsmSite(
+        name=name,
+        cloud_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        items=items,
+        alerts=_alerts(rng, now_ms),
+        users=users,
+        now_ms=now_ms,
+    )
+
+
+def make_item(
+    rng: random.Random,
+    number: int,
+    key: str,
+    project: Record,
+    issue_type: Record,
+    created_ms: int,
+    now_ms: int,
+    labels: list[str],
+) -> Record:
+    age = now_ms - created_ms
+    open_share = 0.6 if age < 2 * DAY_MS else 0.25 if age < 14 * DAY_MS else 0.05
+    status = rng.choice(("Open", "Work in progress", "Pending"))
+    resolved_ms = None
+    if rng.random() >= open_share:
+        status = rng.choice(("Resolved", "Resolved", "Closed"))
+        resolved_ms = min(
+            created_ms + max(300_000, int(rng.expovariate(1 / (3 * HOUR_MS)))), now_ms
+        )
+    updated_ms = min((resolved_ms or created_ms) + rng.randrange(0, 2 * HOUR_MS), now_ms)
+    priority = rng.choices(list(PRIORITIES), weights=list(PRIORITIES.values()))[0]
+    values = {"region": rng.choice(_REGIONS), "host": f"node-{rng.randint(1, 64):02d}"}
+    is_incident = issue_type is INCIDENT_TYPE
+    summary = (rng.choice(_SUMMARIES) if is_incident else rng.choice(_TASKS)).format(**values)
+    if labels:
+        summary = f"[Moved from OpsGenie] {summary}"
+    return {
+        "id": str(number),
+        "key": key,
+        "fields": {
+            "summary": summary,
+            "description": adf(f"Raised for {values['region']}; see the runbook."),
+            "issuetype": dict(issue_type),
+            "project": dict(project),
+            "priority": {"id": PRIORITY_IDS[priority], "name": priority},
+            "status": status_of(status),
+            "labels": list(labels),
+            "created": jira_time(created_ms),
+            "updated": jira_time(updated_ms),
+            "resolutiondate": jira_time(resolved_ms) if resolved_ms else None,
+        },
+    }
+
+
+def status_of(name: str) -> Record:
+    return {"name": name, "statusCategory": dict(CATEGORIES[STATUSES[name]])}
+
+
+def adf(text: str) -> Record:
+    """A one-paragraph Atlassian Document Format document, as API v3 sends descriptions."""
+    paragraph = {"type": "paragraph", "content": [{"type": "text", "text": text}]}
+    return {"type": "doc", "version": 1, "content": [paragraph]}
+
+
+def _alerts(rng: random.Random, now_ms: int) -> list[Record]:
+    alerts = []
+    for index in range(25):
+        created = now_ms - rng.randrange(60_000, 7 * DAY_MS)
+        status = "open" if rng.random() < 0.3 else "closed"
+        alerts.append(
+            {
+                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "tinyId": str(index + 1),
+                "alias": f"sandbox-check-{index + 1}",
+                "message": rng.choice(_SUMMARIES).format(region="eu-west-1", host="node-07"),
+                "status": status,
+                "acknowledged": status == "closed" or rng.random() < 0.5,
+                "priority": rng.choice(("P1", "P2", "P3", "P3", "P4", "P5")),
+                "createdAt": jira_time(created).replace("+0000", "Z"),
+                "updatedAt": jira_time(min(created + HOUR_MS, now_ms)).replace("+0000", "Z"),
+                "tags": [],
+            }
+        )
+    return sorted(alerts, key=lambda alert: alert["createdAt"], reverse=True)
