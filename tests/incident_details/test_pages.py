@@ -90,6 +90,17 @@ def test_not_read_yet_is_told_apart_from_none_upstream(admin_client, pagerduty) 
     assert "not read: the incident was gone upstream" in page(admin_client, waiting[2])
 
 
+def test_a_long_backlog_is_counted_up_to_a_bound(admin_client, pagerduty, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Every incident page counts the waiting incidents: past the bound it says "more than",
+    so a connection whose whole history waits does not cost a full count per page."""
+    monkeypatch.setattr("incidents.entries_page.WAITING_COUNTED", 3)
+    waiting = [make_incident(pagerduty, n, entries_wanted_at=START) for n in range(1, 6)]
+
+    assert "more than 3 incidents waiting" in page(admin_client, waiting[0])
+    Incident.objects.filter(pk__in=[i.pk for i in waiting[3:]]).update(entries_wanted_at=None)
+    assert "(3 incidents waiting" in page(admin_client, waiting[0])
+
+
 def test_a_note_reporting_data_loss_sets_the_mention_and_the_page_asks_for_assessment(
     admin_client, pagerduty
 ) -> None:  # type: ignore[no-untyped-def]
