@@ -58,7 +58,8 @@ def test_the_access_path_from_the_demo_directory_to_the_evidence(  # type: ignor
     from integrations.sandbox.demo_staff import demo_staff_csv, demo_staff_rows
     from tests.conftest import make_connection, make_user
 
-    people = [mounted.people() for mounted in upstream.mounted]
+    # The emulators with user accounts (OpsGenie's, PagerDuty's; JSM's Ops API lists none).
+    people = [listed for mounted in upstream.mounted if (listed := mounted.people())]
     today = date.today()
     rows = demo_staff_rows(people, today)
     opsgenie_people, _ = people
