@@ -18,6 +18,7 @@ from alerts.models import Alert, AlertLog, AlertNote, AlertRecipient
 from integrations.alert_detail_records import AlertDetailsRecord
 from integrations.models import Connection
 from integrations.sync import writes
+from integrations.sync.details import WaitingQueue
 from integrations.sync.stores import StreamCounts
 
 
@@ -41,24 +42,18 @@ KINDS = (
 )
 
 
-def waiting(connection: Connection) -> QuerySet[Alert]:
+def waiting(connection: Connection | int) -> QuerySet[Alert]:
     """The alerts whose details wait to be read (one gone upstream has none left to read)."""
     return Alert.objects.filter(
         connection=connection, details_wanted_at__isnull=False, deleted_upstream=False
     )
 
 
-class AlertDetailsStore:
-    def pending_ids(self, *, connection: Connection, limit: int) -> list[str]:
-        rows = waiting(connection).order_by("details_wanted_at", "id")
-        return list(rows.values_list("upstream_id", flat=True)[:limit])
+class AlertDetailsStore(WaitingQueue):
+    marker = "details_wanted_at"
 
-    def pending_count(self, *, connection: Connection) -> int:
-        return waiting(connection).count()
-
-    def postpone(self, *, connection: Connection, upstream_id: str) -> None:
-        rows = waiting(connection).filter(upstream_id=upstream_id)
-        rows.update(details_wanted_at=timezone.now())
+    def waiting(self, connection: Connection | int) -> QuerySet[Alert]:
+        return waiting(connection)
 
     def save(
         self, *, connection: Connection, records: Sequence[AlertDetailsRecord]

@@ -3,32 +3,20 @@ number of queries, however many it has), and how many alerts still wait for thei
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from alerts.models import Alert, AlertLog, AlertNote, AlertRecipient
 from alerts.selectors import DETAILS_STREAM, alert_providers
 from integrations.models import SyncRun
-
-
-@dataclass(frozen=True)
-class Backlog:
-    waiting: int  # alerts whose details a sync has still to read
-    per_run: int | None  # the bound the last sync that read details had (None: none did yet)
+from integrations.sync.details import Backlog, backlog
 
 
 def details_backlog(*, connection_id: int | None = None) -> Backlog:
-    """Two queries: the alerts waiting (of one connection, or all), and the last bound."""
+    """The alerts waiting for their details (of one connection, or all) and the last bound."""
     alerts = Alert.objects.filter(details_wanted_at__isnull=False, deleted_upstream=False)
-    runs = SyncRun.objects.filter(
-        connection__provider__in=alert_providers(), counts__has_key=DETAILS_STREAM
-    )
+    runs = SyncRun.objects.filter(connection__provider__in=alert_providers())
     if connection_id is not None:
         alerts = alerts.filter(connection_id=connection_id)
         runs = runs.filter(connection_id=connection_id)
-    last = runs.order_by("-started_at", "-id").values_list("counts", flat=True).first()
-    stream = last.get(DETAILS_STREAM) if isinstance(last, dict) else None
-    per_run = stream.get("per_run") if isinstance(stream, dict) else None
-    return Backlog(waiting=alerts.count(), per_run=per_run if isinstance(per_run, int) else None)
+    return backlog(alerts, runs, DETAILS_STREAM)
 
 
 def alert_details(alert: Alert) -> dict[str, object]:

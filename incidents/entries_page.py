@@ -4,52 +4,20 @@ changed since), how many incidents wait before the next read and the bound a syn
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from incidents.entry_models import IncidentEntry
+from incidents.entry_store import waiting
 from incidents.models import Incident
 from integrations.incident_entry_records import INCIDENT_DETAILS
 from integrations.models import SyncRun
+from integrations.sync.details import Backlog, backlog
 
 SHOWN = 500  # the newest this many entries; the count says how many more there are
-# The waiting incidents are counted up to this many ("more than 1,000"): every incident page
-# asks, and a connection whose whole history waits (1,000,000 incidents after the upgrade that
-# added these streams) cost a full count, 350 ms, per page.
-WAITING_COUNTED = 1000
-
-
-@dataclass(frozen=True)
-class Backlog:
-    waiting: int  # incidents of the connection whose entries a sync has still to read
-    per_run: int | None  # the bound the last sync that read them had (None: none did yet)
-    more: bool = False  # more than ``waiting`` (WAITING_COUNTED) wait
-
-    @property
-    def counted(self) -> str:
-        return f"more than {self.waiting:,}" if self.more else f"{self.waiting:,}"
 
 
 def entries_backlog(connection_id: int) -> Backlog:
-    """Two queries: the incidents waiting, and the bound of the connection's last read."""
-    waiting = (
-        Incident.objects.filter(
-            connection_id=connection_id,
-            entries_wanted_at__isnull=False,
-            deleted_upstream=False,
-            out_of_scope=False,
-        )
-        .values("pk")[: WAITING_COUNTED + 1]
-        .count()
-    )
-    runs = SyncRun.objects.filter(connection_id=connection_id, counts__has_key=INCIDENT_DETAILS)
-    last = runs.order_by("-started_at", "-id").values_list("counts", flat=True).first()
-    stream = last.get(INCIDENT_DETAILS) if isinstance(last, dict) else None
-    per_run = stream.get("per_run") if isinstance(stream, dict) else None
-    return Backlog(
-        waiting=min(waiting, WAITING_COUNTED),
-        per_run=per_run if isinstance(per_run, int) else None,
-        more=waiting > WAITING_COUNTED,
-    )
+    """The incidents of the connection waiting for their entries, and the last bound."""
+    runs = SyncRun.objects.filter(connection_id=connection_id)
+    return backlog(waiting(connection_id), runs, INCIDENT_DETAILS)
 
 
 def not_read_because(incident: Incident) -> str:

@@ -24,6 +24,7 @@ from incidents.models import Incident
 from integrations.incident_entry_records import EntryKind, IncidentDetailsRecord
 from integrations.models import Connection
 from integrations.sync import writes
+from integrations.sync.details import WaitingQueue
 from integrations.sync.stores import StreamCounts
 from lib.checks import engine
 
@@ -32,7 +33,7 @@ FIELDS = ("type", "author", "at", "text", "raw")  # what a re-read compares and 
 SPOKEN = (EntryKind.NOTE.value, EntryKind.TIMELINE.value)
 
 
-def waiting(connection: Connection) -> QuerySet[Incident]:
+def waiting(connection: Connection | int) -> QuerySet[Incident]:
     """The incidents whose entries wait to be read: not gone upstream, of a chosen service."""
     return Incident.objects.filter(
         connection=connection,
@@ -42,17 +43,11 @@ def waiting(connection: Connection) -> QuerySet[Incident]:
     )
 
 
-class IncidentDetailsStore:
-    def pending_ids(self, *, connection: Connection, limit: int) -> list[str]:
-        rows = waiting(connection).order_by("entries_wanted_at", "id")
-        return list(rows.values_list("upstream_id", flat=True)[:limit])
+class IncidentDetailsStore(WaitingQueue):
+    marker = "entries_wanted_at"
 
-    def pending_count(self, *, connection: Connection) -> int:
-        return waiting(connection).count()
-
-    def postpone(self, *, connection: Connection, upstream_id: str) -> None:
-        rows = waiting(connection).filter(upstream_id=upstream_id)
-        rows.update(entries_wanted_at=timezone.now())
+    def waiting(self, connection: Connection | int) -> QuerySet[Incident]:
+        return waiting(connection)
 
     def save(
         self, *, connection: Connection, records: Sequence[IncidentDetailsRecord]

@@ -87,6 +87,19 @@ def test_not_read_yet_is_told_apart_from_none_upstream(admin_client, opsgenie) -
     assert "for at most 200 alerts a sync" in listed
 
 
+def test_a_long_backlog_is_counted_up_to_a_bound(admin_client, opsgenie, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The alerts list and an alert's page count the waiting alerts on every view: past the
+    bound they say "more than" instead of counting them all."""
+    monkeypatch.setattr("integrations.sync.details.COUNTED", 3)
+    waiting = [make_alert(opsgenie, n, details_wanted_at=START) for n in range(1, 6)]
+
+    assert "(more than 3 alerts waiting" in page(admin_client, waiting[0])
+    listed = admin_client.get(reverse("alerts:list")).content.decode()
+    assert '<span id="details-backlog">more than 3 alerts waiting</span>' in listed
+    Alert.objects.filter(pk__in=[a.pk for a in waiting[3:]]).update(details_wanted_at=None)
+    assert "(3 alerts waiting" in page(admin_client, waiting[0])
+
+
 def test_the_page_costs_the_same_queries_however_many_details(admin_client, opsgenie) -> None:  # type: ignore[no-untyped-def]
     few, many = make_alert(opsgenie, 1), make_alert(opsgenie, 2)
     store = AlertDetailsStore()

@@ -93,7 +93,7 @@ def test_not_read_yet_is_told_apart_from_none_upstream(admin_client, pagerduty) 
 def test_a_long_backlog_is_counted_up_to_a_bound(admin_client, pagerduty, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Every incident page counts the waiting incidents: past the bound it says "more than",
     so a connection whose whole history waits does not cost a full count per page."""
-    monkeypatch.setattr("incidents.entries_page.WAITING_COUNTED", 3)
+    monkeypatch.setattr("integrations.sync.details.COUNTED", 3)
     waiting = [make_incident(pagerduty, n, entries_wanted_at=START) for n in range(1, 6)]
 
     assert "more than 3 incidents waiting" in page(admin_client, waiting[0])
