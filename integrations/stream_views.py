@@ -6,6 +6,7 @@ the others are always read."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,7 +14,9 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import require_permissions
 from integrations.models import Connection
@@ -117,3 +120,31 @@ def wizard_streams_off(request: HttpRequest, provider: Provider) -> list[str] | 
     if not isinstance(chosen, list):
         return None
     return [stream.name for stream in provider.optional_streams if stream.name not in chosen]
+
+
+def wizard_review_step(
+    request: HttpRequest,
+    provider: Provider,
+    *,
+    next_url: str,
+    render_step: Callable[[HttpRequest, dict[str, object]], HttpResponse],
+) -> HttpResponse:
+    """A key wizard's Review step: what each stream needs from the key, the optional streams'
+    switches (held in the session until the key is accepted), Next to ``next_url``."""
+    if request.method == "POST":
+        form = wizard_streams_save(request, provider)
+        if form.is_valid():
+            if request.htmx:
+                return HttpResponseClientRedirect(reverse(next_url))
+            return redirect(next_url)
+    else:
+        form = wizard_streams_form(request, provider)
+    on = form.initial.get("on") if not form.is_bound else request.POST.getlist("on")
+    context = {
+        "step": 1,
+        "mode": "connect",
+        "streams": provider.streams,
+        "streams_on": on,
+        "streams_form": form,
+    }
+    return render_step(request, context)

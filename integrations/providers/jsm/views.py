@@ -19,11 +19,7 @@ from integrations.providers.jsm.forms import JsmConnectForm
 from integrations.providers.jsm.provider import PROVIDER
 from integrations.providers.jsm.site import site_host
 from integrations.selectors import connection_for
-from integrations.stream_views import (
-    wizard_streams_form,
-    wizard_streams_off,
-    wizard_streams_save,
-)
+from integrations.stream_views import wizard_review_step, wizard_streams_off
 from integrations.sync.views import mark_sync_requested
 from integrations.validation import ValidationFailure
 
@@ -41,16 +37,7 @@ def _render_step(request: HttpRequest, context: dict[str, object]) -> HttpRespon
 @require_permissions(read=MANAGE, write=MANAGE)
 def connect_review(request: HttpRequest) -> HttpResponse:
     """What is read and what the account needs; Next goes on to the details step."""
-    if request.method == "POST":
-        form = wizard_streams_save(request, PROVIDER)
-        if form.is_valid():
-            if request.htmx:
-                return HttpResponseClientRedirect(reverse(DETAILS_URL))
-            return redirect(DETAILS_URL)
-    else:
-        form = wizard_streams_form(request, PROVIDER)
-    context = {"step": 1, "mode": "connect", "streams": PROVIDER.streams, "streams_form": form}
-    return _render_step(request, context)
+    return wizard_review_step(request, PROVIDER, next_url=DETAILS_URL, render_step=_render_step)
 
 
 @require_permissions(read=MANAGE, write=MANAGE)

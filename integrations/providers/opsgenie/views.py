@@ -16,11 +16,7 @@ from integrations.connection_views import detail_page, disconnect_page
 from integrations.held_keys import EXPIRED, after_attempt, take_held_key
 from integrations.providers.opsgenie.provider import PROVIDER
 from integrations.selectors import connection_for
-from integrations.stream_views import (
-    wizard_streams_form,
-    wizard_streams_off,
-    wizard_streams_save,
-)
+from integrations.stream_views import wizard_review_step, wizard_streams_off
 from integrations.sync.views import mark_sync_requested
 from integrations.validation import REGION_NAMES, ValidationFailure
 
@@ -38,23 +34,12 @@ def _render_step(request: HttpRequest, context: dict[str, object]) -> HttpRespon
 def connect_review(request: HttpRequest) -> HttpResponse:
     """What the key needs, stream by stream; the optional streams' switches go on to the next
     step (held in the session until the key is accepted)."""
-    if request.method == "POST":
-        form = wizard_streams_save(request, PROVIDER)
-        if form.is_valid():
-            if request.htmx:
-                return HttpResponseClientRedirect(reverse("integrations:opsgenie-connect-details"))
-            return redirect("integrations:opsgenie-connect-details")
-    else:
-        form = wizard_streams_form(request, PROVIDER)
-    on = form.initial.get("on") if not form.is_bound else request.POST.getlist("on")
-    context = {
-        "step": 1,
-        "mode": "connect",
-        "streams": PROVIDER.streams,
-        "streams_on": on,
-        "streams_form": form,
-    }
-    return _render_step(request, context)
+    return wizard_review_step(
+        request,
+        PROVIDER,
+        next_url="integrations:opsgenie-connect-details",
+        render_step=_render_step,
+    )
 
 
 @require_permissions(read=MANAGE, write=MANAGE)
