@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from access.models import CriticalSystem
 from access.review_models import Decision, ReviewerMode, ReviewPolicy
+from lib import widgets as fast_widgets
 from lib.concurrency import VersionedForm
 from lib.dates import ISO_DATE, months_ahead, validate_day
 from lib.model_choices import ModelMultipleChoiceField
@@ -22,7 +23,7 @@ class ReviewForm(forms.Form):
     systems = ModelMultipleChoiceField(
         label="Critical systems to review",
         queryset=CriticalSystem.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=fast_widgets.CheckboxSelectMultiple,
         error_messages={
             "required": "Choose at least one critical system to review.",
             "invalid_choice": "Choose critical systems from the list.",
@@ -39,7 +40,7 @@ class ReviewForm(forms.Form):
         label="Who reviews",
         choices=ReviewerMode.choices,
         initial=ReviewerMode.OWNER,
-        widget=forms.RadioSelect,
+        widget=fast_widgets.RadioSelect,
         error_messages={"invalid_choice": "Choose who reviews from the list."},
     )
 
@@ -65,7 +66,7 @@ class DecideForm(forms.Form):
     decision = forms.ChoiceField(
         label="Decision",
         choices=DECISIONS,
-        widget=forms.RadioSelect,
+        widget=fast_widgets.RadioSelect,
         error_messages={
             "required": "Choose Keep, Revoke or Change role.",
             "invalid_choice": "Choose Keep, Revoke or Change role.",

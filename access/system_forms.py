@@ -6,6 +6,7 @@ from django.utils import timezone
 from access.models import AccessType, CriticalSystem, MappingKind, OrgRole, StaffMember
 from integrations.models import Connection, ConnectionStatus
 from integrations.providers.registry import provider_name, providers
+from lib import widgets as fast_widgets
 from lib.dates import BoundedDateField, months_ahead
 
 # The longest an external's access is agreed ahead: a contract of a few years, not forever.
@@ -43,7 +44,7 @@ class ValidAccessForm(forms.Form):
     access_type = forms.ChoiceField(
         label="Who may have an account",
         choices=[(AccessType.ALL_STAFF, "All staff"), (AccessType.ROLE_BASED, "Staff role-based")],
-        widget=forms.RadioSelect,
+        widget=fast_widgets.RadioSelect,
         error_messages={"required": "Choose All staff or Staff role-based."},
     )
 
@@ -59,7 +60,7 @@ class ValidAccessForm(forms.Form):
                 choices=upstream_roles,
                 required=False,
                 initial=rules.get(role.pk, []),
-                widget=forms.CheckboxSelectMultiple,
+                widget=fast_widgets.CheckboxSelectMultiple,
             )
             self.fields[f"role_{role.pk}"] = tick
             self.fields[f"upstream_{role.pk}"] = upstream
@@ -90,7 +91,7 @@ class MappingForm(forms.Form):
     kind = forms.ChoiceField(
         label="This account belongs to",
         choices=[("email", "Match by email (automatic)"), *MappingKind.choices],
-        widget=forms.RadioSelect,
+        widget=fast_widgets.RadioSelect,
     )
     staff = forms.ModelChoiceField(
         label="Staff member", queryset=StaffMember.objects.all(), required=False

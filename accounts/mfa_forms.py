@@ -6,6 +6,7 @@ from django import forms
 
 from accounts.models import MfaPolicy
 from accounts.roles import Role
+from lib import widgets as fast_widgets
 from lib.concurrency import VersionedForm
 
 ROLE_CHOICES = [(role.value, role.value) for role in Role]
@@ -61,13 +62,13 @@ class MfaPolicyForm(VersionedForm):
     mode = forms.ChoiceField(
         label="Two-factor authentication",
         choices=MfaPolicy.Mode.choices,
-        widget=forms.RadioSelect,
+        widget=fast_widgets.RadioSelect,
     )
     roles = forms.MultipleChoiceField(
         label="Roles that must use it",
         choices=ROLE_CHOICES,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=fast_widgets.CheckboxSelectMultiple,
     )
 
     class Meta:

@@ -16,7 +16,7 @@ class DataLossForm(VersionedForm):
         label="Data categories",
         choices=DATA_CATEGORIES,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=fast.CheckboxSelectMultiple,
     )
 
     class Meta:
@@ -34,7 +34,7 @@ class DataLossForm(VersionedForm):
         # Drawn by Python (lib/widgets.py, Django's markup byte for byte): every incident page
         # shows this form, and Django's template per widget was a quarter of the page's time.
         widgets = {
-            "data_lost": forms.RadioSelect,
+            "data_lost": fast.RadioSelect,
             "what_happened": fast.Textarea(attrs={"rows": 3}),
             "no_loss_explanation": fast.Textarea(attrs={"rows": 2}),
             "reference_notes": fast.Textarea(attrs={"rows": 2}),

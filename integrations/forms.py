@@ -7,6 +7,7 @@ import re
 from django import forms
 
 from integrations.providers.base import Region
+from lib import widgets as fast_widgets
 
 
 class ApiKeyForm(forms.Form):
@@ -32,7 +33,7 @@ class ApiKeyForm(forms.Form):
             render_value=False, attrs={"autocomplete": "off", "spellcheck": "false"}
         ),
     )
-    region = forms.ChoiceField(label="Region", initial="us", widget=forms.RadioSelect)
+    region = forms.ChoiceField(label="Region", initial="us", widget=fast_widgets.RadioSelect)
 
     def __init__(self, *args: object, regions: tuple[Region, ...], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

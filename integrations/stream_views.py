@@ -24,6 +24,7 @@ from integrations.providers.base import Provider, StreamInfo
 from integrations.selectors import streams_switched_off
 from integrations.services import StreamSwitchRefused, connection_set_streams
 from integrations.sync.views import provider_and_connection
+from lib import widgets as fast_widgets
 
 MANAGE = "integrations.manage_connection"
 
@@ -32,7 +33,7 @@ class StreamSwitchForm(forms.Form):
     """The optional streams to read; those left unticked are switched off."""
 
     on = forms.MultipleChoiceField(
-        label="Read these", required=False, widget=forms.CheckboxSelectMultiple
+        label="Read these", required=False, widget=fast_widgets.CheckboxSelectMultiple
     )
 
     def __init__(self, *args: object, provider: Provider, **kwargs: object) -> None:

@@ -19,6 +19,8 @@ FAST_WIDGETS: dict[type[forms.Widget], type[forms.Widget]] = {
     forms.Select: widgets.Select,
     forms.TextInput: widgets.TextInput,
     forms.DateInput: widgets.DateInput,
+    forms.RadioSelect: widgets.RadioSelect,
+    forms.CheckboxSelectMultiple: widgets.CheckboxSelectMultiple,
 }
 
 

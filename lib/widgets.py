@@ -99,3 +99,60 @@ class Select(forms.Select):
             + "".join(option + "\n\n" for option in options)
             + "</select>"
         )
+
+
+class FastMultipleInput:
+    """For a subclass of forms.RadioSelect or forms.CheckboxSelectMultiple: Django's
+    multiple_input.html and input_option.html written directly, one ``<div>`` per option with
+    its ``<label>``, from the context Django builds (ids, checked options); grouped choices are
+    left to Django's template."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
+        if any(group for group, _, _ in widget["optgroups"]):
+            return super().render(name, value, attrs, renderer)  # type: ignore[misc]
+        outer = widget["attrs"]
+        head = "<div"
+        if outer.get("id"):
+            head += f' id="{escape(outer["id"])}"'
+        if outer.get("class"):
+            head += f' class="{escape(outer["class"])}"'
+        options = "".join(
+            f"<div>\n    {_option(option)}\n\n</div>"
+            for _, group_options, _ in widget["optgroups"]
+            for option in group_options
+        )
+        return mark_safe(f"{head}>{options}\n</div>")  # noqa: S308 - every value is escaped
+
+    def _render(self, template_name: str, context: dict[str, Any], renderer: Any = None) -> str:
+        """One option drawn on its own (a template iterating the field: ``{{ box.tag }}``)."""
+        if template_name == self.option_template_name:  # type: ignore[attr-defined]
+            # Stripped, as Django's renderer strips what a template gives.
+            return mark_safe(_option(context["widget"]).strip())  # noqa: S308 - escaped
+        return super()._render(template_name, context, renderer)  # type: ignore[misc]
+
+
+def _option(option: Mapping[str, Any]) -> str:
+    """input_option.html: the input inside its label when the widget wraps labels (each
+    template's closing newline kept, as Django's include writes it)."""
+    value = option["value"]
+    value_attr = "" if value is None else f' value="{escape(str(value))}"'
+    field = (
+        f'<input type="{escape(option["type"])}" name="{escape(option["name"])}"'
+        f"{value_attr}{attributes(option['attrs'])}>\n"
+    )
+    if not option["wrap_label"]:
+        return field
+    target = option["attrs"].get("id")
+    label_for = f' for="{escape(target)}"' if target else ""
+    return f"<label{label_for}>{field} {conditional_escape(option['label'])}</label>"
+
+
+class RadioSelect(FastMultipleInput, forms.RadioSelect):
+    pass
+
+
+class CheckboxSelectMultiple(FastMultipleInput, forms.CheckboxSelectMultiple):
+    pass

@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 
 from integrations.records import Priority
+from lib import widgets as fast_widgets
 from lib.checks import checks_for
 from lib.concurrency import VersionedForm
 from lib.events import EVENT_TYPES, PRIORITIES, EventGroup, EventType
@@ -55,13 +56,13 @@ class ChannelForm(VersionedForm):
     event_types = forms.MultipleChoiceField(
         label="Events to send",
         choices=[(t.value, t.label) for t in EventType],
-        widget=forms.CheckboxSelectMultiple,
+        widget=fast_widgets.CheckboxSelectMultiple,
         required=False,
     )
     check_keys = forms.MultipleChoiceField(
         label="Checks",
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=fast_widgets.CheckboxSelectMultiple,
         help_text="None ticked: every check.",
     )
     min_incident_priority = forms.ChoiceField(
@@ -72,7 +73,7 @@ class ChannelForm(VersionedForm):
         model = Channel
         fields = ["name", "endpoint", "event_types", "check_keys", "min_incident_priority"]
         labels = {"endpoint": "Send to"}
-        widgets = {"endpoint": forms.RadioSelect}
+        widgets = {"endpoint": fast_widgets.RadioSelect}
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -107,6 +108,7 @@ class ChannelForm(VersionedForm):
                 choices=[(DEFAULT, f"Default ({default})"), *((p, p) for p in PRIORITIES)],
                 required=False,
                 initial=self.instance.priority_overrides.get(event_type.value, DEFAULT),
+                widget=fast_widgets.Select,
             )
         if self.instance._state.adding and not self.is_bound and not self.instance.event_types:
             # A new channel starts with every event ticked. (Not setdefault: the instance's

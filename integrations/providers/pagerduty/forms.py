@@ -7,6 +7,7 @@ from django import forms
 
 from integrations.forms import ApiKeyForm
 from integrations.models import ProviderService
+from lib import widgets as fast_widgets
 
 
 class PagerDutyKeyForm(ApiKeyForm):
@@ -33,10 +34,10 @@ class ServicesForm(forms.Form):
         label="Incidents of",
         choices=[("all", "All services (also services added later)"), ("some", "Only these")],
         initial="all",
-        widget=forms.RadioSelect,
+        widget=fast_widgets.RadioSelect,
     )
     service_ids = forms.MultipleChoiceField(
-        label="Services", required=False, widget=forms.CheckboxSelectMultiple
+        label="Services", required=False, widget=fast_widgets.CheckboxSelectMultiple
     )
     report_email = forms.EmailField(
         label="Email address staff use to report incidents (optional)",
