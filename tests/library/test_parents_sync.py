@@ -5,6 +5,7 @@ parents' bound, the other region, and a key without Configuration access."""
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from integrations.models import SyncOutcome
 from integrations.providers.opsgenie.sandbox.parents_data import service_incident_rules
@@ -77,7 +78,7 @@ def test_each_relates_to_its_parent_and_people(upstream, us_store, connection) -
 
 
 def test_an_unchanged_resync_writes_nothing_and_removed_ones_are_flagged(
-    upstream, us_store, connection
+    upstream, us_store, connection, admin_client
 ) -> None:  # type: ignore[no-untyped-def]
     run_sync(connection)
     gone_policy = us_store.parents.alert_policies[""].pop()
@@ -92,6 +93,11 @@ def test_an_unchanged_resync_writes_nothing_and_removed_ones_are_flagged(
     for kind, gone in (("alert_policies", gone_policy), ("incident_templates", gone_template)):
         row = stored(kind)[gone["id"]]
         assert row.removed_upstream and row.removed_at is not None
+    url = reverse("library:list", args=["incident_templates"])
+    page = admin_client.get(url, {"removed": "all"}).content.decode()
+    removed = admin_client.get(url, {"removed": "removed"})
+    assert "Last synced" in page and "3 incident templates match" in page
+    assert [row.name for row in removed.context["rows"]] == [gone_template["name"]]
 
 
 def test_past_the_parent_bound_a_run_reads_fewer_and_marks_nothing_removed(

@@ -149,6 +149,7 @@ LIBRARY_KINDS = (
         name="alert_policies",
         label="Alert policies",
         singular="alert policy",
+        plural="alert policies",
         about=f"Alert policies, global and each team's (GET /v2/policies/alert, then with "
         f"teamId: one call per team, for up to {PARENTS_PER_RUN} teams a run).",
         states=ENABLED_STATES,
