@@ -86,6 +86,13 @@ class LibraryKind:
     # An escalation kind repeating: the upstream setting that makes it repeat, as admins know
     # it ("" when the wording needs none).
     repeat_setting: str = ""
+    # The plural, where adding an "s" to ``singular`` would not give it ("alert policies").
+    plural: str = ""
+
+    @property
+    def many(self) -> str:
+        """Its name for several records ("teams")."""
+        return self.plural or f"{self.singular}s"
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,51 @@ def test_an_auditor_exports_them(auditor_client, start_export, queued, library) 
     assert [t["upstream_id"] for t in read_csv(archive, "library_teams.csv")] == ["t2", "t1"]
     page = auditor_client.get("/evidence/").content.decode()
     assert "library_routing_rules.csv" in page
+
+
+def test_policies_overrides_incident_rules_and_templates_have_their_csvs(admin_user, db) -> None:  # type: ignore[no-untyped-def]
+    connection = make_connection()
+    policy = {"id": "p1", "name": "P1 first", "type": "alert", "enabled": False, "order": 1,
+              "_team": {"id": "t1", "name": "Platform"}}  # fmt: skip
+    override = {"alias": "a1", "user": {"type": "user", "id": "u1", "username": "ann@x.io"},
+                "_schedule": {"id": "s1", "name": "Platform on call",
+                              "ownerTeam": {"id": "t1", "name": "Platform"}}}  # fmt: skip
+    rule = {"id": "ir1", "incidentProperties": {"message": "Checkout down", "priority": "P1"},
+            "_service": {"id": "svc-1", "name": "Checkout"}}  # fmt: skip
+    templates = [{"id": f"it{n}", "name": f"Template {n}", "priority": "P3"} for n in (1, 2)]
+    for kind, upstream_id, raw in (
+        ("alert_policies", "p1", policy),
+        ("schedule_overrides", "s1:a1", override),
+        ("incident_rules", "ir1", rule),
+    ):
+        LibraryStore(kind).save(
+            connection=connection, records=[config_record(kind, upstream_id, raw)]
+        )
+    LibraryStore("incident_templates").save(
+        connection=connection,
+        records=[config_record("incident_templates", t["id"], t) for t in templates],
+    )
+    LibraryObject.objects.filter(upstream_id="it2").update(
+        removed_upstream=True, removed_at=REMOVED_AT
+    )
+
+    with build_evidence_zip(period=PERIOD, generated_by=admin_user, now=NOW) as file:
+        archive = read_zip(file.read())
+    manifest = {e["name"]: e for e in json.loads(archive.read("manifest.json"))["files"]}
+
+    (policy_row,) = read_csv(archive, "library_alert_policies.csv")
+    (override_row,) = read_csv(archive, "library_schedule_overrides.csv")
+    (rule_row,) = read_csv(archive, "library_incident_rules.csv")
+    rows = read_csv(archive, "library_incident_templates.csv")
+    assert (policy_row["name"], policy_row["team"], policy_row["state"]) == (
+        "P1 first", "Platform", "disabled"
+    )  # fmt: skip
+    assert policy_row["kind"] == "alert policy" and policy_row["relations"] == "team: Platform"
+    assert override_row["name"] == "ann@x.io on Platform on call"
+    assert override_row["relations"] == "overrides: Platform on call; user: ann@x.io"
+    assert (rule_row["state"], rule_row["relations"]) == ("P1", "service: Checkout")
+    assert [(r["name"], r["removed_upstream"], r["removed_upstream_at"]) for r in rows] == [
+        ("Template 1", "no", ""),
+        ("Template 2", "yes", "2026-03-15T08:00:00+00:00"),
+    ]
+    assert manifest["library_incident_templates.csv"]["rows"] == 2

@@ -24,18 +24,15 @@ from integrations.config_records import (
     on_call_record,
     text,
 )
-from integrations.providers.opsgenie.rules_mapping import RULES_MAPPERS
+from integrations.providers.opsgenie.parents_mapping import PARENTS_MAPPERS
+from integrations.providers.opsgenie.rules_mapping import (
+    RULES_MAPPERS,
+    enabled_state,
+    recipient_link,
+)
 from integrations.records import parse_upstream_time
 
-# Upstream's recipient and participant types → the kind that holds them ("users" are not synced
-# here: the access app reads the accounts; a link to one is shown as text), and the canonical
-# target an escalation's rule notifies.
-_TARGET_KINDS = {
-    "user": "users",
-    "team": "teams",
-    "schedule": "schedules",
-    "escalation": "escalations",
-}
+# Upstream's recipient types → the canonical target an escalation's rule notifies.
 _TARGETS = {"user": PERSON, "team": TEAM, "schedule": SCHEDULE, "escalation": ESCALATION}
 
 
@@ -47,20 +44,6 @@ def _owner_team(raw: Raw) -> tuple[str, str]:
 def _team_link(raw: Raw) -> list[Link]:
     team_id, name = _owner_team(raw)
     return [Link("team", "teams", team_id, name)] if team_id else []
-
-
-def _recipient(relation: str, item: object, detail: str = "") -> list[Link]:
-    item = mapping(item)
-    kind = _TARGET_KINDS.get(text(item.get("type")))
-    target_id = text(item.get("id"))
-    if kind is None or not target_id:
-        return []
-    name = text(item.get("name")) or text(item.get("username"))
-    return [Link(relation, kind, target_id, name, detail)]
-
-
-def _enabled(raw: Raw) -> str:
-    return "enabled" if raw.get("enabled") is True else "disabled"
 
 
 def _team_members(raw: Raw) -> list[Link]:
@@ -78,7 +61,7 @@ def _escalation_links(raw: Raw) -> list[Link]:
     for rule in items(raw.get("rules")):
         delay = mapping(mapping(rule).get("delay"))
         after = f"after {delay.get('timeAmount', 0)} {text(delay.get('timeUnit')) or 'minutes'}"
-        links += _recipient("recipient", mapping(rule).get("recipient"), after)
+        links += recipient_link("recipient", mapping(rule).get("recipient"), after)
     return links
 
 
@@ -102,7 +85,7 @@ def _schedule_links(raw: Raw) -> list[Link]:
     for rotation in items(raw.get("rotations")):
         name = text(mapping(rotation).get("name"))
         for participant in items(mapping(rotation).get("participants")):
-            links += _recipient("participant", participant, name)
+            links += recipient_link("participant", participant, name)
     return links
 
 
@@ -130,7 +113,7 @@ def _on_call_links(raw: Raw, read: Timeline) -> list[Link]:
         key = text(recipient.get("id"))
         if key and key not in seen:
             seen.add(key)
-            links += _recipient("on_call", recipient)
+            links += recipient_link("on_call", recipient)
     return links
 
 
@@ -157,7 +140,7 @@ def _escalations(upstream_id: str, raw: Raw) -> ConfigRecord:
 
 
 def _schedules(upstream_id: str, raw: Raw) -> ConfigRecord:
-    return _owned(upstream_id, raw, _enabled(raw), _schedule_links(raw))
+    return _owned(upstream_id, raw, enabled_state(raw), _schedule_links(raw))
 
 
 def _on_calls(upstream_id: str, raw: Raw) -> ConfigRecord:
@@ -175,7 +158,8 @@ def _heartbeats(upstream_id: str, raw: Raw) -> ConfigRecord:
 def _integrations(upstream_id: str, raw: Raw) -> ConfigRecord:
     team_id = text(raw.get("teamId"))
     links = (Link("team", "teams", team_id),) if team_id else ()
-    return ConfigRecord(upstream_id, raw, text(raw.get("name")), team_id, "", _enabled(raw), links)
+    name, state = text(raw.get("name")), enabled_state(raw)
+    return ConfigRecord(upstream_id, raw, name, team_id, "", state, links)
 
 
 MAPPERS: dict[str, Callable[[str, Raw], ConfigRecord]] = {
@@ -186,6 +170,7 @@ MAPPERS: dict[str, Callable[[str, Raw], ConfigRecord]] = {
     "heartbeats": _heartbeats,
     "integrations": _integrations,
     **RULES_MAPPERS,
+    **PARENTS_MAPPERS,
 }
 
 

@@ -83,13 +83,17 @@ class OpsgenieConfig:
         )
         yield self._schedules
 
+    def schedule_list(self) -> list[ConfigRecord]:
+        """The schedules this run read (without their rotations if the schedules stream is off);
+        the on-calls and the overrides are read for each."""
+        if self._schedules is None:
+            self._schedules = records_of("schedules", self.read("/v2/schedules"))
+        return self._schedules
+
     def on_calls(self) -> Iterator[list[ConfigRecord]]:
         """One record per schedule: its final timeline for the next 14 days."""
-        schedules = self._schedules
-        if schedules is None:
-            schedules = records_of("schedules", self.read("/v2/schedules"))
         records = []
-        for schedule in schedules:
+        for schedule in self.schedule_list():
             path = f"/v2/schedules/{quote(schedule.upstream_id, safe='')}/timeline"
             timeline = self.read(path, {"identifierType": "id", **ON_CALL_WINDOW}, listed=False)
             if not isinstance(timeline, dict):

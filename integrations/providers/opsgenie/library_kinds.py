@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 from integrations.providers.base import LibraryKind
+from integrations.providers.opsgenie.parents_mapping import PRIORITIES
+from integrations.providers.opsgenie.parents_reader import PARENTS_PER_RUN
 from integrations.providers.opsgenie.rules_reader import TEAM_LOGS, USERS_PER_RUN
 
 ENABLED_STATES = (("enabled", "Enabled"), ("disabled", "Disabled"))
 COVERED_STATES = (("covered", "Covered"), ("gap", "Has a gap"))
+PRIORITY_STATES = tuple((priority, priority) for priority in PRIORITIES)
 
 LIBRARY_KINDS = (
     LibraryKind(
@@ -43,6 +46,7 @@ LIBRARY_KINDS = (
             ("recipient", "Escalations that notify this schedule"),
             ("schedule", "Who is on call"),
             ("notifies", "Routing rules that route to this schedule"),
+            ("overrides", "Its overrides"),
         ),
         filters=("team", "state"),
     ),
@@ -139,6 +143,41 @@ LIBRARY_KINDS = (
         about=f"Each user's contact methods (GET /v2/users/{{id}}/contacts, one call per "
         f"user, for up to {USERS_PER_RUN} users a run).",
         states=ENABLED_STATES,
+        filters=("state",),
+    ),
+    LibraryKind(
+        name="alert_policies",
+        label="Alert policies",
+        singular="alert policy",
+        plural="alert policies",
+        about=f"Alert policies, global and each team's (GET /v2/policies/alert, then with "
+        f"teamId: one call per team, for up to {PARENTS_PER_RUN} teams a run).",
+        states=ENABLED_STATES,
+        filters=("team", "state"),
+    ),
+    LibraryKind(
+        name="schedule_overrides",
+        label="Schedule overrides",
+        singular="schedule override",
+        about=f"Who takes over a schedule, and when (GET /v2/schedules/{{id}}/overrides: one "
+        f"call per schedule, for up to {PARENTS_PER_RUN} schedules a run).",
+    ),
+    LibraryKind(
+        name="incident_rules",
+        label="Service incident rules",
+        singular="incident rule",
+        about=f"Which alerts open an incident on a service, and with what priority "
+        f"(GET /v1/services/{{id}}/incident-rules: one call per service, for up to "
+        f"{PARENTS_PER_RUN} services a run).",
+        states=PRIORITY_STATES,
+        filters=("state",),
+    ),
+    LibraryKind(
+        name="incident_templates",
+        label="Incident templates",
+        singular="incident template",
+        about="Custom incident templates (GET /v1/incident-templates, a hundred a page).",
+        states=PRIORITY_STATES,
         filters=("state",),
     ),
 )

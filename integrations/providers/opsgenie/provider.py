@@ -8,6 +8,7 @@ from integrations.providers.base import Provider, Region, StreamInfo
 from integrations.providers.opsgenie.config_reader import NEEDS as CONFIGURATION_READ
 from integrations.providers.opsgenie.forms import OpsgenieKeyForm
 from integrations.providers.opsgenie.library_kinds import LIBRARY_KINDS
+from integrations.providers.opsgenie.parents_reader import PARENTS_PER_RUN
 from integrations.providers.opsgenie.rules_reader import USERS_PER_RUN
 from integrations.providers.opsgenie.validation import validate_key
 
@@ -67,6 +68,16 @@ PROVIDER = Provider(
                     f"Users' notification rules (up to {USERS_PER_RUN} users a run)",
                 ),
                 ("contacts", f"Users' contacts (up to {USERS_PER_RUN} users a run)"),
+                ("alert_policies", f"Alert policies (up to {PARENTS_PER_RUN} teams a run)"),
+                (
+                    "schedule_overrides",
+                    f"Schedule overrides (up to {PARENTS_PER_RUN} schedules a run)",
+                ),
+                (
+                    "incident_rules",
+                    f"Service incident rules (up to {PARENTS_PER_RUN} services a run)",
+                ),
+                ("incident_templates", "Custom incident templates"),
             )
         ),
         # Read only for a connection made a critical system (the access app decides).

@@ -10,17 +10,25 @@ from collections.abc import Callable
 
 from integrations.config_records import ConfigRecord, Link, Raw, mapping, text
 
+# Upstream's recipient and participant types → the kind that holds them ("users" are not synced
+# here: the access app reads the accounts; a link to one is shown as text).
+TARGET_KINDS = {
+    "user": "users",
+    "team": "teams",
+    "schedule": "schedules",
+    "escalation": "escalations",
+}
 # A routing rule's ``notify.type`` → the kind holding what it routes to.
 _NOTIFY_KINDS = {"escalation": "escalations", "schedule": "schedules"}
 # Maintenance statuses (MaintenanceMeta.status).
 MAINTENANCE_STATES = ("active", "planned", "past", "cancelled")
 
 
-def _enabled(raw: Raw) -> str:
+def enabled_state(raw: Raw) -> str:
     return "enabled" if raw.get("enabled") is True else "disabled"
 
 
-def _of_team(
+def of_team(
     upstream_id: str, raw: Raw, name: str, state: str = "", *links: Link, relation: str = "team"
 ) -> ConfigRecord:
     """An item read for one team (``_team``): its team is its owner."""
@@ -39,16 +47,16 @@ def _routing_rules(upstream_id: str, raw: Raw) -> ConfigRecord:
         (Link("notifies", kind, target_id, text(notify.get("name"))),) if kind and target_id else ()
     )
     state = "routes" if links else "nobody"
-    return _of_team(upstream_id, raw, text(raw.get("name")), state, *links)
+    return of_team(upstream_id, raw, text(raw.get("name")), state, *links)
 
 
 def _team_roles(upstream_id: str, raw: Raw) -> ConfigRecord:
-    return _of_team(upstream_id, raw, text(raw.get("name")))
+    return of_team(upstream_id, raw, text(raw.get("name")))
 
 
 def _team_logs(upstream_id: str, raw: Raw) -> ConfigRecord:
     # Its own relation: a team's page lists its logs apart from what it owns.
-    return _of_team(upstream_id, raw, text(raw.get("log")), relation="log_of")
+    return of_team(upstream_id, raw, text(raw.get("log")), relation="log_of")
 
 
 def _maintenances(upstream_id: str, raw: Raw) -> ConfigRecord:
@@ -59,6 +67,17 @@ def _maintenances(upstream_id: str, raw: Raw) -> ConfigRecord:
 
 def _custom_roles(upstream_id: str, raw: Raw) -> ConfigRecord:
     return ConfigRecord(upstream_id, raw, text(raw.get("name")))
+
+
+def recipient_link(relation: str, item: object, detail: str = "") -> list[Link]:
+    """A recipient or participant ({type, id, name or username}) as a link, if it names one."""
+    item = mapping(item)
+    kind = TARGET_KINDS.get(text(item.get("type")))
+    target_id = text(item.get("id"))
+    if kind is None or not target_id:
+        return []
+    name = text(item.get("name")) or text(item.get("username"))
+    return [Link(relation, kind, target_id, name, detail)]
 
 
 def _user_link(relation: str, user: object) -> tuple[Link, ...]:
@@ -81,7 +100,7 @@ def _of_user(upstream_id: str, raw: Raw, what: str, state: str) -> ConfigRecord:
 
 
 def _notification_rules(upstream_id: str, raw: Raw) -> ConfigRecord:
-    return _of_user(upstream_id, raw, text(raw.get("name")), _enabled(raw))
+    return _of_user(upstream_id, raw, text(raw.get("name")), enabled_state(raw))
 
 
 def _contacts(upstream_id: str, raw: Raw) -> ConfigRecord:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from django.conf import settings
@@ -35,6 +35,8 @@ from integrations.providers.opsgenie.config_mapping import config_record
 from integrations.providers.opsgenie.config_reader import OpsgenieConfig, records_of
 from integrations.records import ListingTruncated
 
+T = TypeVar("T")
+
 USERS_PER_RUN = 200
 TEAM_LOGS = 100  # a team's newest logs read each run: one page, upstream's largest
 USERS_PAGE = 100
@@ -45,7 +47,7 @@ def users_per_run() -> int:
     return int(getattr(settings, "OPSGENIE_USERS_PER_RUN", USERS_PER_RUN))
 
 
-def _gone(error: UpstreamError) -> bool:
+def gone(error: UpstreamError) -> bool:
     return error.status == 404
 
 
@@ -54,6 +56,17 @@ def log_id(team_id: str, log: dict[str, Any]) -> str:
     text = f"{log.get('owner')}\n{log.get('log')}"
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     return f"{team_id}:{log.get('createdDate')}:{digest}"
+
+
+def this_runs_block(items: list[T], bound: int, now: datetime) -> tuple[list[T], bool]:
+    """The block of ``items`` read this run (at most ``bound``, the next block each hour, so
+    every item is read in turn), and whether that is fewer than all of them."""
+    bound = max(1, bound)
+    if len(items) <= bound:
+        return items, False
+    blocks = -(-len(items) // bound)
+    start = (int(now.timestamp() // 3600) % blocks) * bound
+    return items[start : start + bound], True
 
 
 class OpsgenieRules:
@@ -75,7 +88,7 @@ class OpsgenieRules:
             try:
                 yield team, self.config.read(path, params, listed=suffix != "logs")
             except UpstreamError as error:
-                if not _gone(error):
+                if not gone(error):
                     raise
 
     def _team_items(self, kind: str, suffix: str) -> Iterator[list[ConfigRecord]]:
@@ -145,12 +158,7 @@ class OpsgenieRules:
 
     def _this_runs_users(self) -> tuple[list[dict[str, Any]], bool]:
         """The users read this run, and whether that is fewer than all of them."""
-        users, bound = self.users(), max(1, users_per_run())
-        if len(users) <= bound:
-            return users, False
-        blocks = -(-len(users) // bound)
-        start = (int(self.clock().timestamp() // 3600) % blocks) * bound
-        return users[start : start + bound], True
+        return this_runs_block(self.users(), users_per_run(), self.clock())
 
     def _user_items(self, kind: str, suffix: str) -> Iterator[list[ConfigRecord]]:
         users, partial = self._this_runs_users()
@@ -159,7 +167,7 @@ class OpsgenieRules:
             try:
                 items = self.config.read(path)
             except UpstreamError as error:
-                if _gone(error):
+                if gone(error):
                     continue
                 raise
             if isinstance(items, list):

@@ -33,6 +33,7 @@ from integrations.providers.opsgenie.mapping import (
     incident_record,
     service_record,
 )
+from integrations.providers.opsgenie.parents_reader import OpsgenieParents
 from integrations.providers.opsgenie.rules_reader import OpsgenieRules
 from integrations.providers.opsgenie.validation import failure_for_error
 from integrations.records import AccountRecord, IncidentRecord, ServiceRecord
@@ -74,9 +75,11 @@ class OpsgenieSource(ServicesAndIncidentsSource):
         self.config = OpsgenieConfig(client)
         # The remaining configuration objects (rules_reader), reusing the run's teams.
         self.rules = OpsgenieRules(self.config)
+        # Those read per team, schedule or service (parents_reader), and incident templates.
+        self.parents = OpsgenieParents(self.rules, services=self._service_names)
 
     def streams(self) -> list[Stream]:
-        config, rules = self.config, self.rules
+        config, rules, parents = self.config, self.rules, self.parents
         return [
             *super().streams(),
             # Each incident created or changed above: its notes, log and timeline (bounded).
@@ -100,6 +103,10 @@ class OpsgenieSource(ServicesAndIncidentsSource):
             snapshot("forwarding_rules", rules.forwarding_rules, needs=NEEDS),
             snapshot("notification_rules", rules.notification_rules, needs=NEEDS),
             snapshot("contacts", rules.contacts, needs=NEEDS),
+            snapshot("alert_policies", parents.alert_policies, needs=NEEDS),
+            snapshot("schedule_overrides", parents.schedule_overrides, needs=NEEDS),
+            snapshot("incident_rules", parents.incident_rules, needs=NEEDS),
+            snapshot("incident_templates", parents.incident_templates, needs=NEEDS),
             snapshot(ACCOUNTS, self.accounts),
         ]
 
@@ -113,6 +120,13 @@ class OpsgenieSource(ServicesAndIncidentsSource):
             self.service_names.update((r.upstream_id, r.name) for r in records)
             yield records
             url, params = self._next(body), None
+
+    def _service_names(self) -> dict[str, str]:
+        """Service id → name: this run's services listing, read here if it was not read."""
+        if not self.service_names:
+            for _page in self.services():
+                pass
+        return self.service_names
 
     def accounts(self) -> Iterator[list[AccountRecord]]:
         """Every user, a hundred a page following ``paging.next`` (reference §5.1), with the

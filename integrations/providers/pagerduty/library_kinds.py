@@ -26,6 +26,7 @@ LIBRARY_KINDS = (
         name=POLICIES,
         label="Escalation policies (PagerDuty)",
         singular="escalation policy",
+        plural="escalation policies",
         about="Escalation policies with their rules' targets, repeats and services "
         "(GET /escalation_policies).",
         role="escalations",

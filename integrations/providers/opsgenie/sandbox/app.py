@@ -23,6 +23,7 @@ from integrations.providers.opsgenie.sandbox.config_api import ConfigApi
 from integrations.providers.opsgenie.sandbox.data import Record
 from integrations.providers.opsgenie.sandbox.incident_detail_api import IncidentDetailApi
 from integrations.providers.opsgenie.sandbox.paging import page_params, paged, paging_headers
+from integrations.providers.opsgenie.sandbox.parents_api import ParentsApi
 from integrations.providers.opsgenie.sandbox.query import QueryError, compile_query
 from integrations.providers.opsgenie.sandbox.rules_api import RulesApi
 from integrations.providers.opsgenie.sandbox.store import OpsGenieStore
@@ -140,6 +141,7 @@ class OpsGenieSandbox:
         for method, pattern, handler in [
             *ConfigApi(self.store).routes(),
             *RulesApi(self.store).routes(),
+            *ParentsApi(self.store).routes(),
         ]:
             self.router.add(method, pattern, handler)
             self._configuration_handlers.add(handler)

@@ -115,10 +115,7 @@ class ConfigApi:
 
     def _schedule(self, identifier: str, *, by_name: bool) -> Record:
         key = "name" if by_name else "id"
-        with self.store.lock:
-            found = next(
-                (s for s in self.store.configuration.schedules if s[key] == identifier), None
-            )
+        found = self.store.schedule(identifier, by_name=by_name)
         if found is None:
             # Guess: the exact 404 wording is unconfirmed upstream.
             raise HttpProblem(

@@ -22,6 +22,7 @@ from integrations.providers.opsgenie.sandbox.data import (
     parse_iso_ms,
     team_places,
 )
+from integrations.providers.opsgenie.sandbox.parents_data import OpsGenieParents, generate_parents
 from integrations.providers.opsgenie.sandbox.rules_data import OpsGenieRules, generate_rules
 from integrations.sandbox.names import start_of_day
 from integrations.sandbox.timeline import (
@@ -54,6 +55,8 @@ class OpsGenieStore(AccountStore):
     configuration: OpsGenieConfiguration = field(default_factory=OpsGenieConfiguration)
     # Routing rules, team roles and logs, maintenances, custom roles, forwarding rules.
     rules: OpsGenieRules = field(default_factory=OpsGenieRules)
+    # Alert policies, schedule overrides and incident templates (parents_data).
+    parents: OpsGenieParents = field(default_factory=OpsGenieParents)
 
     def __post_init__(self) -> None:
         with self.lock:
@@ -80,6 +83,13 @@ class OpsGenieStore(AccountStore):
                 memberships=self.dataset.memberships,
                 configuration=self.configuration,
             )
+            self.parents = generate_parents(
+                region=self.dataset.region,
+                now_ms=self.dataset.now_ms,
+                teams=self.dataset.teams,
+                services=self.dataset.services,
+                configuration=self.configuration,
+            )
 
     def reindex(self) -> None:
         with self.lock:
@@ -103,6 +113,11 @@ class OpsGenieStore(AccountStore):
         with self.lock:
             key = "name" if by_name else "id"
             return next((t for t in self.dataset.teams if t[key] == identifier), None)
+
+    def schedule(self, identifier: str, *, by_name: bool = False) -> Record | None:
+        with self.lock:
+            key = "name" if by_name else "id"
+            return next((s for s in self.configuration.schedules if s[key] == identifier), None)
 
     def teams_of(self, user_id: str) -> list[Record]:
         """The teams a user is in, in the account's team order."""
