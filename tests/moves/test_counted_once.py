@@ -198,3 +198,51 @@ def test_an_auditor_reads_the_move_page_but_cannot_match(
     ops4 = Incident.objects.get(connection=jsm, number="OPS-4")
     assert auditor_client.post(url, {"incident": ops4.pk, "number": "5"}).status_code == 403
     assert Incident.objects.counted().count() == 8
+
+
+def test_the_evidence_says_where_each_incident_came_from_and_when_the_move_happened(
+    both, admin_user, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    import json
+    from datetime import date
+
+    from evidence.archive import build_evidence_zip
+    from lib.evidence_files import Period
+    from tests.evidence.conftest import read_csv, read_zip
+
+    opsgenie, jsm = both
+    _move(opsgenie, jsm, django_capture_on_commit_callbacks)
+    period = Period(start=date(2026, 1, 1), end=date(2026, 12, 31))
+    with build_evidence_zip(period=period, generated_by=admin_user, now=NOW) as file:
+        archive = read_zip(file.read())
+    rows = read_csv(archive, "incidents.csv")
+    assert len(rows) == 10  # nothing lost: both sides' records
+    by_number = {row["number"]: row for row in rows}
+    assert by_number["2"]["source"] == "opsgenie"
+    assert by_number["2"]["connection_id"] == str(opsgenie.pk)
+    ops1 = Incident.objects.get(connection=jsm, number="OPS-1")
+    assert by_number["2"]["same_incident_as"] == str(ops1.pk)
+    assert by_number["OPS-1"]["source"] == "jsm" and by_number["OPS-1"]["same_incident_as"] == ""
+    manifest = json.loads(archive.read("manifest.json"))
+    entry = next(f for f in manifest["files"] if f["name"] == "incidents.csv")
+    assert [
+        (s["connection_id"], s["provider"], s["incidents_in_period"]) for s in entry["sources"]
+    ] == [
+        (opsgenie.pk, "opsgenie", 5),
+        (jsm.pk, "jsm", 5),
+    ]
+    assert entry["moves"] == [
+        {
+            "from_connection_id": opsgenie.pk,
+            "from_provider": "opsgenie",
+            "to_connection_id": jsm.pk,
+            "to_provider": "jsm",
+            "stops_syncing_on": "2026-09-18",
+            "stopped_answering_at": None,
+            "in_effect": False,
+            "incidents_in_period_recorded_by_both": 2,
+        }
+    ]
+    connections = {row["provider"]: row for row in read_csv(archive, "connections.csv")}
+    assert connections["opsgenie"]["moved_to_provider"] == "jsm"
+    assert connections["opsgenie"]["stops_syncing_on"] == "2026-09-18"
