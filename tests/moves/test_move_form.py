@@ -130,3 +130,29 @@ def test_it_stops_when_opsgenie_stops_answering_after_the_move(
     assert sync_connection(connection_id=opsgenie.pk, trigger="manual") is None
     page = admin_client.get(PAGE).content.decode()
     assert "Moved to Jira Service Management on 17 Sep 2026 (OpsGenie stopped answering)" in page
+
+
+def test_a_moved_connection_cannot_be_synced_by_hand_nor_by_the_command(
+    admin_client, opsgenie, jsm, frozen
+) -> None:  # type: ignore[no-untyped-def]
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    _move(admin_client, jsm, "2026-09-17")
+    assert "Sync now" not in admin_client.get(PAGE).content.decode()
+    page = admin_client.post(
+        "/settings/integrations/opsgenie/sync/", {"full": "0"}, follow=True
+    ).content.decode()
+    assert "This integration has moved to its successor" in page
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("sync", connection=opsgenie.pk, stderr=err)
+    assert "moved to Jira Service Management on 17 Sep 2026; kept as evidence" in err.getvalue()
+    # (The successor is disconnected here, so that nothing reaches for an upstream.)
+    Connection.objects.filter(pk=jsm.pk).update(status="disconnected")
+    out = StringIO()
+    call_command("sync", all=True, stdout=out)  # nothing failed: nothing was to sync
+    assert f"opsgenie (connection {opsgenie.pk}): moved to Jira Service Management" in (
+        out.getvalue()
+    )
