@@ -172,18 +172,24 @@ def match_by_hand(
 
 
 def waiting_for_match(predecessor: Connection) -> QuerySet[Incident]:
-    """The successor's incidents that look moved but match nothing: created before the stop
-    date, matched by no record of the predecessor (no tiny id, or one that named none or
-    several)."""
+    """The successor's incidents that look moved but match nothing: created by the migration,
+    that is no later than the newest one matched (Atlassian's migration creates the work items
+    in one batch) or, while none is matched, before the stop date; and matched by no record of
+    the predecessor (no tiny id, or one that named none or several)."""
     successor = predecessor.moved_to
     if successor is None or predecessor.moved_on is None:
         return Incident.objects.none()
-    since = timezone.make_aware(datetime.combine(predecessor.moved_on, time.min))
-    return (
-        Incident.objects.filter(connection=successor, created_at__lt=since)
-        .exclude(moved_records__connection=predecessor)
-        .order_by("created_at", "id")
+    stop = timezone.make_aware(datetime.combine(predecessor.moved_on, time.min))
+    newest_matched = (
+        Incident.objects.filter(connection=successor, moved_records__connection=predecessor)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
     )
+    candidates = Incident.objects.filter(connection=successor, created_at__lt=stop)
+    if newest_matched is not None:
+        candidates = candidates.filter(created_at__lte=newest_matched)
+    return candidates.exclude(moved_records__connection=predecessor).order_by("created_at", "id")
 
 
 @dataclass(frozen=True)

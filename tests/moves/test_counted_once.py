@@ -23,7 +23,8 @@ from tests.moves.conftest import NOW, TODAY
 pytestmark = pytest.mark.django_db
 
 # OpsGenie #1..#5; JSM OPS-1 names tiny id 2, OPS-2 names 4, OPS-3 names 99 (no such incident),
-# OPS-4 names nothing and was created before the move (it looks moved), OPS-5 after it.
+# OPS-4 names nothing and was created with the moved ones (it looks moved), OPS-5 after the
+# stop date.
 MOVE_DAY = TODAY + timedelta(days=1)
 
 
@@ -54,7 +55,7 @@ def both(opsgenie, jsm, frozen):  # type: ignore[no-untyped-def]
     _work_item(jsm, 1, NOW - timedelta(days=2), {"opsgenie_tiny_id": "2"})
     _work_item(jsm, 2, NOW - timedelta(days=2), {"opsgenie_tiny_id": "4"})
     _work_item(jsm, 3, NOW - timedelta(days=2), {"opsgenie_tiny_id": "99"})
-    _work_item(jsm, 4, NOW - timedelta(days=1))
+    _work_item(jsm, 4, NOW - timedelta(days=3))
     _work_item(jsm, 5, NOW + timedelta(days=2))
     return opsgenie, jsm
 
