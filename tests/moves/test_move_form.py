@@ -156,3 +156,10 @@ def test_a_moved_connection_cannot_be_synced_by_hand_nor_by_the_command(
     assert f"opsgenie (connection {opsgenie.pk}): moved to Jira Service Management" in (
         out.getvalue()
     )
+
+
+def test_the_successor_s_page_names_what_it_carries_on(admin_client, opsgenie, jsm, frozen) -> None:  # type: ignore[no-untyped-def]
+    _move(admin_client, jsm, "2026-10-01")
+    page = admin_client.get("/settings/integrations/jsm/").content.decode()
+    assert "<dt>Carries on</dt><dd>OpsGenie, which stops syncing on 1 Oct 2026" in page
+    assert f'href="/incidents/moved/{opsgenie.pk}/"' in page
