@@ -104,6 +104,11 @@ class MoveState:
     today: date
 
     @property
+    def successors_label(self) -> str:
+        """The providers it may move to, as people read them: "Jira Service Management"."""
+        return " or ".join(provider_name(slug) for slug in self.provider.successors)
+
+    @property
     def successor_name(self) -> str:
         moved_to = self.connection.moved_to
         return provider_name(moved_to.provider) if moved_to else ""

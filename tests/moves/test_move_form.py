@@ -163,3 +163,12 @@ def test_the_successor_s_page_names_what_it_carries_on(admin_client, opsgenie, j
     page = admin_client.get("/settings/integrations/jsm/").content.decode()
     assert "<dt>Carries on</dt><dd>OpsGenie, which stops syncing on 1 Oct 2026" in page
     assert f'href="/incidents/moved/{opsgenie.pk}/"' in page
+
+
+def test_without_a_successor_connected_the_section_says_to_connect_it(
+    admin_client, opsgenie, frozen
+) -> None:  # type: ignore[no-untyped-def]
+    page = admin_client.get(PAGE).content.decode()
+    assert "Move to Jira Service Management</h2>" in page
+    assert "Connect Jira Service Management first" in page
+    assert "Stop syncing on" not in page
