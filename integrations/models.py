@@ -140,6 +140,8 @@ class Connection(models.Model):
         nothing syncs until then."""
         if self.status == ConnectionStatus.CONNECTED and self.services_confirmed_at is None:
             return "Connected: choose services to start syncing"
+        if self.status != ConnectionStatus.DISCONNECTED and self.has_moved:
+            return "Moved: kept as evidence, not synced"
         return self.get_status_display()
 
     @property

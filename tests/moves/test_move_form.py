@@ -107,6 +107,10 @@ def test_syncing_goes_on_until_the_stop_date_then_stops(
     page = admin_client.get(PAGE).content.decode()
     assert "Moved to Jira Service Management on 20 Sep 2026" in page
     assert reverse("incidents:moved", args=[opsgenie.pk]) in page
+    # The dashboard's integration health and the catalog say so too.
+    assert "Moved: kept as evidence, not synced" in admin_client.get("/").content.decode()
+    catalog = admin_client.get("/settings/integrations/").content.decode()
+    assert "Moved: kept as evidence, not synced" in catalog
 
 
 def test_it_stops_when_opsgenie_stops_answering_after_the_move(
