@@ -40,6 +40,13 @@ def test_an_admin_moves_it_and_the_page_says_so(admin_client, opsgenie, jsm, fro
     assert "Moved to Jira Service Management on 17 Sep 2026" in page
     assert "kept as evidence" in page
     assert opsgenie.has_moved
+    # The audit log records who set the move, and what it set.
+    from auditlog.models import LogEntry
+
+    entry = LogEntry.objects.get_for_object(opsgenie).latest("timestamp")
+    assert entry.actor.username == "alice-admin"
+    assert entry.changes_dict["moved_on"] == ["None", "2026-09-17"]
+    assert "moved_to" in entry.changes_dict
 
 
 def test_an_auditor_is_refused_and_nothing_changes(auditor_client, opsgenie, jsm, frozen) -> None:  # type: ignore[no-untyped-def]
