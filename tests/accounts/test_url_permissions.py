@@ -12,6 +12,14 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.accounts import walk_world as world
+
+# The URL walks' world, built once a module (these stand for tests/conftest.py's users here).
+walk_world = world.walk_world
+samples = world.samples
+connected_opsgenie = world.connected_opsgenie
+admin_user, auditor_user, staff_user = world.admin_user, world.auditor_user, world.staff_user
+
 LOGGED_OUT = 1302  # a redirect to the login page, expected only from logging out
 ROLES = ("admin", "auditor", "staff")
 

@@ -13,12 +13,19 @@ from django.contrib import admin
 from django.db import connection
 from django.test import Client
 
+from tests.accounts import walk_world as world
 from tests.accounts.test_url_permissions import (
     ANONYMOUS_ALLOWED,
     EXPECTED,
     LOGGED_OUT,
     _concrete,
 )
+
+# The URL walks' world, built once a module (these stand for tests/conftest.py's users here).
+walk_world = world.walk_world
+samples = world.samples
+connected_opsgenie = world.connected_opsgenie
+admin_user, auditor_user, staff_user = world.admin_user, world.auditor_user, world.staff_user
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 REFUSED = (403, 405)

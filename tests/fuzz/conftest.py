@@ -10,11 +10,13 @@ import pytest
 import responses
 from django.test import Client
 
-from tests.accounts import conftest as url_walk
+from tests.accounts import walk_world as world
 
-# The URL walks' fixtures, shared: a real id for every kind of object a URL names.
-samples = url_walk.samples
-connected_opsgenie = url_walk.connected_opsgenie
+# The URL walks' world, built once a module (these stand for tests/conftest.py's users here).
+walk_world = world.walk_world
+samples = world.samples
+connected_opsgenie = world.connected_opsgenie
+admin_user, auditor_user, staff_user = world.admin_user, world.auditor_user, world.staff_user
 
 
 @pytest.fixture
