@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from incidents.entry_evidence import INCIDENT_ENTRIES_FILE
 from incidents.models import (
     DATA_CATEGORIES,
     DataLossReport,
@@ -319,6 +320,7 @@ FILES = [
         rows=incident_rows,
         order=10,
     ),
+    INCIDENT_ENTRIES_FILE,
     EvidenceFile(
         name="data_loss_reports.csv",
         description="Data-loss reports of the period's incidents.",
