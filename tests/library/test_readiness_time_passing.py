@@ -1,7 +1,7 @@
 """Time passing upstream reaches the readiness checks: after an emulated hour in which a
-heartbeat stops being pinged and a schedule gets a gap, a resync shows both as new failing
-items (what changed is known from the emulator's own account of the hour), and what failed
-before still fails."""
+heartbeat stops being pinged, a schedule gets a gap and (OpsGenie) an escalation is cut down to
+one person, a resync shows each as a new failing item (what changed is known from the
+emulator's own account of the hour), and what failed before still fails."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from django.urls import reverse
 
 from checks.models import CheckState, FailingItem
 from integrations.models import Connection
+from integrations.providers.opsgenie.sandbox import config_passing
 from integrations.providers.opsgenie.sandbox.store import OpsGenieStore
 from integrations.providers.pagerduty.config_mapping import ON_CALLS as PD_ON_CALLS
 from integrations.sandbox.server import SandboxServer
 from integrations.sync.engine import sync_connection
 from library.models import LibraryObject
-from library.readiness_checks import GAPS_KEY, HEARTBEATS_KEY
+from library.readiness_checks import GAPS_KEY, HEARTBEATS_KEY, SECOND_KEY
 from tests.conftest import make_connection
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +65,10 @@ def detail(kind: str, name: str) -> str:
     return reverse("library:detail", args=[kind, row.pk])
 
 
-def test_an_opsgenie_heartbeat_expires_and_a_schedule_gap_appears(live: SandboxServer) -> None:
+def test_an_opsgenie_heartbeat_expires_a_gap_appears_and_an_escalation_is_cut_down(
+    live: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(config_passing, "TRIM_CHANCE", 1.0)  # this hour, surely
     store: OpsGenieStore = live.opsgenie_stores["us"]
     connection = make_connection(api_key=live.keys.opsgenie_us)
     run_sync(connection)
@@ -95,9 +99,16 @@ def test_an_opsgenie_heartbeat_expires_and_a_schedule_gap_appears(live: SandboxS
         f"Nobody is on call from {when(gap['from'])} to {when(gap['to'])}."
     )
     assert gaps[new].url == detail("on_calls", name)
-    assert {s.status for s in CheckState.objects.filter(key__in=[GAPS_KEY, HEARTBEATS_KEY])} == {
-        "failing"
-    }
+
+    (trimmed,) = changed["escalations_trimmed"]
+    escalation = next(e for e in store.configuration.escalations if e["id"] == trimmed)
+    only = escalation["rules"][0]["recipient"]["username"]
+    single = items(SECOND_KEY, "OpsGenie")
+    assert set(single) == {"Mobile_escalation", escalation["name"]}
+    assert single[escalation["name"]].reason.startswith(f"It notifies only {only}, with no repeat")
+    assert single[escalation["name"]].url == detail("escalations", escalation["name"])
+    keys = [GAPS_KEY, HEARTBEATS_KEY, SECOND_KEY]
+    assert {s.status for s in CheckState.objects.filter(key__in=keys)} == {"failing"}
 
 
 def test_a_pagerduty_schedule_gap_appears(live: SandboxServer) -> None:

@@ -5,6 +5,9 @@ same state gives the same changes."""
 
 from __future__ import annotations
 
+import pytest
+
+from integrations.providers.opsgenie.sandbox import config_passing
 from integrations.providers.opsgenie.sandbox.config_data import timeline
 from integrations.providers.opsgenie.sandbox.data import generate_dataset as opsgenie_dataset
 from integrations.providers.opsgenie.sandbox.data import parse_iso_ms
@@ -77,6 +80,29 @@ def test_an_opsgenie_schedule_gets_a_gap_nobody_covers() -> None:
     assert any(end == lower for _, end in periods) and any(start == upper for start, _ in periods)
     used = {rule["recipient"]["id"] for e in store.configuration.escalations for rule in e["rules"]}
     assert gap["schedule"] in used
+
+
+def test_an_escalation_is_cut_down_to_its_schedule_s_first_person(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(config_passing, "TRIM_CHANCE", 1.0)
+    store = _opsgenie()
+    before = {e["id"]: e for e in store.configuration.escalations}
+
+    changed = store.advance(seed=1)["configuration"]
+
+    (trimmed,) = changed["escalations_trimmed"]
+    old = before[trimmed]
+    schedule = store.schedule(old["rules"][0]["recipient"]["id"])
+    assert schedule is not None and len(schedule["rotations"]) == 1  # not the one with a new gap
+    first = schedule["rotations"][0]["participants"][0]
+    (rule,) = next(e for e in store.configuration.escalations if e["id"] == trimmed)["rules"]
+    assert rule["recipient"] == {"type": "user", "id": first["id"], "username": first["username"]}
+    after = next(e for e in store.configuration.escalations if e["id"] == trimmed)
+    assert after["repeat"]["count"] == 0 and old["repeat"]["count"] > 0
+    assert [e for e in store.configuration.escalations if e["id"] != trimmed] == [
+        e for e in before.values() if e["id"] != trimmed
+    ]
 
 
 def test_a_pagerduty_schedule_gets_a_gap_in_its_final_schedule() -> None:

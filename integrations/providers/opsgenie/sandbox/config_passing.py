@@ -9,7 +9,11 @@ whatever happens here):
   sandbox's minute-long ones);
 - one schedule an escalation notifies and that has no gap yet (while any is left) gets one: its
   primary rotation ends between 2 and 9 days from now and a new rotation of the same people
-  starts one or two days later, as when a team re-plans its rotation and leaves a hole.
+  starts one or two days later, as when a team re-plans its rotation and leaves a hole;
+- one hour in four or so (a draw of the same stream), one escalation that repeats and
+  notifies a schedule with no gap is cut down to its schedule's first person, once, with no
+  repeat: nobody else is told if they do not answer. Rarer than gaps, since the schedule it no
+  longer notifies cannot get one any more.
 
 Records are replaced by new dicts and the lists swapped, never mutated: readers may hold them.
 """
@@ -32,6 +36,8 @@ from integrations.providers.opsgenie.sandbox.data import HOUR_MS, Record, iso_ms
 GAP_FROM_DAYS = (2, 9)
 # ...and lasts one or two days: always inside the 14 days the readiness checks look at.
 GAP_LENGTH_DAYS = (1, 2)
+# The chance that an hour cuts an escalation down to one person.
+TRIM_CHANCE = 0.25
 
 
 def pass_configuration(
@@ -40,7 +46,8 @@ def pass_configuration(
     """Apply one hour's configuration changes at ``now_ms``; what changed, for advance()."""
     stopped = _heartbeats(rng, config, now_ms)
     gap = _schedule_gap(rng, config, now_ms)
-    return {"heartbeats_stopped": stopped, "schedule_gaps": gap}
+    trimmed = _escalation_trimmed(rng, config)
+    return {"heartbeats_stopped": stopped, "schedule_gaps": gap, "escalations_trimmed": trimmed}
 
 
 def _heartbeats(rng: random.Random, config: OpsGenieConfiguration, now_ms: int) -> list[str]:
@@ -100,3 +107,44 @@ def _schedule_gap(
     schedules[index] = {**schedule, "rotations": rotations}
     config.schedules = schedules
     return [{"schedule": schedule["id"], "from": iso_ms(start), "to": iso_ms(end)}]
+
+
+def _escalation_trimmed(rng: random.Random, config: OpsGenieConfiguration) -> list[str]:
+    if rng.random() >= TRIM_CHANCE:
+        return []
+    schedules = {schedule["id"]: schedule for schedule in config.schedules}
+
+    def first_person(escalation: Record) -> Record | None:
+        for rule in escalation["rules"]:
+            schedule = schedules.get(rule["recipient"]["id"])
+            if rule["recipient"]["type"] == "schedule" and schedule is not None:
+                rotations = schedule.get("rotations", [])
+                if len(rotations) == 1 and rotations[0]["participants"]:
+                    return dict(rotations[0]["participants"][0])
+        return None
+
+    candidates = [
+        index
+        for index, escalation in enumerate(config.escalations)
+        if escalation["repeat"].get("count") and first_person(escalation) is not None
+    ]
+    if not candidates:
+        return []
+    index = rng.choice(candidates)
+    escalation = config.escalations[index]
+    person = first_person(escalation)
+    assert person is not None  # a candidate has one
+    rule = {
+        **escalation["rules"][0],
+        "delay": {"timeAmount": 0, "timeUnit": "minutes"},
+        "notifyType": "default",
+        "recipient": {"type": "user", "id": person["id"], "username": person["username"]},
+    }
+    escalations = list(config.escalations)
+    escalations[index] = {
+        **escalation,
+        "rules": [rule],
+        "repeat": {**escalation["repeat"], "waitInterval": 0, "count": 0},
+    }
+    config.escalations = escalations
+    return [escalation["id"]]
