@@ -4,11 +4,21 @@ teams, schedules and the move from OpsGenie come in later steps of issue 16."""
 
 from __future__ import annotations
 
-from integrations.providers.base import Provider, Region, StreamInfo
+from collections.abc import Mapping
+from typing import Any
+
+from integrations.providers.base import MoveRef, Provider, Region, StreamInfo
+from integrations.providers.jsm.mapping import OPSGENIE_TINY_ID
 
 # One gateway (api.atlassian.com) serves every region; data residency is per product.
 REGION = "cloud"
 NEEDS_JQL = "an API token of an account that may browse the incident work items"
+
+
+def account_email(credentials: Mapping[str, Any]) -> str:
+    """The Atlassian account the API token acts as: the token dies with that person."""
+    return str(credentials.get("email") or "")
+
 
 PROVIDER = Provider(
     package="integrations.providers.jsm",
@@ -23,5 +33,10 @@ PROVIDER = Provider(
     connect_url_name="integrations:jsm-connect",
     own_command_line=True,
     search_terms=("atlassian", "jira", "jsm", "opsgenie", "incidents", "operations", "on-call"),
+    # A work item moved from OpsGenie carries its tiny id (mapping.py): the same incident as
+    # the OpsGenie incident of that number. OpsGenie's incidents have no alias (reference
+    # §3.3), so an alias alone matches nothing: such items are left for the admin to match.
+    move_refs=(MoveRef(predecessor="opsgenie", ref=OPSGENIE_TINY_ID, field="number"),),
+    credential_owner=account_email,
     streams=(StreamInfo("incidents", "Incidents (work items found by the JQL)", NEEDS_JQL, False),),
 )
