@@ -1,5 +1,6 @@
-"""The incidents' files in the evidence export: the incidents of the period, their data-loss
-reports with every saved change, the changes syncs found upstream, and the SLA policy in force."""
+"""The incidents' files in the evidence export: the incidents of the period (their notes, log and
+timeline entries: entry_evidence.py), their data-loss reports with every saved change, the
+changes syncs found upstream, and the SLA policy in force."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from incidents.entry_evidence import INCIDENT_ENTRIES_FILE
 from incidents.models import (
     DATA_CATEGORIES,
     DataLossReport,
@@ -374,6 +376,7 @@ FILES = [
         manifest=incident_sources,
         order=10,
     ),
+    INCIDENT_ENTRIES_FILE,
     EvidenceFile(
         name="data_loss_reports.csv",
         description="Data-loss reports of the period's incidents.",

@@ -210,7 +210,9 @@ class AccountStore:
         changed) and ``deleted`` ones disappear (default: a tenth). Every change is stamped at or
         after the returned ``now``, later than any timestamp already in the store; creation times
         never change. ``people`` users join, as many leave and as many get another role (the
-        account's first STEADY_USERS never do); the summary's "users" names them. The same seed on
+        account's first STEADY_USERS never do); the summary's "users" names them. The
+        configuration changes too, as each provider's ``_configuration_change`` says (one heartbeat
+        stops, one schedule gets a gap); the summary's "configuration" names what. The same seed on
         the same state gives the same result; without a seed the state alone decides, so
         replaying the same calls replays the same history."""
         check_advance_options(
@@ -226,6 +228,11 @@ class AccountStore:
             # After the incidents, from a random stream of its own: the incidents' history is
             # the same whatever happens to the people.
             summary["users"] = self._people_change(people, seed)
+            # Last, from a stream of its own again: heartbeats stop, schedules get gaps.
+            rng = random.Random(
+                f"{self.ADVANCE_KEY}-configuration:{seed}:{self.dataset.region}:{self._clock()}"
+            )
+            summary["configuration"] = self._configuration_change(rng)
             return summary
 
     def _people_change(self, people: int, seed: int | None) -> dict[str, list[str]]:
@@ -321,3 +328,8 @@ class AccountStore:
 
     def _people_left(self, users: list[Record]) -> None:
         """Forget what the provider keeps about these people besides their record (teams)."""
+
+    def _configuration_change(self, rng: random.Random) -> dict[str, list[Any]]:
+        """One hour's changes to the account's configuration at ``_clock()``, and what they
+        were; none by default."""
+        return {}

@@ -75,8 +75,9 @@ def test_the_page_shows_progress_while_the_worker_builds(  # type: ignore[no-unt
     run_queued(queued)
     ((poll, files),) = seen
     total = EvidenceExport.objects.get().files_total
-    # Three CSVs written: incidents.csv's 2 rows, check_status_history.csv's 1, failing_items' 2.
-    assert f"3 of {total} files, 5 rows so far." in poll and "Building…" in poll
+    # Three CSVs written: incidents.csv's 2 rows, incident_entries.csv's none (the dataset has
+    # no entries), check_status_history.csv's 1.
+    assert f"3 of {total} files, 3 rows so far." in poll and "Building…" in poll
     assert 'hx-trigger="every 3s"' in poll and "<html" not in poll
     # Crash-safe: while it builds only a hidden .part file exists, never a half-written ZIP.
     assert len(files) == 1 and files[0].startswith(".") and files[0].endswith(".part")

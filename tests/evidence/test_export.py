@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 CSV_FILES = [
     "incidents.csv",
+    "incident_entries.csv",
     "check_status_history.csv",
     "failing_items.csv",
     "special_cases.csv",

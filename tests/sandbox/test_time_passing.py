@@ -343,7 +343,7 @@ def test_the_control_api_lets_time_pass_in_one_region(fresh: SandboxServer):
 
     assert response.status_code == 200
     summary = response.json()
-    assert set(summary) == {"changed", "created", "deleted", "now", "users"}
+    assert set(summary) == {"changed", "created", "deleted", "now", "users", "configuration"}
     assert [len(summary[k]) for k in ("changed", "created", "deleted")] == [6, 2, 1]
     assert [len(summary["users"][k]) for k in ("joined", "left", "role_changed")] == [1, 1, 1]
     assert len(_all(fresh, region="eu", sort="tinyId")) == FRESH_INCIDENTS + 1

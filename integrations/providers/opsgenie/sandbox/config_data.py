@@ -55,10 +55,22 @@ class OpsGenieConfiguration:
     schedules: list[Record] = field(default_factory=list)  # with their rotations
     heartbeats: list[Record] = field(default_factory=list)
     integrations: list[Record] = field(default_factory=list)
+    # Names of the heartbeats nothing pings any more (config_passing leaves their last ping).
+    silent: set[str] = field(default_factory=set)
 
 
-def _uuid(rng: random.Random) -> str:
+def new_uuid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+_uuid = new_uuid
+
+UNIT_MS: Final = {"minutes": 60_000, "hours": HOUR_MS, "days": DAY_MS}
+
+
+def interval_ms(heartbeat: Record) -> int:
+    """How long a heartbeat may go unpinged before it expires."""
+    return int(heartbeat["interval"]) * UNIT_MS[heartbeat["intervalUnit"]]
 
 
 def _day_start(now_ms: int) -> int:
@@ -84,6 +96,8 @@ def generate_configuration(
             config.escalations.append(_escalation(rng, team, people, schedule))
     by_name = {team["name"]: team for team in teams}
     for name, team_name, interval, unit, enabled, silent_days in _HEARTBEATS:
+        if silent_days is not None:
+            config.silent.add(name)
         config.heartbeats.append(
             _heartbeat(
                 rng, name, by_name.get(team_name), interval, unit, enabled, silent_days, now_ms
@@ -205,7 +219,7 @@ def _heartbeat(
     silent_days: int | None,
     now_ms: int,
 ) -> Record:
-    unit_ms = {"minutes": 60_000, "hours": HOUR_MS, "days": DAY_MS}[unit]
+    unit_ms = UNIT_MS[unit]
     since = (
         silent_days * DAY_MS if silent_days is not None else rng.randrange(1, unit_ms * interval)
     )

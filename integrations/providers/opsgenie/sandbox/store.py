@@ -5,11 +5,13 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from integrations.providers.opsgenie.sandbox.config_data import (
     OpsGenieConfiguration,
     generate_configuration,
 )
+from integrations.providers.opsgenie.sandbox.config_passing import pass_configuration
 from integrations.providers.opsgenie.sandbox.data import (
     HOUR_MS,
     PRIORITY_WEIGHTS,
@@ -200,6 +202,9 @@ class OpsGenieStore(AccountStore):
     def _people_left(self, users: list[Record]) -> None:
         for user in users:
             self.dataset.memberships.pop(user["id"], None)
+
+    def _configuration_change(self, rng: random.Random) -> dict[str, list[Any]]:
+        return pass_configuration(rng, self.configuration, now_ms=self.now_ms)
 
 
 def _changed(rng: random.Random, incident: Record, kind: str, at_ms: int) -> Record:

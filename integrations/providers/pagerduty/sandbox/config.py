@@ -12,6 +12,8 @@ What the sandbox ships for the readiness checks to find (team index in ``TEAMS``
 - Mobile (3): a policy whose only rule has no target left (its responder left the account), so
   the service "Mobile backend" has no escalation path;
 - "Holiday cover": a schedule no policy uses, with a gap (which must not fail anything).
+
+As time passes (``config_passing``), the other schedules a policy uses get gaps of their own.
 """
 
 from __future__ import annotations
@@ -137,6 +139,13 @@ def account_config(dataset: PagerDutyDataset, users: list[Record]) -> AccountCon
             ]
         elif name == UNUSED_SCHEDULE:
             layers = [Layer("Winter", start, day0 + 2 * DAY_S, people, turn_s, virtual)]
+        elif name in dataset.schedule_gaps:
+            # Time passing opened a gap (config_passing): layer 1 ends, layer 2 starts later.
+            gap_from, gap_to = dataset.schedule_gaps[name]
+            layers = [
+                Layer("Layer 1", start, gap_from, people, turn_s, virtual),
+                Layer("Layer 2", gap_to, None, people, turn_s, virtual),
+            ]
         else:
             layers = [Layer("Layer 1", start, None, people, turn_s, virtual)]
         config.layers[schedule_id] = layers

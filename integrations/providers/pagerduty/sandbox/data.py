@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
@@ -93,6 +93,8 @@ class PagerDutyDataset:
     # When the account was generated (epoch seconds): the schedules' rotations and their shipped
     # gap are laid out from it (``config``), so they stay put while the clock advances.
     created_s: int | None = None
+    # Gaps time opened in schedules (config_passing): schedule name -> (from, to) epoch seconds.
+    schedule_gaps: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def iso_s(epoch_s: int) -> str:

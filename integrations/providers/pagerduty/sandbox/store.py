@@ -6,7 +6,10 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
+from integrations.providers.pagerduty.sandbox.config import account_config
+from integrations.providers.pagerduty.sandbox.config_passing import pass_configuration
 from integrations.providers.pagerduty.sandbox.data import (
     HOUR_S,
     ID_CHARS,
@@ -179,6 +182,10 @@ class PagerDutyStore(AccountStore):
 
     def _people_left(self, users: list[Record]) -> None:
         """Their team references leave with their records."""
+
+    def _configuration_change(self, rng: random.Random) -> dict[str, list[Any]]:
+        config = account_config(self.dataset, self.dataset.users)
+        return pass_configuration(rng, self.dataset, config, now_s=self.now_s)
 
     def user(self, identifier: str) -> Record | None:
         with self.lock:
