@@ -13,7 +13,7 @@ Two hosts, both operator settings only (no URL typed into a form is ever fetched
 
 from __future__ import annotations
 
-from config.env import env_str
+from config.env import env_int, env_str
 
 SITE_PLACEHOLDER = "{site}"
 
@@ -33,4 +33,7 @@ def settings() -> dict[str, object]:
         # (integrations/providers/jsm/mapping.py).
         "JSM_OPSGENIE_TINY_ID_FIELD": env_str("JSM_OPSGENIE_TINY_ID_FIELD", ""),
         "JSM_OPSGENIE_ALIAS_FIELD": env_str("JSM_OPSGENIE_ALIAS_FIELD", ""),
+        # Teams whose escalations and heartbeats are read in one sync (one call each per team);
+        # past it, the next block each hour (integrations/providers/jsm/ops_reader.py).
+        "JSM_TEAMS_PER_RUN": env_int("JSM_TEAMS_PER_RUN", 200),
     }

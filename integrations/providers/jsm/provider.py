@@ -1,10 +1,21 @@
 """Jira Service Management as the rest of the product sees it (the contract:
-integrations/providers/base.py). So far: incidents (Jira work items found by a JQL); alerts,
-teams, schedules and the move from OpsGenie come in later steps of issue 16."""
+integrations/providers/base.py): incidents (Jira work items found by a JQL) from the site, and
+alerts, teams, escalations, schedules, on-calls, heartbeats and integrations from the Ops API
+(the readiness checks judge them as OpsGenie's)."""
 
 from __future__ import annotations
 
 from integrations.providers.base import Provider, Region, StreamInfo
+from integrations.providers.jsm.library_kinds import LIBRARY_KINDS
+from integrations.providers.jsm.ops_mapping import (
+    ESCALATIONS,
+    HEARTBEATS,
+    INTEGRATIONS,
+    ON_CALLS,
+    SCHEDULES,
+    TEAMS,
+)
+from integrations.providers.jsm.ops_reader import NEEDS_OPS, TEAMS_PER_RUN
 
 # One gateway (api.atlassian.com) serves every region; data residency is per product.
 REGION = "cloud"
@@ -23,5 +34,21 @@ PROVIDER = Provider(
     connect_url_name="integrations:jsm-connect",
     own_command_line=True,
     search_terms=("atlassian", "jira", "jsm", "opsgenie", "incidents", "operations", "on-call"),
-    streams=(StreamInfo("incidents", "Incidents (work items found by the JQL)", NEEDS_JQL, False),),
+    library_streams=("alerts",),
+    library_kinds=LIBRARY_KINDS,
+    streams=(
+        StreamInfo("incidents", "Incidents (work items found by the JQL)", NEEDS_JQL, False),
+        *(
+            StreamInfo(name, label, NEEDS_OPS)
+            for name, label in (
+                ("alerts", "Alerts"),
+                (TEAMS, "Teams"),
+                (ESCALATIONS, f"Escalations (up to {TEAMS_PER_RUN} teams a run)"),
+                (SCHEDULES, "Schedules"),
+                (ON_CALLS, "On-calls (next 14 days)"),
+                (HEARTBEATS, f"Heartbeats (up to {TEAMS_PER_RUN} teams a run)"),
+                (INTEGRATIONS, "Integrations"),
+            )
+        ),
+    ),
 )
