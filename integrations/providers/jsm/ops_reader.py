@@ -23,13 +23,14 @@ from urllib.parse import quote
 from django.conf import settings
 from django.utils import timezone
 
-from integrations.config_records import ConfigRecord
+from integrations.config_records import ConfigRecord, items, mapping, text
 from integrations.http import ErrorKind, UpstreamError
 from integrations.providers.jsm.client import JsmClient
 from integrations.providers.jsm.ops_mapping import (
     ESCALATIONS,
     HEARTBEATS,
     INTEGRATIONS,
+    MEMBERS_KEY,
     ON_CALLS,
     SCHEDULES,
     TEAM_NAME_KEYS,
@@ -143,7 +144,24 @@ class JsmOps:
             raise ListingTruncated(f"more than {teams_per_run()} teams")
 
     def escalations(self) -> Iterator[list[ConfigRecord]]:
-        yield from self._per_team(ESCALATIONS, "escalations", _id)
+        """Each team's escalations; a recipient named by id only (the Ops API names none) is
+        given the name the teams' and schedules' listings give it, for people to read."""
+        for page in self._per_team(ESCALATIONS, "escalations", _id):
+            names = self.names()
+            yield [config_record(ESCALATIONS, r.upstream_id, _named(r.raw, names)) for r in page]
+
+    def names(self) -> dict[str, str]:
+        """Id → name of every team, team member and schedule this run read."""
+        found: dict[str, str] = {}
+        for team in self.team_list():
+            found[team_id(team)] = first_text(team, TEAM_NAME_KEYS)
+            for member in items(team.get(MEMBERS_KEY)):
+                member = mapping(member)
+                account = text(member.get("accountId")) or text(member.get("id"))
+                if account and text(member.get("name")):
+                    found[account] = text(member.get("name"))
+        found.update((schedule.upstream_id, schedule.name) for schedule in self.schedule_list())
+        return found
 
     def heartbeats(self) -> Iterator[list[ConfigRecord]]:
         # A heartbeat's key is its name, unique within its team.
@@ -181,6 +199,17 @@ class JsmOps:
     def integrations(self) -> Iterator[list[ConfigRecord]]:
         for page in self.pages("/integrations"):
             yield self.records(INTEGRATIONS, page, _id)
+
+
+def _named(raw: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    rules = []
+    for rule in items(raw.get("rules")):
+        recipient = mapping(mapping(rule).get("recipient"))
+        name = names.get(text(recipient.get("id")), "")
+        if name and not text(recipient.get("name")):
+            rule = {**mapping(rule), "recipient": {**recipient, "name": name}}
+        rules.append(rule)
+    return {**raw, "rules": rules} if isinstance(raw.get("rules"), list) else raw
 
 
 def _id(item: dict[str, Any]) -> str:
