@@ -35,8 +35,14 @@ def ops(settings) -> JsmOps:  # type: ignore[no-untyped-def]
 
 def _alert(n: int, minute: int) -> dict:  # type: ignore[type-arg]
     created = f"2026-05-01T10:{minute:02d}:00.000Z"
-    return {"id": f"alert-{n}", "tinyId": str(n), "message": f"Alert {n}", "status": "open",
-            "createdAt": created, "updatedAt": created}  # fmt: skip
+    return {
+        "id": f"alert-{n}",
+        "tinyId": str(n),
+        "message": f"Alert {n}",
+        "status": "open",
+        "createdAt": created,
+        "updatedAt": created,
+    }
 
 
 def _query(call: responses.Call) -> dict[str, list[str]]:
@@ -46,9 +52,17 @@ def _query(call: responses.Call) -> dict[str, list[str]]:
 @responses.activate
 def test_a_listing_follows_relative_and_absolute_next_links(ops: JsmOps) -> None:
     team = {"teamId": "t1", "teamName": "Payments"}
-    responses.get(f"{ROOT}/v1/teams", json={"values": [team], "links": {"next": "/v1/teams?offset=1&size=100"}}, match=[responses.matchers.query_param_matcher({"size": "100", "offset": "0"})])  # fmt: skip
+    responses.get(
+        f"{ROOT}/v1/teams",
+        json={"values": [team], "links": {"next": "/v1/teams?offset=1&size=100"}},
+        match=[responses.matchers.query_param_matcher({"size": "100", "offset": "0"})],
+    )
     other = {"teamId": "t2", "teamName": "Data"}
-    responses.get(f"{ROOT}/v1/teams", json={"values": [other], "links": {}}, match=[responses.matchers.query_param_matcher({"offset": "1", "size": "100"})])  # fmt: skip
+    responses.get(
+        f"{ROOT}/v1/teams",
+        json={"values": [other], "links": {}},
+        match=[responses.matchers.query_param_matcher({"offset": "1", "size": "100"})],
+    )
     ((first, second),) = list(ops.teams())
     assert (first.name, second.name) == ("Payments", "Data")
     assert len(responses.calls) == 2
@@ -56,7 +70,10 @@ def test_a_listing_follows_relative_and_absolute_next_links(ops: JsmOps) -> None
 
 @responses.activate
 def test_a_next_link_to_another_host_is_refused(ops: JsmOps) -> None:
-    responses.get(f"{ROOT}/v1/integrations", json={"values": [], "links": {"next": "https://evil.example/v1/x"}})  # fmt: skip
+    responses.get(
+        f"{ROOT}/v1/integrations",
+        json={"values": [], "links": {"next": "https://evil.example/v1/x"}},
+    )
     with pytest.raises(UpstreamError) as raised:
         list(ops.integrations())
     assert raised.value.kind == ErrorKind.MALFORMED
@@ -67,7 +84,10 @@ def test_a_next_link_to_another_host_is_refused(ops: JsmOps) -> None:
 def test_alerts_are_read_by_keyset_never_by_growing_offsets(ops: JsmOps) -> None:
     page = [_alert(n, minute=n % 60) for n in range(100)]
     page.sort(key=lambda alert: alert["createdAt"])
-    responses.get(f"{ROOT}/v1/alerts", json={"values": page, "links": {"next": f"{ROOT}/v1/alerts?offset=100"}})  # fmt: skip
+    responses.get(
+        f"{ROOT}/v1/alerts",
+        json={"values": page, "links": {"next": f"{ROOT}/v1/alerts?offset=100"}},
+    )
     responses.get(f"{ROOT}/v1/alerts", json={"values": [_alert(100, 59)], "links": {}})
     read = [alert.upstream_id for batch in JsmAlerts(ops).scan_all() for alert in batch]
     assert len(read) == 101 and len(set(read)) == 101
@@ -86,7 +106,11 @@ def test_changes_are_asked_for_by_updated_at_and_open_alerts_by_status(ops: JsmO
     list(JsmAlerts(ops).by_ids(["a-1", "a-2"]))
     floor = int(NOW.timestamp() * 1000) - 10 * 60 * 1000
     queries = [_query(call)["query"] for call in responses.calls]
-    assert queries == [[f"updatedAt>={floor}"], ["status:open"], ['(alertId:"a-1" OR alertId:"a-2")']]
+    assert queries == [
+        [f"updatedAt>={floor}"],
+        ["status:open"],
+        ['(alertId:"a-1" OR alertId:"a-2")'],
+    ]
 
 
 @responses.activate
@@ -110,7 +134,9 @@ def test_per_team_reads_are_bounded_and_the_listing_then_partial(ops: JsmOps, se
     for n in range(3):
         rule = {"recipient": {"type": "team", "id": f"t{n}"}, "delay": {"timeAmount": 5}}
         escalation = {"id": f"e{n}", "name": f"E{n}", "rules": [rule]}
-        responses.get(f"{ROOT}/v1/teams/t{n}/escalations", json={"values": [escalation], "links": {}})  # fmt: skip
+        responses.get(
+            f"{ROOT}/v1/teams/t{n}/escalations", json={"values": [escalation], "links": {}}
+        )
     read = []
     with pytest.raises(ListingTruncated):
         for batch in ops.escalations():
@@ -142,12 +168,27 @@ def test_a_noone_responder_is_a_gap_in_the_timeline(ops: JsmOps) -> None:
     schedule = {"id": "s1", "name": "Data on call", "enabled": True, "teamId": "t1"}
     responses.get(f"{ROOT}/v1/schedules", json={"values": [schedule], "links": {}})
     periods = [
-        {"startDate": "2026-06-01T12:00:00Z", "endDate": "2026-06-06T12:00:00Z", "responder": {"type": "user", "id": "712020:a"}},  # fmt: skip
-        {"startDate": "2026-06-06T12:00:00Z", "endDate": "2026-06-08T12:00:00Z", "responder": {"type": "noone"}},  # fmt: skip
-        {"startDate": "2026-06-08T12:00:00Z", "endDate": "2026-06-15T12:00:00Z", "responder": {"type": "user", "id": "712020:b"}},  # fmt: skip
+        {
+            "startDate": "2026-06-01T12:00:00Z",
+            "endDate": "2026-06-06T12:00:00Z",
+            "responder": {"type": "user", "id": "712020:a"},
+        },
+        {
+            "startDate": "2026-06-06T12:00:00Z",
+            "endDate": "2026-06-08T12:00:00Z",
+            "responder": {"type": "noone"},
+        },
+        {
+            "startDate": "2026-06-08T12:00:00Z",
+            "endDate": "2026-06-15T12:00:00Z",
+            "responder": {"type": "user", "id": "712020:b"},
+        },
     ]
-    line = {"startDate": "2026-06-01T12:00:00Z", "endDate": "2026-06-15T12:00:00Z",
-            "finalTimeline": {"rotations": [{"id": "r", "name": "Daily", "periods": periods}]}}  # fmt: skip
+    line = {
+        "startDate": "2026-06-01T12:00:00Z",
+        "endDate": "2026-06-15T12:00:00Z",
+        "finalTimeline": {"rotations": [{"id": "r", "name": "Daily", "periods": periods}]},
+    }
     responses.get(f"{ROOT}/v1/schedules/s1/timeline", json=line)
     ((record,),) = list(ops.on_calls())
     assert (record.name, record.state) == ("Data on call", "gap")
