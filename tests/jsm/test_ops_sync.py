@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from alerts.models import Alert
 from checks.models import CheckState, FailingItem
+from evidence.archive import build_evidence_zip
 from incidents.models import Incident
 from integrations.models import SyncOutcome
 from integrations.providers.jsm.ops_mapping import (
@@ -31,6 +32,8 @@ from integrations.sandbox.server import SandboxServer
 from library.models import LibraryObject
 from library.readiness_checks import GAPS_KEY, HEARTBEATS_KEY, PATHS_KEY, SECOND_KEY
 from library.store import LibraryStore
+from tests.evidence.conftest import NOW as EXPORT_NOW
+from tests.evidence.conftest import PERIOD, read_csv, read_zip
 from tests.jsm.conftest import connect, run_sync
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +187,28 @@ def test_jsm_pages_cost_the_same_queries_for_few_and_many_rows(live, admin_clien
     teams.save(connection=connection, records=[team(n) for n in range(1, 30)])
     escalations.save(connection=connection, records=[_escalation(n, n % 3 + 1) for n in range(40)])
     assert (_queries(admin_client, listing), _queries(admin_client, detail)) == few
+
+
+def test_the_evidence_export_has_a_csv_per_jsm_kind(live, admin_user) -> None:  # type: ignore[no-untyped-def]
+    connection = connect(live)
+    run_sync(connection)
+    data = next(t for t in live.jsm_ops.teams if t["teamName"] == "Data")
+    live.jsm_ops.heartbeats[data["teamId"]] = []
+    run_sync(connection)
+    with build_evidence_zip(period=PERIOD, generated_by=admin_user, now=EXPORT_NOW) as file:
+        archive = read_zip(file.read())
+    beats = {row["name"]: row for row in read_csv(archive, f"library_{HEARTBEATS}.csv")}
+    assert set(beats) == {b["name"] for bs in live.jsm_ops.heartbeats.values() for b in bs} | {
+        "nightly-backups"
+    }
+    gone = beats["nightly-backups"]
+    assert (gone["source"], gone["team"], gone["removed_upstream"]) == (
+        "Jira Service Management",
+        "Data",
+        "yes",
+    )
+    assert beats["edge-cdn-probe"]["state"] == "disabled"
+    escalations = read_csv(archive, f"library_{ESCALATIONS}.csv")
+    mobile = next(row for row in escalations if row["name"] == "Mobile_escalation")
+    person = next(t for t in live.jsm_ops.teams if t["teamName"] == "Mobile")["members"][0]
+    assert f"recipient: {person['name']} (after 0 minutes)" in mobile["relations"]
