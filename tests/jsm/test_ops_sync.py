@@ -18,6 +18,8 @@ from checks.models import CheckState, FailingItem
 from evidence.archive import build_evidence_zip
 from incidents.models import Incident
 from integrations.models import SyncOutcome
+from integrations.providers.jsm.connect import jsm_connect
+from integrations.providers.jsm.forms import DEFAULT_JQL
 from integrations.providers.jsm.ops_mapping import (
     ESCALATIONS,
     HEARTBEATS,
@@ -212,3 +214,42 @@ def test_the_evidence_export_has_a_csv_per_jsm_kind(live, admin_user) -> None:  
     mobile = next(row for row in escalations if row["name"] == "Mobile_escalation")
     person = next(t for t in live.jsm_ops.teams if t["teamName"] == "Mobile")["members"][0]
     assert f"recipient: {person['name']} (after 0 minutes)" in mobile["relations"]
+
+
+def test_the_review_step_lists_each_ops_stream_with_what_it_needs(admin_client) -> None:  # type: ignore[no-untyped-def]
+    page = admin_client.get("/settings/integrations/jsm/connect/").content.decode()
+    needs = "<td>An API token of an account with an Operations role (Global or Team)</td>"
+    labels = {
+        "alerts": "Alerts",
+        TEAMS: "Teams",
+        ESCALATIONS: "Escalations (up to 200 teams a run)",
+        SCHEDULES: "Schedules",
+        ON_CALLS: "On-calls (next 14 days)",
+        HEARTBEATS: "Heartbeats (up to 200 teams a run)",
+        INTEGRATIONS: "Integrations",
+    }
+    for stream, label in labels.items():
+        assert f'<label for="id_on_{stream}">{label}</label></th>\n            {needs}' in page
+        assert f'value="{stream}" id="id_on_{stream}" checked>' in page
+    assert "Incidents (work items found by the JQL)</th>" in page  # always read: no switch
+    assert 'value="incidents"' not in page
+
+
+def test_a_stream_switched_off_is_not_read(live) -> None:  # type: ignore[no-untyped-def]
+    keys = live.keys
+    connection = jsm_connect(
+        site=keys.jsm_site,
+        email=keys.jsm_email,
+        api_token=keys.jsm_api_token,
+        jql=DEFAULT_JQL,
+        user=None,
+        streams_off=[HEARTBEATS, "alerts"],
+    )
+    run = run_sync(connection)
+    assert run.outcome == SyncOutcome.SUCCEEDED, run.error
+    assert not LibraryObject.objects.filter(kind=HEARTBEATS).exists()
+    assert not Alert.objects.exists()
+    assert LibraryObject.objects.filter(kind=ESCALATIONS).count() == 6
+    assert not any("/heartbeats" in path for path in live.jsm_ops_requests)
+    # Only the wizard's check of the Operations role asked for alerts.
+    assert [p.split("?")[1] for p in live.jsm_ops_requests if "/alerts" in p] == ["size=1"]
