@@ -253,3 +253,17 @@ def test_a_stream_switched_off_is_not_read(live) -> None:  # type: ignore[no-unt
     assert not any("/heartbeats" in path for path in live.jsm_ops_requests)
     # Only the wizard's check of the Operations role asked for alerts.
     assert [p.split("?")[1] for p in live.jsm_ops_requests if "/alerts" in p] == ["size=1"]
+
+
+def test_a_jsm_alert_s_page_says_its_logs_are_not_synced(live, admin_client) -> None:  # type: ignore[no-untyped-def]
+    run_sync(connect(live))
+    alert = Alert.objects.order_by("pk").first()
+    assert alert is not None and alert.provider == "jsm"
+    # No logs, notes or recipients are read for JSM: none waits for them.
+    assert not Alert.objects.filter(details_wanted_at__isnull=False).exists()
+    page = admin_client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
+    assert "Logs, notes and recipients are not synced from this alert's source" in page
+    assert "at a coming sync" not in page and page.count('<p class="empty">Not synced.</p>') == 3
+    listing = admin_client.get(reverse("alerts:list")).content.decode()
+    assert alert.message in listing
+    assert "Alerts are read from OpsGenie and Jira Service Management" in listing
