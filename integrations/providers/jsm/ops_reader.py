@@ -105,7 +105,9 @@ class JsmOps:
             )
         return found
 
-    def records(self, kind: str, values: Any, key: Callable[[dict[str, Any]], str]) -> list:
+    def records(
+        self, kind: str, values: Any, key: Callable[[dict[str, Any]], str]
+    ) -> list[ConfigRecord]:
         if not isinstance(values, list):
             raise UpstreamError(ErrorKind.MALFORMED, message="a listing without its values")
         found = []
@@ -128,7 +130,9 @@ class JsmOps:
     def teams(self) -> Iterator[list[ConfigRecord]]:
         yield self.records(TEAMS, self.team_list(), team_id)
 
-    def _per_team(self, kind: str, suffix: str, key: Callable[[dict], str]) -> Iterator[list]:
+    def _per_team(
+        self, kind: str, suffix: str, key: Callable[[dict[str, Any]], str]
+    ) -> Iterator[list[ConfigRecord]]:
         teams, partial = this_runs_block(self.team_list(), teams_per_run(), self.clock())
         for team in teams:
             owner = {"id": team_id(team), "name": first_text(team, TEAM_NAME_KEYS)}
