@@ -8,7 +8,10 @@ class AccessConfig(AppConfig):
     verbose_name = "Access"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
         from access.checks import register_access_checks
+        from access.credential_checks import evaluate_credentials, register_credential_check
         from access.review_checks import register_review_checks
         from access.staff_signals import staff_changed
         from access.store import ACCOUNTS, reads_accounts
@@ -23,6 +26,13 @@ class AccessConfig(AppConfig):
         register_stream_filter("accounts", reads_accounts)
         register_access_checks()
         register_review_checks()
+        register_credential_check()
+        # Whose credentials a connection holds changes when it is connected or edited (a save);
+        # whether that person left changes with the directory.
+        post_save.connect(
+            evaluate_credentials, sender="integrations.Connection", dispatch_uid="cred"
+        )
+        staff_changed.connect(evaluate_credentials, dispatch_uid="credentials")
         register_evaluator(evaluate_after_sync)
         connection_disconnected.connect(evaluate_after_disconnect, dispatch_uid="access")
         staff_changed.connect(evaluate_after_staff_change, dispatch_uid="access")

@@ -28,7 +28,7 @@ from access.models import (
 from accounts.models import MfaPolicy, SignInLockout
 from audit.models import EvidenceDownload
 from checks.models import SpecialCase, SpecialCasePolicy
-from incidents.models import IncidentPolicy
+from incidents.models import IncidentMatch, IncidentPolicy
 from integrations.models import Connection
 from notifications.models import Channel
 
@@ -84,6 +84,9 @@ CONNECTION = Audited(
         "services_confirmed_at": "Services confirmed at",
         "report_email": "Incident report address",
         "streams_off": "Streams switched off",
+        "moved_to": "Moved to",
+        "moved_on": "Stops syncing on (move)",
+        "stopped_answering_at": "Stopped answering after the move at",
     },
     ignored={
         "id": "the row's number",
@@ -293,6 +296,18 @@ def _user() -> Audited:
 
 
 AUDITED: dict[type[Model], Audited] = {}
+# An admin's match of an incident moved between sources (incidents/moves.py).
+INCIDENT_MATCH = Audited(
+    IncidentMatch,
+    fields={
+        "moved": "Moved incident",
+        "successor": "Same incident as",
+        "matched_by": "Matched by",
+        "matched_at": "Matched at",
+    },
+    ignored={"id": "the row's number"},
+    created="Matched (moved incident)",
+)
 
 CHANNEL = Audited(
     Channel,
@@ -346,6 +361,7 @@ def register_audited_models() -> None:
         AUTHENTICATOR,
         RECOVERY_CODES,
         CHANNEL,
+        INCIDENT_MATCH,
         _user(),
     ):
         _register(audited)

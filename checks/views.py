@@ -77,6 +77,7 @@ def _detail(request: HttpRequest, key: str, form: SpecialCaseForm | None = None)
         "checks/detail.html",
         {
             "check": REGISTRY[key],
+            "handled": list(REGISTRY[key].handled()) if REGISTRY[key].handled else [],
             "state": state,
             "items": page,
             "excepted": excepted,

@@ -45,6 +45,7 @@ OPSGENIE_JSM_URL = "https://api.atlassian.com/jsm/ops/integration"
 JSM_BASE_URLS = {"cloud": "https://api.atlassian.com/jsm/ops/api"}
 JSM_SITE_URL = "https://{site}.atlassian.net"
 JSM_OPSGENIE_TINY_ID_FIELD = JSM_OPSGENIE_ALIAS_FIELD = ""
+JSM_IMPACT_START_FIELD = JSM_IMPACT_END_FIELD = ""
 SITE_URL = "http://127.0.0.1:8000"
 NOTIFICATION_DISABLE_MIN_DELIVERIES = 5
 PAGERDUTY_IDENTITY_URL = "https://identity.pagerduty.com"

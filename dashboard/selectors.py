@@ -255,7 +255,15 @@ def integration_health() -> list[IntegrationHealth]:
     outcomes = dict(SyncOutcome.choices)
     health = []
     for connection in connections.only(
-        "id", "provider", "status", "last_error", "services_confirmed_at"
+        "id",
+        "provider",
+        "status",
+        "last_error",
+        "services_confirmed_at",
+        # Whether it moved to a successor (its status label says so).
+        "moved_to",
+        "moved_on",
+        "stopped_answering_at",
     ):
         provider = providers().get(connection.provider)
         try:

@@ -11,9 +11,11 @@ class IncidentsConfig(AppConfig):
     def ready(self) -> None:
         from incidents.checks import register_incident_checks
         from incidents.entry_store import IncidentDetailsStore
+        from incidents.moves import moved_incidents_matched
         from incidents.selectors import held_incidents
         from incidents.store import IncidentStore
         from integrations.incident_entry_records import INCIDENT_DETAILS
+        from integrations.moves import connection_moved
         from integrations.services import connection_disconnected, connection_services_changed
         from integrations.sync.counts import register_counter
         from integrations.sync.stores import register_evaluator, register_store
@@ -25,6 +27,8 @@ class IncidentsConfig(AppConfig):
         register_evaluator(evaluate_after_sync)
         connection_services_changed.connect(rescope_after_selection, dispatch_uid="incidents")
         connection_disconnected.connect(evaluate_after_disconnect, dispatch_uid="incidents")
+        connection_moved.connect(match_after_move, dispatch_uid="incidents")
+        moved_incidents_matched.connect(evaluate_after_match, dispatch_uid="incidents")
         # However a report or an incident is saved one by one (the page, the admin, a shell),
         # its incident is judged again at the next evaluation (lib.checks.Incremental); the
         # sync's bulk writes say so themselves (incidents/store.py, incidents/scope.py).
@@ -66,3 +70,19 @@ def rescope_after_selection(*, connection: object, **kwargs: object) -> None:
 
     if rescope_incidents(connection=connection):  # type: ignore[arg-type]
         engine().evaluate(topic=TOPIC, reason="the services that count changed")
+
+
+def match_after_move(*, connection: object, **kwargs: object) -> None:
+    """A move was set: the incidents the successor already holds are matched now, and what
+    counts is judged again at once."""
+    from incidents.moves import match_all, moved_incidents_matched
+
+    match_all(predecessor=connection)  # type: ignore[arg-type]
+    moved_incidents_matched.send(sender=type(connection), connection=connection)
+
+
+def evaluate_after_match(**kwargs: object) -> None:
+    from incidents.checks import TOPIC
+    from lib.checks import engine
+
+    engine().evaluate(topic=TOPIC, reason="incidents of a move were matched")

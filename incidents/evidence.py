@@ -4,7 +4,10 @@ reports with every saved change, the changes syncs found upstream, and the SLA p
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Any
+
+from django.db.models import QuerySet
 
 from incidents.models import (
     DATA_CATEGORIES,
@@ -15,6 +18,8 @@ from incidents.models import (
     IncidentPolicy,
 )
 from incidents.store import SYNCED_FIELDS
+from integrations.models import Connection
+from integrations.providers.registry import provider_name
 from lib.evidence_files import EvidenceFile, Export, Row, username
 
 # --- incidents.csv -------------------------------------------------------------------------
@@ -33,6 +38,9 @@ INCIDENT_HEADER = (
     "first_synced_at",
     "last_changed_at",
     "data_lost",
+    # Which connection it came from, and the record that counts for it after a move.
+    "connection_id",
+    "same_incident_as",
 )
 
 
@@ -58,7 +66,52 @@ def incident_rows(export: Export) -> Iterator[Row]:
             incident.first_synced_at,
             incident.changed_at,
             report.get_data_lost_display() if report else "Not assessed (no report)",
+            incident.connection_id,
+            incident.superseded_by_id or "",
         )
+
+
+def incident_sources(export: Export) -> dict[str, object]:
+    """The manifest's word on where incidents.csv's rows come from: each source (connection and
+    provider, by ``connection_id`` and ``source``), and each move between two of them, with when
+    it took effect; an incident both recorded names the one that counts (``same_incident_as``)."""
+    connections = Connection.objects.select_related("moved_to").order_by("pk")
+    sources = [
+        {
+            "connection_id": c.pk,
+            "provider": c.provider,
+            "name": provider_name(c.provider),
+            "status": c.status,
+            "incidents_in_period": _in_period(export).filter(connection=c).count(),
+        }
+        for c in connections
+    ]
+    moves = [
+        {
+            "from_connection_id": c.pk,
+            "from_provider": c.provider,
+            "to_connection_id": c.moved_to_id,
+            "to_provider": c.moved_to.provider,
+            "stops_syncing_on": c.moved_on.isoformat() if c.moved_on else None,
+            "stopped_answering_at": (
+                c.stopped_answering_at.astimezone(UTC).isoformat()
+                if c.stopped_answering_at
+                else None
+            ),
+            "in_effect": c.has_moved,
+            "incidents_in_period_recorded_by_both": _in_period(export)
+            .filter(connection=c, superseded_by__isnull=False)
+            .count(),
+        }
+        for c in connections
+        if c.moved_to is not None
+    ]
+    return {"sources": sources, "moves": moves}
+
+
+def _in_period(export: Export) -> QuerySet[Incident]:
+    period = export.period
+    return Incident.objects.filter(created_at__gte=period.since, created_at__lt=period.until)
 
 
 def _incident_value(incident: Incident, name: str) -> object:
@@ -313,10 +366,12 @@ def _policy_row(record: Any, event: str, *, previous: Any) -> Row:
 FILES = [
     EvidenceFile(
         name="incidents.csv",
-        description="Incidents created in the period: every synced field, source, upstream "
-        "link, deleted-upstream and out-of-scope flags and data-loss status.",
+        description="Incidents created in the period: every synced field, source (provider and "
+        "connection), upstream link, deleted-upstream and out-of-scope flags, data-loss status, "
+        "and for an incident recorded again after a move the record that counts for it.",
         header=INCIDENT_HEADER,
         rows=incident_rows,
+        manifest=incident_sources,
         order=10,
     ),
     EvidenceFile(

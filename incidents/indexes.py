@@ -65,7 +65,7 @@ INCIDENT_INDEXES = [
     ),
     models.Index(
         fields=["created_at", "id"],
-        condition=Q(deleted_upstream=True) | Q(out_of_scope=True),
+        condition=Q(deleted_upstream=True) | Q(out_of_scope=True) | Q(superseded_by__isnull=False),
         name="incident_evidence_only",
     ),
     # The dashboard's open incidents by age, counted at every view (their ages change
@@ -73,7 +73,9 @@ INCIDENT_INDEXES = [
     # on PostgreSQL instead of ~110 ms through the table.
     models.Index(
         fields=["connection", "priority", "created_at"],
-        condition=Q(status="open", deleted_upstream=False, out_of_scope=False),
+        condition=Q(
+            status="open", deleted_upstream=False, out_of_scope=False, superseded_by__isnull=True
+        ),
         name="incident_open_counted",
     ),
     # The incidents whose notes, log and timeline wait to be read, oldest waiting first.

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from incidents.data_loss import find_mention
 from incidents.entry_models import IncidentEntry  # noqa: F401  (the app's models, kept apart)
 from incidents.indexes import INCIDENT_CONSTRAINTS, INCIDENT_INDEXES
+from incidents.match_models import IncidentMatch  # noqa: F401  (the app's models, kept apart)
 from integrations.models import Connection, ConnectionStatus
 from integrations.providers.registry import provider_name
 from integrations.records import IncidentStatus, Priority, parse_upstream_time
@@ -21,7 +22,9 @@ from lib.settings_row import SettingsRow
 
 # Incidents that count (PRODUCT 5): of a source still connected (or in error), of a service the
 # admin chose, not deleted upstream. Everything else is kept as evidence and counted by nothing.
-_COUNTS = Q(deleted_upstream=False, out_of_scope=False) & ~Q(
+# An incident recorded by both sides of a move (incidents/moves.py) counts once: by the
+# successor's record; the predecessor's points at it (superseded_by) and is evidence only.
+_COUNTS = Q(deleted_upstream=False, out_of_scope=False, superseded_by__isnull=True) & ~Q(
     connection__status=ConnectionStatus.DISCONNECTED
 )
 
@@ -33,7 +36,8 @@ class IncidentQuerySet(models.QuerySet):
         return self.filter(_COUNTS)
 
     def not_counted(self) -> IncidentQuerySet:
-        """Out of scope, deleted upstream or of a disconnected source: evidence only.
+        """Out of scope, deleted upstream, recorded again by the source it moved to, or of a
+        disconnected source: evidence only.
 
         Exactly what ``counted()`` leaves out, written as alternatives that an index answers
         each (incident_evidence_only, and the connection's), so that PostgreSQL finds the few
@@ -44,6 +48,7 @@ class IncidentQuerySet(models.QuerySet):
         return self.filter(
             Q(deleted_upstream=True)
             | Q(out_of_scope=True)
+            | Q(superseded_by__isnull=False)
             | Q(connection__in=list(disconnected.values_list("pk", flat=True)))
         )
 
@@ -116,6 +121,17 @@ class Incident(models.Model):
     # once they are read.
     entries_wanted_at = models.DateTimeField(null=True, blank=True)
     entries_read_at = models.DateTimeField(null=True, blank=True)
+    # The same incident as recorded by the connection this one's source moved to: that record
+    # represents it (counted), this one is kept as evidence. Set when the move matches them
+    # (incidents/moves.py), at a sync or by an admin; never by the incident's own sync.
+    superseded_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="moved_records",
+        verbose_name="Same incident as",
+    )
     deleted_upstream = models.BooleanField(default=False)
     deleted_upstream_at = models.DateTimeField(null=True, blank=True)
     content_hash = models.CharField(max_length=64)
@@ -153,6 +169,8 @@ class Incident(models.Model):
             reasons.append("deleted upstream")
         if self.connection.status == ConnectionStatus.DISCONNECTED:
             reasons.append("its source is disconnected")
+        if self.superseded_by_id is not None:
+            reasons.append("the source it moved to records the same incident, which counts")
         return reasons
 
     @property

@@ -12,6 +12,7 @@ from incidents.checks import TOPIC
 from incidents.data_loss import find_mention
 from incidents.events import emit_incident_new, emit_incident_resolved
 from incidents.models import Incident, IncidentChange, ResolvedAtSource
+from incidents.moves import link_page
 from incidents.scope import is_out_of_scope
 from integrations.models import Connection, SyncOutcome
 from integrations.records import IncidentRecord, IncidentStatus
@@ -268,10 +269,12 @@ class IncidentStore:
             created = _created_pks(connection, to_create)
             record_changes(to_update, now)
             update_rows(to_update)
+            written = [*created.values(), *(row.pk for row in to_update)]
             # The incident checks judge again what this page wrote (lib.checks.Incremental).
-            engine().changed(
-                topic=TOPIC, item_ids=[*created.values(), *(row.pk for row in to_update)]
-            )
+            engine().changed(topic=TOPIC, item_ids=written)
+            if connection.moved_to_id is not None or connection.moved_from.exists():
+                # A side of a move: what both sides record counts once (incidents/moves.py).
+                link_page(connection=connection, incident_ids=written)
             _announce(connection, news, ended, created)
         return counts.settle(seen=len(by_id), created=len(to_create), updated=len(to_update))
 

@@ -26,6 +26,12 @@ CONNECTIONS_HEADER = (
     "sync_every_minutes",
     "chosen_services",
     "report_email",
+    "connection_id",
+    # The move off a provider that ends (integrations/moves.py): to which connection, from when.
+    "moved_to_connection_id",
+    "moved_to_provider",
+    "stops_syncing_on",
+    "stopped_answering_at",
 )
 CONNECTION_FIELDS = (
     "provider",
@@ -41,6 +47,9 @@ CONNECTION_FIELDS = (
     "report_email",
     "connected_by__username",
     "disconnected_by__username",
+    "moved_to__provider",
+    "moved_on",
+    "stopped_answering_at",
 )
 SIGN_IN_METHODS = {"api_key": "API key", "oauth": "OAuth"}
 
@@ -48,7 +57,7 @@ SIGN_IN_METHODS = {"api_key": "API key", "oauth": "OAuth"}
 def connection_rows(export: Export) -> Iterator[Row]:
     names = {slug: provider.name for slug, provider in providers().items()}
     connections = (
-        Connection.objects.select_related("connected_by", "disconnected_by")
+        Connection.objects.select_related("connected_by", "disconnected_by", "moved_to")
         # Only what is exported is loaded: the encrypted credentials are never decrypted.
         .only(*CONNECTION_FIELDS)
         .order_by("provider")
@@ -68,6 +77,11 @@ def connection_rows(export: Export) -> Iterator[Row]:
             connection.sync_interval_minutes,
             connection.service_ids or "all",
             connection.report_email,
+            connection.pk,
+            connection.moved_to_id or "",
+            connection.moved_to.provider if connection.moved_to else "",
+            connection.moved_on or "",
+            connection.stopped_answering_at or "",
         )
 
 
@@ -180,7 +194,8 @@ FILES = [
     EvidenceFile(
         name="connections.csv",
         description="Every integration, connected or not: status, region, sign-in method, who "
-        "connected it and when, who disconnected it and when, sync frequency and chosen services.",
+        "connected it and when, who disconnected it and when, sync frequency, chosen services, and "
+        "its move to a successor (to which connection, from which day).",
         header=CONNECTIONS_HEADER,
         rows=connection_rows,
         order=100,

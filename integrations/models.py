@@ -6,8 +6,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from encrypted_model_fields.fields import EncryptedTextField
 
+from integrations.providers.registry import provider_name
 from integrations.sync.streams import stream_label
 
 MIN_SYNC_MINUTES = 30
@@ -103,6 +105,16 @@ class Connection(models.Model):
     # Who switched each of those off and when, for the Data library's notice:
     # {"alerts": {"at": ISO time, "by": username, or "" for the command line}}.
     streams_off_since = models.JSONField(default=dict, blank=True)
+    # The move off a provider that ends (Provider.end_of_life, integrations/moves.py): the
+    # connection that carries its history on, and the day this one stops syncing. Empty until
+    # an admin sets the move; the connection, and its incidents, stay as evidence after it.
+    moved_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="moved_from"
+    )
+    moved_on = models.DateField(null=True, blank=True)
+    # When a sync failed after the move was set: the source stopped answering, so its syncing
+    # stopped then, before the stop date.
+    stopped_answering_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         permissions = [("manage_connection", "Can connect, edit and disconnect integrations")]
@@ -128,6 +140,8 @@ class Connection(models.Model):
         nothing syncs until then."""
         if self.status == ConnectionStatus.CONNECTED and self.services_confirmed_at is None:
             return "Connected: choose services to start syncing"
+        if self.status != ConnectionStatus.DISCONNECTED and self.has_moved:
+            return "Moved: kept as evidence, not synced"
         return self.get_status_display()
 
     @property
@@ -140,6 +154,20 @@ class Connection(models.Model):
 
     def stream_is_on(self, name: str) -> bool:
         return name not in self.streams_off
+
+    def get_provider_name(self) -> str:
+        """The provider's name as people read it (its slug when no longer registered)."""
+        return provider_name(self.provider)
+
+    @property
+    def has_moved(self) -> bool:
+        """Its move has taken effect: the stop date has come (today in the site's time zone),
+        or it stopped answering after the move was set. Nothing syncs it any more."""
+        if self.moved_to_id is None:
+            return False
+        if self.stopped_answering_at is not None:
+            return True
+        return self.moved_on is not None and timezone.localdate() >= self.moved_on
 
     @property
     def is_active(self) -> bool:

@@ -19,7 +19,7 @@ def sync_connection_task(
 ) -> str:
     run = sync_connection(connection_id=connection_id, trigger=trigger, full=full)
     if run is None:
-        return "skipped: disconnected, waiting for a new key, or already syncing"
+        return "skipped: disconnected, moved, waiting for a new key, or already syncing"
     return f"{run.outcome}: {run.counts}"
 
 

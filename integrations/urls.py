@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from integrations import stream_views, views
+from integrations import move_views, stream_views, views
 from integrations.providers.registry import providers
 from integrations.sync import views as sync
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("<slug:provider>/sync/history/", sync.sync_history, name="sync-history"),
     path("<slug:provider>/sync/frequency/", sync.sync_frequency, name="sync-frequency"),
     path("<slug:provider>/streams/", stream_views.stream_switches, name="streams"),
+    # The move off a provider that ends (integrations/moves.py).
+    path("<slug:provider>/move/", move_views.connection_move_view, name="connection-move"),
 ]

@@ -50,6 +50,9 @@ class Check:
     # Set for a check over many items (a million incidents), so that an evaluation judges
     # again only what may have changed since the last one, not every item (issue 14).
     incremental: Incremental | None = None
+    # Items it judges passing that people should still see listed, with why (an OpsGenie
+    # connection whose move to a successor is set: "handled"); read live by the check's page.
+    handled: Callable[[], Iterable[FailingRow]] | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from lib.events import Action, Event, EventType, emit
+from notifications.end_of_life import evaluate_end_of_life
 from notifications.models import OPEN_STATUSES, Channel, Delivery, DeliveryStatus
 
 REASON_MAX = 500
@@ -64,6 +65,7 @@ def disable_channel(
             status=DeliveryStatus.CANCELLED, next_attempt_at=None, queued_until=None
         )
         channel.refresh_from_db()
+        evaluate_end_of_life()  # an enabled OpsGenie channel is one still to switch
         who = "itself" if automatically else f"by {_name(by)}"
         emit(
             Event(
@@ -97,6 +99,7 @@ def enable_channel(channel: Channel, *, by: Any, now: datetime | None = None) ->
         if not changed:
             return False
         channel.refresh_from_db()
+        evaluate_end_of_life()  # an enabled OpsGenie channel is one still to switch
         emit(
             Event(
                 type=EventType.CHANNEL_DISABLED,

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:channel_id>/edit/", views.channel_edit, name="channel-edit"),
     path("<int:channel_id>/test/", views.channel_test, name="channel-test"),
     path("<int:channel_id>/enabled/", views.channel_toggle, name="channel-toggle"),
+    path("<int:channel_id>/switch-to-jsm/", views.channel_switch, name="channel-switch"),
     path("<int:channel_id>/delete/", views.channel_delete_view, name="channel-delete"),
     path("<int:channel_id>/deliveries/<int:delivery>/", views.delivery_detail, name="delivery"),
 ]

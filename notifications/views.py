@@ -21,6 +21,12 @@ from notifications.forms import ChannelForm, DeliveryFilterForm
 from notifications.models import Channel, ChannelKind, Delivery, DeliveryStatus
 from notifications.selectors import channel_rows, channel_summary, filtered_deliveries
 from notifications.services import channel_delete, channel_save
+from notifications.switch import (
+    SwitchRefused,
+    can_switch,
+    channel_switch_to_jsm,
+    opsgenie_end_of_life,
+)
 from notifications.trial import Trial, any_refused, run_trial
 
 VIEW = "notifications.view_channel"
@@ -125,8 +131,38 @@ def channel_detail(request: HttpRequest, channel_id: int) -> HttpResponse:
         "filters": filters,
         "page": page,
         "deliveries": list(page.object_list),
+        "can_switch": can_switch(channel),
+        "end_of_life": opsgenie_end_of_life(),
     }
     return render(request, "notifications/channel.html", context)
+
+
+@require_permissions(read=VIEW, write=MANAGE)
+def channel_switch(request: HttpRequest, channel_id: int) -> HttpResponse:
+    """POST: the one-click switch of an OpsGenie channel to Jira Service Management."""
+    channel = get_object_or_404(Channel, pk=channel_id)
+    if request.method != "POST":
+        return redirect("notifications:channel", channel_id=channel_id)
+    version = request.POST.get("version", "")
+    try:
+        if not version.isdigit() or len(version) > 9:
+            raise SwitchRefused("The page was out of date; look again, then switch.")
+        channel_switch_to_jsm(channel, by=request.user, loaded_version=int(version))
+    except SwitchRefused as refused:
+        messages.error(request, f"{refused} Nothing was changed.")
+    except ChangedMeanwhile:
+        messages.error(
+            request,
+            "Someone changed this channel meanwhile: look again, then switch. Nothing was changed.",
+        )
+    else:
+        messages.success(
+            request,
+            f"Channel “{channel.name}” now sends to Jira Service Management with the same key. "
+            "Press Test integration: if JSM refuses the key, edit the channel with the key of "
+            "the team's API integration in JSM Operations.",
+        )
+    return redirect("notifications:channel", channel_id=channel_id)
 
 
 @require_permissions(read=VIEW, write=MANAGE)

@@ -118,3 +118,32 @@ def make_incident(connection, n: int, **fields):  # type: ignore[no-untyped-def]
         changed_at=timezone.now(),
         **values,
     )
+
+
+# CI runs the suite twice: on SQLite (make test), then on PostgreSQL with the Redis broker. A
+# test that cannot reach the database (pytest-django refuses it every query: it has neither the
+# django_db mark nor a database fixture) gives the same answer on both, so the second run may
+# leave it to the first: ``--database-tests-only``.
+DATABASE_FIXTURES = frozenset({"_django_db_helper", "live_server"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that reach the database (CI's PostgreSQL run)",
+    )
+
+
+def reaches_database(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(DATABASE_FIXTURES & names)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-tests-only"):
+        return
+    left = [item for item in items if not reaches_database(item)]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = [item for item in items if reaches_database(item)]

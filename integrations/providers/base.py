@@ -61,6 +61,17 @@ class StreamInfo:
 
 
 @dataclass(frozen=True)
+class MoveRef:
+    """How a successor's incident names the same incident of the provider it replaces: its
+    external ref ``ref`` (``Incident.external_refs``) holds the value of the predecessor's
+    incident ``field`` ("number": OpsGenie's tiny id)."""
+
+    predecessor: str  # the slug of the provider moved from
+    ref: str
+    field: str = "number"
+
+
+@dataclass(frozen=True)
 class LibraryKind:
     """A kind of configuration object the Data library shows (one of the provider's streams,
     whose records are ``integrations.config_records.ConfigRecord``): how it is labelled, which
@@ -123,7 +134,17 @@ class Provider:
     own_command_line: bool = False
     # The page where an admin sets the address staff report incidents to.
     report_address_link: Link | None = None
+    # The day the upstream ends, for a provider that does (OpsGenie): its connection page
+    # offers the move to a successor, and a check counts the days left (integrations/moves.py).
     end_of_life: date | None = None
+    # The providers (slugs) its connections may move to before the end of life.
+    successors: tuple[str, ...] = field(default=())
+    # On a successor: how its incidents name the predecessor's, so that the move counts an
+    # incident both record once (incidents/moves.py).
+    move_refs: tuple[MoveRef, ...] = field(default=())
+    # Whose account the stored credentials act as, from the decrypted credentials: the email of
+    # the person whose API token dies with them (JSM). None: they belong to no one person.
+    credential_owner: Callable[[Mapping[str, Any]], str] | None = None
     search_terms: tuple[str, ...] = field(default=())
     # The user-account roles the upstream names, (value as AccountRecord.role, label), from the
     # most to the least privileged; an account's custom role is offered as seen. Empty when the

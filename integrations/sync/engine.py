@@ -35,6 +35,7 @@ from integrations.models import (
     SyncRun,
     SyncTrigger,
 )
+from integrations.moves import connection_stopped_answering
 from integrations.providers.registry import get_provider
 from integrations.redaction import redact_for
 from integrations.sync.details import read_details
@@ -173,6 +174,9 @@ def sync_connection(
     connection = Connection.objects.get(pk=connection_id)
     if connection.status == ConnectionStatus.DISCONNECTED:
         return None
+    if connection.has_moved:
+        # Moved to its successor (integrations/moves.py): kept as evidence, synced no more.
+        return None
     if connection.services_confirmed_at is None:
         # The admin has not yet chosen which services count (PagerDuty's last wizard step).
         return None
@@ -305,6 +309,9 @@ def _finish(
         tracker.save(outcome=SyncOutcome.FAILED, finished_at=now, error=message)
         if error.permanent:
             connection_record_error(connection=connection, message=message, action=action)
+        if connection.moved_to_id is not None:
+            # It stopped answering after its move was set: it syncs no more from now on.
+            connection_stopped_answering(connection=connection)
         return tracker.run
     failed = [(name, counts.error) for name, counts in tracker.streams.items() if counts.error]
     if failed:

@@ -26,6 +26,10 @@ def sync_request(*, connection: Connection, full: bool) -> None:
         raise SyncRefused("This integration is disconnected: reconnect it to sync.")
     if connection.services_confirmed_at is None:
         raise SyncRefused("Choose which services count first; syncing starts then.")
+    if connection.has_moved:
+        raise SyncRefused(
+            "This integration has moved to its successor: it is kept as evidence and syncs no more."
+        )
     sync_interrupt_stale(connection=connection)
     running = sync_running(connection=connection)
     if running is not None:

@@ -109,7 +109,16 @@ def samples(connected_opsgenie, admin_user, settings, tmp_path) -> dict[str, obj
         expires_at=timezone.now() + timedelta(days=1),
     )
     zipfile.ZipFile(tmp_path / "exports" / "sample.zip", "w").close()
+    # A move set on the OpsGenie connection (to another connection, in a month), so that the
+    # move's incidents page has one to show.
+    from integrations.models import Connection
+
+    Connection.objects.filter(pk=connected_opsgenie.pk).update(
+        moved_to=Connection.objects.get(provider="pagerduty"),
+        moved_on=date.today() + timedelta(days=30),
+    )
     return {
+        "connection_id": connected_opsgenie.pk,
         "export": export.pk,
         "kind": "opsgenie",
         "channel_id": channel.pk,

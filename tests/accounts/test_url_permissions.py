@@ -162,9 +162,20 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "GET": dict.fromkeys(ROLES, 405),
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
+    # The move off OpsGenie: GET goes back to the connection page; an empty POST is refused
+    # there with its reason.
+    "/settings/integrations/<provider>/move/": {
+        "GET": {"admin": 302, "auditor": 403, "staff": 403},
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
     "/incidents/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
     "/incidents/report/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
     "/incidents/<pk>/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
+    # A move's incidents: who reads the connection reads it; an empty match is refused (302).
+    "/incidents/moved/<connection_id>/": {
+        "GET": R_READERS,
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
     # The Data library: every role reads it, nobody writes.
     "/incidents/library/alerts/": {
         "GET": dict.fromkeys(ROLES, 200),
@@ -300,6 +311,11 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "POST": R_ADMIN_ONLY,
     },
     "/settings/notifications/<channel_id>/enabled/": {
+        "GET": {"admin": 302, "auditor": 302, "staff": 403},
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
+    # An empty POST (no version) is refused on the channel's page.
+    "/settings/notifications/<channel_id>/switch-to-jsm/": {
         "GET": {"admin": 302, "auditor": 302, "staff": 403},
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },

@@ -156,3 +156,4 @@ def test_print_keys_lists_the_site_email_and_token() -> None:
     call_command("sandbox", "--print-env", "--port", "8810", stdout=env)
     assert "JSM_SITE_URL='http://127.0.0.1:8810/jsm/site/{site}'" in env.getvalue()
     assert "JSM_CLOUD_URL=http://127.0.0.1:8810/jsm/ops/api" in env.getvalue()
+    assert "JSM_IMPACT_START_FIELD=customfield_10060" in env.getvalue()

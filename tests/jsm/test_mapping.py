@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from integrations.http import UpstreamError
-from integrations.providers.jsm.mapping import adf_text, incident_record
+from integrations.providers.jsm.mapping import CustomFields, adf_text, incident_record
 from integrations.records import IncidentStatus, Priority
 
 SITE = "https://acme.atlassian.net"
@@ -96,9 +96,30 @@ def test_the_opsgenie_tiny_id_and_alias_come_from_labels_or_configured_fields() 
         ("opsgenie_tiny_id", "1042"),
     )
     fielded = _item(customfield_10050="77", labels=["opsgenie-tiny-1042"])
-    record = incident_record(fielded, site_url=SITE, tiny_id_field="customfield_10050")
+    record = incident_record(
+        fielded, site_url=SITE, custom=CustomFields(tiny_id="customfield_10050")
+    )
     assert record.external_refs == (("opsgenie_tiny_id", "77"),)
     assert incident_record(_item(), site_url=SITE).external_refs == ()
+
+
+def test_impact_times_come_from_the_custom_fields_named_in_settings() -> None:
+    item = _item(
+        customfield_10060="2026-11-02T09:58:00.000+0000",
+        customfield_10061="2026-11-02T12:30:00.000+0100",
+    )
+    named = CustomFields(impact_start="customfield_10060", impact_end="customfield_10061")
+    record = incident_record(item, site_url=SITE, custom=named)
+    assert record.impact_start == datetime(2026, 11, 2, 9, 58, tzinfo=UTC)
+    assert record.impact_end == datetime(2026, 11, 2, 11, 30, tzinfo=UTC)
+    # Not named: not read, whatever the item holds.
+    unnamed = incident_record(item, site_url=SITE)
+    assert (unnamed.impact_start, unnamed.impact_end) == (None, None)
+    # Named but empty or not a time: none, and the item is still an incident.
+    odd = _item(customfield_10060=None, customfield_10061={"value": "yesterday"})
+    record = incident_record(odd, site_url=SITE, custom=named)
+    assert (record.impact_start, record.impact_end) == (None, None)
+    assert named.requested() == ["customfield_10060", "customfield_10061"]
 
 
 @pytest.mark.parametrize(

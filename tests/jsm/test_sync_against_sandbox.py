@@ -51,6 +51,40 @@ def test_a_full_sync_stores_every_incident_the_jql_finds_and_nothing_else(
     assert one.source == "jsm"
 
 
+def _jira_time(value: str | None) -> datetime | None:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z") if value else None
+
+
+def test_impact_times_are_read_from_the_custom_fields_the_settings_name(
+    upstream, connection, settings
+) -> None:  # type: ignore[no-untyped-def]
+    start, end = "customfield_10060", "customfield_10061"  # the sandbox site's
+    settings.JSM_IMPACT_START_FIELD, settings.JSM_IMPACT_END_FIELD = start, end
+    assert run_sync(connection).outcome == SyncOutcome.SUCCEEDED
+    expected = {
+        upstream_id: (_jira_time(item["fields"][start]), _jira_time(item["fields"][end]))
+        for upstream_id, item in _incidents_upstream(upstream).items()
+    }
+    stored = {
+        i.upstream_id: (i.impact_start, i.impact_end)
+        for i in Incident.objects.filter(connection=connection)
+    }
+    assert stored == expected
+    assert all(s is not None for s, _ in stored.values())
+    assert any(e is None for _, e in stored.values()) and any(e for _, e in stored.values())
+    # The search asked for the two fields besides the usual ones.
+    fields = {f for q in _requests(upstream) if q.get("jql") for f in q["fields"][0].split(",")}
+    assert {start, end} <= fields
+
+
+def test_without_impact_fields_named_an_incident_has_no_impact_times(upstream, connection) -> None:  # type: ignore[no-untyped-def]
+    assert run_sync(connection).outcome == SyncOutcome.SUCCEEDED
+    stored = Incident.objects.filter(connection=connection)
+    assert stored.count() == 125
+    assert not stored.filter(impact_start__isnull=False).exists()
+    assert not stored.filter(impact_end__isnull=False).exists()
+
+
 def test_work_items_moved_from_opsgenie_keep_their_tiny_id(upstream, connection) -> None:  # type: ignore[no-untyped-def]
     run_sync(connection)
     moved = {

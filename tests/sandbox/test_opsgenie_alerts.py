@@ -272,12 +272,12 @@ def test_jsm_serves_the_same_alert_api_under_its_integration_path(sandbox: Sandb
 
     assert closed["alertId"] == created["alertId"]
     assert get(sandbox, f"/v2/alerts/{name}", identifierType="alias", **jsm).status_code == 404
-    assert (
-        post(
-            sandbox, "/v2/alerts", {"message": "m"}, key="us_integration", region="jsm"
-        ).status_code
-        == 401
-    )
+    # The US account moved to JSM with its integrations: their key is taken there too; the EU
+    # account's (not moved) is not.
+    moved = post(sandbox, "/v2/alerts", {"message": "m"}, key="us_integration", region="jsm")
+    assert moved.status_code == 202
+    not_moved = post(sandbox, "/v2/alerts", {"message": "m"}, key="eu_integration", region="jsm")
+    assert not_moved.status_code == 401
     assert get(sandbox, "/v1/incidents", **jsm).status_code == 404
     assert sandbox.opsgenie_jsm_url().endswith("/jsm/ops/integration")
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from integrations.models import Connection, ConnectionStatus, SyncOutcome, SyncRun, SyncTrigger
 from integrations.providers.registry import providers
@@ -29,8 +31,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["all"]:
-            connections = list(Connection.objects.exclude(status=ConnectionStatus.DISCONNECTED))
-            if not connections:
+            active = Connection.objects.exclude(status=ConnectionStatus.DISCONNECTED)
+            connections = []
+            for connection in active.select_related("moved_to"):
+                if connection.has_moved:
+                    # Not a failure: its move took effect, and its evidence is kept.
+                    self.stdout.write(f"{_label(connection)}: {_moved(connection)}")
+                else:
+                    connections.append(connection)
+            if not connections and not active.exists():
                 raise CommandError("No connection to sync: connect an integration first.")
         else:
             connection = Connection.objects.filter(pk=options["connection"]).first()
@@ -44,9 +53,12 @@ class Command(BaseCommand):
             raise CommandError(f"{failures} of {len(connections)} syncs failed.")
 
     def _sync(self, connection: Connection, *, full: bool) -> bool:
-        label = f"{connection.provider} (connection {connection.pk})"
+        label = _label(connection)
         if connection.status == ConnectionStatus.DISCONNECTED:
             self.stderr.write(f"{label} is disconnected: reconnect it first.")
+            return False
+        if connection.has_moved:
+            self.stderr.write(f"{label}: {_moved(connection)}")
             return False
         run = sync_connection(
             connection_id=connection.pk,
@@ -99,6 +111,21 @@ class Command(BaseCommand):
             ending="",
         )
         self.stdout.flush()
+
+
+def _label(connection: Connection) -> str:
+    return f"{connection.provider} (connection {connection.pk})"
+
+
+def _moved(connection: Connection) -> str:
+    """Why a moved connection is not synced: "moved to Jira Service Management on 1 Dec 2026;
+    kept as evidence, not synced"."""
+    moved_to = connection.moved_to
+    successor = moved_to.get_provider_name() if moved_to else "its successor"
+    stopped = connection.stopped_answering_at
+    day = timezone.localdate(stopped) if stopped else connection.moved_on
+    when = date_format(day, "j M Y") if day else "its stop date"
+    return f"moved to {successor} on {when}; kept as evidence, not synced."
 
 
 def _switched_off(connection: Connection) -> list[str]:

@@ -33,6 +33,11 @@ def settings() -> dict[str, object]:
         # (integrations/providers/jsm/mapping.py).
         "JSM_OPSGENIE_TINY_ID_FIELD": env_str("JSM_OPSGENIE_TINY_ID_FIELD", ""),
         "JSM_OPSGENIE_ALIAS_FIELD": env_str("JSM_OPSGENIE_ALIAS_FIELD", ""),
+        # Unconfirmed: JSM's incident template has no standard impact start/end field. The ids
+        # of a site's date-time custom fields holding them, when it has such fields; else the
+        # incident has no impact times (its resolution time is Jira's resolutiondate).
+        "JSM_IMPACT_START_FIELD": env_str("JSM_IMPACT_START_FIELD", ""),
+        "JSM_IMPACT_END_FIELD": env_str("JSM_IMPACT_END_FIELD", ""),
         # Teams whose escalations and heartbeats are read in one sync (one call each per team);
         # past it, the next block each hour (integrations/providers/jsm/ops_reader.py).
         "JSM_TEAMS_PER_RUN": env_int("JSM_TEAMS_PER_RUN", 200),

@@ -6,13 +6,17 @@
 - the OpsGenie tiny id and alias the work item carries, when it carries them, kept as the
   incident's external refs for the move from OpsGenie (where the migration records them is
   unconfirmed: custom fields named in settings, else labels ``opsgenie-tiny-<n>`` and
-  ``opsgenie-alias-<alias>``).
+  ``opsgenie-alias-<alias>``);
+- the impact's start and end, from the site's custom fields named in settings (JSM's incident
+  template has no standard field for them: unconfirmed, so none is read unless named).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from integrations.http import ErrorKind, UpstreamError
@@ -48,8 +52,27 @@ MAX_DESCRIPTION = 20000
 MAX_REF = 512
 
 
+@dataclass(frozen=True)
+class CustomFields:
+    """Ids of a site's custom fields the mapping reads (``customfield_10050``…), each empty
+    where the site has none: settings JSM_OPSGENIE_TINY_ID_FIELD, JSM_OPSGENIE_ALIAS_FIELD,
+    JSM_IMPACT_START_FIELD and JSM_IMPACT_END_FIELD."""
+
+    tiny_id: str = ""
+    alias: str = ""
+    impact_start: str = ""
+    impact_end: str = ""
+
+    def requested(self) -> list[str]:
+        """The fields a search must ask for besides FIELDS."""
+        return [f for f in (self.tiny_id, self.alias, self.impact_start, self.impact_end) if f]
+
+
+NO_CUSTOM_FIELDS = CustomFields()
+
+
 def incident_record(
-    raw: Any, *, site_url: str, tiny_id_field: str = "", alias_field: str = ""
+    raw: Any, *, site_url: str, custom: CustomFields = NO_CUSTOM_FIELDS
 ) -> IncidentRecord:
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), str | int) or not raw["id"]:
         raise UpstreamError(ErrorKind.MALFORMED, message="a work item without an id")
@@ -79,23 +102,30 @@ def incident_record(
         created_at=created,
         updated_at=parse_upstream_time(fields.get("updated")),
         resolved_at=parse_upstream_time(fields.get("resolutiondate")) if done else None,
-        impact_start=None,
-        impact_end=None,
+        impact_start=_moment(fields, custom.impact_start),
+        impact_end=_moment(fields, custom.impact_end),
         upstream_url=safe_web_link(f"{site_url}/browse/{key}") if key else "",
-        external_refs=external_refs(fields, tiny_id_field=tiny_id_field, alias_field=alias_field),
+        external_refs=external_refs(fields, custom),
     )
 
 
+def _moment(fields: dict[str, Any], field: str) -> datetime | None:
+    """A date-time custom field's value (Jira writes ``2026-11-02T10:15:30.123+0000``); None
+    where the field is not named, empty, or not a time."""
+    value = fields.get(field) if field else None
+    return parse_upstream_time(value) if isinstance(value, str) else None
+
+
 def external_refs(
-    fields: dict[str, Any], *, tiny_id_field: str = "", alias_field: str = ""
+    fields: dict[str, Any], custom: CustomFields = NO_CUSTOM_FIELDS
 ) -> tuple[tuple[str, str], ...]:
     """The OpsGenie tiny id and alias the work item carries: from the configured custom fields
     first, else from its labels."""
     labels = fields.get(LABELS) if isinstance(fields.get(LABELS), list) else []
     found: dict[str, str] = {}
     for name, field, label in (
-        (OPSGENIE_TINY_ID, tiny_id_field, TINY_ID_LABEL),
-        (OPSGENIE_ALIAS, alias_field, ALIAS_LABEL),
+        (OPSGENIE_TINY_ID, custom.tiny_id, TINY_ID_LABEL),
+        (OPSGENIE_ALIAS, custom.alias, ALIAS_LABEL),
     ):
         value = _text(fields.get(field)) if field else ""
         if not value:

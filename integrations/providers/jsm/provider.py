@@ -5,8 +5,12 @@ alerts, teams, escalations, schedules, on-calls, heartbeats and integrations fro
 
 from __future__ import annotations
 
-from integrations.providers.base import Provider, Region, StreamInfo
+from collections.abc import Mapping
+from typing import Any
+
+from integrations.providers.base import MoveRef, Provider, Region, StreamInfo
 from integrations.providers.jsm.library_kinds import LIBRARY_KINDS
+from integrations.providers.jsm.mapping import OPSGENIE_TINY_ID
 from integrations.providers.jsm.ops_mapping import (
     ESCALATIONS,
     HEARTBEATS,
@@ -21,6 +25,12 @@ from integrations.providers.jsm.ops_reader import NEEDS_OPS, TEAMS_PER_RUN
 REGION = "cloud"
 NEEDS_JQL = "an API token of an account that may browse the incident work items"
 
+
+def account_email(credentials: Mapping[str, Any]) -> str:
+    """The Atlassian account the API token acts as: the token dies with that person."""
+    return str(credentials.get("email") or "")
+
+
 PROVIDER = Provider(
     package="integrations.providers.jsm",
     slug="jsm",
@@ -34,6 +44,11 @@ PROVIDER = Provider(
     connect_url_name="integrations:jsm-connect",
     own_command_line=True,
     search_terms=("atlassian", "jira", "jsm", "opsgenie", "incidents", "operations", "on-call"),
+    # A work item moved from OpsGenie carries its tiny id (mapping.py): the same incident as
+    # the OpsGenie incident of that number. OpsGenie's incidents have no alias (reference
+    # §3.3), so an alias alone matches nothing: such items are left for the admin to match.
+    move_refs=(MoveRef(predecessor="opsgenie", ref=OPSGENIE_TINY_ID, field="number"),),
+    credential_owner=account_email,
     library_streams=("alerts",),
     library_kinds=LIBRARY_KINDS,
     streams=(

@@ -29,7 +29,7 @@ from integrations.http import CallStats, UpstreamError
 from integrations.models import Connection
 from integrations.providers.jsm.alert_reader import JsmAlerts
 from integrations.providers.jsm.client import PAGE_SIZE, JsmClient, listing_jql
-from integrations.providers.jsm.mapping import FIELDS, LABELS, incident_record
+from integrations.providers.jsm.mapping import FIELDS, LABELS, CustomFields, incident_record
 from integrations.providers.jsm.ops_mapping import (
     ESCALATIONS,
     HEARTBEATS,
@@ -65,8 +65,12 @@ class JsmSource:
         self.client = client
         self.jql = jql
         self._zone: str | None = None
-        self.tiny_id_field = settings.JSM_OPSGENIE_TINY_ID_FIELD
-        self.alias_field = settings.JSM_OPSGENIE_ALIAS_FIELD
+        self.custom = CustomFields(
+            tiny_id=settings.JSM_OPSGENIE_TINY_ID_FIELD,
+            alias=settings.JSM_OPSGENIE_ALIAS_FIELD,
+            impact_start=settings.JSM_IMPACT_START_FIELD,
+            impact_end=settings.JSM_IMPACT_END_FIELD,
+        )
         self.ops = JsmOps(client)
 
     def counted(self, *, stats: Any, sleep: Callable[[float], None] | None) -> JsmSource:
@@ -136,7 +140,7 @@ class JsmSource:
 
     def _listing(self, clause: str | None) -> Iterator[list[IncidentRecord]]:
         jql = listing_jql(self.jql, clause)
-        fields = [*FIELDS, LABELS, *filter(None, (self.tiny_id_field, self.alias_field))]
+        fields = [*FIELDS, LABELS, *self.custom.requested()]
         token: str | None = None
         # A page may repeat the one before's last items (a work item created mid-listing):
         # dropped by id, holding only the last page's ids, so memory stays flat.
@@ -146,12 +150,7 @@ class JsmSource:
                 jql, fields=fields, max_results=PAGE_SIZE, next_page_token=token
             )
             records = [
-                incident_record(
-                    raw,
-                    site_url=self.client.site_url,
-                    tiny_id_field=self.tiny_id_field,
-                    alias_field=self.alias_field,
-                )
+                incident_record(raw, site_url=self.client.site_url, custom=self.custom)
                 for raw in body["issues"]
             ]
             fresh = [record for record in records if record.upstream_id not in seen]

@@ -99,6 +99,8 @@ def _facts(connection: Connection) -> dict[str, object]:
         "site_host": site_host(site) if site else "",
         "account_email": saved.get("email", ""),
         "jql": saved.get("jql", ""),
+        # The connections that moved here (integrations/moves.py): this one carries them on.
+        "moved_from": list(connection.moved_from.order_by("pk")),
     }
 
 

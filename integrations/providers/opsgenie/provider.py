@@ -18,6 +18,9 @@ BUILT_IN_ROLES = (("Owner", "Owner"), ("Admin", "Admin"), ("User", "User"))
 # Unconfirmed: no source in reference/opsgenie-api.md names a built-in Stakeholder role (only
 # owner, admin, user and custom roles); offered so rules can name it, and harmless if unused.
 UNCONFIRMED_ROLES = (("Stakeholder", "Stakeholder"),)
+# Atlassian ends OpsGenie, its REST API included, on this day (reference/jsm-access-outbound.md
+# §1, peers-and-style.md §E); an account is switched off 120 days after its migration.
+OPSGENIE_END_OF_LIFE = date(2027, 4, 5)
 
 PROVIDER = Provider(
     package="integrations.providers.opsgenie",
@@ -31,8 +34,9 @@ PROVIDER = Provider(
     connect_url_name="integrations:opsgenie-connect",
     key_form=OpsgenieKeyForm,
     validate_key=validate_key,
-    # Atlassian ends the OpsGenie REST API on this date (reference/peers-and-style.md §E).
-    end_of_life=date(2027, 4, 5),
+    end_of_life=OPSGENIE_END_OF_LIFE,
+    # Jira Service Management: its incidents carry on OpsGenie's (integrations/moves.py).
+    successors=("jsm",),
     search_terms=("atlassian", "alerts", "on-call", "incidents"),
     account_roles=BUILT_IN_ROLES + UNCONFIRMED_ROLES,
     accounts_need=CONFIGURATION_READ,

@@ -14,6 +14,7 @@ from accounts.permissions import require_permissions
 from integrations.connect import ConnectRefused, key_connect
 from integrations.connection_views import detail_page, disconnect_page
 from integrations.held_keys import EXPIRED, after_attempt, take_held_key
+from integrations.moves import move_context
 from integrations.providers.opsgenie.provider import PROVIDER
 from integrations.selectors import connection_for
 from integrations.stream_views import wizard_review_step, wizard_streams_off
@@ -133,7 +134,7 @@ def _details(
 
 @require_permissions(read=VIEW)
 def detail(request: HttpRequest) -> HttpResponse:
-    return detail_page(request, PROVIDER)
+    return detail_page(request, PROVIDER, extra=move_context(PROVIDER))
 
 
 @require_permissions(read=MANAGE, write=MANAGE)

@@ -22,6 +22,10 @@ MOVED_DAYS = 30
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
 INCIDENT_TYPE = {"id": "10004", "name": "[System] Incident"}
+# The sandbox site's date-time custom fields for an incident's impact (a real site names its
+# own: JSM_IMPACT_START_FIELD / JSM_IMPACT_END_FIELD). The impact starts before it is raised.
+IMPACT_START_FIELD, IMPACT_END_FIELD = "customfield_10060", "customfield_10061"
+IMPACT_LEAD_MS = 4 * 60_000
 OTHER_TYPES = ({"id": "10001", "name": "Task"}, {"id": "10005", "name": "[System] Service request"})
 PROJECTS = (
     {"id": "10000", "key": "OPS", "name": "Operations"},
@@ -147,7 +151,17 @@ def make_item(
             "created": jira_time(created_ms),
             "updated": jira_time(updated_ms),
             "resolutiondate": jira_time(resolved_ms) if resolved_ms else None,
+            **(_impact(created_ms, resolved_ms) if is_incident else {}),
         },
+    }
+
+
+def _impact(created_ms: int, resolved_ms: int | None) -> Record:
+    """An incident's impact window: from a few minutes before it was raised to its resolution
+    (still going: no end)."""
+    return {
+        IMPACT_START_FIELD: jira_time(created_ms - IMPACT_LEAD_MS),
+        IMPACT_END_FIELD: jira_time(resolved_ms) if resolved_ms else None,
     }
 
 

@@ -13,7 +13,11 @@ from collections.abc import Callable, Mapping
 from typing import Final
 
 from integrations.providers.jsm.sandbox.app import OpsApp, SiteApp
-from integrations.providers.jsm.sandbox.data import generate_site
+from integrations.providers.jsm.sandbox.data import (
+    IMPACT_END_FIELD,
+    IMPACT_START_FIELD,
+    generate_site,
+)
 from integrations.providers.jsm.sandbox.ops_data import generate_ops
 from integrations.providers.jsm.sandbox.store import JsmStore
 from integrations.sandbox.contract import MountContext, Mounted
@@ -76,6 +80,8 @@ def mount(context: MountContext, *, incidents: int = 200) -> Mounted:
         env=lambda base_url: {
             "JSM_SITE_URL": base_url + SITE_PREFIX + "/{site}",
             "JSM_CLOUD_URL": base_url + OPS_PREFIX,
+            "JSM_IMPACT_START_FIELD": IMPACT_START_FIELD,
+            "JSM_IMPACT_END_FIELD": IMPACT_END_FIELD,
         },
         attributes={
             "jsm_store": store,

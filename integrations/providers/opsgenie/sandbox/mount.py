@@ -81,7 +81,12 @@ def mount(context: MountContext, *, incidents: int = 200, alerts: int = 300) -> 
     }
     apps[JSM_PREFIX] = OpsGenieSandbox(
         store=None,
-        keys={context.keys["opsgenie_jsm_integration"]: KeyAccess.INTEGRATION_WITH_READ},
+        keys={
+            context.keys["opsgenie_jsm_integration"]: KeyAccess.INTEGRATION_WITH_READ,
+            # The US account moved to JSM (the JSM site continues its history): its API
+            # integration moved with its key, which JSM's endpoint now takes too.
+            context.keys["opsgenie_us_integration"]: KeyAccess.INTEGRATION,
+        },
         faults=context.faults,
         alerts=alert_stores["jsm"],
     )
