@@ -4,7 +4,7 @@ number of queries, however many it has), and how many alerts still wait for thei
 from __future__ import annotations
 
 from alerts.models import Alert, AlertLog, AlertNote, AlertRecipient
-from alerts.selectors import DETAILS_STREAM, alert_providers
+from alerts.selectors import DETAILS_STREAM, alert_providers, details_providers
 from integrations.models import SyncRun
 from integrations.sync.details import Backlog, backlog
 
@@ -34,6 +34,8 @@ def alert_details(alert: Alert) -> dict[str, object]:
             else []
         ),
         "details_read": read,
+        # False where the provider reads no alert's logs, notes and recipients (JSM Operations).
+        "details_synced": alert.provider in details_providers(),
         "details_waiting": waiting,
         "backlog": details_backlog(connection_id=alert.connection_id) if waiting else None,
     }

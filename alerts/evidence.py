@@ -76,8 +76,9 @@ def alert_rows(export: Export) -> Iterator[Row]:
 FILES = [
     EvidenceFile(
         name="alerts.csv",
-        description="Alerts created in the period, as last synced (OpsGenie): status, priority, "
-        "who acknowledged and closed them, and those since deleted upstream marked.",
+        description="Alerts created in the period, as last synced (OpsGenie, Jira Service "
+        "Management): status, priority, who acknowledged and closed them, and those since "
+        "deleted upstream marked.",
         header=ALERTS_HEADER,
         rows=alert_rows,
         order=75,

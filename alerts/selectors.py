@@ -21,6 +21,16 @@ def alert_providers() -> list[str]:
     return [slug for slug, provider in providers().items() if STREAM in provider.library_streams]
 
 
+def details_providers() -> list[str]:
+    """The slugs of the providers whose source reads alerts' logs, notes and recipients (JSM
+    Operations' reads the alerts alone)."""
+    return [
+        slug
+        for slug, provider in providers().items()
+        if any(stream.name == DETAILS_STREAM for stream in provider.streams)
+    ]
+
+
 def held_alerts(connection: Connection) -> HeldCount | None:
     """The sync card's alert count: stored and not deleted upstream (no check counts alerts);
     None for a connection whose provider has no alerts."""

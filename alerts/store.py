@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from alerts.models import Alert
+from alerts.selectors import details_providers
 from integrations.models import Connection
 from integrations.records import AlertRecord, AlertStatus
 from integrations.sync import writes
@@ -83,6 +84,8 @@ class AlertStore:
         by_id = {record.upstream_id: record for record in records}
         counts = StreamCounts(fetched=len(records))
         now = timezone.now()
+        # Its logs, notes and recipients are to be read, where the provider reads them.
+        wanted = now if connection.provider in details_providers() else None
         with writes.page_transaction():
             existing = {
                 row.upstream_id: row
@@ -109,7 +112,7 @@ class AlertStore:
                         content_hash=digest,
                         first_seen_at=now,
                         changed_at=now,
-                        details_wanted_at=now,  # its logs, notes and recipients: to be read
+                        details_wanted_at=wanted,
                     )
                     _apply(row, record)
                     to_create.append(row)
@@ -119,7 +122,7 @@ class AlertStore:
                     row.changed_at = now
                     # Changed: its logs, notes and recipients are read again (the earliest
                     # wait of one still waiting is kept, so it keeps its place in the queue).
-                    row.details_wanted_at = row.details_wanted_at or now
+                    row.details_wanted_at = row.details_wanted_at or wanted
                     # Seen again upstream: it was not deleted after all.
                     row.deleted_upstream, row.deleted_upstream_at = False, None
                     to_update.append(row)

@@ -21,10 +21,12 @@ from library.readiness_reads import (
     CANNOT,
     Account,
     accounts,
+    cannot_judge_all,
     empty_or_unread,
     list_url,
     record_url,
     removed_on,
+    syncs_services,
 )
 
 
@@ -48,6 +50,14 @@ def failing_paths(now: datetime) -> Iterator[FailingRow]:
     for account in accounts(("escalations",), services=True, optional=("teams",)):
         by_team = account.kinds["escalations"].reached_by == "team"
         fallback = account.kind("teams") if by_team else account.kind("escalations")
+        if not syncs_services(account):
+            why = (
+                f"{account.source} has no services (its alerts reach a team's escalations "
+                "through the team's routing rules): there is no service whose path could be "
+                "judged; the other readiness checks judge its escalations"
+            )
+            yield cannot_judge_all(account, "services", why, fallback)
+            continue
         yield from empty_or_unread(
             account,
             "services",

@@ -15,7 +15,7 @@ from typing import Any
 from django.urls import reverse
 
 from integrations.models import Connection, ConnectionStatus, ProviderService, SyncRun
-from integrations.providers.registry import provider_name
+from integrations.providers.registry import provider_name, providers
 from lib.checks import FailingRow
 from library.kinds import KINDS, ROLES, Kind, kinds_of
 from library.models import LibraryObject
@@ -132,6 +132,12 @@ def accounts(
         for service in listed:
             found[service.connection_id].services.append(service)
     return list(found.values())
+
+
+def syncs_services(account: Account) -> bool:
+    """Whether the account's provider has services at all (JSM Operations has none)."""
+    provider = providers().get(account.connection.provider)
+    return provider is None or any(stream.name == "services" for stream in provider.streams)
 
 
 def record_url(row: LibraryObject) -> str:

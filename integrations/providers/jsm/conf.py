@@ -13,7 +13,7 @@ Two hosts, both operator settings only (no URL typed into a form is ever fetched
 
 from __future__ import annotations
 
-from config.env import env_str
+from config.env import env_int, env_str
 
 SITE_PLACEHOLDER = "{site}"
 
@@ -38,4 +38,7 @@ def settings() -> dict[str, object]:
         # incident has no impact times (its resolution time is Jira's resolutiondate).
         "JSM_IMPACT_START_FIELD": env_str("JSM_IMPACT_START_FIELD", ""),
         "JSM_IMPACT_END_FIELD": env_str("JSM_IMPACT_END_FIELD", ""),
+        # Teams whose escalations and heartbeats are read in one sync (one call each per team);
+        # past it, the next block each hour (integrations/providers/jsm/ops_reader.py).
+        "JSM_TEAMS_PER_RUN": env_int("JSM_TEAMS_PER_RUN", 200),
     }

@@ -1,6 +1,7 @@
 """Jira Service Management as the rest of the product sees it (the contract:
-integrations/providers/base.py). So far: incidents (Jira work items found by a JQL); alerts,
-teams, schedules and the move from OpsGenie come in later steps of issue 16."""
+integrations/providers/base.py): incidents (Jira work items found by a JQL) from the site, and
+alerts, teams, escalations, schedules, on-calls, heartbeats and integrations from the Ops API
+(the readiness checks judge them as OpsGenie's)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from integrations.providers.base import MoveRef, Provider, Region, StreamInfo
+from integrations.providers.jsm.library_kinds import LIBRARY_KINDS
 from integrations.providers.jsm.mapping import OPSGENIE_TINY_ID
+from integrations.providers.jsm.ops_mapping import (
+    ESCALATIONS,
+    HEARTBEATS,
+    INTEGRATIONS,
+    ON_CALLS,
+    SCHEDULES,
+    TEAMS,
+)
+from integrations.providers.jsm.ops_reader import NEEDS_OPS, TEAMS_PER_RUN
 
 # One gateway (api.atlassian.com) serves every region; data residency is per product.
 REGION = "cloud"
@@ -38,5 +49,21 @@ PROVIDER = Provider(
     # §3.3), so an alias alone matches nothing: such items are left for the admin to match.
     move_refs=(MoveRef(predecessor="opsgenie", ref=OPSGENIE_TINY_ID, field="number"),),
     credential_owner=account_email,
-    streams=(StreamInfo("incidents", "Incidents (work items found by the JQL)", NEEDS_JQL, False),),
+    library_streams=("alerts",),
+    library_kinds=LIBRARY_KINDS,
+    streams=(
+        StreamInfo("incidents", "Incidents (work items found by the JQL)", NEEDS_JQL, False),
+        *(
+            StreamInfo(name, label, NEEDS_OPS)
+            for name, label in (
+                ("alerts", "Alerts"),
+                (TEAMS, "Teams"),
+                (ESCALATIONS, f"Escalations (up to {TEAMS_PER_RUN} teams a run)"),
+                (SCHEDULES, "Schedules"),
+                (ON_CALLS, "On-calls (next 14 days)"),
+                (HEARTBEATS, f"Heartbeats (up to {TEAMS_PER_RUN} teams a run)"),
+                (INTEGRATIONS, "Integrations"),
+            )
+        ),
+    ),
 )

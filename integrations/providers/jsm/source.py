@@ -1,5 +1,6 @@
 """Fetch: the incidents (Jira work items found by the connection's JQL), page by page, in the
-shapes the sync engine asks for. Later steps add the Ops API's streams (alerts, teams...).
+shapes the sync engine asks for; then the Ops API's alerts (``alert_reader``) and configuration
+(``ops_reader``), each a stream of its own that a token without an Operations role skips.
 
 Every listing is ``GET /rest/api/3/search/jql`` paged by ``nextPageToken``, ordered by
 ``created ASC, id ASC``: a creation time never changes, so a work item updated while we page
@@ -26,11 +27,21 @@ from django.conf import settings
 
 from integrations.http import CallStats, UpstreamError
 from integrations.models import Connection
+from integrations.providers.jsm.alert_reader import JsmAlerts
 from integrations.providers.jsm.client import PAGE_SIZE, JsmClient, listing_jql
 from integrations.providers.jsm.mapping import FIELDS, LABELS, CustomFields, incident_record
+from integrations.providers.jsm.ops_mapping import (
+    ESCALATIONS,
+    HEARTBEATS,
+    INTEGRATIONS,
+    ON_CALLS,
+    SCHEDULES,
+    TEAMS,
+)
+from integrations.providers.jsm.ops_reader import NEEDS_OPS, JsmOps
 from integrations.providers.jsm.validation import failure_for_error, time_zone
 from integrations.records import IncidentRecord
-from integrations.sync.streams import Stream, StreamKind
+from integrations.sync.streams import Stream, StreamKind, snapshot
 
 # How much earlier than the watermark a scheduled run reads changes from: our clock against
 # Jira's, a change indexed for search a little after its ``updated`` (unconfirmed: Jira states
@@ -60,6 +71,7 @@ class JsmSource:
             impact_start=settings.JSM_IMPACT_START_FIELD,
             impact_end=settings.JSM_IMPACT_END_FIELD,
         )
+        self.ops = JsmOps(client)
 
     def counted(self, *, stats: Any, sleep: Callable[[float], None] | None) -> JsmSource:
         """Count this source's calls in the run's ``stats``; ``sleep`` replaces real waits."""
@@ -70,8 +82,17 @@ class JsmSource:
         return self
 
     def streams(self) -> list[Stream]:
+        ops = self.ops
+        alerts = JsmAlerts(ops)
         return [
-            Stream("incidents", StreamKind.INCREMENTAL, self, decides_status=True, by_update=True)
+            Stream("incidents", StreamKind.INCREMENTAL, self, decides_status=True, by_update=True),
+            Stream("alerts", StreamKind.INCREMENTAL, alerts, needs=NEEDS_OPS, by_update=True),
+            snapshot(TEAMS, ops.teams, needs=NEEDS_OPS),
+            snapshot(ESCALATIONS, ops.escalations, needs=NEEDS_OPS),
+            snapshot(SCHEDULES, ops.schedules, needs=NEEDS_OPS),
+            snapshot(ON_CALLS, ops.on_calls, needs=NEEDS_OPS),
+            snapshot(HEARTBEATS, ops.heartbeats, needs=NEEDS_OPS),
+            snapshot(INTEGRATIONS, ops.integrations, needs=NEEDS_OPS),
         ]
 
     def close(self) -> None:

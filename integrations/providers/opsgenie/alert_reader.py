@@ -28,8 +28,8 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from integrations.alert_mapping import alert_record
 from integrations.providers.opsgenie.client import OpsgenieClient
-from integrations.providers.opsgenie.mapping import alert_record
 from integrations.records import AlertRecord
 from integrations.sync.keyset import keyset_pages
 from integrations.sync.streams import ChangesUnreadable

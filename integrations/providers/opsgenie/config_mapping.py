@@ -7,23 +7,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from integrations.config_records import (
-    ESCALATION,
-    PERSON,
-    SCHEDULE,
-    TEAM,
     ConfigRecord,
-    Escalation,
     Heartbeat,
     Link,
-    Period,
     Raw,
-    Target,
     Timeline,
     items,
     mapping,
     on_call_record,
     text,
 )
+from integrations.ops_config_mapping import escalation, final_timeline
 from integrations.providers.opsgenie.parents_mapping import PARENTS_MAPPERS
 from integrations.providers.opsgenie.rules_mapping import (
     RULES_MAPPERS,
@@ -31,9 +25,6 @@ from integrations.providers.opsgenie.rules_mapping import (
     recipient_link,
 )
 from integrations.records import parse_upstream_time
-
-# Upstream's recipient types → the canonical target an escalation's rule notifies.
-_TARGETS = {"user": PERSON, "team": TEAM, "schedule": SCHEDULE, "escalation": ESCALATION}
 
 
 def _owner_team(raw: Raw) -> tuple[str, str]:
@@ -65,21 +56,6 @@ def _escalation_links(raw: Raw) -> list[Link]:
     return links
 
 
-def escalation(raw: Raw) -> Escalation:
-    """Each rule's recipient, in rule order (rules naming none left out), and the repeat."""
-    targets = []
-    for rule in items(raw.get("rules")):
-        recipient = mapping(mapping(rule).get("recipient"))
-        kind = _TARGETS.get(text(recipient.get("type")))
-        upstream_id = text(recipient.get("id"))
-        if kind and upstream_id:
-            name = text(recipient.get("name")) or text(recipient.get("username")) or upstream_id
-            targets.append(Target(kind, upstream_id, name))
-    count = mapping(raw.get("repeat")).get("count")
-    repeats = isinstance(count, int) and count > 0
-    return Escalation(isinstance(raw.get("rules"), list), tuple(targets), repeats)
-
-
 def _schedule_links(raw: Raw) -> list[Link]:
     links = _team_link(raw)
     for rotation in items(raw.get("rotations")):
@@ -91,16 +67,7 @@ def _schedule_links(raw: Raw) -> list[Link]:
 
 def timeline(raw: Raw) -> Timeline:
     """An on-call item (a schedule's final timeline): its window and periods, sorted by start."""
-    found: list[Period] = []
-    for rotation in items(mapping(raw.get("finalTimeline")).get("rotations")):
-        for period in items(mapping(rotation).get("periods")):
-            start = parse_upstream_time(mapping(period).get("startDate"))
-            end = parse_upstream_time(mapping(period).get("endDate"))
-            if start and end and end > start:
-                found.append((start, end, mapping(mapping(period).get("recipient"))))
-    found.sort(key=lambda found_period: found_period[0])
-    start = parse_upstream_time(raw.get("startDate"))
-    return Timeline(start, parse_upstream_time(raw.get("endDate")), found)
+    return final_timeline(raw)
 
 
 def _on_call_links(raw: Raw, read: Timeline) -> list[Link]:

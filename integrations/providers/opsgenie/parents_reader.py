@@ -33,8 +33,9 @@ from integrations.config_records import ConfigRecord
 from integrations.http import ErrorKind, UpstreamError
 from integrations.providers.opsgenie.config_mapping import config_record
 from integrations.providers.opsgenie.config_reader import records_of
-from integrations.providers.opsgenie.rules_reader import OpsgenieRules, gone, this_runs_block
+from integrations.providers.opsgenie.rules_reader import OpsgenieRules, gone
 from integrations.records import ListingTruncated
+from integrations.sync.blocks import this_runs_block
 
 PARENTS_PER_RUN = 200
 TEMPLATES_PAGE = 100

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -34,8 +34,7 @@ from integrations.http import ErrorKind, UpstreamError
 from integrations.providers.opsgenie.config_mapping import config_record
 from integrations.providers.opsgenie.config_reader import OpsgenieConfig, records_of
 from integrations.records import ListingTruncated
-
-T = TypeVar("T")
+from integrations.sync.blocks import this_runs_block
 
 USERS_PER_RUN = 200
 TEAM_LOGS = 100  # a team's newest logs read each run: one page, upstream's largest
@@ -56,17 +55,6 @@ def log_id(team_id: str, log: dict[str, Any]) -> str:
     text = f"{log.get('owner')}\n{log.get('log')}"
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     return f"{team_id}:{log.get('createdDate')}:{digest}"
-
-
-def this_runs_block(items: list[T], bound: int, now: datetime) -> tuple[list[T], bool]:
-    """The block of ``items`` read this run (at most ``bound``, the next block each hour, so
-    every item is read in turn), and whether that is fewer than all of them."""
-    bound = max(1, bound)
-    if len(items) <= bound:
-        return items, False
-    blocks = -(-len(items) // bound)
-    start = (int(now.timestamp() // 3600) % blocks) * bound
-    return items[start : start + bound], True
 
 
 class OpsgenieRules:

@@ -4,8 +4,10 @@ the choice is marked ``Guess:``.
 
 Site, under ``/{site}``: ``/_edge/tenant_info`` (no auth), ``/rest/api/3/myself``,
 ``/rest/api/3/search/jql`` (the JQL subset of ``jql.py``, ``nextPageToken`` paging) and the old
-``/rest/api/3/search`` (410). Ops API, under ``/{cloudId}/v1``: ``/alerts`` (``values`` and
-``links.next``, ``size`` ≤ 100, offset + size < 20,000). Both take Basic auth (email:token).
+``/rest/api/3/search`` (410). Ops API, under ``/{cloudId}/v1`` (``ops_api``): alerts, teams,
+escalations, heartbeats, schedules, timelines, on-calls, integrations (``values`` and
+``links.next``, ``size`` ≤ 100, offset + size < 20,000; 403 to a user without an Operations
+role). Both take Basic auth (email:token); a bad pair is 401.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from integrations.providers.jsm.sandbox.data import (
     STATUSES,
 )
 from integrations.providers.jsm.sandbox.jql import JqlError, parse, sort_key
+from integrations.providers.jsm.sandbox.ops_api import OpsListings
+from integrations.providers.jsm.sandbox.ops_data import OpsConfiguration
 from integrations.providers.jsm.sandbox.store import JsmStore, Record
 from integrations.sandbox.faults import Faults
 from integrations.sandbox.wsgi import HttpProblem, Request, Response, Router, StartResponse
@@ -43,8 +47,6 @@ UNBOUNDED: Final = (
     "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
 )
 MAX_RESULTS: Final = 100  # Guess: the cap for a search returning fields
-MAX_OFFSET: Final = 20_000
-MAX_SIZE: Final = 100
 # The values the site knows per field (JQL refuses any other), casefolded: names and ids.
 KNOWN_VALUES: Final = {
     "issuetype": {v.casefold() for t in (INCIDENT_TYPE, *OTHER_TYPES) for v in t.values()},
@@ -179,32 +181,46 @@ class SiteApp(_Api):
 
 
 class OpsApp(_Api):
-    """The Ops API of the site's cloudId: alerts only, so far."""
+    """The Ops API of the site's cloudId (``ops_api``): alerts, teams with their escalations
+    and heartbeats, schedules with their timelines and on-calls, integrations."""
 
     def __init__(
-        self, store: JsmStore, faults: Faults, sleep: Callable[[float], None] = time.sleep
+        self,
+        store: JsmStore,
+        faults: Faults,
+        sleep: Callable[[float], None] = time.sleep,
+        *,
+        config: OpsConfiguration | None = None,
     ):
         super().__init__(store, faults, sleep)
-        self.router.add("GET", "/{cloud_id}/v1/alerts", self._alerts)
+        self.config = config or OpsConfiguration(now_ms=store.site.now_ms)
+        listings = OpsListings(store.alerts, self.config)
+        for path, handler in (
+            ("/alerts", listings.alerts),
+            ("/teams", listings.teams),
+            ("/teams/{team_id}/escalations", listings.escalations),
+            ("/teams/{team_id}/heartbeats", listings.heartbeats),
+            ("/schedules", listings.schedules),
+            ("/schedules/{schedule_id}/timeline", listings.timeline),
+            ("/schedules/{schedule_id}/on-calls", listings.on_calls),
+            ("/integrations", listings.integrations),
+        ):
+            self.router.add("GET", "/{cloud_id}/v1" + path, self._guarded(handler))
 
-    def _alerts(self, request: Request, *, user: Record, cloud_id: str) -> Record:
-        if cloud_id != self.store.site.cloud_id:
-            raise HttpProblem(404, {"message": "Could not find the requested resource."})  # Guess
-        if not user["operations"]:
-            # Guess: the wording of the Ops API's refusal for a user without an Operations role.
-            raise HttpProblem(
-                403, {"message": "You do not have permission to perform this action."}
-            )
-        size = _int(request.arg("size"), default=20, name="size")
-        offset = _int(request.arg("offset"), default=0, name="offset")
-        if not 0 < size <= MAX_SIZE or offset < 0 or offset + size >= MAX_OFFSET:
-            raise HttpProblem(400, {"message": "size must be 1..100 and offset + size below 20000"})
-        alerts = self.store.alerts()
-        body: Record = {"values": alerts[offset : offset + size], "links": {}}
-        if offset + size < len(alerts):
-            query = urlencode({"size": size, "offset": offset + size})
-            body["links"]["next"] = f"{request.root_url}/{cloud_id}/v1/alerts?{query}"
-        return body
+    def _guarded(self, handler: Callable[..., Record]) -> Callable[..., Record]:
+        """The cloudId and the user's Operations role checked before ``handler``."""
+
+        def guarded(request: Request, *, user: Record, cloud_id: str, **params: str) -> Record:
+            if cloud_id != self.store.site.cloud_id:
+                raise HttpProblem(404, {"message": "Could not find the requested resource."})
+            if not user["operations"]:
+                # Guess: the wording of the refusal for a user without an Operations role.
+                raise HttpProblem(
+                    403, {"message": "You do not have permission to perform this action."}
+                )
+            return handler(request, cloud_id, **params)
+
+        return guarded
 
 
 def _shaped(request: Request, site: str, item: Record, wanted: set[str]) -> Record:

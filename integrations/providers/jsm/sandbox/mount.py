@@ -18,6 +18,7 @@ from integrations.providers.jsm.sandbox.data import (
     IMPACT_START_FIELD,
     generate_site,
 )
+from integrations.providers.jsm.sandbox.ops_data import generate_ops
 from integrations.providers.jsm.sandbox.store import JsmStore
 from integrations.sandbox.contract import MountContext, Mounted
 
@@ -69,9 +70,11 @@ def mount(context: MountContext, *, incidents: int = 200) -> Mounted:
     )
     store = JsmStore(site, clock=context.clock)
     site_app = SiteApp(store, context.faults)
+    ops = generate_ops(seed=context.seed, now_ms=site.now_ms)
+    ops_app = OpsApp(store, context.faults, config=ops)
     return Mounted(
         slug=SLUG,
-        apps={SITE_PREFIX: site_app, OPS_PREFIX: OpsApp(store, context.faults)},
+        apps={SITE_PREFIX: site_app, OPS_PREFIX: ops_app},
         stores={REGION: store},  # type: ignore[dict-item]
         lines=lambda base_url: _lines(base_url, keys),
         env=lambda base_url: {
@@ -83,6 +86,8 @@ def mount(context: MountContext, *, incidents: int = 200) -> Mounted:
         attributes={
             "jsm_store": store,
             "jsm_requests": site_app.requests,
+            "jsm_ops": ops,
+            "jsm_ops_requests": ops_app.requests,
             "jsm_site_url": lambda: context.base_url() + SITE_PREFIX + "/{site}",
             "jsm_ops_url": lambda: context.base_url() + OPS_PREFIX,
         },
