@@ -185,7 +185,9 @@ def test_pages_cost_the_same_queries_for_few_and_many_rows(admin_client, opsgeni
         ("teams", "No teams synced yet"),
     ],
 )
-def test_an_empty_list_names_its_records_as_the_count_does(admin_client, kind: str, says: str) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_list_names_its_records_as_the_count_does(
+    admin_client, kind: str, says: str
+) -> None:  # type: ignore[no-untyped-def]
     # The kind's label ("Teams (JSM)") lower-cased read "No teams (jsm) synced yet".
     page = admin_client.get(reverse("library:list", args=[kind])).content.decode()
 
