@@ -89,9 +89,25 @@ class Stream:
         return stream_label(self.name)
 
 
+# Streams named apart from OpsGenie's same kind by their provider's slug ("pagerduty_teams",
+# "jsm_on_calls"): their labels keep the provider's name as it is spelled.
+PREFIXED_PROVIDERS = {"pagerduty": "PagerDuty", "jsm": "JSM"}
+
+
 def stream_label(name: str) -> str:
-    """A stream's name as people read it: "on_call_schedules" → "On call schedules"."""
+    """A stream's name as people read it: "on_call_schedules" → "On call schedules",
+    "pagerduty_teams" → "PagerDuty teams"."""
+    prefix, _, rest = name.partition("_")
+    if rest and prefix in PREFIXED_PROVIDERS:
+        return f"{PREFIXED_PROVIDERS[prefix]} {rest.replace('_', ' ')}"
     return name.replace("_", " ").capitalize()
+
+
+def stream_noun(name: str) -> str:
+    """The label inside a sentence: "on call schedules", "PagerDuty teams"."""
+    label = stream_label(name)
+    prefix = name.partition("_")[0]
+    return label if prefix in PREFIXED_PROVIDERS and "_" in name else label.lower()
 
 
 def incremental(name: str, reader: IncrementalReader, *, decides_status: bool = False) -> Stream:
