@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from integrations.models import SyncRun
+from integrations.providers.registry import providers
 from integrations.sync.selectors import sync_card
 from integrations.sync.stores import EVALUATORS
 from tests.sync.conftest import run_sync
@@ -179,6 +180,7 @@ def test_provider_named_streams_keep_the_provider_spelling(admin_client, connect
 
 
 def test_an_interrupted_run_names_provider_streams_as_spelled(connection) -> None:  # type: ignore[no-untyped-def]
+    providers()  # loaded with the URL conf in the web process; their packages name labels
     run = _run(
         connection,
         5,
