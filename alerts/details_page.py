@@ -6,6 +6,7 @@ from __future__ import annotations
 from alerts.models import Alert, AlertLog, AlertNote, AlertRecipient
 from alerts.selectors import DETAILS_STREAM, alert_providers, details_providers
 from integrations.models import SyncRun
+from integrations.moves import moved_before_read
 from integrations.sync.details import Backlog, backlog
 
 
@@ -23,7 +24,9 @@ def alert_details(alert: Alert) -> dict[str, object]:
     """The detail page's logs (newest first), notes (newest first) and recipients, and, while
     they are not read (or changed since), how many alerts wait before the next read."""
     read = alert.details_read_at is not None
-    waiting = alert.details_wanted_at is not None and not alert.deleted_upstream
+    # A moved connection has no coming sync to read them.
+    moved = alert.connection.has_moved
+    waiting = alert.details_wanted_at is not None and not alert.deleted_upstream and not moved
     newest = ("-created_at", "-offset")
     return {
         "logs": list(AlertLog.objects.filter(alert=alert).order_by(*newest)) if read else [],
@@ -37,5 +40,6 @@ def alert_details(alert: Alert) -> dict[str, object]:
         # False where the provider reads no alert's logs, notes and recipients (JSM Operations).
         "details_synced": alert.provider in details_providers(),
         "details_waiting": waiting,
+        "details_moved": moved_before_read(alert.connection) if moved and not read else "",
         "backlog": details_backlog(connection_id=alert.connection_id) if waiting else None,
     }

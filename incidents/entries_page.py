@@ -9,6 +9,7 @@ from incidents.entry_store import waiting
 from incidents.models import Incident
 from integrations.incident_entry_records import INCIDENT_DETAILS
 from integrations.models import SyncRun
+from integrations.moves import moved_before_read
 from integrations.sync.details import Backlog, backlog
 
 SHOWN = 500  # the newest this many entries; the count says how many more there are
@@ -26,6 +27,8 @@ def not_read_because(incident: Incident) -> str:
         return "the incident was gone upstream before they could be"
     if incident.out_of_scope:
         return "its service is not among those chosen"
+    if incident.connection.has_moved:
+        return moved_before_read(incident.connection)
     return "no sync has asked for them yet"
 
 
@@ -35,6 +38,8 @@ def incident_entries(incident: Incident) -> dict[str, object]:
         incident.entries_wanted_at is not None
         and not incident.deleted_upstream
         and not incident.out_of_scope
+        # A moved connection has no coming sync to read them.
+        and not incident.connection.has_moved
     )
     rows = IncidentEntry.objects.filter(incident=incident)
     entries = list(rows.order_by("-at", "-id")[:SHOWN]) if read else []

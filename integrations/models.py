@@ -10,7 +10,7 @@ from django.utils import timezone
 from encrypted_model_fields.fields import EncryptedTextField
 
 from integrations.providers.registry import provider_name
-from integrations.sync.streams import stream_label
+from integrations.sync.streams import stream_label, stream_noun
 
 MIN_SYNC_MINUTES = 30
 MAX_SYNC_MINUTES = 24 * 60
@@ -350,7 +350,7 @@ def stored_phrase(counts: object) -> str:
     for name, values in counts.items():
         if not isinstance(values, dict):
             continue
-        noun = stream_label(name).lower()
+        noun = stream_noun(name)
         updated, created = _count(values, "updated"), _count(values, "created")
         deleted = _count(values, "deleted")
         verbs = [f"{verb} {n:,}" for verb, n in (("updated", updated), ("created", created)) if n]

@@ -142,3 +142,12 @@ def move_context(provider: Provider) -> object:
         return {"move": state}
 
     return extra
+
+
+def moved_before_read(connection: Connection) -> str:
+    """A moved connection is synced no more: what it had not read yet stays unread."""
+    successor = connection.moved_to.get_provider_name() if connection.moved_to else "its successor"
+    return (
+        f"{connection.get_provider_name()} moved to {successor} before a sync read them, "
+        "and nothing syncs it any more"
+    )

@@ -49,7 +49,13 @@ from integrations.sync.stores import (
     StreamCounts,
     stream_wanted,
 )
-from integrations.sync.streams import ChangesUnreadable, Stream, StreamKind, stream_label
+from integrations.sync.streams import (
+    ChangesUnreadable,
+    Stream,
+    StreamKind,
+    stream_label,
+    stream_noun,
+)
 from integrations.sync.watermark import previous_watermark
 
 logger = logging.getLogger(__name__)
@@ -287,7 +293,7 @@ def _run_streams(
                 # A key or token without this stream's permission still reads the others; the
                 # rows stay as they were, and the run's history says why none were read.
                 logger.info("connection %s may not read %s", connection.pk, stream.name)
-                counts.skipped = f"the credentials may not read {stream.label.lower()}"
+                counts.skipped = f"the credentials may not read {stream_noun(stream.name)}"
                 if stream.needs:
                     counts.skipped += f": it needs {stream.needs}"
             else:

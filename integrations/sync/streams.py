@@ -89,9 +89,24 @@ class Stream:
         return stream_label(self.name)
 
 
+# Labels a provider package gives its own streams where the name alone reads wrong
+# (a provider's name spelled as it spells it, not capitalized whole): filled when it is loaded.
+STREAM_LABELS: dict[str, str] = {}
+
+
+def register_stream_labels(labels: dict[str, str]) -> None:
+    STREAM_LABELS.update(labels)
+
+
 def stream_label(name: str) -> str:
-    """A stream's name as people read it: "on_call_schedules" → "On call schedules"."""
-    return name.replace("_", " ").capitalize()
+    """A stream's name as people read it: "on_call_schedules" → "On call schedules", or the
+    label its provider registered."""
+    return STREAM_LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+def stream_noun(name: str) -> str:
+    """The label inside a sentence: "on call schedules"; a registered one as spelled."""
+    return STREAM_LABELS.get(name) or stream_label(name).lower()
 
 
 def incremental(name: str, reader: IncrementalReader, *, decides_status: bool = False) -> Stream:

@@ -135,7 +135,7 @@ def test_an_account_without_an_operations_role_is_told_what_it_needs(live) -> No
         assert run.counts[stream]["skipped"].endswith(f"it needs {NEEDS_OPS}"), stream
     assert not LibraryObject.objects.exists() and not Alert.objects.exists()
     assert items(HEARTBEATS_KEY)["Heartbeats (JSM) of Jira Service Management"].reason.startswith(
-        "Cannot judge: the credentials may not read jsm heartbeats"
+        "Cannot judge: the credentials may not read JSM heartbeats"
     )
 
 

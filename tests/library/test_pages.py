@@ -175,3 +175,27 @@ def test_pages_cost_the_same_queries_for_few_and_many_rows(admin_client, opsgeni
     assert _queries(admin_client, reverse("library:list", args=["escalations"])) == small_list
     detail = reverse("library:detail", args=["teams", get_row("teams", "team-1").pk])
     assert _queries(admin_client, detail) == small_detail
+
+
+@pytest.mark.parametrize(
+    ("kind", "says"),
+    [
+        ("jsm_teams", "No JSM teams synced yet"),
+        ("pagerduty_on_calls", "No PagerDuty on-call timelines synced yet"),
+        ("teams", "No teams synced yet"),
+    ],
+)
+def test_an_empty_list_names_its_records_as_the_count_does(
+    admin_client, kind: str, says: str
+) -> None:  # type: ignore[no-untyped-def]
+    # The kind's label ("Teams (JSM)") lower-cased read "No teams (jsm) synced yet".
+    page = admin_client.get(reverse("library:list", args=[kind])).content.decode()
+
+    assert says in page
+    assert "(jsm)" not in page and "(pagerduty)" not in page
+
+
+def test_a_filtered_empty_list_names_its_records(admin_client) -> None:  # type: ignore[no-untyped-def]
+    page = admin_client.get(reverse("library:list", args=["jsm_teams"]), {"q": "nobody"})
+
+    assert "No JSM teams match these filters." in page.content.decode()

@@ -183,3 +183,25 @@ def test_without_a_successor_connected_the_section_says_to_connect_it(
     assert "Move to Jira Service Management</h2>" in page
     assert "Connect Jira Service Management first" in page
     assert "Stop syncing on" not in page
+
+
+def test_the_status_heading_says_moved_as_the_dashboard_does(
+    admin_client, opsgenie, jsm, frozen
+) -> None:  # type: ignore[no-untyped-def]
+    # The heading read "Status: Connected" while the dashboard and connections.csv said moved.
+    before = admin_client.get(PAGE).content.decode()
+    assert 'status-connected">Connected</span></h2>' in before
+
+    page = _move(admin_client, jsm, "2026-09-17").content.decode()
+
+    assert ">Moved: kept as evidence, not synced</span></h2>" in page
+    health = admin_client.get("/").content.decode()
+    assert "Moved: kept as evidence, not synced" in health
+
+
+def test_a_move_set_for_later_leaves_the_heading_connected(
+    admin_client, opsgenie, jsm, frozen
+) -> None:  # type: ignore[no-untyped-def]
+    page = _move(admin_client, jsm, "2026-10-01").content.decode()
+
+    assert 'status-connected">Connected</span></h2>' in page

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from integrations.models import SyncRun
+from integrations.providers.registry import providers
 from integrations.sync.selectors import sync_card
 from integrations.sync.stores import EVALUATORS
 from tests.sync.conftest import run_sync
@@ -156,3 +157,35 @@ def test_the_poll_that_sees_the_end_tells_the_history_to_reload(admin_client, co
     assert 'hx-trigger="every 2s"' not in response.content.decode()
     page = admin_client.get(DETAIL).content.decode()
     assert 'hx-trigger="sync-finished from:body"' in page
+
+
+def test_provider_named_streams_keep_the_provider_spelling(admin_client, connection) -> None:  # type: ignore[no-untyped-def]
+    # "pagerduty_teams" capitalized whole read "Pagerduty teams" on the sync card and history.
+    _run(
+        connection,
+        5,
+        counts={
+            "incidents": {"fetched": 1, "created": 1},
+            "pagerduty_teams": {"fetched": 7, "created": 7},
+            "jsm_on_calls": {"fetched": 6, "created": 6},
+            "routing_rules": {"fetched": 13, "created": 13},
+        },
+    )
+    page = admin_client.get(DETAIL).content.decode()
+
+    assert "PagerDuty teams: 7 read, 7 new" in page
+    assert "JSM on calls: 6 read, 6 new" in page
+    assert "Routing rules: 13 read, 13 new" in page
+    assert "Pagerduty" not in page and "Jsm " not in page
+
+
+def test_an_interrupted_run_names_provider_streams_as_spelled(connection) -> None:  # type: ignore[no-untyped-def]
+    providers()  # loaded with the URL conf in the web process; their packages name labels
+    run = _run(
+        connection,
+        5,
+        outcome="interrupted",
+        counts={"incidents": {"fetched": 40, "created": 2}, "jsm_teams": {"created": 1}},
+    )
+
+    assert "created 2 incidents, created 1 JSM team" in run.stopped_clause

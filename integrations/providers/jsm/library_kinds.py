@@ -13,6 +13,7 @@ from integrations.providers.jsm.ops_mapping import (
     TEAMS,
 )
 from integrations.providers.jsm.ops_reader import TEAMS_PER_RUN
+from integrations.sync.streams import register_stream_labels
 
 ENABLED_STATES = (("enabled", "Enabled"), ("disabled", "Disabled"))
 
@@ -85,4 +86,12 @@ LIBRARY_KINDS = (
         filters=("team", "state"),
         team_kind=TEAMS,
     ),
+)
+
+# The sync card and history spell "JSM" in its own streams' labels ("JSM on calls").
+register_stream_labels(
+    {
+        name: f"JSM {name.removeprefix('jsm_').replace('_', ' ')}"
+        for name in (TEAMS, ESCALATIONS, SCHEDULES, ON_CALLS, HEARTBEATS, INTEGRATIONS)
+    }
 )

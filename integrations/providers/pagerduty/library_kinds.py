@@ -11,6 +11,7 @@ from integrations.providers.pagerduty.config_mapping import (
     SCHEDULES,
     TEAMS,
 )
+from integrations.sync.streams import register_stream_labels
 
 LIBRARY_KINDS = (
     LibraryKind(
@@ -65,4 +66,9 @@ LIBRARY_KINDS = (
         about="Business services with their owning team (GET /business_services).",
         team_kind=TEAMS,
     ),
+)
+
+# The sync card and history spell the provider's name in its own streams' labels.
+register_stream_labels(
+    {TEAMS: "PagerDuty teams", SCHEDULES: "PagerDuty schedules", ON_CALLS: "PagerDuty on calls"}
 )
