@@ -83,7 +83,8 @@ def incident_sources(export: Export) -> dict[str, object]:
             "connection_id": c.pk,
             "provider": c.provider,
             "name": provider_name(c.provider),
-            "status": c.status,
+            # A move in effect reads as such, as connections.csv and the pages say it.
+            "status": "moved" if c.is_active and c.has_moved else c.status,
             "incidents_in_period": _in_period(export).filter(connection=c).count(),
         }
         for c in connections

@@ -15,6 +15,7 @@ from dashboard.selectors import open_incidents_by_age
 from incidents.checks import CLOSED_KEY
 from incidents.models import Incident, IncidentMatch
 from incidents.store import IncidentStore
+from integrations.models import Connection
 from integrations.moves import connection_move
 from integrations.records import IncidentRecord, IncidentStatus, Priority
 from tests.conftest import make_incident
@@ -247,3 +248,11 @@ def test_the_evidence_says_where_each_incident_came_from_and_when_the_move_happe
     connections = {row["provider"]: row for row in read_csv(archive, "connections.csv")}
     assert connections["opsgenie"]["moved_to_provider"] == "jsm"
     assert connections["opsgenie"]["stops_syncing_on"] == "2026-09-18"
+    assert [s["status"] for s in entry["sources"]] == ["connected", "connected"]  # not yet
+    # Once the move is in effect (OpsGenie stopped answering), the source says it moved.
+    Connection.objects.filter(pk=opsgenie.pk).update(stopped_answering_at=NOW)
+    with build_evidence_zip(period=period, generated_by=admin_user, now=NOW) as file:
+        manifest = json.loads(read_zip(file.read()).read("manifest.json"))
+    entry = next(f for f in manifest["files"] if f["name"] == "incidents.csv")
+    assert [s["status"] for s in entry["sources"]] == ["moved", "connected"]
+    assert entry["moves"][0]["in_effect"] is True
