@@ -44,9 +44,13 @@ class LibraryFilterForm(FilterForm):
         else:
             del self.fields["state"]
         held = rows.values_list("connection_id", "provider", "connection__region").distinct()
-        self.fields["connection"].choices = [("", "Any")] + [  # type: ignore[attr-defined]
-            (str(pk), f"{provider_name(slug)} {region.upper()} (#{pk})")
+        # Each source as the filter and the table's Source column name it ("OpsGenie US (#1)").
+        self.source_labels: dict[int, str] = {
+            pk: " ".join(filter(None, (provider_name(slug), region.upper()))) + f" (#{pk})"
             for pk, slug, region in sorted(held)
+        }
+        self.fields["connection"].choices = [("", "Any")] + [  # type: ignore[attr-defined]
+            (str(pk), label) for pk, label in self.source_labels.items()
         ]
 
     def filters(self) -> dict[str, Any]:

@@ -78,6 +78,8 @@ def object_list(request: HttpRequest, library_kind: str) -> HttpResponse:
     rows = _filtered(kind, form.filters())
     count = rows.count()
     listed = list(rows.order_by("name", "id").defer("raw")[:ROW_CAP])
+    for row in listed:
+        row.source_label = form.source_labels.get(row.connection_id, f"#{row.connection_id}")
     context = {
         "kind": kind,
         "kinds": KINDS.values(),

@@ -64,6 +64,10 @@ def test_every_role_reads_the_index_a_list_and_a_record(request, opsgenie, who: 
     assert (index.status_code, listed.status_code, shown.status_code) == (200, 200, 200)
     assert reverse("library:list", args=["heartbeats"]) in index.content.decode()
     assert "Team 1" in listed.content.decode() and "1 team." in listed.content.decode()
+    # The Source column names the connection as its filter does.
+    source = f"OpsGenie {opsgenie.region.upper()} (#{opsgenie.pk})"
+    assert f"<td>{source}</td>" in listed.content.decode()
+    assert f'<option value="{opsgenie.pk}">{source}</option>' in listed.content.decode()
 
 
 def test_nobody_writes_an_auditor_posting_changes_nothing(auditor_client, opsgenie) -> None:  # type: ignore[no-untyped-def]
