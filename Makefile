@@ -46,12 +46,14 @@ bench: $(STAMP)
 	BENCH_SIZES=$(BENCH_SYNC_SIZES) $(PY) tests/bench/bench_sync.py || status=1; \
 	BENCH_ALERT_SIZES=$(BENCH_ALERT_SIZES) $(PY) tests/bench/bench_alerts.py || status=1; \
 	BENCH_SIZES=100000 $(PY) tests/bench/bench_pages.py || status=1; \
+	$(PY) tests/bench/bench_library.py || status=1; \
 	$(PY) tests/bench/bench_staff.py || status=1; \
 	$(PY) tests/bench/bench_accounts.py || status=1; \
 	if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 	  BENCH_SIZES=$(BENCH_SYNC_SIZES) BENCH_DATABASE_URL=$(BENCH_PG) $(PY) tests/bench/bench_sync.py || status=1; \
 	  BENCH_ALERT_SIZES=$(BENCH_ALERT_SIZES) BENCH_DATABASE_URL=$(BENCH_PG) $(PY) tests/bench/bench_alerts.py || status=1; \
 	  BENCH_SIZES=$(BENCH_SIZES) BENCH_DATABASE_URL=$(BENCH_PG) $(PY) tests/bench/bench_pages.py || status=1; \
+	  BENCH_DATABASE_URL=$(BENCH_PG) $(PY) tests/bench/bench_library.py || status=1; \
 	  BENCH_DATABASE_URL=$(BENCH_PG) $(PY) tests/bench/bench_accounts.py || status=1; \
 	else \
 	  echo "PostgreSQL does not answer on 127.0.0.1:5432: the sync and page benchmarks did not run on it."; \
