@@ -102,6 +102,15 @@ def connection(db):  # type: ignore[no-untyped-def]
     return make_connection()
 
 
+def incidents_only(connection) -> None:  # type: ignore[no-untyped-def]
+    """Switch off every optional stream: a sync then reads the incidents alone (a test about
+    the sync itself, with slow or faulty answers, gains nothing from the Data library's)."""
+    from integrations.providers.registry import get_provider
+
+    connection.streams_off = [s.name for s in get_provider(connection.provider).optional_streams]
+    connection.save(update_fields=["streams_off"])
+
+
 def make_incident(connection, n: int, **fields):  # type: ignore[no-untyped-def]
     """A stored incident #n of ``connection``; each test module passes its own defaults."""
     from django.utils import timezone

@@ -12,10 +12,9 @@ from django.test import Client
 
 from integrations.connections import connection_clear_error, connection_record_error
 from integrations.models import Connection, ConnectionStatus, ErrorAction, SyncOutcome
-from integrations.providers.registry import get_provider
 from integrations.sandbox.server import SandboxServer
 from lib.events import Action, EventType
-from tests.conftest import make_connection
+from tests.conftest import incidents_only, make_connection
 from tests.notifications.emitted import collected
 from tests.sync.conftest import run_sync
 
@@ -83,8 +82,7 @@ def test_a_sync_refused_goes_into_error_once_and_recovers_with_a_close(upstream)
     connection = make_connection(api_key=upstream.keys.opsgenie_us)
     # The incidents alone: the optional streams' reads (an incident's notes, bounded per run)
     # find more to judge on later runs, and a check failing on them would be other news.
-    connection.streams_off = [s.name for s in get_provider(connection.provider).optional_streams]
-    connection.save(update_fields=["streams_off"])
+    incidents_only(connection)
     run_sync(connection)
     connection.set_credentials({"api_key": BAD_KEY}, hint="0000")
     connection.save(update_fields=["credentials", "credential_hint"])

@@ -16,11 +16,10 @@ from django.utils import timezone
 
 from incidents.models import Incident
 from integrations.models import SyncKind, SyncOutcome, SyncRun
-from integrations.providers.registry import get_provider
 from integrations.sandbox.server import SandboxServer
 from integrations.sync.engine import sync_connection
 from integrations.sync.liveness import sync_interrupt_stale
-from tests.conftest import make_connection
+from tests.conftest import incidents_only, make_connection
 from tests.sync.conftest import NOW, World, run_sync
 from tests.sync.test_streams import after_listing_page
 
@@ -174,8 +173,7 @@ def test_a_live_sync_slower_than_the_threshold_is_never_taken_for_dead(settings)
     connection = make_connection(api_key=upstream.keys.opsgenie_us)
     # The incidents alone: every optional stream (alerts, the Data library's) would add its own
     # 0.9 s answers without saying more about the heartbeat (a minute of waiting in all).
-    connection.streams_off = [s.name for s in get_provider(connection.provider).optional_streams]
-    connection.save(update_fields=["streams_off"])
+    incidents_only(connection)
     settings.SYNC_STALE_AFTER_SECONDS = 0.6
     upstream.faults.set(delay_seconds=0.9)
     done = threading.Event()

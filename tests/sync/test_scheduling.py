@@ -8,10 +8,10 @@ from django.db import connections
 from django_q.models import Schedule
 
 from integrations.models import SyncRun, validate_sync_interval
-from integrations.providers.registry import get_provider
 from integrations.services import connection_disconnect, connection_set_sync_interval
 from integrations.sync.engine import sync_connection
 from integrations.tasks import sync_schedule_update
+from tests.conftest import incidents_only
 
 
 @pytest.mark.parametrize("minutes", [30, 60, 120, 180, 24 * 60])
@@ -78,8 +78,7 @@ def test_two_syncs_started_at_the_same_moment_run_once(upstream, connection) -> 
     once: the database lets exactly one run. On PostgreSQL this is the production setup."""
     upstream.faults.set(delay_seconds=0.2)
     # The incidents alone: each optional stream would add its own slow calls and prove nothing more.
-    connection.streams_off = [s.name for s in get_provider(connection.provider).optional_streams]
-    connection.save(update_fields=["streams_off"])
+    incidents_only(connection)
     barrier = threading.Barrier(2)
     results: list[object] = []
 
