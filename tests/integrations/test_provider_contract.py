@@ -15,8 +15,10 @@ from django.contrib.staticfiles import finders
 from django.template.loader import get_template
 from django.urls import reverse
 
+from integrations.http import CallStats
 from integrations.providers.base import Provider
 from integrations.providers.registry import PACKAGES, providers
+from tests.conftest import make_connection
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDERS = list(providers().values())
@@ -138,3 +140,34 @@ def test_no_provider_is_named_outside_its_package_and_the_registry() -> None:
     }
     naming = {path for path in naming if not path.startswith(ALLOWED_PREFIXES)}
     assert naming <= ALLOWED, sorted(naming - ALLOWED)
+
+
+_CREDENTIALS = {
+    "jsm": {"site": "acme", "email": "ops@example.com", "api_token": "t" * 24, "jql": "x"},
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("provider", PROVIDERS, ids=lambda p: p.slug)
+def test_what_each_stream_needs_reads_the_same_on_the_review_step_and_in_a_skipped_run(
+    provider: Provider,
+) -> None:
+    # The Review step and the connection page show provider.streams (StreamInfo); a run that
+    # skips a stream says the source's Stream.needs. Declared twice, they must not drift: the
+    # same streams, and where the sync names a need, the one the admin was shown.
+    connection = make_connection(provider=provider.slug)
+    if provider.slug in _CREDENTIALS:
+        connection.set_credentials(_CREDENTIALS[provider.slug], hint="x")
+        connection.save()
+    source = provider.open_source(connection, stats=CallStats(), sleep=None)
+    try:
+        read = {stream.name: stream for stream in source.streams()}
+    finally:
+        source.close()
+    shown = {info.name: info for info in provider.streams}
+    assert set(read) == set(shown)
+    for name, stream in read.items():
+        if stream.needs:
+            assert stream.needs == shown[name].needs, name
+        if stream.decides_status:
+            assert not shown[name].optional, name
