@@ -109,10 +109,10 @@ def _basis() -> str:
     return hashlib.sha256(repr((RULES_VERSION, rules, disconnected)).encode()).hexdigest()
 
 
-def _sla_ran_out(since: datetime, now: datetime) -> list[int]:
+def _sla_ran_out(since: datetime, now: datetime, policy: IncidentPolicy | None = None) -> list[int]:
     """Open incidents whose SLA ran out after ``since``, by ``now``: their verdict changed
     with nothing written (an incident is overdue once ``created_at < now - sla``)."""
-    policy = IncidentPolicy.current()
+    policy = policy or IncidentPolicy.current()
     window = _per_priority(
         policy, lambda sla: Q(created_at__gte=since - sla, created_at__lt=now - sla)
     )
@@ -121,7 +121,8 @@ def _sla_ran_out(since: datetime, now: datetime) -> list[int]:
 
 
 def _close_due(since: datetime, now: datetime) -> list[int]:
-    return _sla_ran_out(since, now) if IncidentPolicy.current().close_check_uses_sla else []
+    policy = IncidentPolicy.current()  # read once: it decides and it sets the windows
+    return _sla_ran_out(since, now, policy) if policy.close_check_uses_sla else []
 
 
 def _nothing_due(since: datetime, now: datetime) -> list[int]:
