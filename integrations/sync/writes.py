@@ -149,6 +149,9 @@ def _write(
                 for values in params:
                     copy.write_row(values)
             return
+        if not insert and db.vendor == "postgresql" and _unnestable(fields):
+            _update_from_arrays(cursor, model, db, fields, params)
+            return
         # Built from model metadata only; every value goes through a placeholder.
         if insert:
             placeholders = ", ".join(["%s"] * len(fields))
@@ -158,3 +161,53 @@ def _write(
             key = quote(model._meta.pk.column)  # type: ignore[union-attr]
             sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608
         cursor.executemany(sql, params)
+
+
+# Column types sent as one array each (PostgreSQL): their values need no adapter of their own
+# (a JSON value does, and a list of them is left to executemany).
+_ARRAY_SAFE = (
+    *PLAIN_FIELDS,
+    models.DateTimeField,
+    models.DateField,
+    models.ForeignKey,
+    models.PositiveBigIntegerField,
+)
+
+
+def _unnestable(fields: Sequence[Field]) -> bool:
+    return all(isinstance(field, _ARRAY_SAFE) for field in fields)
+
+
+def _array_type(field: Field, db: BaseDatabaseWrapper) -> str:
+    """The type of a column's array: text for every string column, so a value too long for
+    its varchar(n) fails on assignment as a row-by-row UPDATE would, and is never cut short
+    by an explicit cast."""
+    db_type = str(field.db_type(db))
+    return "text" if db_type.startswith("varchar") else db_type
+
+
+def _update_from_arrays(
+    cursor: Any,
+    model: type[Model],
+    db: BaseDatabaseWrapper,
+    fields: Sequence[Field],
+    params: list[list[Any]],
+) -> None:
+    """One UPDATE … FROM unnest(one array per column) for every row: PostgreSQL parses and
+    plans one statement instead of one per row (an evaluation after a sync that changed 1% of
+    1,000,000 incidents rewrote ~1,000 failing items' reasons one UPDATE at a time: 0.1-0.3 s)."""
+    quote = db.ops.quote_name
+    key = model._meta.pk  # type: ignore[union-attr]
+    columns = [*fields, key]
+    names = [f"c{n}" for n in range(len(columns))]
+    arrays = ", ".join(f"%s::{_array_type(field, db)}[]" for field in columns)
+    assignments = ", ".join(
+        f"{quote(field.column)} = v.{name}" for field, name in zip(fields, names, strict=False)
+    )
+    # Built from model metadata only; the values go as one array parameter per column.
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "  # noqa: S608
+        f"FROM unnest({arrays}) AS v({', '.join(names)}) "
+        f"WHERE t.{quote(key.column)} = v.{names[-1]}"
+    )
+    cursor.execute(sql, [list(column) for column in zip(*params, strict=True)])

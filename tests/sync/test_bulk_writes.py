@@ -1,0 +1,88 @@
+"""integrations/sync/writes.update_rows: the rows given get exactly the values given, on either
+database and by either path (PostgreSQL sends plain columns as one array each; others go row by
+row), and a value the column cannot hold is refused, not cut short."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import DataError, connection, transaction
+from django.utils import timezone
+
+from checks.models import CheckState, FailingItem
+from integrations.sync import writes
+
+SINCE = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+def _items(count: int) -> list[FailingItem]:
+    state = CheckState.objects.create(
+        key="bulk-writes", status="failing", status_since=SINCE, last_evaluated_at=SINCE
+    )
+    return [
+        FailingItem.objects.create(
+            check_state=state,
+            check_key=state.key,
+            item_key=f"incident:{n}",
+            item_id=n,
+            label=f"#{n} before",
+            url=f"/incidents/{n}/",
+            reason="before",
+            source="OpsGenie",
+            failing_since=SINCE,
+        )
+        for n in range(count)
+    ]
+
+
+def _row(item: FailingItem) -> tuple:  # type: ignore[type-arg]
+    item.refresh_from_db()
+    return (item.item_id, item.label, item.url, item.reason, item.source, item.failing_since)
+
+
+@pytest.mark.django_db
+def test_each_row_gets_its_own_values_and_the_others_are_untouched() -> None:
+    items = _items(4)
+    later = timezone.now().replace(microsecond=0)
+    changed = items[:3]
+    changed[0].label, changed[0].reason = "Zürich — ‘quoted’ \\ %s", "after, with a, comma"
+    changed[1].item_id, changed[1].url, changed[1].source = None, "", ""
+    changed[2].failing_since, changed[2].reason = later, 'braces {1,2} and "quotes"'
+    changed[2].item_id = 2**40  # past a 32-bit integer, beside a NULL and a small one
+
+    writes.update_rows(
+        FailingItem, changed, ["item_id", "label", "url", "reason", "source", "failing_since"]
+    )
+
+    assert _row(items[0]) == (
+        0,
+        "Zürich — ‘quoted’ \\ %s",
+        "/incidents/0/",
+        "after, with a, comma",
+        "OpsGenie",
+        SINCE,
+    )
+    assert _row(items[1]) == (None, "#1 before", "", "before", "", SINCE)
+    assert _row(items[2]) == (2**40, "#2 before", "/incidents/2/", 'braces {1,2} and "quotes"',
+                              "OpsGenie", later)  # fmt: skip
+    assert _row(items[3]) == (3, "#3 before", "/incidents/3/", "before", "OpsGenie", SINCE)
+
+
+@pytest.mark.django_db
+def test_nothing_to_update_writes_nothing() -> None:
+    items = _items(1)
+    writes.update_rows(FailingItem, [], ["label"])
+    assert _row(items[0])[1] == "#0 before"
+
+
+@pytest.mark.django_db
+def test_a_value_too_long_for_its_column_is_refused_and_nothing_is_written() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite does not enforce a varchar's length")
+    items = _items(2)
+    items[0].reason = "short"
+    items[1].reason = "x" * 501  # reason is varchar(500)
+    with pytest.raises(DataError), transaction.atomic():
+        writes.update_rows(FailingItem, items, ["reason"])
+    assert [_row(item)[3] for item in items] == ["before", "before"]
