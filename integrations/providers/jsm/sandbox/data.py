@@ -1,18 +1,21 @@
 """The synthetic Jira site: the OpsGenie sandbox's history continued after a move to JSM.
 
-The site was set up ``MOVED_DAYS`` ago. Its first work items are the OpsGenie account's newest
-incidents, moved over that day: each carries its OpsGenie tiny id in a label
-(``opsgenie-tiny-<n>``; the OpsGenie sandbox numbers its incidents 1..N by creation, from the same
-``incidents`` option), so the move from OpsGenie can match them. Incidents raised since follow,
-then some work items that are not incidents (tasks, service requests), which the JQL must leave
-out. Everything is drawn from the seed: the same seed, the same site.
+The site was set up ``MOVED_DAYS`` ago. Its first work items are the incidents the OpsGenie
+account (the US one, generated from the same seed and options) had last raised by then, moved
+over that day: each is a faithful copy of its original (the same title, description, status and
+priority, created when the original was) and carries its OpsGenie tiny id in a label
+(``opsgenie-tiny-<n>``), so the move from OpsGenie can match them. Incidents raised since
+follow, then some work items that are not incidents (tasks, service requests), which the JQL must
+leave out. Everything is drawn from the seed: the same seed, the same site.
 """
 
 from __future__ import annotations
 
+import calendar
 import random
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,29 +80,41 @@ def jira_time(epoch_ms: int) -> str:
 
 
 def generate_site(
-    *, seed: int, incidents: int, now_ms: int, name: str, users: list[Record]
+    *,
+    seed: int,
+    incidents: int,
+    now_ms: int,
+    name: str,
+    users: list[Record],
+    opsgenie: Sequence[Record] = (),
 ) -> JsmSite:
+    """The site; ``opsgenie`` is the OpsGenie account's incidents (``tinyId``, ``createdAt``...
+    as its emulator serves them), of which those raised before the move are copied."""
     rng = random.Random(f"jsm:{seed}:{now_ms}")
     moved_at = now_ms - MOVED_DAYS * DAY_MS
     count = max(incidents // 2, 10)
-    moved = max(1, min(incidents, count) // 10) if incidents else 0
-    drafts: list[tuple[int, Record, list[str]]] = []
-    for index in range(moved):
-        tiny = incidents - moved + 1 + index
-        drafts.append((moved_at + index * 60_000, INCIDENT_TYPE, [f"opsgenie-tiny-{tiny}"]))
-    for _ in range(count - moved):
-        drafts.append((rng.randrange(moved_at + HOUR_MS, now_ms - 60_000), INCIDENT_TYPE, []))
+    originals = moved_originals(opsgenie, moved_at, max(1, min(incidents, count) // 10))
+    # (created, type, the original it copies)
+    drafts: list[tuple[int, Record, Record | None]] = [
+        (parse_opsgenie_time(original["createdAt"]), INCIDENT_TYPE, original)
+        for original in originals
+    ]
+    for _ in range(count - len(originals)):
+        drafts.append((rng.randrange(moved_at + HOUR_MS, now_ms - 60_000), INCIDENT_TYPE, None))
     for _ in range(max(incidents // 10, 3)):
-        drafts.append((rng.randrange(moved_at, now_ms - 60_000), rng.choice(OTHER_TYPES), []))
+        drafts.append((rng.randrange(moved_at, now_ms - 60_000), rng.choice(OTHER_TYPES), None))
     drafts.sort(key=lambda draft: draft[0])
     numbers = {"OPS": 0, "IT": 0}
     items = []
-    for index, (created_ms, issue_type, labels) in enumerate(drafts):
+    for index, (created_ms, issue_type, original) in enumerate(drafts):
         project = PROJECTS[0] if issue_type is INCIDENT_TYPE else PROJECTS[1]
         numbers[project["key"]] += 1
         key = f"{project['key']}-{numbers[project['key']]}"
+        number = 10_000 + index
         items.append(
-            make_item(rng, 10_000 + index, key, project, issue_type, created_ms, now_ms, labels)
+            copied_item(number, key, original, now_ms)
+            if original
+            else make_item(rng, number, key, project, issue_type, created_ms, now_ms, [])
         )
     return JsmSite(
         name=name,
@@ -135,8 +150,6 @@ def make_item(
     values = {"region": rng.choice(_REGIONS), "host": f"node-{rng.randint(1, 64):02d}"}
     is_incident = issue_type is INCIDENT_TYPE
     summary = (rng.choice(_SUMMARIES) if is_incident else rng.choice(_TASKS)).format(**values)
-    if labels:
-        summary = f"[Moved from OpsGenie] {summary}"
     return {
         "id": str(number),
         "key": key,
@@ -152,6 +165,60 @@ def make_item(
             "updated": jira_time(updated_ms),
             "resolutiondate": jira_time(resolved_ms) if resolved_ms else None,
             **(_impact(created_ms, resolved_ms) if is_incident else {}),
+        },
+    }
+
+
+def moved_originals(opsgenie: Sequence[Record], moved_at: int, count: int) -> list[Record]:
+    """The ``count`` OpsGenie incidents last raised before the move (by tiny id, which grows
+    with creation), oldest first."""
+    before = [i for i in opsgenie if parse_opsgenie_time(i["createdAt"]) < moved_at]
+    return sorted(before, key=lambda incident: int(incident["tinyId"]))[-count:] if count else []
+
+
+def parse_opsgenie_time(timestamp: str) -> int:
+    """Epoch ms of OpsGenie's ``2026-05-01T10:15:30.123Z``."""
+    seconds = calendar.timegm(time.strptime(timestamp[:19], "%Y-%m-%dT%H:%M:%S"))
+    return seconds * 1000 + int(timestamp[20:23])
+
+
+# OpsGenie's statuses and priorities as the moved work item has them.
+MOVED_STATUS = {"open": "Open", "resolved": "Resolved", "closed": "Closed"}
+MOVED_PRIORITY = {"P1": "Highest", "P2": "High", "P3": "Medium", "P4": "Low", "P5": "Lowest"}
+
+
+def copied_item(number: int, key: str, original: Record, now_ms: int) -> Record:
+    """An OpsGenie incident as the move copied it: its title, description, status and
+    priority, created when it was, its impact window (from when it was raised when it has
+    none), resolved when its impact ended (else when it last changed), labelled with its tiny
+    id."""
+    created_ms = parse_opsgenie_time(original["createdAt"])
+    updated_ms = min(parse_opsgenie_time(original["updatedAt"]), now_ms)
+    status = MOVED_STATUS.get(original["status"], "Open")
+    resolved_ms = None
+    if STATUSES[status] == "done":
+        end = original.get("impactEndDate")
+        resolved_ms = parse_opsgenie_time(end) if end else updated_ms
+    start = original.get("impactStartDate")
+    impact = _impact(created_ms, resolved_ms)
+    if start:
+        impact[IMPACT_START_FIELD] = jira_time(parse_opsgenie_time(start))
+    priority = MOVED_PRIORITY.get(original.get("priority", ""), "Medium")
+    return {
+        "id": str(number),
+        "key": key,
+        "fields": {
+            "summary": original["message"],
+            "description": adf(str(original.get("description") or "")),
+            "issuetype": dict(INCIDENT_TYPE),
+            "project": dict(PROJECTS[0]),
+            "priority": {"id": PRIORITY_IDS[priority], "name": priority},
+            "status": status_of(status),
+            "labels": [f"opsgenie-tiny-{original['tinyId']}"],
+            "created": jira_time(created_ms),
+            "updated": jira_time(max(updated_ms, created_ms)),
+            "resolutiondate": jira_time(resolved_ms) if resolved_ms else None,
+            **impact,
         },
     }
 

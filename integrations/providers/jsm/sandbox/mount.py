@@ -20,6 +20,7 @@ from integrations.providers.jsm.sandbox.data import (
 )
 from integrations.providers.jsm.sandbox.ops_data import generate_ops
 from integrations.providers.jsm.sandbox.store import JsmStore
+from integrations.providers.opsgenie.sandbox.data import generate_dataset
 from integrations.sandbox.contract import MountContext, Mounted
 
 SLUG: Final = "jsm"
@@ -61,12 +62,16 @@ def mount(context: MountContext, *, incidents: int = 200) -> Mounted:
         _user(context, keys, "jsm_email", "jsm_api_token", "Ops Admin", operations=True),
         _user(context, keys, "jsm_no_role_email", "jsm_no_role_token", "Agent", operations=False),
     ]
+    # The OpsGenie US account the site continues, as its emulator generates it (the same seed,
+    # users, start and incidents option): the site copies the incidents moved from it.
+    opsgenie = context.datasets(generate_dataset, incidents=incidents, regions=("us",))["us"]
     site = generate_site(
         seed=context.seed,
         incidents=incidents,
         now_ms=int(context.now.timestamp() * 1000),
         name=keys["jsm_site"],
         users=users,
+        opsgenie=opsgenie.incidents,
     )
     store = JsmStore(site, clock=context.clock)
     site_app = SiteApp(store, context.faults)
