@@ -247,18 +247,28 @@ def _alerts(rng: random.Random, now_ms: int) -> list[Record]:
     for index in range(25):
         created = now_ms - rng.randrange(60_000, 7 * DAY_MS)
         status = "open" if rng.random() < 0.3 else "closed"
-        alerts.append(
-            {
-                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                "tinyId": str(index + 1),
-                "alias": f"sandbox-check-{index + 1}",
-                "message": rng.choice(_SUMMARIES).format(region="eu-west-1", host="node-07"),
-                "status": status,
-                "acknowledged": status == "closed" or rng.random() < 0.5,
-                "priority": rng.choice(("P1", "P2", "P3", "P3", "P4", "P5")),
-                "createdAt": jira_time(created).replace("+0000", "Z"),
-                "updatedAt": jira_time(min(created + HOUR_MS, now_ms)).replace("+0000", "Z"),
-                "tags": [],
-            }
-        )
+        alerts.append(make_alert(rng, index + 1, created, min(created + HOUR_MS, now_ms), status))
     return sorted(alerts, key=lambda alert: alert["createdAt"], reverse=True)
+
+
+def make_alert(
+    rng: random.Random, tiny: int, created_ms: int, updated_ms: int, status: str
+) -> Record:
+    """An Ops alert (OpsGenie's shape); a closed one was acknowledged."""
+    return {
+        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "tinyId": str(tiny),
+        "alias": f"sandbox-check-{tiny}",
+        "message": rng.choice(_SUMMARIES).format(region="eu-west-1", host="node-07"),
+        "status": status,
+        "acknowledged": status == "closed" or rng.random() < 0.5,
+        "priority": rng.choice(("P1", "P2", "P3", "P3", "P4", "P5")),
+        "createdAt": ops_time(created_ms),
+        "updatedAt": ops_time(updated_ms),
+        "tags": [],
+    }
+
+
+def ops_time(epoch_ms: int) -> str:
+    """The Ops API's timestamp format: 2026-11-02T10:15:30.123Z."""
+    return jira_time(epoch_ms).replace("+0000", "Z")

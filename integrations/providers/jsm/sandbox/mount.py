@@ -73,9 +73,9 @@ def mount(context: MountContext, *, incidents: int = 200) -> Mounted:
         users=users,
         opsgenie=opsgenie.incidents,
     )
-    store = JsmStore(site, clock=context.clock)
-    site_app = SiteApp(store, context.faults)
     ops = generate_ops(seed=context.seed, now_ms=site.now_ms)
+    store = JsmStore(site, clock=context.clock, ops=ops)
+    site_app = SiteApp(store, context.faults)
     ops_app = OpsApp(store, context.faults, config=ops)
     return Mounted(
         slug=SLUG,
