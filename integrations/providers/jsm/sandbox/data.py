@@ -1,7 +1,8 @@
 """The synthetic Jira site: the OpsGenie sandbox's history continued after a move to JSM.
 
 The site was set up ``MOVED_DAYS`` ago. Its first work items are the incidents the OpsGenie
-account (the US one, generated from the same seed and options) had last raised by then, moved
+account (the US one, as the OpsGenie emulator generated it from the same seed and options; the
+mount reads it from the server, no provider importing another) had last raised by then, moved
 over that day: each is a faithful copy of its original (the same title, description, status and
 priority, created when the original was) and carries its OpsGenie tiny id in a label
 (``opsgenie-tiny-<n>``), so the move from OpsGenie can match them. Incidents raised since

@@ -20,7 +20,6 @@ from integrations.providers.jsm.sandbox.data import (
 )
 from integrations.providers.jsm.sandbox.ops_data import generate_ops
 from integrations.providers.jsm.sandbox.store import JsmStore
-from integrations.providers.opsgenie.sandbox.data import generate_dataset
 from integrations.sandbox.contract import MountContext, Mounted
 
 SLUG: Final = "jsm"
@@ -40,6 +39,8 @@ KEY_FLAGS: Final = (("--jsm-token", "jsm_api_token", "JSM account's API token"),
 OPTION_FLAGS: Final = ()
 # The OpsGenie sandbox's option too: the site continues that account's history (data.py).
 INCIDENT_OPTION: Final = "incidents"
+# The account whose history the site continues: (provider slug, region).
+MOVED_FROM: Final = ("opsgenie", "us")
 # Unconfirmed which; the account's zone makes a JQL date mean another instant than in UTC.
 TIME_ZONES: Final = {"jsm_email": "America/Los_Angeles", "jsm_no_role_email": "Europe/Berlin"}
 
@@ -62,16 +63,16 @@ def mount(context: MountContext, *, incidents: int = 200) -> Mounted:
         _user(context, keys, "jsm_email", "jsm_api_token", "Ops Admin", operations=True),
         _user(context, keys, "jsm_no_role_email", "jsm_no_role_token", "Agent", operations=False),
     ]
-    # The OpsGenie US account the site continues, as its emulator generates it (the same seed,
+    # The OpsGenie US account the site continues, as its emulator generated it (the same seed,
     # users, start and incidents option): the site copies the incidents moved from it.
-    opsgenie = context.datasets(generate_dataset, incidents=incidents, regions=("us",))["us"]
+    opsgenie = context.account(*MOVED_FROM)
     site = generate_site(
         seed=context.seed,
         incidents=incidents,
         now_ms=int(context.now.timestamp() * 1000),
         name=keys["jsm_site"],
         users=users,
-        opsgenie=opsgenie.incidents,
+        opsgenie=opsgenie.incidents() if opsgenie else [],
     )
     ops = generate_ops(seed=context.seed, now_ms=site.now_ms)
     store = JsmStore(site, clock=context.clock, ops=ops)
