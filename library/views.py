@@ -80,6 +80,7 @@ def library_index(request: HttpRequest) -> HttpResponse:
     )
     services = dict(
         ProviderService.objects.filter(deleted_upstream=False)
+        .order_by()
         .values_list("connection__provider")
         .annotate(n=Count("id"))
         .values_list("connection__provider", "n")
