@@ -191,6 +191,12 @@ class ProviderService(models.Model):
     team_id = models.CharField(max_length=100, blank=True, default="")
     deleted_upstream = models.BooleanField(default=False)
     synced_at = models.DateTimeField()
+    # For the Data library's services pages: the name folded for search (lib.search.fold), when
+    # a sync first stored it (None: before the library showed services), and the item as
+    # upstream sent it, for display only.
+    search_text = models.CharField(max_length=255, blank=True, default="")
+    first_seen_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class IncidentStatus(StrEnum):
@@ -57,7 +58,9 @@ class ServiceRecord:
     description: str = ""
     status: str = ""
     upstream_url: str = ""
-    team_id: str = ""  # the owning team's upstream id (OpsGenie's teamId)
+    team_id: str = ""  # the owning team's upstream id (OpsGenie's teamId, PagerDuty's first team)
+    # The item as upstream sent it, for the Data library's record page only (never parsed there).
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

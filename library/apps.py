@@ -21,8 +21,10 @@ class LibraryConfig(AppConfig):
         from library.store import LibraryStore
 
         register_kinds()
-        for kind in KINDS:
-            register_store(kind, LibraryStore(kind))
+        for name, kind in KINDS.items():
+            # A services kind shows the "services" stream's rows (integrations' own store).
+            if not kind.holds_services:
+                register_store(name, LibraryStore(name))
         register_readiness_checks()
         register_evaluator(evaluate_after_sync)
         connection_disconnected.connect(evaluate_after_disconnect, dispatch_uid="library")

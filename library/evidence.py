@@ -95,5 +95,8 @@ FILES = [
         rows=_rows_of(kind),
         order=FIRST_ORDER + index,
     )
-    for index, (_slug, kind) in enumerate(declared_kinds())
+    # A provider's services are in services.csv (integrations/evidence.py) already.
+    for index, kind in enumerate(
+        kind for _slug, kind in declared_kinds() if not kind.holds_services
+    )
 ]

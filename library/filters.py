@@ -7,13 +7,24 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from integrations.providers.registry import provider_name
 from lib.filter_forms import FilterForm
 from library.kinds import Kind
 from library.models import LibraryObject
+from library.services import held_sources, team_choices
 
 REMOVED = [("", "Present upstream"), ("removed", "Removed upstream"), ("all", "All")]
+
+
+def _teams(kind: Kind, rows: QuerySet[LibraryObject]) -> list[tuple[str, str]]:
+    """The team filter's choices: objects name their team (its name is the value); services
+    their team's upstream id (the value; its synced name the label)."""
+    if kind.holds_services:
+        return team_choices(kind)
+    teams = rows.exclude(team="").order_by("team").values_list("team", flat=True)
+    return [(t, t) for t in dict.fromkeys(teams)]
 
 
 class LibraryFilterForm(FilterForm):
@@ -34,16 +45,19 @@ class LibraryFilterForm(FilterForm):
         super().__init__(*args, **kwargs)
         rows = LibraryObject.objects.filter(kind=kind.name)
         if "team" in kind.filters:
-            teams = rows.exclude(team="").order_by("team").values_list("team", flat=True)
-            choices = [("", "Any")] + [(t, t) for t in dict.fromkeys(teams)]
-            self.fields["team"].choices = choices  # type: ignore[attr-defined]
+            self.fields["team"].choices = [("", "Any"), *_teams(kind, rows)]  # type: ignore[attr-defined]
         else:
             del self.fields["team"]
         if "state" in kind.filters:
             self.fields["state"].choices = [("", "Any"), *kind.states]  # type: ignore[attr-defined]
         else:
             del self.fields["state"]
-        held = rows.values_list("connection_id", "provider", "connection__region").distinct()
+        if kind.holds_services:
+            held = held_sources(kind)
+        else:
+            held = list(
+                rows.values_list("connection_id", "provider", "connection__region").distinct()
+            )
         # Each source as the filter and the table's Source column name it ("OpsGenie US (#1)").
         self.source_labels: dict[int, str] = {
             pk: " ".join(filter(None, (provider_name(slug), region.upper()))) + f" (#{pk})"

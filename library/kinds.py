@@ -10,11 +10,23 @@ from __future__ import annotations
 from integrations.providers.base import LibraryKind as Kind
 from integrations.providers.registry import providers
 
-__all__ = ["KINDS", "Kind", "declared_kinds", "kinds_of", "register_kinds"]
+__all__ = [
+    "KINDS",
+    "Kind",
+    "declared_kinds",
+    "kinds_of",
+    "provider_of",
+    "register_kinds",
+    "services_kind",
+]
 
 KINDS: dict[str, Kind] = {}
 # Provider slug -> role ("escalations", "on_calls"...) -> its kind of that role.
 ROLES: dict[str, dict[str, Kind]] = {}
+# Kind name -> the slug of the provider declaring it.
+PROVIDERS: dict[str, str] = {}
+# Provider slug -> its kind showing its services (``Kind.holds_services``).
+SERVICES: dict[str, Kind] = {}
 
 
 def declared_kinds() -> list[tuple[str, Kind]]:
@@ -26,6 +38,9 @@ def register_kinds() -> None:
     """Collect every provider's kinds (the library app's ``ready``)."""
     for slug, kind in declared_kinds():
         KINDS[kind.name] = kind
+        PROVIDERS[kind.name] = slug
+        if kind.holds_services:
+            SERVICES[slug] = kind
         if kind.role:
             ROLES.setdefault(slug, {})[kind.role] = kind
 
@@ -33,3 +48,13 @@ def register_kinds() -> None:
 def kinds_of(slug: str) -> dict[str, Kind]:
     """A provider's kinds by the role they play for the readiness checks."""
     return ROLES.get(slug, {})
+
+
+def provider_of(kind: Kind) -> str:
+    """The slug of the provider declaring ``kind``."""
+    return PROVIDERS[kind.name]
+
+
+def services_kind(slug: str) -> Kind | None:
+    """The kind showing a provider's services; None for one without services (JSM)."""
+    return SERVICES.get(slug)

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from integrations.config_records import PERSON, SCHEDULE, Escalation, Heartbeat, Timeline
 from lib.checks import FailingRow
+from library.kinds import services_kind
 from library.models import LibraryObject
 from library.readiness_reads import (
     CANNOT,
@@ -26,6 +27,7 @@ from library.readiness_reads import (
     list_url,
     record_url,
     removed_on,
+    service_url,
     syncs_services,
 )
 
@@ -58,12 +60,14 @@ def failing_paths(now: datetime) -> Iterator[FailingRow]:
             )
             yield cannot_judge_all(account, "services", why, fallback)
             continue
+        # Nothing to judge for want of services: the item links to the services page.
+        listing = services_kind(account.connection.provider)
         yield from empty_or_unread(
             account,
             "services",
             len(account.services),
             f"{account.source} lists no services: there is no service whose path could be judged",
-            fallback,
+            listing.name if listing else fallback,
         )
         if account.why_unread(["services"]):
             continue
@@ -83,7 +87,8 @@ def _team_paths(account: Account) -> Iterator[FailingRow]:
     for service in account.services:
         key, label = f"service:{service.pk}", f"{service.name} (service)"
         team = teams.get(service.team_id)
-        url = record_url(team) if team else list_url(teams_kind)
+        # The team, where the fix is; the service's own page when its team is not synced.
+        url = record_url(team) if team else service_url(account, service)
         reason = _path_reason(account, service.team_id, team, by_team, blocked)
         if reason:
             yield FailingRow(key, label, url, reason, account.source)
@@ -140,7 +145,7 @@ def _policy_paths(account: Account) -> Iterator[FailingRow]:
         if blocked or policy is None:
             gone = removed.get(service.upstream_id)
             why = blocked or (removed_on(gone) if gone else "no synced escalation policy names it")
-            url = record_url(gone) if gone else list_url(kind)
+            url = record_url(gone) if gone else service_url(account, service)
             yield FailingRow(key, label, url, CANNOT + why, account.source)
         elif not escalation(policy).targets:
             reason = (

@@ -17,7 +17,7 @@ from django.urls import reverse
 from integrations.models import Connection, ConnectionStatus, ProviderService, SyncRun
 from integrations.providers.registry import provider_name, providers
 from lib.checks import FailingRow
-from library.kinds import KINDS, ROLES, Kind, kinds_of
+from library.kinds import KINDS, ROLES, Kind, kinds_of, services_kind
 from library.models import LibraryObject
 
 # A run's counts name the streams it read; past this many runs back, a kind is "never synced".
@@ -142,6 +142,15 @@ def syncs_services(account: Account) -> bool:
 
 def record_url(row: LibraryObject) -> str:
     return reverse("library:detail", args=[row.kind, row.pk])
+
+
+def service_url(account: Account, service: ProviderService) -> str:
+    """A service's record page in the Data library (the account's teams when its provider
+    shows no services)."""
+    kind = services_kind(account.connection.provider)
+    if kind is None:
+        return list_url(account.kind("teams"))
+    return reverse("library:detail", args=[kind.name, service.pk])
 
 
 def list_url(kind: str) -> str:

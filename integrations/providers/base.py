@@ -99,6 +99,15 @@ class LibraryKind:
     repeat_setting: str = ""
     # The plural, where adding an "s" to ``singular`` would not give it ("alert policies").
     plural: str = ""
+    # The stream its records come from, when not ``name``: "services" (shared by providers),
+    # whose records are the connection's services (``integrations.models.ProviderService``,
+    # which the service selection and the checks read too) rather than library objects.
+    stream: str = ""
+
+    @property
+    def holds_services(self) -> bool:
+        """Its records are the provider's services (the "services" stream)."""
+        return self.stream == "services"
 
     @property
     def many(self) -> str:

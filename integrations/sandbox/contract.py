@@ -46,6 +46,10 @@ class MountContext:
     clock: Callable[[], float]  # epoch seconds, for token expiry and rate windows
     derive: Callable[[str], uuid.UUID]  # a UUID fixed by the seed and the label
     base_url: Callable[[], str]  # the server's, once it is bound
+    # `account(slug, region)`: the account of a provider mounted before this one (registry
+    # order), as generated, or None. How one emulator's data continues another's (the JSM site
+    # copies the incidents moved from OpsGenie's US account) without importing it.
+    account: Callable[[str, str], AccountStore | None] = lambda slug, region: None
 
     def datasets(
         self, generate: Callable[..., Dataset], *, incidents: int, regions: Sequence[str]

@@ -27,7 +27,7 @@ import inspect
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from socketserver import ThreadingMixIn
 from types import ModuleType
@@ -39,6 +39,7 @@ from integrations.sandbox import oidc, oidc_people
 from integrations.sandbox.contract import MountContext, Mounted, settings_control
 from integrations.sandbox.faults import Faults
 from integrations.sandbox.names import start_of_day
+from integrations.sandbox.timeline import AccountStore
 from integrations.sandbox.wsgi import PrefixDispatcher, Request, Response, Router, StartResponse
 
 # Each registered provider's `sandbox.mount` module, in registry order.
@@ -172,11 +173,17 @@ class SandboxServer:
             clock=self.clock,
             derive=derive(seed),
             base_url=lambda: self.base_url,
+            account=lambda slug, region: mounted.get(slug, {}).get(region),
         )
-        self.mounted: tuple[Mounted, ...] = tuple(
-            module.mount(context, **{k: v for k, v in options.items() if k in _options_of(module)})
-            for module in MOUNTS
-        )
+        # Each provider's accounts once mounted, for the ones mounted after it (context.account).
+        mounted: dict[str, Mapping[str, AccountStore]] = {}
+        done: list[Mounted] = []
+        for module in MOUNTS:
+            given = {k: v for k, v in options.items() if k in _options_of(module)}
+            done.append(module.mount(context, **given))
+            mounted[done[-1].slug] = done[-1].stores
+        self.mounted: tuple[Mounted, ...] = tuple(done)
+
         self.app = PrefixDispatcher({"/_sandbox": _ControlApp(self)})
         self.oidc_client_id, self.oidc_client_secret = oidc_people.client_credentials(derive(seed))
         self.oidc = oidc.OpenIDSandbox(

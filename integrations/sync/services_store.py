@@ -19,8 +19,9 @@ from integrations.records import ServiceRecord
 from integrations.sync.snapshot import LiveRows, store_listing
 from integrations.sync.stores import StreamCounts
 from integrations.sync.writes import page_transaction
+from lib.search import fold
 
-SYNCED_FIELDS = ("name", "description", "status", "upstream_url", "team_id")
+SYNCED_FIELDS = ("name", "description", "status", "upstream_url", "team_id", "raw")
 
 
 class ServiceStore(LiveRows):
@@ -41,11 +42,16 @@ class ServiceStore(LiveRows):
             to_create, to_update = [], []
             for upstream_id, record in by_id.items():
                 values = {name: getattr(record, name) for name in SYNCED_FIELDS}
+                values["search_text"] = fold(record.name)[:255]
                 row = existing.get(upstream_id)
                 if row is None:
                     to_create.append(
                         ProviderService(
-                            connection=connection, upstream_id=upstream_id, synced_at=now, **values
+                            connection=connection,
+                            upstream_id=upstream_id,
+                            synced_at=now,
+                            first_seen_at=now,
+                            **values,
                         )
                     )
                 elif row.deleted_upstream or any(getattr(row, k) != v for k, v in values.items()):
@@ -56,7 +62,7 @@ class ServiceStore(LiveRows):
             # A refresh from the services page may race a sync of the same connection.
             ProviderService.objects.bulk_create(to_create, ignore_conflicts=True)
             ProviderService.objects.bulk_update(
-                to_update, [*SYNCED_FIELDS, "deleted_upstream", "synced_at"]
+                to_update, [*SYNCED_FIELDS, "search_text", "deleted_upstream", "synced_at"]
             )
         return counts.settle(seen=len(by_id), created=len(to_create), updated=len(to_update))
 

@@ -32,8 +32,9 @@ CSV_FILES = [
     "staff_history.csv",
     "accounts.csv",
     "access_reviews.csv",
-    # The Data library's: one per configuration kind the providers declare, in their order.
-    *(f"library_{kind.name}.csv" for _slug, kind in declared_kinds()),
+    # The Data library's: one per configuration kind the providers declare, in their order
+    # (their services are in services.csv).
+    *(f"library_{k.name}.csv" for _slug, k in declared_kinds() if not k.holds_services),
 ]
 
 

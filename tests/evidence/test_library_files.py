@@ -72,7 +72,14 @@ def test_each_kind_has_its_csv_with_the_objects_and_the_removed_marked(admin_use
     assert rules[0]["relations"] == "team: Platform"
     assert [(c["name"], c["state"]) for c in contacts] == [("sms — ann@example.com", "disabled")]
     assert read_csv(archive, "library_maintenances.csv") == []  # a kind with nothing synced
-    assert set(archive.namelist()) >= {f"library_{k.name}.csv" for _s, k in declared_kinds()}
+    assert set(archive.namelist()) >= {
+        f"library_{k.name}.csv" for _s, k in declared_kinds() if not k.holds_services
+    }
+    # Services are in services.csv, once, not again as a library file.
+    assert "services.csv" in archive.namelist()
+    assert not {"library_opsgenie_services.csv", "library_pagerduty_services.csv"} & set(
+        archive.namelist()
+    )
 
 
 def test_the_manifest_lists_each_library_file_with_its_rows(admin_user, library) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -46,3 +47,15 @@ def run_sync(connection: Connection, *, full: bool = False, trigger: str = "manu
     run.refresh_from_db()
     run.waits = waits
     return run
+
+
+@pytest.fixture
+def live(settings) -> Iterator[SandboxServer]:  # type: ignore[no-untyped-def]
+    """The emulator on today's clock: the checks judge the next 14 days from now."""
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    server = SandboxServer(seed=5, incidents=20, users=5, now=now).start()
+    settings.JSM_SITE_URL = server.jsm_site_url()
+    settings.JSM_BASE_URLS = {"cloud": server.jsm_ops_url()}
+    settings.UPSTREAM_TIMEOUT_SECONDS = 2
+    yield server
+    server.stop()

@@ -67,9 +67,45 @@ def test_moving_the_sandbox_account_counts_each_incident_once(upstream, settings
         jsm_held,
         moved,
     )
-    # The sandbox's moved items were created 30 days ago, the new ones since: none waits.
+    # The moved items were raised before the move day, the site's own since: none waits.
     assert counts.waiting == 0
     # The OpsGenie connection syncs no more; JSM goes on, and its next sync keeps the count.
     assert sync_connection(connection_id=opsgenie.pk, trigger="schedule") is None
     assert run_sync(jsm).outcome == "succeeded"
     assert Incident.objects.counted().count() == before - moved
+
+
+def test_the_moved_work_items_are_faithful_copies_of_their_opsgenie_incidents(
+    upstream, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.OPSGENIE_BASE_URLS = {r: upstream.opsgenie_url(r) for r in ("us", "eu")}
+    opsgenie = key_connect(
+        provider=get_provider("opsgenie"),
+        api_key=upstream.keys.opsgenie_us,
+        region="us",
+        user=None,
+        streams_off=[s.name for s in get_provider("opsgenie").optional_streams],
+    )
+    assert run_sync(opsgenie).outcome == "succeeded"
+    jsm = connect(upstream)
+    assert run_sync(jsm).outcome == "succeeded"
+    originals = {i.number: i for i in Incident.objects.filter(connection=opsgenie)}
+    carried = list(
+        Incident.objects.filter(connection=jsm, external_refs__has_key="opsgenie_tiny_id")
+    )
+    assert carried
+
+    for copy in carried:
+        original = originals[copy.external_refs["opsgenie_tiny_id"]]
+        assert copy.title == original.title, copy.number
+        assert copy.created_at == original.created_at, copy.number
+        # OpsGenie's open/resolved/closed as the work item's status name.
+        assert copy.raw_status.lower() == original.raw_status, copy.number
+        assert copy.priority == original.priority, copy.number
+    # Moved on the move day: every work item raised on the site since is newer than them.
+    newest_moved = max(copy.created_at for copy in carried)
+    raised_since = Incident.objects.filter(connection=jsm).exclude(
+        pk__in=[copy.pk for copy in carried]
+    )
+    assert raised_since.exists()
+    assert all(i.created_at > newest_moved for i in raised_since)

@@ -116,3 +116,41 @@ def test_alerts_answer_the_query_sort_and_order(upstream, ops) -> None:  # type:
     assert sorted(a["id"] for a in by_id["values"]) == sorted(two)
     assert get("/v1/alerts", query="message:disk").status_code == 422
     assert get("/v1/alerts", sort="updatedAt").status_code == 422
+
+
+def test_advance_changes_the_ops_data_it_names_until_nothing_is_left(upstream, ops) -> None:  # type: ignore[no-untyped-def]
+    _root, get = ops
+    advance = f"{upstream.base_url}/_sandbox/advance"
+    body = {"provider": "jsm", "region": "cloud", "seed": 3}
+    teams = {t["teamId"]: t["teamName"] for t in get("/v1/teams", size=100).json()["values"]}
+    live_beats = {
+        b["name"]
+        for team_id in teams
+        for b in get(f"/v1/teams/{team_id}/heartbeats").json()["values"]
+        if b["enabled"] and b["status"] == "Responsive"
+    }
+    stopped, gaps = [], []
+    # More hours than there are live heartbeats and schedules: changes run out, never fail.
+    for _hour in range(len(live_beats) + len(teams) + 1):
+        answer = requests.post(advance, json=body, timeout=10)
+        assert answer.status_code == 200
+        changed = answer.json()["configuration"]
+        stopped += changed["heartbeats_stopped"]
+        gaps += changed["schedule_gaps"]
+    assert sorted(stopped) == sorted(live_beats)  # each once, then none left
+    statuses = {
+        b["name"]: b["status"]
+        for team_id in teams
+        for b in get(f"/v1/teams/{team_id}/heartbeats").json()["values"]
+    }
+    assert all(statuses[name] == "Expired" for name in stopped)
+    assert gaps and len({gap["schedule"] for gap in gaps}) == len(gaps)
+    for gap in gaps:
+        line = get(f"/v1/schedules/{gap['schedule']}/timeline", interval=2, intervalUnit="weeks")
+        nobody = [
+            (p["startDate"], p["endDate"])
+            for p in line.json()["finalTimeline"]["rotations"][0]["periods"]
+            if p["responder"]["type"] == "noone"
+        ]
+        assert nobody and iso_ms(nobody[0][0]) == iso_ms(gap["from"])
+        assert iso_ms(nobody[-1][1]) == iso_ms(gap["to"])

@@ -5,7 +5,6 @@ what it needs while its incidents sync on, and the Data library's JSM pages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -30,7 +29,6 @@ from integrations.providers.jsm.ops_mapping import (
     config_record,
 )
 from integrations.providers.jsm.ops_reader import NEEDS_OPS
-from integrations.sandbox.server import SandboxServer
 from library.models import LibraryObject
 from library.readiness_checks import GAPS_KEY, HEARTBEATS_KEY, PATHS_KEY, SECOND_KEY
 from library.store import LibraryStore
@@ -40,18 +38,6 @@ from tests.jsm.conftest import connect, run_sync
 
 pytestmark = pytest.mark.django_db
 KINDS = (TEAMS, ESCALATIONS, SCHEDULES, ON_CALLS, HEARTBEATS, INTEGRATIONS)
-
-
-@pytest.fixture
-def live(settings) -> Iterator[SandboxServer]:  # type: ignore[no-untyped-def]
-    """The emulator on today's clock: the checks judge the next 14 days from now."""
-    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    server = SandboxServer(seed=5, incidents=20, users=5, now=now).start()
-    settings.JSM_SITE_URL = server.jsm_site_url()
-    settings.JSM_BASE_URLS = {"cloud": server.jsm_ops_url()}
-    settings.UPSTREAM_TIMEOUT_SECONDS = 2
-    yield server
-    server.stop()
 
 
 def names(kind: str) -> set[str]:

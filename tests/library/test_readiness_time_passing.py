@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from checks.models import CheckState, FailingItem
 from integrations.models import Connection
-from integrations.providers.opsgenie.sandbox import config_passing
 from integrations.providers.opsgenie.sandbox.store import OpsGenieStore
 from integrations.providers.pagerduty.config_mapping import ON_CALLS as PD_ON_CALLS
+from integrations.sandbox import config_passing
 from integrations.sandbox.server import SandboxServer
 from integrations.sync.engine import sync_connection
 from library.models import LibraryObject

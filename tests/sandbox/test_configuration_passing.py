@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.providers.opsgenie.sandbox import config_passing
 from integrations.providers.opsgenie.sandbox.config_data import timeline
 from integrations.providers.opsgenie.sandbox.data import generate_dataset as opsgenie_dataset
 from integrations.providers.opsgenie.sandbox.data import parse_iso_ms
@@ -16,6 +15,7 @@ from integrations.providers.pagerduty.sandbox.config import account_config, entr
 from integrations.providers.pagerduty.sandbox.data import generate_dataset as pagerduty_dataset
 from integrations.providers.pagerduty.sandbox.data import parse_iso_s
 from integrations.providers.pagerduty.sandbox.store import PagerDutyStore
+from integrations.sandbox import config_passing
 from tests.sandbox.support import NOW, SEED
 
 DAY_MS = 86_400_000

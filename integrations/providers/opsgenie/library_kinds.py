@@ -27,6 +27,15 @@ LIBRARY_KINDS = (
         filters=(),
     ),
     LibraryKind(
+        name="opsgenie_services",
+        label="Services",
+        singular="service",
+        about="Services with their owning team (GET /v1/services).",
+        stream="services",
+        named_by=(("service", "Its incident rules"),),
+        filters=("team",),
+    ),
+    LibraryKind(
         name="escalations",
         label="Escalations",
         singular="escalation",

@@ -99,6 +99,7 @@ def service_record(raw: Any) -> ServiceRecord:
         description=str(raw.get("description") or "")[:MAX_DESCRIPTION],
         upstream_url=safe_web_link(links.get("web")),
         team_id=raw["teamId"][:MAX_SERVICE_ID] if isinstance(raw.get("teamId"), str) else "",
+        raw=raw,
     )
 
 

@@ -38,6 +38,23 @@ LIBRARY_KINDS = (
         repeat_setting="num_loops",
     ),
     LibraryKind(
+        name="pagerduty_services",
+        label="Services (PagerDuty)",
+        singular="PagerDuty service",
+        about="Services with their status, team and escalation policy (GET /services).",
+        stream="services",
+        states=(
+            ("active", "Active"),
+            ("warning", "Warning"),
+            ("critical", "Critical"),
+            ("maintenance", "Maintenance"),
+            ("disabled", "Disabled"),
+        ),
+        named_by=(("service", "Its escalation policy"),),
+        filters=("team", "state"),
+        team_kind=TEAMS,
+    ),
+    LibraryKind(
         name=SCHEDULES,
         label="Schedules (PagerDuty)",
         singular="PagerDuty schedule",

@@ -106,7 +106,16 @@ def service_record(raw: Any) -> ServiceRecord:
         description=str(raw.get("description") or "")[:MAX_DESCRIPTION],
         status=str(raw.get("status") or "")[:MAX_SERVICE_STATUS],
         upstream_url=safe_web_link(raw.get("html_url")),
+        team_id=_first_team_id(raw)[:MAX_SERVICE_ID],
+        raw=raw,
     )
+
+
+def _first_team_id(raw: dict[str, Any]) -> str:
+    """The id of the first team a service names (``teams``: references), "" when none."""
+    teams = raw.get("teams")
+    first = teams[0] if isinstance(teams, list) and teams else None
+    return first["id"] if isinstance(first, dict) and isinstance(first.get("id"), str) else ""
 
 
 def account_record(raw: Any) -> AccountRecord:

@@ -1,18 +1,22 @@
 """The synthetic Jira site: the OpsGenie sandbox's history continued after a move to JSM.
 
-The site was set up ``MOVED_DAYS`` ago. Its first work items are the OpsGenie account's newest
-incidents, moved over that day: each carries its OpsGenie tiny id in a label
-(``opsgenie-tiny-<n>``; the OpsGenie sandbox numbers its incidents 1..N by creation, from the same
-``incidents`` option), so the move from OpsGenie can match them. Incidents raised since follow,
-then some work items that are not incidents (tasks, service requests), which the JQL must leave
-out. Everything is drawn from the seed: the same seed, the same site.
+The site was set up ``MOVED_DAYS`` ago. Its first work items are the incidents the OpsGenie
+account (the US one, as the OpsGenie emulator generated it from the same seed and options; the
+mount reads it from the server, no provider importing another) had last raised by then, moved
+over that day: each is a faithful copy of its original (the same title, description, status and
+priority, created when the original was) and carries its OpsGenie tiny id in a label
+(``opsgenie-tiny-<n>``), so the move from OpsGenie can match them. Incidents raised since
+follow, then some work items that are not incidents (tasks, service requests), which the JQL must
+leave out. Everything is drawn from the seed: the same seed, the same site.
 """
 
 from __future__ import annotations
 
+import calendar
 import random
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,29 +81,41 @@ def jira_time(epoch_ms: int) -> str:
 
 
 def generate_site(
-    *, seed: int, incidents: int, now_ms: int, name: str, users: list[Record]
+    *,
+    seed: int,
+    incidents: int,
+    now_ms: int,
+    name: str,
+    users: list[Record],
+    opsgenie: Sequence[Record] = (),
 ) -> JsmSite:
+    """The site; ``opsgenie`` is the OpsGenie account's incidents (``tinyId``, ``createdAt``...
+    as its emulator serves them), of which those raised before the move are copied."""
     rng = random.Random(f"jsm:{seed}:{now_ms}")
     moved_at = now_ms - MOVED_DAYS * DAY_MS
     count = max(incidents // 2, 10)
-    moved = max(1, min(incidents, count) // 10) if incidents else 0
-    drafts: list[tuple[int, Record, list[str]]] = []
-    for index in range(moved):
-        tiny = incidents - moved + 1 + index
-        drafts.append((moved_at + index * 60_000, INCIDENT_TYPE, [f"opsgenie-tiny-{tiny}"]))
-    for _ in range(count - moved):
-        drafts.append((rng.randrange(moved_at + HOUR_MS, now_ms - 60_000), INCIDENT_TYPE, []))
+    originals = moved_originals(opsgenie, moved_at, max(1, min(incidents, count) // 10))
+    # (created, type, the original it copies)
+    drafts: list[tuple[int, Record, Record | None]] = [
+        (parse_opsgenie_time(original["createdAt"]), INCIDENT_TYPE, original)
+        for original in originals
+    ]
+    for _ in range(count - len(originals)):
+        drafts.append((rng.randrange(moved_at + HOUR_MS, now_ms - 60_000), INCIDENT_TYPE, None))
     for _ in range(max(incidents // 10, 3)):
-        drafts.append((rng.randrange(moved_at, now_ms - 60_000), rng.choice(OTHER_TYPES), []))
+        drafts.append((rng.randrange(moved_at, now_ms - 60_000), rng.choice(OTHER_TYPES), None))
     drafts.sort(key=lambda draft: draft[0])
     numbers = {"OPS": 0, "IT": 0}
     items = []
-    for index, (created_ms, issue_type, labels) in enumerate(drafts):
+    for index, (created_ms, issue_type, original) in enumerate(drafts):
         project = PROJECTS[0] if issue_type is INCIDENT_TYPE else PROJECTS[1]
         numbers[project["key"]] += 1
         key = f"{project['key']}-{numbers[project['key']]}"
+        number = 10_000 + index
         items.append(
-            make_item(rng, 10_000 + index, key, project, issue_type, created_ms, now_ms, labels)
+            copied_item(number, key, original, now_ms)
+            if original
+            else make_item(rng, number, key, project, issue_type, created_ms, now_ms, [])
         )
     return JsmSite(
         name=name,
@@ -135,8 +151,6 @@ def make_item(
     values = {"region": rng.choice(_REGIONS), "host": f"node-{rng.randint(1, 64):02d}"}
     is_incident = issue_type is INCIDENT_TYPE
     summary = (rng.choice(_SUMMARIES) if is_incident else rng.choice(_TASKS)).format(**values)
-    if labels:
-        summary = f"[Moved from OpsGenie] {summary}"
     return {
         "id": str(number),
         "key": key,
@@ -152,6 +166,60 @@ def make_item(
             "updated": jira_time(updated_ms),
             "resolutiondate": jira_time(resolved_ms) if resolved_ms else None,
             **(_impact(created_ms, resolved_ms) if is_incident else {}),
+        },
+    }
+
+
+def moved_originals(opsgenie: Sequence[Record], moved_at: int, count: int) -> list[Record]:
+    """The ``count`` OpsGenie incidents last raised before the move (by tiny id, which grows
+    with creation), oldest first."""
+    before = [i for i in opsgenie if parse_opsgenie_time(i["createdAt"]) < moved_at]
+    return sorted(before, key=lambda incident: int(incident["tinyId"]))[-count:] if count else []
+
+
+def parse_opsgenie_time(timestamp: str) -> int:
+    """Epoch ms of OpsGenie's ``2026-05-01T10:15:30.123Z``."""
+    seconds = calendar.timegm(time.strptime(timestamp[:19], "%Y-%m-%dT%H:%M:%S"))
+    return seconds * 1000 + int(timestamp[20:23])
+
+
+# OpsGenie's statuses and priorities as the moved work item has them.
+MOVED_STATUS = {"open": "Open", "resolved": "Resolved", "closed": "Closed"}
+MOVED_PRIORITY = {"P1": "Highest", "P2": "High", "P3": "Medium", "P4": "Low", "P5": "Lowest"}
+
+
+def copied_item(number: int, key: str, original: Record, now_ms: int) -> Record:
+    """An OpsGenie incident as the move copied it: its title, description, status and
+    priority, created when it was, its impact window (from when it was raised when it has
+    none), resolved when its impact ended (else when it last changed), labelled with its tiny
+    id."""
+    created_ms = parse_opsgenie_time(original["createdAt"])
+    updated_ms = min(parse_opsgenie_time(original["updatedAt"]), now_ms)
+    status = MOVED_STATUS.get(original["status"], "Open")
+    resolved_ms = None
+    if STATUSES[status] == "done":
+        end = original.get("impactEndDate")
+        resolved_ms = parse_opsgenie_time(end) if end else updated_ms
+    start = original.get("impactStartDate")
+    impact = _impact(created_ms, resolved_ms)
+    if start:
+        impact[IMPACT_START_FIELD] = jira_time(parse_opsgenie_time(start))
+    priority = MOVED_PRIORITY.get(original.get("priority", ""), "Medium")
+    return {
+        "id": str(number),
+        "key": key,
+        "fields": {
+            "summary": original["message"],
+            "description": adf(str(original.get("description") or "")),
+            "issuetype": dict(INCIDENT_TYPE),
+            "project": dict(PROJECTS[0]),
+            "priority": {"id": PRIORITY_IDS[priority], "name": priority},
+            "status": status_of(status),
+            "labels": [f"opsgenie-tiny-{original['tinyId']}"],
+            "created": jira_time(created_ms),
+            "updated": jira_time(max(updated_ms, created_ms)),
+            "resolutiondate": jira_time(resolved_ms) if resolved_ms else None,
+            **impact,
         },
     }
 
@@ -180,18 +248,28 @@ def _alerts(rng: random.Random, now_ms: int) -> list[Record]:
     for index in range(25):
         created = now_ms - rng.randrange(60_000, 7 * DAY_MS)
         status = "open" if rng.random() < 0.3 else "closed"
-        alerts.append(
-            {
-                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                "tinyId": str(index + 1),
-                "alias": f"sandbox-check-{index + 1}",
-                "message": rng.choice(_SUMMARIES).format(region="eu-west-1", host="node-07"),
-                "status": status,
-                "acknowledged": status == "closed" or rng.random() < 0.5,
-                "priority": rng.choice(("P1", "P2", "P3", "P3", "P4", "P5")),
-                "createdAt": jira_time(created).replace("+0000", "Z"),
-                "updatedAt": jira_time(min(created + HOUR_MS, now_ms)).replace("+0000", "Z"),
-                "tags": [],
-            }
-        )
+        alerts.append(make_alert(rng, index + 1, created, min(created + HOUR_MS, now_ms), status))
     return sorted(alerts, key=lambda alert: alert["createdAt"], reverse=True)
+
+
+def make_alert(
+    rng: random.Random, tiny: int, created_ms: int, updated_ms: int, status: str
+) -> Record:
+    """An Ops alert (OpsGenie's shape); a closed one was acknowledged."""
+    return {
+        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "tinyId": str(tiny),
+        "alias": f"sandbox-check-{tiny}",
+        "message": rng.choice(_SUMMARIES).format(region="eu-west-1", host="node-07"),
+        "status": status,
+        "acknowledged": status == "closed" or rng.random() < 0.5,
+        "priority": rng.choice(("P1", "P2", "P3", "P3", "P4", "P5")),
+        "createdAt": ops_time(created_ms),
+        "updatedAt": ops_time(updated_ms),
+        "tags": [],
+    }
+
+
+def ops_time(epoch_ms: int) -> str:
+    """The Ops API's timestamp format: 2026-11-02T10:15:30.123Z."""
+    return jira_time(epoch_ms).replace("+0000", "Z")

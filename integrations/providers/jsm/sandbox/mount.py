@@ -39,6 +39,8 @@ KEY_FLAGS: Final = (("--jsm-token", "jsm_api_token", "JSM account's API token"),
 OPTION_FLAGS: Final = ()
 # The OpsGenie sandbox's option too: the site continues that account's history (data.py).
 INCIDENT_OPTION: Final = "incidents"
+# The account whose history the site continues: (provider slug, region).
+MOVED_FROM: Final = ("opsgenie", "us")
 # Unconfirmed which; the account's zone makes a JQL date mean another instant than in UTC.
 TIME_ZONES: Final = {"jsm_email": "America/Los_Angeles", "jsm_no_role_email": "Europe/Berlin"}
 
@@ -61,16 +63,20 @@ def mount(context: MountContext, *, incidents: int = 200) -> Mounted:
         _user(context, keys, "jsm_email", "jsm_api_token", "Ops Admin", operations=True),
         _user(context, keys, "jsm_no_role_email", "jsm_no_role_token", "Agent", operations=False),
     ]
+    # The OpsGenie US account the site continues, as its emulator generated it (the same seed,
+    # users, start and incidents option): the site copies the incidents moved from it.
+    opsgenie = context.account(*MOVED_FROM)
     site = generate_site(
         seed=context.seed,
         incidents=incidents,
         now_ms=int(context.now.timestamp() * 1000),
         name=keys["jsm_site"],
         users=users,
+        opsgenie=opsgenie.incidents() if opsgenie else [],
     )
-    store = JsmStore(site, clock=context.clock)
-    site_app = SiteApp(store, context.faults)
     ops = generate_ops(seed=context.seed, now_ms=site.now_ms)
+    store = JsmStore(site, clock=context.clock, ops=ops)
+    site_app = SiteApp(store, context.faults)
     ops_app = OpsApp(store, context.faults, config=ops)
     return Mounted(
         slug=SLUG,

@@ -22,6 +22,8 @@ from integrations.providers.jsm.sandbox.data import (
     make_item,
     status_of,
 )
+from integrations.providers.jsm.sandbox.ops_data import OpsConfiguration
+from integrations.providers.jsm.sandbox.ops_passing import pass_alerts, pass_configuration
 from integrations.sandbox.timeline import advance_counts, check_advance_options
 
 MAX_NEW_PER_ADVANCE = 10_000
@@ -34,6 +36,8 @@ class JsmStore:
 
     site: JsmSite
     clock: Callable[[], float]
+    # The site's Operations configuration (what the Ops API serves besides alerts).
+    ops: OpsConfiguration | None = None
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _last_ms: int = 0
 
@@ -92,7 +96,11 @@ class JsmStore:
         people: int = 1,
     ) -> dict[str, Any]:
         """Time passes: some incidents change (resolved, reopened or re-prioritised), new ones
-        are raised, some are deleted. People do not change here (no people are served yet)."""
+        are raised, some are deleted; then, from random streams of their own, alerts are
+        acknowledged, closed and raised (the summary's "alerts") and the Operations
+        configuration changes as the other emulators' does: a heartbeat expires, a schedule
+        gets a gap, sometimes an escalation is cut down to one person (its "configuration";
+        ``ops_passing``). People do not change here (no people are served yet)."""
         check_advance_options(
             changed_fraction=changed_fraction,
             new=new,
@@ -121,12 +129,20 @@ class JsmStore:
             for _ in range(new):
                 created.append(self._new(rng, [*items, *created]))
             self.site.items = [i for i in items if i["id"] not in gone] + created
-            return {
+            summary: dict[str, Any] = {
                 "changed": changed,
                 "created": [i["id"] for i in created],
                 "deleted": sorted(gone),
                 "now": jira_time(self._last_ms),
             }
+            alerts_rng = random.Random(f"jsm-advance-alerts:{seed}:{len(self.site.alerts)}")
+            self.site.alerts, summary["alerts"] = pass_alerts(
+                alerts_rng, self.site.alerts, self._stamp
+            )
+            if self.ops is not None:
+                config_rng = random.Random(f"jsm-advance-configuration:{seed}:{self.ops.now_ms}")
+                summary["configuration"] = pass_configuration(config_rng, self.ops)
+            return summary
 
     def _stamp(self) -> int:
         self._last_ms = max(int(self.clock() * 1000), self._last_ms + 1)

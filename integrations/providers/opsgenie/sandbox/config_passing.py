@@ -3,6 +3,9 @@
 Each hour, from a random stream of its own (so the incidents' and people's history is the same
 whatever happens here):
 
+(What is drawn, and when, is shared with the other emulators: ``integrations.sandbox.
+config_passing``.)
+
 - every enabled heartbeat still pinged gets a ping within its interval before the new clock,
   but one of them (while any is left) stops being pinged: its ``lastPingTime`` stays where it
   was, and it is ``expired`` once that is longer ago than its interval (at once for the
@@ -31,13 +34,7 @@ from integrations.providers.opsgenie.sandbox.config_data import (
     new_uuid,
 )
 from integrations.providers.opsgenie.sandbox.data import HOUR_MS, Record, iso_ms, parse_iso_ms
-
-# A new gap starts between these many days from the hour's start (at 09:00 UTC)...
-GAP_FROM_DAYS = (2, 9)
-# ...and lasts one or two days: always inside the 14 days the readiness checks look at.
-GAP_LENGTH_DAYS = (1, 2)
-# The chance that an hour cuts an escalation down to one person.
-TRIM_CHANCE = 0.25
+from integrations.sandbox.config_passing import gap_window, stopping, trims
 
 
 def pass_configuration(
@@ -52,8 +49,8 @@ def pass_configuration(
 
 def _heartbeats(rng: random.Random, config: OpsGenieConfiguration, now_ms: int) -> list[str]:
     live = [b["name"] for b in config.heartbeats if b["enabled"] and b["name"] not in config.silent]
-    stopping = [rng.choice(live)] if live else []
-    config.silent.update(stopping)
+    stopped = stopping(rng, live)
+    config.silent.update(stopped)
     beats = []
     for beat in config.heartbeats:
         every = interval_ms(beat)
@@ -65,7 +62,7 @@ def _heartbeats(rng: random.Random, config: OpsGenieConfiguration, now_ms: int) 
         )
         beats.append(record)
     config.heartbeats = beats
-    return stopping
+    return stopped
 
 
 def _schedule_gap(
@@ -90,9 +87,7 @@ def _schedule_gap(
         return []
     index = rng.choice(candidates)
     schedule = config.schedules[index]
-    today = now_ms - now_ms % DAY_MS
-    start = today + rng.randint(*GAP_FROM_DAYS) * DAY_MS + 9 * HOUR_MS
-    end = start + rng.randint(*GAP_LENGTH_DAYS) * DAY_MS
+    start, end = gap_window(rng, now_ms, day=DAY_MS, hour=HOUR_MS)
     (primary,) = schedule["rotations"]
     team = schedule["ownerTeam"]["name"]
     successor: Record = {
@@ -110,7 +105,7 @@ def _schedule_gap(
 
 
 def _escalation_trimmed(rng: random.Random, config: OpsGenieConfiguration) -> list[str]:
-    if rng.random() >= TRIM_CHANCE:
+    if not trims(rng):
         return []
     schedules = {schedule["id"]: schedule for schedule in config.schedules}
 

@@ -10,7 +10,7 @@ re-plans its rotation and leaves a hole. The gap is kept in the dataset
 from __future__ import annotations
 
 import random
-from typing import Any, Final
+from typing import Any
 
 from integrations.providers.pagerduty.sandbox.config import (
     DAY_S,
@@ -20,9 +20,7 @@ from integrations.providers.pagerduty.sandbox.config import (
     AccountConfig,
 )
 from integrations.providers.pagerduty.sandbox.data import PagerDutyDataset, iso_s
-
-GAP_FROM_DAYS: Final = (2, 9)
-GAP_LENGTH_DAYS: Final = (1, 2)
+from integrations.sandbox.config_passing import gap_window
 
 
 def pass_configuration(
@@ -46,8 +44,6 @@ def pass_configuration(
     if not candidates:
         return {"schedule_gaps": []}
     schedule = rng.choice(candidates)
-    today = now_s - now_s % DAY_S
-    start = today + rng.randint(*GAP_FROM_DAYS) * DAY_S + 9 * HOUR_S
-    end = start + rng.randint(*GAP_LENGTH_DAYS) * DAY_S
+    start, end = gap_window(rng, now_s, day=DAY_S, hour=HOUR_S)
     dataset.schedule_gaps = {**dataset.schedule_gaps, schedule["name"]: (start, end)}
     return {"schedule_gaps": [{"schedule": schedule["id"], "from": iso_s(start), "to": iso_s(end)}]}

@@ -1,0 +1,167 @@
+"""How the site's Operations data changes as time passes (``JsmStore.advance``), as the OpsGenie
+and PagerDuty emulators' configuration does (the draws are shared: ``integrations.sandbox.
+config_passing``). Each emulated hour moves the Operations clock on by an hour, and:
+
+- one enabled heartbeat still responsive (while any is left) stops being pinged: its status
+  becomes "Expired";
+- one schedule an escalation notifies and that has no gap yet (while any is left) gets one,
+  between 2 and 9 days from the new clock, for one or two days (a ``noone`` responder in its
+  timeline);
+- one hour in four or so, one escalation that repeats and notifies a schedule with no gap is cut
+  down to that schedule's first person, once, with no repeat;
+- alerts: one open alert not yet acknowledged is acknowledged, another open one is closed, and
+  one to three new ones are raised (open, unacknowledged).
+
+Records, lists and maps are replaced, never mutated: the API's handlers may hold them.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from integrations.providers.jsm.sandbox.data import (
+    DAY_MS,
+    HOUR_MS,
+    Record,
+    make_alert,
+    ops_time,
+)
+from integrations.providers.jsm.sandbox.ops_data import GAP_TEAM, OpsConfiguration
+from integrations.sandbox.config_passing import gap_window, stopping, trims
+
+# New alerts an hour raises: between these many.
+NEW_ALERTS = (1, 3)
+
+
+def pass_configuration(rng: random.Random, config: OpsConfiguration) -> dict[str, list[Any]]:
+    """One hour's changes to ``config``; what changed, for advance()'s ``configuration``."""
+    config.now_ms += HOUR_MS
+    stopped = _heartbeats(rng, config)
+    gap = _schedule_gap(rng, config)
+    trimmed = _escalation_trimmed(rng, config)
+    return {"heartbeats_stopped": stopped, "schedule_gaps": gap, "escalations_trimmed": trimmed}
+
+
+def _heartbeats(rng: random.Random, config: OpsConfiguration) -> list[str]:
+    live = [
+        beat["name"]
+        for team in config.teams
+        for beat in config.heartbeats.get(team["teamId"], [])
+        if beat["enabled"] and beat["status"] == "Responsive"
+    ]
+    stopped = stopping(rng, live)
+    config.heartbeats = {
+        team_id: [
+            {**beat, "status": "Expired"} if beat["name"] in stopped else beat for beat in beats
+        ]
+        for team_id, beats in config.heartbeats.items()
+    }
+    return stopped
+
+
+def _used_schedules(config: OpsConfiguration) -> set[str]:
+    return {
+        rule["recipient"]["id"]
+        for escalations in config.escalations.values()
+        for escalation in escalations
+        for rule in escalation["rules"]
+        if rule["recipient"]["type"] == "schedule"
+    }
+
+
+def _without_gap(config: OpsConfiguration, schedule_id: str) -> list[str]:
+    """The schedule's people when it has no gap yet, else []."""
+    people, gap = config.rotations.get(schedule_id, ([], None))
+    return [] if gap else people
+
+
+def _schedule_gap(rng: random.Random, config: OpsConfiguration) -> list[dict[str, str]]:
+    used = _used_schedules(config)
+    teams = {team["teamId"]: team["teamName"] for team in config.teams}
+    candidates = [
+        schedule
+        for schedule in config.schedules
+        if schedule["id"] in used
+        and teams.get(schedule["teamId"]) != GAP_TEAM
+        and _without_gap(config, schedule["id"])
+    ]
+    if not candidates:
+        return []
+    schedule = rng.choice(candidates)
+    start, end = gap_window(rng, config.now_ms, day=DAY_MS, hour=HOUR_MS)
+    people, _none = config.rotations[schedule["id"]]
+    config.rotations = {**config.rotations, schedule["id"]: (people, (start, end))}
+    return [{"schedule": schedule["id"], "from": ops_time(start), "to": ops_time(end)}]
+
+
+def _escalation_trimmed(rng: random.Random, config: OpsConfiguration) -> list[str]:
+    if not trims(rng):
+        return []
+
+    def first_person(escalation: Record) -> str:
+        for rule in escalation["rules"]:
+            if rule["recipient"]["type"] == "schedule":
+                people = _without_gap(config, rule["recipient"]["id"])
+                if people:
+                    return people[0]
+        return ""
+
+    candidates = [
+        (team_id, index)
+        for team_id, escalations in config.escalations.items()
+        for index, escalation in enumerate(escalations)
+        if escalation["repeat"].get("count") and first_person(escalation)
+    ]
+    if not candidates:
+        return []
+    team_id, index = rng.choice(candidates)
+    escalation = config.escalations[team_id][index]
+    rule = {
+        **escalation["rules"][0],
+        "delay": {"timeAmount": 0, "timeUnit": "minutes"},
+        "notifyType": "default",
+        "recipient": {"type": "user", "id": first_person(escalation)},
+    }
+    cut = {
+        **escalation,
+        "rules": [rule],
+        "repeat": {**escalation["repeat"], "waitInterval": 0, "count": 0},
+    }
+    escalations = list(config.escalations[team_id])
+    escalations[index] = cut
+    config.escalations = {**config.escalations, team_id: escalations}
+    return [escalation["id"]]
+
+
+def pass_alerts(
+    rng: random.Random, alerts: list[Record], stamp: Callable[[], int]
+) -> tuple[list[Record], dict[str, list[str]]]:
+    """One hour's alerts: one acknowledged, one closed, new ones raised, each at its own
+    ``stamp()`` (later than anything before, so ``createdAt``/``updatedAt >=`` finds them);
+    the new list and what changed, for advance()'s ``alerts``."""
+    unacknowledged = [a["id"] for a in alerts if a["status"] == "open" and not a["acknowledged"]]
+    acknowledged = [rng.choice(unacknowledged)] if unacknowledged else []
+    still_open = [a["id"] for a in alerts if a["status"] == "open" and a["id"] not in acknowledged]
+    closed = [rng.choice(still_open)] if still_open else []
+    changed = []
+    for alert in alerts:
+        if alert["id"] in acknowledged:
+            alert = {**alert, "acknowledged": True, "updatedAt": ops_time(stamp())}
+        elif alert["id"] in closed:
+            alert = {**alert, "status": "closed", "acknowledged": True}
+            alert["updatedAt"] = ops_time(stamp())
+        changed.append(alert)
+    tiny = max((int(alert["tinyId"]) for alert in alerts), default=0)
+    created = []
+    for number in range(tiny + 1, tiny + 1 + rng.randint(*NEW_ALERTS)):
+        now = stamp()
+        created.append({**make_alert(rng, number, now, now, "open"), "acknowledged": False})
+    summary = {
+        "created": [alert["id"] for alert in created],
+        "acknowledged": acknowledged,
+        "closed": closed,
+    }
+    # Newest first, as the site holds them.
+    return [*reversed(created), *changed], summary
