@@ -15,11 +15,11 @@ from alerts.details_page import alert_details, details_backlog
 from alerts.list_filters import AlertFilterForm
 from alerts.list_pages import paginate
 from alerts.models import Alert
+from alerts.search import matching
 from alerts.selectors import STREAM, alert_providers
 from integrations.models import SyncOutcome, SyncRun
 from integrations.providers.registry import provider_name
 from integrations.selectors import streams_switched_off
-from lib.search import fold
 
 # The Data library belongs to Incidents: whoever may read incidents (every role) reads it.
 VIEW = "incidents.view_incident"
@@ -28,7 +28,7 @@ VIEW = "incidents.view_incident"
 def _filtered(filters: dict) -> QuerySet[Alert]:
     alerts = Alert.objects.all()
     if filters["search"]:
-        alerts = alerts.filter(search_text__contains=fold(filters["search"]))
+        alerts = matching(alerts, filters["search"])
     if filters["status"]:
         alerts = alerts.filter(status=filters["status"])
     if filters["priority"]:
