@@ -23,10 +23,10 @@ def _connection_choices() -> list[tuple[str, str]]:
     """Every connection that has synced alerts, by its provider's name and region."""
     held = Alert.objects.filter(connection=OuterRef("pk"))
     connections = Connection.objects.filter(Exists(held)).order_by("pk")
-    return [("", "Any")] + [(str(c.pk), _label(c)) for c in connections]
+    return [("", "Any")] + [(str(c.pk), connection_label(c)) for c in connections]
 
 
-def _label(connection: Connection) -> str:
+def connection_label(connection: Connection) -> str:
     return f"{provider_name(connection.provider)} {connection.region.upper()} (#{connection.pk})"
 
 

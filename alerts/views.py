@@ -4,9 +4,8 @@ upstream fields as they were synced. Every role may read them; nothing here writ
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -15,11 +14,11 @@ from alerts.details_page import alert_details, details_backlog
 from alerts.list_filters import AlertFilterForm
 from alerts.list_pages import paginate
 from alerts.models import Alert
-from alerts.selectors import STREAM, alert_providers
-from integrations.models import SyncOutcome, SyncRun
+from alerts.overview import last_synced
+from alerts.search import matching
+from alerts.selectors import STREAM
 from integrations.providers.registry import provider_name
 from integrations.selectors import streams_switched_off
-from lib.search import fold
 
 # The Data library belongs to Incidents: whoever may read incidents (every role) reads it.
 VIEW = "incidents.view_incident"
@@ -28,7 +27,7 @@ VIEW = "incidents.view_incident"
 def _filtered(filters: dict) -> QuerySet[Alert]:
     alerts = Alert.objects.all()
     if filters["search"]:
-        alerts = alerts.filter(search_text__contains=fold(filters["search"]))
+        alerts = matching(alerts, filters["search"])
     if filters["status"]:
         alerts = alerts.filter(status=filters["status"])
     if filters["priority"]:
@@ -38,15 +37,6 @@ def _filtered(filters: dict) -> QuerySet[Alert]:
     if filters["connection"] is not None:
         alerts = alerts.filter(connection_id=filters["connection"])
     return alerts
-
-
-def _last_synced() -> datetime | None:
-    """When a sync last finished reading alerts (None: never)."""
-    return SyncRun.objects.filter(
-        connection__provider__in=alert_providers(),
-        outcome__in=(SyncOutcome.SUCCEEDED, SyncOutcome.PARTIAL),
-        counts__has_key=STREAM,
-    ).aggregate(last=Max("finished_at"))["last"]
 
 
 @require_permissions(read=VIEW)
@@ -62,7 +52,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "form": form,
         "ignored": form.ignored(),
-        "last_synced": _last_synced(),
+        "last_synced": last_synced(),
         # Outside the table an HTMX filter swaps: not counted again for it.
         "backlog": None if request.htmx else details_backlog(),
         "switched_off": streams_switched_off(stream=STREAM),
