@@ -214,9 +214,9 @@ class OpsGenieStore(AccountStore):
         if self.alert_traffic is None:
             return None
         dataset = self.dataset
-        held = self.alert_traffic.store.next_tiny
+        next_tiny = self.alert_traffic.store.next_tiny
         rng = random.Random(
-            f"{self.ADVANCE_KEY}-alerts:{seed}:{dataset.region}:{self.now_ms}:{held}"
+            f"{self.ADVANCE_KEY}-alerts:{seed}:{dataset.region}:{self.now_ms}:{next_tiny}"
         )
         return self.alert_traffic.pass_hour(
             rng,
