@@ -212,7 +212,8 @@ class AccountStore:
         never change. ``people`` users join, as many leave and as many get another role (the
         account's first STEADY_USERS never do); the summary's "users" names them. The
         configuration changes too, as each provider's ``_configuration_change`` says (one heartbeat
-        stops, one schedule gets a gap); the summary's "configuration" names what. The same seed on
+        stops, one schedule gets a gap); the summary's "configuration" names what, and its "alerts"
+        the alerts acknowledged, closed and raised (``_alerts_change``). The same seed on
         the same state gives the same result; without a seed the state alone decides, so
         replaying the same calls replays the same history."""
         check_advance_options(
@@ -233,6 +234,10 @@ class AccountStore:
                 f"{self.ADVANCE_KEY}-configuration:{seed}:{self.dataset.region}:{self._clock()}"
             )
             summary["configuration"] = self._configuration_change(rng)
+            # And the alerts, for a provider that has them (again from a stream of its own).
+            alerts = self._alerts_change(seed)
+            if alerts is not None:
+                summary["alerts"] = alerts
             return summary
 
     def _people_change(self, people: int, seed: int | None) -> dict[str, list[str]]:
@@ -333,3 +338,8 @@ class AccountStore:
         """One hour's changes to the account's configuration at ``_clock()``, and what they
         were; none by default."""
         return {}
+
+    def _alerts_change(self, seed: int | None) -> dict[str, list[str]] | None:
+        """One hour's alerts (acknowledged, closed, created), or None for an account without
+        alerts (the summary then has no "alerts")."""
+        return None

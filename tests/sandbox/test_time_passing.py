@@ -338,12 +338,18 @@ def test_exact_terms_merged_into_one_lookup_keep_or_and_and_semantics():
 
 def test_the_control_api_lets_time_pass_in_one_region(fresh: SandboxServer):
     body = {"region": "eu", "changed_fraction": 0.02, "new": 2, "deleted": 1, "seed": 3}
+    us_alerts = fresh.opsgenie_alerts["us"].snapshot()
 
     response = requests.post(f"{fresh.base_url}/_sandbox/advance", json=body, timeout=10)
 
     assert response.status_code == 200
     summary = response.json()
-    assert set(summary) == {"changed", "created", "deleted", "now", "users", "configuration"}
+    kinds = ("changed", "created", "deleted", "now", "users", "configuration", "alerts")
+    assert set(summary) == set(kinds)
+    assert set(summary["alerts"]) == {"created", "acknowledged", "closed"}
+    eu_alerts = {alert["id"] for alert in fresh.opsgenie_alerts["eu"].snapshot()}
+    assert set(summary["alerts"]["created"]) <= eu_alerts
+    assert fresh.opsgenie_alerts["us"].snapshot() == us_alerts
     assert [len(summary[k]) for k in ("changed", "created", "deleted")] == [6, 2, 1]
     assert [len(summary["users"][k]) for k in ("joined", "left", "role_changed")] == [1, 1, 1]
     assert len(_all(fresh, region="eu", sort="tinyId")) == FRESH_INCIDENTS + 1

@@ -10,7 +10,8 @@ config_passing``). Each emulated hour moves the Operations clock on by an hour, 
 - one hour in four or so, one escalation that repeats and notifies a schedule with no gap is cut
   down to that schedule's first person, once, with no repeat;
 - alerts: one open alert not yet acknowledged is acknowledged, another open one is closed, and
-  one to three new ones are raised (open, unacknowledged).
+  one to three new ones are raised (open, unacknowledged): the draws OpsGenie's alerts share
+  (``integrations.sandbox.alert_passing``).
 
 Records, lists and maps are replaced, never mutated: the API's handlers may hold them.
 """
@@ -29,10 +30,9 @@ from integrations.providers.jsm.sandbox.data import (
     ops_time,
 )
 from integrations.providers.jsm.sandbox.ops_data import GAP_TEAM, OpsConfiguration
+from integrations.sandbox.alert_passing import ACKNOWLEDGED
+from integrations.sandbox.alert_passing import pass_alerts as shared_pass_alerts
 from integrations.sandbox.config_passing import gap_window, stopping, trims
-
-# New alerts an hour raises: between these many.
-NEW_ALERTS = (1, 3)
 
 
 def pass_configuration(rng: random.Random, config: OpsConfiguration) -> dict[str, list[Any]]:
@@ -138,30 +138,21 @@ def _escalation_trimmed(rng: random.Random, config: OpsConfiguration) -> list[st
 def pass_alerts(
     rng: random.Random, alerts: list[Record], stamp: Callable[[], int]
 ) -> tuple[list[Record], dict[str, list[str]]]:
-    """One hour's alerts: one acknowledged, one closed, new ones raised, each at its own
-    ``stamp()`` (later than anything before, so ``createdAt``/``updatedAt >=`` finds them);
-    the new list and what changed, for advance()'s ``alerts``."""
-    unacknowledged = [a["id"] for a in alerts if a["status"] == "open" and not a["acknowledged"]]
-    acknowledged = [rng.choice(unacknowledged)] if unacknowledged else []
-    still_open = [a["id"] for a in alerts if a["status"] == "open" and a["id"] not in acknowledged]
-    closed = [rng.choice(still_open)] if still_open else []
-    changed = []
-    for alert in alerts:
-        if alert["id"] in acknowledged:
-            alert = {**alert, "acknowledged": True, "updatedAt": ops_time(stamp())}
-        elif alert["id"] in closed:
-            alert = {**alert, "status": "closed", "acknowledged": True}
-            alert["updatedAt"] = ops_time(stamp())
-        changed.append(alert)
+    """One hour's alerts (``integrations.sandbox.alert_passing``: one acknowledged, one closed,
+    new ones raised), each at its own ``stamp()`` (later than anything before, so
+    ``createdAt``/``updatedAt >=`` finds them); the new list and what changed, for advance()'s
+    ``alerts``. A closed alert was acknowledged, as the site's others are."""
+
+    def changed(alert: Record, kind: str, at_ms: int) -> Record:
+        done = {"acknowledged": True} if kind == ACKNOWLEDGED else {"status": "closed"}
+        return {**alert, **done, "acknowledged": True, "updatedAt": ops_time(at_ms)}
+
+    def raised(tiny: int, at_ms: int) -> Record:
+        return {**make_alert(rng, tiny, at_ms, at_ms, "open"), "acknowledged": False}
+
     tiny = max((int(alert["tinyId"]) for alert in alerts), default=0)
-    created = []
-    for number in range(tiny + 1, tiny + 1 + rng.randint(*NEW_ALERTS)):
-        now = stamp()
-        created.append({**make_alert(rng, number, now, now, "open"), "acknowledged": False})
-    summary = {
-        "created": [alert["id"] for alert in created],
-        "acknowledged": acknowledged,
-        "closed": closed,
-    }
+    hour = shared_pass_alerts(
+        rng, alerts, next_tiny=tiny + 1, stamp=stamp, changed=changed, raised=raised
+    )
     # Newest first, as the site holds them.
-    return [*reversed(created), *changed], summary
+    return [*reversed(hour.created), *hour.alerts], hour.summary

@@ -47,15 +47,56 @@ def generate_alerts(
     users: list[Record],
 ) -> list[Record]:
     """`count` alerts created over the last 30 days, oldest first, tinyIds 1..count."""
-    rng = random.Random(f"opsgenie-alerts:{seed}:{region}:{now_ms}")
-    integrations = [
-        {"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "name": name, "type": kind}
-        for name, kind in _MONITORS
-    ]
+    rng = _stream(seed, region, now_ms)
+    integrations = _monitors(rng)
     created = sorted(now_ms - rng.randrange(1, ALERT_HISTORY_DAYS * _DAY_MS) for _ in range(count))
     return [
         _alert(rng, index + 1, created_ms, now_ms, integrations, teams, users)
         for index, created_ms in enumerate(created)
+    ]
+
+
+def alert_monitors(*, seed: int, region: str, now_ms: int) -> list[Record]:
+    """The monitoring integrations the alerts generate_alerts() drew came through (the same
+    ids): the ones new alerts come through as time passes."""
+    return _monitors(_stream(seed, region, now_ms))
+
+
+def new_alert(
+    rng: random.Random,
+    tiny: int,
+    at_ms: int,
+    integrations: list[Record],
+    teams: list[Record],
+    users: list[Record],
+) -> Record:
+    """An alert raised at ``at_ms`` through one of ``integrations``: open, unacknowledged, unseen,
+    occurred once, with no report yet."""
+    record = _alert(rng, tiny, at_ms, at_ms, integrations, teams, users)
+    record.update(
+        status="open",
+        acknowledged=False,
+        isSeen=False,
+        seen=False,
+        snoozed=False,
+        count=1,
+        lastOccurredAt=record["createdAt"],
+        updatedAt=record["createdAt"],
+        owner="",
+        report={},
+    )
+    record.pop("snoozedUntil", None)
+    return record
+
+
+def _stream(seed: int, region: str, now_ms: int) -> random.Random:
+    return random.Random(f"opsgenie-alerts:{seed}:{region}:{now_ms}")
+
+
+def _monitors(rng: random.Random) -> list[Record]:
+    return [
+        {"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "name": name, "type": kind}
+        for name, kind in _MONITORS
     ]
 
 
@@ -87,11 +128,11 @@ def _alert(
     updated_ms = last_ms
     if acknowledged:
         ack_ms = min(created_ms + rng.randrange(_MINUTE_MS, 60 * _MINUTE_MS), now_ms)
-        report.update(ackTime=ack_ms - created_ms, acknowledgedBy=_username(rng, users))
+        report.update(ackTime=ack_ms - created_ms, acknowledgedBy=username(rng, users))
         updated_ms = max(updated_ms, ack_ms)
     if closed:
         close_ms = min(created_ms + rng.randrange(10 * _MINUTE_MS, 2 * _DAY_MS), now_ms)
-        report.update(closeTime=close_ms - created_ms, closedBy=_username(rng, users))
+        report.update(closeTime=close_ms - created_ms, closedBy=username(rng, users))
         updated_ms = max(updated_ms, close_ms)
     snoozed = not closed and rng.random() < 0.05
     alert_id = f"{uuid.UUID(int=rng.getrandbits(128), version=4)}-{created_ms}"
@@ -110,7 +151,7 @@ def _alert(
         "createdAt": iso_ms(created_ms),
         "updatedAt": iso_ms(updated_ms),
         "source": integration["name"],
-        "owner": _username(rng, users) if acknowledged and rng.random() < 0.7 else "",
+        "owner": username(rng, users) if acknowledged and rng.random() < 0.7 else "",
         "priority": rng.choices(list(PRIORITY_WEIGHTS), weights=list(PRIORITY_WEIGHTS.values()))[0],
         "responders": [{"type": "team", "id": team["id"]}],
         "integration": dict(integration),
@@ -127,5 +168,5 @@ def _alert(
     return record
 
 
-def _username(rng: random.Random, users: list[Record]) -> str:
+def username(rng: random.Random, users: list[Record]) -> str:
     return rng.choice(users)["username"] if users else "System"

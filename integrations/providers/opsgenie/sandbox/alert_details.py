@@ -6,6 +6,13 @@ from the alert as it is now: the same alert always has the same history, an ackn
 closed one has the log entries saying by whom, and an alert acknowledged or closed later (time
 passing, or through the API) gains them then. The recipients are the members of the responding
 team (the account's own people), with whoever acknowledged or closed it.
+
+What an alert already showed never changes when it changes later: its notes are drawn over the
+first NOTE_SPAN_MS of its life, each shown once the alert's ``updatedAt`` has reached it, by one
+of the people first notified; and every log entry's offset is its moment and its own place
+among the alert's entries (the creation, each recipient, each note, the count, the
+acknowledgement, the close), not its index in the list, so an entry added before others moves
+no other entry's key.
 """
 
 from __future__ import annotations
@@ -29,6 +36,10 @@ _NOTES: Final = (
     "Root cause: a full disk on the node. Ticket filed.",
 )
 NOT_FOUND: Final = "Alert with {kind} [{identifier}] does not exist."
+# The notes of an alert fall within this long after its creation.
+NOTE_SPAN_MS: Final = 2 * 86_400_000
+# Each kind of log entry's place (the offset's last digits) at one moment.
+_CREATED, _SENT, _NOTE, _COUNT, _ACKNOWLEDGED, _CLOSED = 0, 1_000, 2_000, 3_000, 4_000, 4_001
 
 
 @dataclass(frozen=True)
@@ -49,13 +60,7 @@ def alert_recipients(alert: Record, people: People) -> list[Record]:
     """`GET /v2/alerts/{id}/recipients` items: the responding teams' members (at most 4), and
     whoever acknowledged or closed the alert."""
     rng = _rng(alert, "recipients")
-    teams = {r.get("id") for r in alert.get("responders") or [] if r.get("type") == "team"}
-    members = [
-        user
-        for user in people.users
-        if any(team in teams for team, _role in people.memberships.get(user["id"], []))
-    ]
-    chosen = rng.sample(members, min(len(members), 4))
+    chosen = _notified(rng, alert, people)
     report = alert.get("report") or {}
     by_name = {user["username"]: user for user in people.users}
     for name in (report.get("acknowledgedBy"), report.get("closedBy")):
@@ -66,31 +71,47 @@ def alert_recipients(alert: Record, people: People) -> list[Record]:
     recipients = []
     for user in chosen:
         acted = user["username"] in (report.get("acknowledgedBy"), report.get("closedBy"))
+        # Three draws each, whatever the alert's state: the next recipient's stay the same.
         sent = created + rng.randrange(0, _MINUTE_MS)
+        method, aware = rng.choice(_METHODS), rng.random() < 0.5
         recipients.append(
             {
                 "user": {"id": user["id"], "username": user["username"]},
                 "state": "acknowledged" if acted else "notified",
-                "method": rng.choice(_METHODS),
+                "method": method,
                 "createdAt": iso_ms(sent),
                 "updatedAt": iso_ms(max(sent, parse_iso_ms(alert["updatedAt"]))),
-                "aware": acted or rng.random() < 0.5,
+                "aware": acted or aware,
             }
         )
     return recipients
 
 
+def _notified(rng: random.Random, alert: Record, people: People) -> list[Record]:
+    """The members of the responding teams the alert was first sent to (at most 4)."""
+    teams = {r.get("id") for r in alert.get("responders") or [] if r.get("type") == "team"}
+    members = [
+        user
+        for user in people.users
+        if any(team in teams for team, _role in people.memberships.get(user["id"], []))
+    ]
+    return rng.sample(members, min(len(members), 4))
+
+
 def alert_notes(alert: Record, people: People) -> list[Record]:
-    """`GET /v2/alerts/{id}/notes` items, oldest first, each with its offset key."""
+    """`GET /v2/alerts/{id}/notes` items, oldest first, each with its offset key: those of the
+    alert's notes its ``updatedAt`` has reached."""
     rng = _rng(alert, "notes")
     created, updated = parse_iso_ms(alert["createdAt"]), parse_iso_ms(alert["updatedAt"])
-    owners = [r["user"]["username"] for r in alert_recipients(alert, people)] or ["System"]
-    moments = sorted(created + rng.randrange(0, updated - created + 1) for _ in _note_count(rng))
-    return [
+    first = _notified(_rng(alert, "recipients"), alert, people)
+    owners = [user["username"] for user in first] or ["System"]
+    moments = sorted(created + rng.randrange(0, NOTE_SPAN_MS) for _ in _note_count(rng))
+    notes = [
         {"note": rng.choice(_NOTES), "owner": rng.choice(owners), "createdAt": iso_ms(ms)}
-        | {"offset": _offset(ms, index)}
+        | {"offset": _offset(ms, _NOTE + index)}
         for index, ms in enumerate(moments)
     ]
+    return [note for note, ms in zip(notes, moments, strict=True) if ms <= updated]
 
 
 def _note_count(rng: random.Random) -> range:
@@ -101,36 +122,41 @@ def alert_logs(alert: Record, people: People) -> list[Record]:
     """`GET /v2/alerts/{id}/logs` items, oldest first, each with its offset key."""
     created = parse_iso_ms(alert["createdAt"])
     integration = (alert.get("integration") or {}).get("name") or "API"
-    entries: list[tuple[int, str, str, str]] = [
-        (created, f"Alert created via {integration}", "system", "System")
+    # (moment, place, log, type, owner)
+    entries: list[tuple[int, int, str, str, str]] = [
+        (created, _CREATED, f"Alert created via {integration}", "system", "System")
     ]
-    for recipient in alert_recipients(alert, people):
+    for index, recipient in enumerate(alert_recipients(alert, people)):
         name, sent = recipient["user"]["username"], parse_iso_ms(recipient["createdAt"])
-        entries.append((sent, f"Sent [{recipient['method']}] to {name}", "alertRecipient", name))
+        log = f"Sent [{recipient['method']}] to {name}"
+        entries.append((sent, _SENT + index, log, "alertRecipient", name))
     for note in alert_notes(alert, people):
-        owner = note["owner"]
-        entries.append((parse_iso_ms(note["createdAt"]), f"{owner} added note", "note", owner))
+        owner, moment = note["owner"], parse_iso_ms(note["createdAt"])
+        place = int(note["offset"].split("_")[1]) % 1_000_000  # the note's own: _NOTE + n
+        entries.append((moment, place, f"{owner} added note", "note", owner))
     if alert.get("count", 1) > 1 and alert.get("lastOccurredAt"):
         moment = parse_iso_ms(alert["lastOccurredAt"])
-        entries.append((moment, f"Alert count increased to {alert['count']}", "system", "System"))
+        log = f"Alert count increased to {alert['count']}"
+        entries.append((moment, _COUNT, log, "system", "System"))
     report = alert.get("report") or {}
-    for done, key, by_key in (
-        (alert.get("acknowledged"), "ackTime", "acknowledgedBy"),
-        (alert.get("status") == "closed", "closeTime", "closedBy"),
+    for done, key, by_key, place in (
+        (alert.get("acknowledged"), "ackTime", "acknowledgedBy", _ACKNOWLEDGED),
+        (alert.get("status") == "closed", "closeTime", "closedBy", _CLOSED),
     ):
         if done:
             moment = created + int(report.get(key) or 0)
             who = report.get(by_key) or "System"
             verb = "acknowledged" if key == "ackTime" else "closed"
-            entries.append((moment, f"Alert {verb} by {who}", "system", who))
-    entries.sort(key=lambda entry: entry[0])
+            entries.append((moment, place, f"Alert {verb} by {who}", "system", who))
+    entries.sort(key=lambda entry: entry[:2])
     return [
         {"log": log, "type": kind, "owner": owner, "createdAt": iso_ms(ms)}
-        | {"offset": _offset(ms, index)}
-        for index, (ms, log, kind, owner) in enumerate(entries)
+        | {"offset": _offset(ms, place)}
+        for ms, place, log, kind, owner in entries
     ]
 
 
-def _offset(epoch_ms: int, index: int) -> str:
-    """Upstream's key shape, "<epoch ms>_<epoch ns>": unique, and ordered as text."""
-    return f"{epoch_ms:013d}_{epoch_ms * 1_000_000 + index:019d}"
+def _offset(epoch_ms: int, place: int) -> str:
+    """Upstream's key shape, "<epoch ms>_<epoch ns>": unique (no two entries of an alert share
+    a moment and a place), and ordered as text."""
+    return f"{epoch_ms:013d}_{epoch_ms * 1_000_000 + place:019d}"

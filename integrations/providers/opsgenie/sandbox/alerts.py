@@ -58,6 +58,20 @@ class AlertStore:
             highest = max((int(alert["tinyId"]) for alert in self.alerts), default=0)
             self._next_tiny = max(self._next_tiny, highest + 1)
 
+    @property
+    def next_tiny(self) -> int:
+        """The tinyId the next alert gets."""
+        with self.lock:
+            return self._next_tiny
+
+    def replace_all(self, alerts: list[Record]) -> None:
+        """Hold ``alerts`` instead (time passed: some replaced by new dicts, some new, oldest
+        first); tinyIds go on from the highest ever given."""
+        with self.lock:
+            self.alerts = alerts
+            highest = max((int(alert["tinyId"]) for alert in alerts), default=0)
+            self._next_tiny = max(self._next_tiny, highest + 1)
+
     def _now_ms(self) -> int:
         return int(self.clock() * 1000)
 

@@ -9,7 +9,8 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Final
 
-from integrations.providers.opsgenie.sandbox.alert_data import generate_alerts
+from integrations.providers.opsgenie.sandbox.alert_data import alert_monitors, generate_alerts
+from integrations.providers.opsgenie.sandbox.alert_passing import AlertTraffic
 from integrations.providers.opsgenie.sandbox.alerts import AlertStore
 from integrations.providers.opsgenie.sandbox.app import KeyAccess, OpsGenieSandbox
 from integrations.providers.opsgenie.sandbox.data import generate_dataset
@@ -70,6 +71,9 @@ def mount(context: MountContext, *, incidents: int = 200, alerts: int = 300) -> 
                 users=store.dataset.users,
             )
         )
+        # New alerts come through the same monitors as the ones drawn above.
+        monitors = alert_monitors(seed=context.seed, region=region, now_ms=store.now_ms)
+        store.alert_traffic = AlertTraffic(alert_stores[region], monitors)
     apps = {
         _prefix(region): OpsGenieSandbox(
             store=store,

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from integrations.providers.opsgenie.sandbox.alert_passing import AlertTraffic
 from integrations.providers.opsgenie.sandbox.config_data import (
     OpsGenieConfiguration,
     generate_configuration,
@@ -45,7 +46,8 @@ class OpsGenieStore(AccountStore):
 
     When time passes, incidents go open → resolved, resolved → closed, a few resolved or closed
     → reopened, and the rest get a new priority; people join (into some teams), leave (their
-    teams with them) and change role."""
+    teams with them) and change role; the configuration changes (config_passing) and alerts are
+    acknowledged, closed and raised (alert_passing)."""
 
     dataset: OpsGenieDataset
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -59,6 +61,8 @@ class OpsGenieStore(AccountStore):
     rules: OpsGenieRules = field(default_factory=OpsGenieRules)
     # Alert policies, schedule overrides and incident templates (parents_data).
     parents: OpsGenieParents = field(default_factory=OpsGenieParents)
+    # The alerts the account receives (set by the mount): time passes for them too.
+    alert_traffic: AlertTraffic | None = None
 
     def __post_init__(self) -> None:
         with self.lock:
@@ -205,6 +209,22 @@ class OpsGenieStore(AccountStore):
 
     def _configuration_change(self, rng: random.Random) -> dict[str, list[Any]]:
         return pass_configuration(rng, self.configuration, now_ms=self.now_ms)
+
+    def _alerts_change(self, seed: int | None) -> dict[str, list[str]] | None:
+        if self.alert_traffic is None:
+            return None
+        dataset = self.dataset
+        next_tiny = self.alert_traffic.store.next_tiny
+        rng = random.Random(
+            f"{self.ADVANCE_KEY}-alerts:{seed}:{dataset.region}:{self.now_ms}:{next_tiny}"
+        )
+        return self.alert_traffic.pass_hour(
+            rng,
+            account_ms=self.now_ms,
+            teams=dataset.teams,
+            users=dataset.users,
+            memberships=dataset.memberships,
+        )
 
 
 def _changed(rng: random.Random, incident: Record, kind: str, at_ms: int) -> Record:
