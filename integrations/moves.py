@@ -86,6 +86,41 @@ def connection_move(
     return locked
 
 
+def connection_resume_syncing(*, connection: Connection) -> Connection:
+    """Cancel the move of a connection whose successor was disconnected since: it syncs again
+    (at its next scheduled sync), as it did before the move was set, and a move may be set
+    again later. Raises MoveRefused, changing nothing, when its successor is still connected
+    (that move stands) or the provider has ended."""
+    provider = providers().get(connection.provider)
+    with transaction.atomic():
+        locked = (
+            Connection.objects.select_for_update().select_related("moved_to").get(pk=connection.pk)
+        )
+        if locked.moved_to is None:
+            raise MoveRefused("No move is set: it syncs already.")
+        if not locked.successor_disconnected:
+            raise MoveRefused(
+                f"{locked.moved_to.get_provider_name()} is connected: the move stands, and "
+                "the incidents both record are counted once, there."
+            )
+        left = days_left(provider) if provider else None
+        if left is not None and left < 0:
+            raise MoveRefused(f"{provider.name} has ended: it cannot be synced again.")  # type: ignore[union-attr]
+        locked.moved_to, locked.moved_on, locked.stopped_answering_at = None, None, None
+        locked.counted_again = 0
+        # save(): the audit log records the move's fields cleared, and who cleared them.
+        locked.save(
+            update_fields=[
+                "moved_to",
+                "moved_on",
+                "stopped_answering_at",
+                "counted_again",
+                "updated_at",
+            ]
+        )
+    return locked
+
+
 def connection_stopped_answering(*, connection: Connection) -> None:
     """A sync failed after the move was set: the source is taken as gone, and syncs no more."""
     Connection.objects.filter(
