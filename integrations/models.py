@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from encrypted_model_fields.fields import EncryptedTextField
 
-from integrations.providers.registry import provider_name
+from integrations.providers.registry import provider_name, providers
 from integrations.sync.streams import stream_label, stream_noun
 
 MIN_SYNC_MINUTES = 30
@@ -178,6 +178,20 @@ class Connection(models.Model):
         if self.stopped_answering_at is not None:
             return True
         return self.moved_on is not None and timezone.localdate() >= self.moved_on
+
+    @property
+    def reads_details_only(self) -> bool:
+        """Moved, but its syncs still read the details queued before the move (incident notes
+        and timelines, alert logs, notes and recipients: a bounded number a run, oldest
+        first), and nothing else, until none waits: while the source answers, it is connected,
+        and its provider has not ended (integrations/sync/engine.py)."""
+        if not self.has_moved or self.stopped_answering_at is not None:
+            return False
+        if self.status == ConnectionStatus.DISCONNECTED:
+            return False
+        provider = providers().get(self.provider)
+        end = provider.end_of_life if provider else None
+        return end is None or timezone.localdate() <= end
 
     @property
     def successor_disconnected(self) -> bool:
