@@ -6,7 +6,7 @@ from __future__ import annotations
 from alerts.models import Alert, AlertLog, AlertNote, AlertRecipient
 from alerts.selectors import DETAILS_STREAM, alert_providers, details_providers
 from integrations.models import SyncRun
-from integrations.moves import moved_before_read
+from integrations.moves import moved_before_read, reading_after_move
 from integrations.sync.details import Backlog, backlog
 
 
@@ -24,8 +24,8 @@ def alert_details(alert: Alert) -> dict[str, object]:
     """The detail page's logs (newest first), notes (newest first) and recipients, and, while
     they are not read (or changed since), how many alerts wait before the next read."""
     read = alert.details_read_at is not None
-    # A moved connection has no coming sync to read them.
-    moved = alert.connection.has_moved
+    # A moved connection's syncs read them only while it still answers.
+    moved = alert.connection.has_moved and not alert.connection.reads_details_only
     waiting = alert.details_wanted_at is not None and not alert.deleted_upstream and not moved
     newest = ("-created_at", "-offset")
     return {
@@ -42,4 +42,5 @@ def alert_details(alert: Alert) -> dict[str, object]:
         "details_waiting": waiting,
         "details_moved": moved_before_read(alert.connection) if moved and not read else "",
         "backlog": details_backlog(connection_id=alert.connection_id) if waiting else None,
+        "details_after_move": reading_after_move(alert.connection) if waiting else "",
     }

@@ -73,6 +73,7 @@ CONNECTION = Audited(
         "region": "Region",
         "auth_method": "Sign-in method",
         "account_name": "Account",
+        "account_id": "Account id",
         "credentials": "Key or authorization",
         "credential_hint": "Key ends with",
         "connected_by": "Connected by",
@@ -87,6 +88,7 @@ CONNECTION = Audited(
         "moved_to": "Moved to",
         "moved_on": "Stops syncing on (move)",
         "stopped_answering_at": "Stopped answering after the move at",
+        "counted_again": "Incidents counted here again (its successor disconnected)",
     },
     ignored={
         "id": "the row's number",

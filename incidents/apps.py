@@ -16,7 +16,12 @@ class IncidentsConfig(AppConfig):
         from incidents.store import IncidentStore
         from integrations.incident_entry_records import INCIDENT_DETAILS
         from integrations.moves import connection_moved
-        from integrations.services import connection_disconnected, connection_services_changed
+        from integrations.services import (
+            connection_disconnected,
+            connection_disconnecting,
+            connection_reconnecting,
+            connection_services_changed,
+        )
         from integrations.sync.counts import register_counter
         from integrations.sync.stores import register_evaluator, register_store
 
@@ -27,6 +32,8 @@ class IncidentsConfig(AppConfig):
         register_evaluator(evaluate_after_sync)
         connection_services_changed.connect(rescope_after_selection, dispatch_uid="incidents")
         connection_disconnected.connect(evaluate_after_disconnect, dispatch_uid="incidents")
+        connection_disconnecting.connect(unmatch_for_successor, dispatch_uid="incidents")
+        connection_reconnecting.connect(rematch_for_successor, dispatch_uid="incidents")
         connection_moved.connect(match_after_move, dispatch_uid="incidents")
         moved_incidents_matched.connect(evaluate_after_match, dispatch_uid="incidents")
         # However a report or an incident is saved one by one (the page, the admin, a shell),
@@ -59,6 +66,21 @@ def evaluate_after_disconnect(**kwargs: object) -> None:
     from lib.checks import engine
 
     engine().evaluate(topic=TOPIC, reason="an integration was disconnected")
+
+
+def unmatch_for_successor(*, connection: object, **kwargs: object) -> None:
+    """A move's successor is being disconnected: the records its incidents stood for count
+    again (the evaluation after the disconnect judges them)."""
+    from incidents.moves import successor_disconnected
+
+    successor_disconnected(successor=connection)  # type: ignore[arg-type]
+
+
+def rematch_for_successor(*, connection: object, **kwargs: object) -> None:
+    """A move's successor is connected again: its incidents count again, once."""
+    from incidents.moves import successor_reconnected
+
+    successor_reconnected(successor=connection)  # type: ignore[arg-type]
 
 
 def rescope_after_selection(*, connection: object, **kwargs: object) -> None:

@@ -9,7 +9,7 @@ from incidents.entry_store import waiting
 from incidents.models import Incident
 from integrations.incident_entry_records import INCIDENT_DETAILS
 from integrations.models import SyncRun
-from integrations.moves import moved_before_read
+from integrations.moves import moved_before_read, reading_after_move
 from integrations.sync.details import Backlog, backlog
 
 SHOWN = 500  # the newest this many entries; the count says how many more there are
@@ -27,7 +27,7 @@ def not_read_because(incident: Incident) -> str:
         return "the incident was gone upstream before they could be"
     if incident.out_of_scope:
         return "its service is not among those chosen"
-    if incident.connection.has_moved:
+    if incident.connection.has_moved and not incident.connection.reads_details_only:
         return moved_before_read(incident.connection)
     return "no sync has asked for them yet"
 
@@ -38,8 +38,8 @@ def incident_entries(incident: Incident) -> dict[str, object]:
         incident.entries_wanted_at is not None
         and not incident.deleted_upstream
         and not incident.out_of_scope
-        # A moved connection has no coming sync to read them.
-        and not incident.connection.has_moved
+        # A moved connection's syncs read them only while it still answers.
+        and (not incident.connection.has_moved or incident.connection.reads_details_only)
     )
     rows = IncidentEntry.objects.filter(incident=incident)
     entries = list(rows.order_by("-at", "-id")[:SHOWN]) if read else []
@@ -51,4 +51,5 @@ def incident_entries(incident: Incident) -> dict[str, object]:
         "entries_off": not incident.connection.stream_is_on(INCIDENT_DETAILS),
         "entries_not_read_because": "" if read or waiting else not_read_because(incident),
         "entries_backlog": entries_backlog(incident.connection_id) if waiting else None,
+        "entries_after_move": reading_after_move(incident.connection) if waiting else "",
     }

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from incidents.checks import TOPIC
 from incidents.models import Incident, IncidentMatch
-from integrations.models import Connection
+from integrations.models import Connection, ConnectionStatus
 from integrations.providers.base import MoveRef
 from integrations.providers.registry import providers
 from lib.checks import engine
@@ -53,7 +53,8 @@ def link_moved(
     it holds) to the predecessor's by their refs; returns the ids of the predecessor's incidents
     that stopped counting. Matches already made (by a sync or an admin) are kept."""
     successor = predecessor.moved_to
-    if successor is None:
+    if successor is None or _disconnected(successor):
+        # A disconnected successor's incidents do not count: nothing may stop counting for them.
         return []
     linked: list[int] = []
     for ref in _refs(predecessor, successor):
@@ -74,6 +75,11 @@ def link_moved(
                 wanted.setdefault(value, []).append(pk)
         linked += _link(predecessor, ref, wanted)
     return linked
+
+
+def _disconnected(successor: Connection) -> bool:
+    """Asked of the database, not of a copy read before (a sync's, while it was disconnected)."""
+    return Connection.objects.filter(pk=successor.pk, status=ConnectionStatus.DISCONNECTED).exists()
 
 
 def _link(predecessor: Connection, ref: MoveRef, wanted: dict[str, list[int]]) -> list[int]:
@@ -117,10 +123,74 @@ def link_page(*, connection: Connection, incident_ids: Iterable[int]) -> list[in
 
 
 def match_all(*, predecessor: Connection) -> list[int]:
-    """When a move is set: match every incident the successor already holds."""
+    """When a move is set: match every incident the successor already holds (and those an
+    admin matched by hand, should the move have been set before)."""
     with transaction.atomic():
-        linked = link_moved(predecessor=predecessor)
+        linked = _restore_hand_matches(predecessor) + link_moved(predecessor=predecessor)
     return linked
+
+
+def successor_disconnected(*, successor: Connection) -> list[int]:
+    """In the disconnect's transaction: the successor's incidents stop counting, so the records
+    of its predecessors that they represented count again (they are no longer superseded).
+    The predecessor's ``counted_again`` says how many, in the audit log too. Returns their ids.
+
+    Written now rather than joined at read time: the incident list asks only its own row."""
+    freed: list[int] = []
+    for predecessor in Connection.objects.select_for_update().filter(moved_to=successor):
+        superseded = Incident.objects.filter(connection=predecessor, superseded_by__isnull=False)
+        ids = list(superseded.values_list("pk", flat=True))
+        if not ids:
+            continue
+        superseded.update(superseded_by=None)
+        engine().changed(topic=TOPIC, item_ids=ids)
+        # save(), not update(): the audit log records the change, and who made it.
+        predecessor.counted_again += len(ids)
+        predecessor.save(update_fields=["counted_again", "updated_at"])
+        freed += ids
+    return freed
+
+
+def successor_reconnected(*, successor: Connection) -> list[int]:
+    """In the reconnect's transaction: match its predecessors' incidents again, by hand (the
+    admin's ``IncidentMatch`` rows, kept) and by their refs, as when the move was set."""
+    linked: list[int] = []
+    for predecessor in Connection.objects.select_for_update().filter(moved_to=successor):
+        predecessor.moved_to = successor  # its status as just saved, in this transaction
+        linked += _restore_hand_matches(predecessor) + link_moved(predecessor=predecessor)
+        if predecessor.counted_again:
+            predecessor.counted_again = 0
+            predecessor.save(update_fields=["counted_again", "updated_at"])
+        if linked:
+            transaction.on_commit(
+                lambda p=predecessor: moved_incidents_matched.send(sender=Connection, connection=p)
+            )
+    return linked
+
+
+def _restore_hand_matches(predecessor: Connection) -> list[int]:
+    """The admin's matches (newest first per incident) whose two records are both unmatched."""
+    successor = predecessor.moved_to
+    if successor is None or _disconnected(successor):
+        return []
+    restored: list[int] = []
+    seen: set[int] = set()
+    matches = IncidentMatch.objects.filter(
+        moved__connection=predecessor, successor__connection=successor
+    ).values_list("moved_id", "successor_id")
+    for moved_id, successor_id in matches:  # newest first (IncidentMatch.Meta.ordering)
+        if moved_id in seen:
+            continue
+        seen.add(moved_id)
+        if Incident.objects.filter(superseded_by_id=successor_id).exists():
+            continue
+        if Incident.objects.filter(pk=moved_id, superseded_by__isnull=True).update(
+            superseded_by=successor_id
+        ):
+            restored.append(moved_id)
+    if restored:
+        engine().changed(topic=TOPIC, item_ids=restored)
+    return restored
 
 
 class MatchRefused(Exception):
@@ -138,6 +208,11 @@ def match_by_hand(
     number = number.strip()
     if successor_incident.connection_id != predecessor.moved_to_id:
         raise MatchRefused("That incident is not one of the successor's.")
+    if predecessor.successor_disconnected:
+        raise MatchRefused(
+            f"{predecessor.moved_to.get_provider_name()} is disconnected: its incidents do not "  # type: ignore[union-attr]
+            "count, so there is nothing to count once. Reconnect it first."
+        )
     with transaction.atomic():
         Incident.objects.select_for_update().filter(pk=successor_incident.pk).first()
         if successor_incident.moved_records.exists():
@@ -199,10 +274,14 @@ class MoveCounts:
     matched: int
     matched_by_hand: int
     waiting: int
+    # The successor is disconnected: its incidents count for nothing, the predecessor's do.
+    successor_disconnected: bool = False
 
     @property
     def counted_once(self) -> int:
         """Incidents of both, each counted once: what the checks see of the two sources."""
+        if self.successor_disconnected:
+            return self.predecessor_held
         return self.predecessor_held + self.successor_held - self.matched
 
 
@@ -215,4 +294,5 @@ def move_counts(predecessor: Connection) -> MoveCounts:
         matched=held.filter(connection=predecessor, superseded_by__isnull=False).count(),
         matched_by_hand=IncidentMatch.objects.filter(moved__connection=predecessor).count(),
         waiting=waiting_for_match(predecessor).count(),
+        successor_disconnected=predecessor.successor_disconnected,
     )

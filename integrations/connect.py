@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
-from integrations.models import Connection
+from integrations.models import Connection, ErrorAction
 from integrations.providers.base import Provider
 from integrations.services import (
     connection_save_validated,
     connection_set_streams,
     credential_hint,
 )
-from integrations.validation import ValidationFailure
+from integrations.validation import REGION_NAMES, ValidationFailure
 
 # Who connects: the signed-in admin, or None from the command line.
 Actor = AbstractBaseUser | AnonymousUser | None
@@ -30,6 +30,14 @@ class ConnectRefused(Exception):
     def __init__(self, failure: ValidationFailure, *, status: int = 200) -> None:
         super().__init__(failure.message)
         self.failure, self.status = failure, status
+
+
+def holds_evidence(connection: Connection | None) -> bool:
+    """The connection has synced (its incidents, alerts and the rest belong to its account):
+    it cannot be given another account's credentials. Its row is the provider's only one, so
+    another account's records would be mixed with these, under ids that may collide (Jira's
+    work-item ids are numbers per site)."""
+    return connection is not None and connection.sync_runs.exists()
 
 
 def key_connect(
@@ -46,6 +54,9 @@ def key_connect(
     ``streams_off`` (the wizard's Review step) the optional streams switched off."""
     if provider.validate_key is None:
         raise ValueError(f"{provider.name} has no API-key path.")
+    existing = Connection.objects.filter(provider=provider.slug).first()
+    if provider.region_is_account and holds_evidence(existing) and existing.region != region:  # type: ignore[union-attr]
+        raise ConnectRefused(_another_region(provider, existing))  # type: ignore[arg-type]
     problem = provider.validate_key(api_key=api_key, region=region)
     if problem is not None:
         raise ConnectRefused(problem)
@@ -66,3 +77,16 @@ def key_connect(
             on = [s.name for s in provider.optional_streams if s.name not in streams_off]
             connection_set_streams(connection=connection, on=on, user=user)
     return connection
+
+
+def _another_region(provider: Provider, existing: Connection) -> ValidationFailure:
+    """A key of another region is another account (each region is a separate service)."""
+    before = REGION_NAMES.get(existing.region, existing.region)
+    return ValidationFailure(
+        message=f"This connection reads {provider.name}'s {before} account, and its synced "
+        f"evidence stays that account's: a key of another region is another account, whose "
+        f"records would be mixed with these. Nothing was changed. Keep the region "
+        f"{before} with a key of the same account.",
+        action=ErrorAction.NONE,
+        field="region",
+    )

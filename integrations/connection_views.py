@@ -59,6 +59,17 @@ def disconnect_page(request: HttpRequest, provider: Provider) -> HttpResponse:
         )
         if done.not_revoked:
             messages.warning(request, done.not_revoked)
+        for predecessor in connection.moved_from.order_by("pk"):
+            # The move's successor is gone (incidents/moves.py): say what counts in its place.
+            again = predecessor.counted_again
+            messages.warning(
+                request,
+                f"{predecessor.get_provider_name()} moved to it: "
+                f"{again} incident{'s' if again != 1 else ''} both recorded now count by "
+                f"{predecessor.get_provider_name()}'s records again. Reconnect "
+                f"{provider.name} to count them here again, or resume syncing "
+                f"{predecessor.get_provider_name()} on its page.",
+            )
         return redirect(provider.url_name)
     return render(
         request, "integrations/disconnect.html", {"provider": provider, "connection": connection}

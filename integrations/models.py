@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from encrypted_model_fields.fields import EncryptedTextField
 
-from integrations.providers.registry import provider_name
+from integrations.providers.registry import provider_name, providers
 from integrations.sync.streams import stream_label, stream_noun
 
 MIN_SYNC_MINUTES = 30
@@ -91,6 +91,10 @@ class Connection(models.Model):
     auth_method = models.CharField(max_length=10, default="api_key")
     # The upstream account's name where known (PagerDuty subdomain), for display only.
     account_name = models.CharField(max_length=100, blank=True)
+    # The upstream account's stable id, where it has one (JSM's cloudId, which a site rename
+    # keeps). Kept after a disconnect: the row, and the evidence synced into it, stay that
+    # account's, so connecting it to another account is refused (integrations/connect.py).
+    account_id = models.CharField(max_length=100, blank=True)
     # Upstream ids of the services whose incidents count; empty means every service.
     service_ids = models.JSONField(default=list, blank=True)
     # Set once the admin has confirmed the services step; syncing starts then.
@@ -115,6 +119,10 @@ class Connection(models.Model):
     # When a sync failed after the move was set: the source stopped answering, so its syncing
     # stopped then, before the stop date.
     stopped_answering_at = models.DateTimeField(null=True, blank=True)
+    # How many of its incidents count again because its successor was disconnected: they had
+    # been counted by the successor's records, which stopped counting (incidents/moves.py).
+    # Back to 0 when the successor is connected again and they are matched again.
+    counted_again = models.PositiveIntegerField(default=0)
 
     class Meta:
         permissions = [("manage_connection", "Can connect, edit and disconnect integrations")]
@@ -141,6 +149,8 @@ class Connection(models.Model):
         if self.status == ConnectionStatus.CONNECTED and self.services_confirmed_at is None:
             return "Connected: choose services to start syncing"
         if self.status != ConnectionStatus.DISCONNECTED and self.has_moved:
+            if self.successor_disconnected:
+                return "Moved, but its successor is disconnected: its incidents count here again"
             return "Moved: kept as evidence, not synced"
         return self.get_status_display()
 
@@ -168,6 +178,27 @@ class Connection(models.Model):
         if self.stopped_answering_at is not None:
             return True
         return self.moved_on is not None and timezone.localdate() >= self.moved_on
+
+    @property
+    def reads_details_only(self) -> bool:
+        """Moved, but its syncs still read the details queued before the move (incident notes
+        and timelines, alert logs, notes and recipients: a bounded number a run, oldest
+        first), and nothing else, until none waits: while the source answers, it is connected,
+        and its provider has not ended (integrations/sync/engine.py)."""
+        if not self.has_moved or self.stopped_answering_at is not None:
+            return False
+        if self.status == ConnectionStatus.DISCONNECTED:
+            return False
+        provider = providers().get(self.provider)
+        end = provider.end_of_life if provider else None
+        return end is None or timezone.localdate() <= end
+
+    @property
+    def successor_disconnected(self) -> bool:
+        """A move was set, and the connection it moves to has been disconnected since."""
+        if self.moved_to_id is None:
+            return False
+        return self.moved_to.status == ConnectionStatus.DISCONNECTED  # type: ignore[union-attr]
 
     @property
     def is_active(self) -> bool:

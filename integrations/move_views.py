@@ -12,7 +12,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.permissions import require_permissions
-from integrations.moves import MoveRefused, connection_move, successor_candidates
+from integrations.moves import (
+    MoveRefused,
+    connection_move,
+    connection_resume_syncing,
+    successor_candidates,
+)
 from integrations.providers.registry import providers
 from integrations.selectors import connection_for
 
@@ -63,5 +68,27 @@ def connection_move_view(request: HttpRequest, provider: str) -> HttpResponse:
         request,
         f"{known.name} moves to {successor}: it stops syncing {when} and is kept as evidence. "
         f"Incidents both record are counted once.",
+    )
+    return redirect(known.url_name)
+
+
+@require_permissions(read=MANAGE, write=MANAGE)
+def connection_resume_view(request: HttpRequest, provider: str) -> HttpResponse:
+    """POST: cancel the move of a connection whose successor was disconnected; it syncs again."""
+    known = providers().get(provider)
+    connection = connection_for(provider=provider) if known else None
+    if known is None or connection is None or known.end_of_life is None:
+        raise Http404("No connection of that provider can move.")
+    if request.method != "POST":
+        return redirect(known.url_name)
+    try:
+        connection_resume_syncing(connection=connection)
+    except MoveRefused as refused:
+        messages.error(request, f"Syncing was not resumed: {refused} Nothing was changed.")
+        return redirect(known.url_name)
+    messages.success(
+        request,
+        f"The move is cancelled: {known.name} syncs again from its next scheduled sync, and its "
+        "incidents count. Set a move again once its successor is connected.",
     )
     return redirect(known.url_name)

@@ -86,6 +86,41 @@ def connection_move(
     return locked
 
 
+def connection_resume_syncing(*, connection: Connection) -> Connection:
+    """Cancel the move of a connection whose successor was disconnected since: it syncs again
+    (at its next scheduled sync), as it did before the move was set, and a move may be set
+    again later. Raises MoveRefused, changing nothing, when its successor is still connected
+    (that move stands) or the provider has ended."""
+    provider = providers().get(connection.provider)
+    with transaction.atomic():
+        locked = (
+            Connection.objects.select_for_update().select_related("moved_to").get(pk=connection.pk)
+        )
+        if locked.moved_to is None:
+            raise MoveRefused("No move is set: it syncs already.")
+        if not locked.successor_disconnected:
+            raise MoveRefused(
+                f"{locked.moved_to.get_provider_name()} is connected: the move stands, and "
+                "the incidents both record are counted once, there."
+            )
+        left = days_left(provider) if provider else None
+        if left is not None and left < 0:
+            raise MoveRefused(f"{provider.name} has ended: it cannot be synced again.")  # type: ignore[union-attr]
+        locked.moved_to, locked.moved_on, locked.stopped_answering_at = None, None, None
+        locked.counted_again = 0
+        # save(): the audit log records the move's fields cleared, and who cleared them.
+        locked.save(
+            update_fields=[
+                "moved_to",
+                "moved_on",
+                "stopped_answering_at",
+                "counted_again",
+                "updated_at",
+            ]
+        )
+    return locked
+
+
 def connection_stopped_answering(*, connection: Connection) -> None:
     """A sync failed after the move was set: the source is taken as gone, and syncs no more."""
     Connection.objects.filter(
@@ -145,9 +180,39 @@ def move_context(provider: Provider) -> object:
 
 
 def moved_before_read(connection: Connection) -> str:
-    """A moved connection is synced no more: what it had not read yet stays unread."""
+    """Why a moved connection's details that waited were never read: its details-only syncs
+    (Connection.reads_details_only) could not read them any more."""
+    name = connection.get_provider_name()
     successor = connection.moved_to.get_provider_name() if connection.moved_to else "its successor"
+    if connection.stopped_answering_at is not None:
+        return (
+            f"{name} stopped answering after its move to {successor}, before a sync read them: "
+            "they can no longer be read"
+        )
+    if connection.status == ConnectionStatus.DISCONNECTED:
+        return f"{name} was disconnected after its move to {successor}, before a sync read them"
+    provider = providers().get(connection.provider)
+    if provider is not None and provider.end_of_life is not None:
+        return (
+            f"{name} ended on {date_format(provider.end_of_life, 'j F Y')}, after its move to "
+            f"{successor}, before a sync read them"
+        )
+    return f"{name} moved to {successor} before a sync read them, and nothing syncs it any more"
+
+
+def reading_after_move(connection: Connection) -> str:
+    """What the pages add to "pending at a coming sync" for a moved connection whose syncs
+    read only the details still waiting (Connection.reads_details_only)."""
+    if not (connection.has_moved and connection.reads_details_only):
+        return ""
+    successor = connection.moved_to.get_provider_name() if connection.moved_to else "its successor"
+    provider = providers().get(connection.provider)
+    until = (
+        f", until it ends on {date_format(provider.end_of_life, 'j F Y')}"
+        if provider is not None and provider.end_of_life is not None
+        else ""
+    )
     return (
-        f"{connection.get_provider_name()} moved to {successor} before a sync read them, "
-        "and nothing syncs it any more"
+        f"{connection.get_provider_name()} has moved to {successor}: its syncs now read only "
+        f"the details still waiting, as long as it answers{until}."
     )

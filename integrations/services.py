@@ -26,6 +26,11 @@ logger = logging.getLogger(__name__)
 connection_services_changed = Signal()
 # Sent after an integration is disconnected: what the checks count from it changes at once.
 connection_disconnected = Signal()
+# Sent inside the transaction that disconnects a connection (connection=...), and inside the
+# one that connects a disconnected connection again: what depends on its incidents counting
+# (a move's matches, incidents/moves.py) changes with it, or not at all.
+connection_disconnecting = Signal()
+connection_reconnecting = Signal()
 
 
 def credential_hint(secret: str) -> str:
@@ -42,6 +47,7 @@ def connection_save_validated(
     user: AbstractBaseUser | None,
     auth_method: str = "api_key",
     account_name: str = "",
+    account_id: str = "",
     start_sync: bool = True,
 ) -> Connection:
     """Store credentials that the upstream has just accepted, as a Connected connection.
@@ -58,6 +64,8 @@ def connection_save_validated(
     connection.region = region
     connection.auth_method = auth_method
     connection.account_name = account_name
+    if account_id:
+        connection.account_id = account_id
     connection.set_credentials(credentials, hint=hint)
     connection.connected_by = user if user is not None and user.is_authenticated else None
     connection.connected_at = timezone.now()
@@ -69,6 +77,8 @@ def connection_save_validated(
         # Providers without a service step are ready to sync as soon as they connect.
         connection.services_confirmed_at = connection.connected_at
     connection.save()
+    if before == ConnectionStatus.DISCONNECTED:
+        connection_reconnecting.send(sender=Connection, connection=connection)
     if before == ConnectionStatus.ERROR:
         emit_recovered(connection, how="it was given new credentials")
     emit_connected(connection, before=before, by=_actor(user))
@@ -179,6 +189,7 @@ def _disconnect(connection: Connection, *, user: AbstractBaseUser | None, not_re
     )
     if before == ConnectionStatus.DISCONNECTED:
         return  # a double submit: nothing new to tell
+    connection_disconnecting.send(sender=Connection, connection=connection)
     if before == ConnectionStatus.ERROR:
         # Nothing will sync it again: its error's alert would otherwise stay open for good.
         emit_recovered(connection, how="it was disconnected")

@@ -18,4 +18,9 @@ urlpatterns = [
     path("<slug:provider>/streams/", stream_views.stream_switches, name="streams"),
     # The move off a provider that ends (integrations/moves.py).
     path("<slug:provider>/move/", move_views.connection_move_view, name="connection-move"),
+    path(
+        "<slug:provider>/move/resume/",
+        move_views.connection_resume_view,
+        name="connection-move-resume",
+    ),
 ]

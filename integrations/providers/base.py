@@ -138,6 +138,11 @@ class Provider:
     validate_key: Callable[..., Any] | None = None
     # The admin chooses which of the account's services count (``manage.py connect --services``).
     service_selection: bool = False
+    # Each region is a separate account (OpsGenie's US and EU services): once a connection has
+    # synced, a key of another region is refused (integrations/connect.py), since the row and
+    # its evidence stay the first account's. False where the provider handles another account
+    # itself (PagerDuty chooses its services again).
+    region_is_account: bool = False
     # Its credentials are not one API key and a region: ``manage.py connect <slug>`` reads its
     # own arguments, through ``command_module`` (see there).
     own_command_line: bool = False

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from integrations.models import Connection, SyncRun
 from integrations.sync.prefetch import prefetched
-from integrations.sync.stores import StreamCounts
+from integrations.sync.stores import STORES, StreamCounts
 from integrations.sync.streams import Stream
 
 
@@ -129,3 +129,13 @@ def read_details(
         for upstream_id in failing:
             store.postpone(connection=connection, upstream_id=upstream_id)
         counts.pending = store.pending_count(connection=connection)
+
+
+def details_waiting(connection: Connection) -> bool:
+    """Any of the connection's details streams (each a registered store with a queue; those an
+    admin switched off aside) has a record waiting: one indexed row asked of each."""
+    return any(
+        store.pending_ids(connection=connection, limit=1)
+        for name, store in STORES.items()
+        if hasattr(store, "pending_ids") and connection.stream_is_on(name)
+    )

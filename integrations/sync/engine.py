@@ -38,7 +38,7 @@ from integrations.models import (
 from integrations.moves import connection_stopped_answering
 from integrations.providers.registry import get_provider
 from integrations.redaction import redact_for
-from integrations.sync.details import read_details
+from integrations.sync.details import details_waiting, read_details
 from integrations.sync.liveness import RunInterrupted, heartbeat_every, sync_interrupt_stale
 from integrations.sync.prefetch import prefetched
 from integrations.sync.snapshot import store_listing
@@ -72,6 +72,10 @@ PERMANENT_ACTIONS = {
 }
 # These refuse the credentials themselves, whichever endpoint answered: every stream would fail.
 CONNECTION_WIDE = {ErrorKind.UNAUTHORIZED, ErrorKind.PAYMENT_REQUIRED}
+# After a move, the details read alone: these (after every retry) say the source no longer
+# answers, as a failed incidents stream says it before; one record's 404 or a malformed body
+# does not (that record goes to the back of the queue, read again at the next run).
+SOURCE_GONE = {*CONNECTION_WIDE, ErrorKind.FORBIDDEN, ErrorKind.UNAVAILABLE}
 
 Progress = Callable[[SyncRun], None]
 
@@ -180,8 +184,10 @@ def sync_connection(
     connection = Connection.objects.get(pk=connection_id)
     if connection.status == ConnectionStatus.DISCONNECTED:
         return None
-    if connection.has_moved:
-        # Moved to its successor (integrations/moves.py): kept as evidence, synced no more.
+    details_only = connection.has_moved
+    if details_only and not (connection.reads_details_only and details_waiting(connection)):
+        # Moved to its successor (integrations/moves.py): kept as evidence, synced no more,
+        # once the details queued before the move are read (or can no longer be).
         return None
     if connection.services_confirmed_at is None:
         # The admin has not yet chosen which services count (PagerDuty's last wizard step).
@@ -202,12 +208,14 @@ def sync_connection(
     source = None
     try:
         # Read after the claim: only the worker that won it reads.
-        resume = _resumable(connection, before=run)
+        resume = {} if details_only else _resumable(connection, before=run)
         if resume and run.kind != SyncKind.FULL:
             tracker.save(kind=SyncKind.FULL)
         source = provider.open_source(connection, stats=stats, sleep=sleep)
         streams = source.streams()
-        failure = _run_streams(streams, connection, tracker, run.kind, resume, provider)
+        failure = _run_streams(
+            streams, connection, tracker, run.kind, resume, provider, details_only=details_only
+        )
     except UpstreamError as error:
         # Opening the source failed (e.g. an OAuth token that can no longer be renewed).
         failure = (error, *provider.describe_error(error, connection=connection))
@@ -251,10 +259,16 @@ def _run_streams(
     kind: str,
     resume: dict[str, str],
     provider: Any,
+    *,
+    details_only: bool = False,
 ) -> tuple[UpstreamError, str, str] | None:
-    """Each stream in turn; the deciding stream's failure, if any, is returned."""
+    """Each stream in turn; the deciding stream's failure, if any, is returned. A moved
+    connection (``details_only``) reads its details streams alone, and their failure to reach
+    the source decides: it stopped answering."""
     decisive: tuple[UpstreamError, str, str] | None = None
     for stream in streams:
+        if details_only and stream.kind != StreamKind.DETAILS:
+            continue
         if stream.name not in STORES:
             # No installed app keeps this stream (e.g. accounts without the access app): it
             # is not read at all, and the run says nothing of it.
@@ -299,7 +313,8 @@ def _run_streams(
             else:
                 counts.error = message
             tracker.save()
-            if stream.decides_status or error.kind in CONNECTION_WIDE:
+            gone = details_only and error.kind in SOURCE_GONE
+            if stream.decides_status or error.kind in CONNECTION_WIDE or gone:
                 decisive = (error, message, action)
             if error.kind in CONNECTION_WIDE:
                 break  # the credentials are refused: every other stream would fail the same way

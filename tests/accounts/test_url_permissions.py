@@ -176,6 +176,12 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "GET": {"admin": 302, "auditor": 403, "staff": 403},
         "POST": {"admin": 302, "auditor": 403, "staff": 403},
     },
+    # Resuming a moved connection whose successor was disconnected: refused there with its
+    # reason when there is no such move.
+    "/settings/integrations/<provider>/move/resume/": {
+        "GET": {"admin": 302, "auditor": 403, "staff": 403},
+        "POST": {"admin": 302, "auditor": 403, "staff": 403},
+    },
     "/incidents/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
     "/incidents/report/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
     "/incidents/<pk>/": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 
 from integrations.models import Connection, ConnectionStatus, SyncOutcome, SyncRun, SyncTrigger
 from integrations.providers.registry import providers
+from integrations.sync.details import details_waiting
 from integrations.sync.engine import sync_connection
 from integrations.sync.selectors import sync_running
 from integrations.sync.services import sync_running_text
@@ -34,7 +35,7 @@ class Command(BaseCommand):
             active = Connection.objects.exclude(status=ConnectionStatus.DISCONNECTED)
             connections = []
             for connection in active.select_related("moved_to"):
-                if connection.has_moved:
+                if connection.has_moved and not _reads_details(connection):
                     # Not a failure: its move took effect, and its evidence is kept.
                     self.stdout.write(f"{_label(connection)}: {_moved(connection)}")
                 else:
@@ -57,7 +58,7 @@ class Command(BaseCommand):
         if connection.status == ConnectionStatus.DISCONNECTED:
             self.stderr.write(f"{label} is disconnected: reconnect it first.")
             return False
-        if connection.has_moved:
+        if connection.has_moved and not _reads_details(connection):
             self.stderr.write(f"{label}: {_moved(connection)}")
             return False
         run = sync_connection(
@@ -71,6 +72,9 @@ class Command(BaseCommand):
             running = sync_running(connection=connection)
             if running is not None:
                 self.stderr.write(f"{label}: {sync_running_text(running)}.")
+            elif connection.has_moved:
+                # Its details read after the move: none waits any more.
+                self.stderr.write(f"{label}: {_moved(connection)}")
             elif connection.services_confirmed_at is None:
                 self.stderr.write(f"{label}: choose its services first; nothing was synced.")
             else:
@@ -111,6 +115,11 @@ class Command(BaseCommand):
             ending="",
         )
         self.stdout.flush()
+
+
+def _reads_details(connection: Connection) -> bool:
+    """A moved connection still syncs the details queued before the move, while any waits."""
+    return connection.reads_details_only and details_waiting(connection)
 
 
 def _label(connection: Connection) -> str:

@@ -34,6 +34,7 @@ PROVIDER = Provider(
     connect_url_name="integrations:opsgenie-connect",
     key_form=OpsgenieKeyForm,
     validate_key=validate_key,
+    region_is_account=True,
     end_of_life=OPSGENIE_END_OF_LIFE,
     # Jira Service Management: its incidents carry on OpsGenie's (integrations/moves.py).
     successors=("jsm",),
