@@ -57,15 +57,26 @@ class EmailOwner:
 
 
 def emails_in_use(*, excluding: int | None = None) -> dict[str, EmailOwner]:
-    """Every email of the directory (main and alias, lower-cased) → whose it is. One query."""
+    """Every email of the directory (main and alias, lower-cased) → whose it is; a main email
+    wins over another person's alias. Two queries: the main emails, then the aliases of the
+    few people who have any (decoding every person's empty alias list was a fifth of the
+    accounts stream's matching, make bench)."""
     owners: dict[str, EmailOwner] = {}
-    rows = StaffMember.objects.values_list("pk", "name", "email", "alias_emails")
+    people = StaffMember.objects.all()
     if excluding is not None:
-        rows = rows.exclude(pk=excluding)
-    for pk, name, email, aliases in rows.iterator(chunk_size=2000):
-        owners[email.lower()] = EmailOwner(pk, name, email, is_alias=False)
+        people = people.exclude(pk=excluding)
+    mains: dict[int, EmailOwner] = {}
+    for pk, name, email in people.values_list("pk", "name", "email").iterator(chunk_size=2000):
+        owners[email.lower()] = mains[pk] = EmailOwner(pk, name, email, is_alias=False)
+    with_aliases = people.exclude(alias_emails=[]).values_list("pk", "alias_emails")
+    for pk, aliases in with_aliases.iterator(chunk_size=2000):
+        main = mains.get(pk)
+        if main is None:  # added between the two reads: known at the next look
+            continue
         for alias in aliases or ():
-            owners.setdefault(str(alias).lower(), EmailOwner(pk, name, email, is_alias=True))
+            owners.setdefault(
+                str(alias).lower(), EmailOwner(pk, main.name, main.email, is_alias=True)
+            )
     return owners
 
 
