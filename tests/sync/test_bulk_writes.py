@@ -86,3 +86,28 @@ def test_a_value_too_long_for_its_column_is_refused_and_nothing_is_written() -> 
     with pytest.raises(DataError), transaction.atomic():
         writes.update_rows(FailingItem, items, ["reason"])
     assert [_row(item)[3] for item in items] == ["before", "before"]
+
+
+@pytest.mark.django_db
+def test_inserted_values_are_prepared_as_the_orm_would_and_a_short_row_is_refused() -> None:
+    state = _items(1)[0].check_state
+    names = ("check_state_id", "check_key", "item_key", "item_id", "label", "reason", "url",
+             "source", "failing_since")  # fmt: skip
+    writes.insert_values(
+        FailingItem,
+        names,
+        [
+            (state.pk, state.key, "incident:7", 7, "#7 ünïcode", "r7", "", "", SINCE),
+            (state.pk, state.key, "incident:8", None, "#8", "r8", "", "", SINCE.replace(hour=23)),
+        ],
+    )
+    stored = FailingItem.objects.filter(item_key__in=["incident:7", "incident:8"])
+    assert sorted(stored.values_list("item_key", "item_id", "label", "failing_since")) == [
+        ("incident:7", 7, "#7 ünïcode", SINCE),
+        ("incident:8", None, "#8", SINCE.replace(hour=23)),
+    ]
+    with pytest.raises(ValueError, match="6 values for 9 fields"):
+        writes.insert_values(
+            FailingItem, names, [(state.pk, state.key, "incident:9", 9, "#9", "r")]
+        )
+    assert not FailingItem.objects.filter(item_key="incident:9").exists()
