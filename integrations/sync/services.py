@@ -27,6 +27,11 @@ def sync_request(*, connection: Connection, full: bool) -> None:
     if connection.services_confirmed_at is None:
         raise SyncRefused("Choose which services count first; syncing starts then.")
     if connection.has_moved:
+        if connection.reads_details_only:
+            raise SyncRefused(
+                "This integration has moved to its successor: it is kept as evidence, and its "
+                "scheduled syncs read only the details still waiting from before the move."
+            )
         raise SyncRefused(
             "This integration has moved to its successor: it is kept as evidence and syncs no more."
         )

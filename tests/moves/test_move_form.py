@@ -156,6 +156,8 @@ def test_a_moved_connection_cannot_be_synced_by_hand_nor_by_the_command(
         "/settings/integrations/opsgenie/sync/", {"full": "0"}, follow=True
     ).content.decode()
     assert "This integration has moved to its successor" in page
+    # Connected and answering: its scheduled syncs still read what waited before the move.
+    assert "scheduled syncs read only the details still waiting" in page
     err = StringIO()
     with pytest.raises(CommandError):
         call_command("sync", connection=opsgenie.pk, stderr=err)
