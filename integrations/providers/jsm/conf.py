@@ -38,7 +38,9 @@ def settings() -> dict[str, object]:
         # incident has no impact times (its resolution time is Jira's resolutiondate).
         "JSM_IMPACT_START_FIELD": env_str("JSM_IMPACT_START_FIELD", ""),
         "JSM_IMPACT_END_FIELD": env_str("JSM_IMPACT_END_FIELD", ""),
-        # Teams whose escalations and heartbeats are read in one sync (one call each per team);
-        # past it, the next block each hour (integrations/providers/jsm/ops_reader.py).
+        # Teams whose escalations, heartbeats and routing rules are read in one sync (one call
+        # each per team); past it, the next block each hour (jsm/ops_reader.py).
         "JSM_TEAMS_PER_RUN": env_int("JSM_TEAMS_PER_RUN", 200),
+        # The newest audit log entries read in one sync (GET /v1/logs, a hundred a page).
+        "JSM_AUDIT_LOGS_PER_RUN": env_int("JSM_AUDIT_LOGS_PER_RUN", 500),
     }

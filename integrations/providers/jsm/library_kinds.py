@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from integrations.providers.base import LibraryKind
 from integrations.providers.jsm.ops_mapping import (
+    AUDIT_LOGS,
     ESCALATIONS,
     HEARTBEATS,
     INTEGRATIONS,
     ON_CALLS,
+    ROUTING_RULES,
     SCHEDULES,
     TEAMS,
 )
-from integrations.providers.jsm.ops_reader import TEAMS_PER_RUN
+from integrations.providers.jsm.ops_reader import AUDIT_LOGS_PER_RUN, TEAMS_PER_RUN
 from integrations.sync.streams import register_stream_labels
 
 ENABLED_STATES = (("enabled", "Enabled"), ("disabled", "Disabled"))
@@ -25,7 +27,10 @@ LIBRARY_KINDS = (
         about="Operations teams (GET /v1/teams).",
         role="teams",
         named_by=(
-            ("team", "Escalations, heartbeats, schedules and integrations of this team"),
+            (
+                "team",
+                "Escalations, routing rules, heartbeats, schedules and integrations of this team",
+            ),
             ("recipient", "Escalations that notify this team"),
         ),
         filters=(),
@@ -39,6 +44,7 @@ LIBRARY_KINDS = (
         f"/v1/teams/{{id}}/escalations: one call per team, up to {TEAMS_PER_RUN} teams a run).",
         role="escalations",
         reached_by="team",
+        named_by=(("notifies", "Routing rules that route to this escalation"),),
         team_kind=TEAMS,
     ),
     LibraryKind(
@@ -51,6 +57,7 @@ LIBRARY_KINDS = (
         named_by=(
             ("recipient", "Escalations that notify this schedule"),
             ("schedule", "Who is on call"),
+            ("notifies", "Routing rules that route to this schedule"),
         ),
         filters=("team", "state"),
         team_kind=TEAMS,
@@ -86,12 +93,41 @@ LIBRARY_KINDS = (
         filters=("team", "state"),
         team_kind=TEAMS,
     ),
+    LibraryKind(
+        name=ROUTING_RULES,
+        label="Team routing rules (JSM)",
+        singular="JSM routing rule",
+        about=f"Which escalation or schedule each team's alerts go to, rule by rule (GET "
+        f"/v1/teams/{{id}}/routing-rules: one call per team, up to {TEAMS_PER_RUN} teams a run).",
+        states=(("routes", "Routes to someone"), ("nobody", "Routes to nobody")),
+        filters=("team", "state"),
+        team_kind=TEAMS,
+    ),
+    LibraryKind(
+        name=AUDIT_LOGS,
+        label="Audit logs (JSM)",
+        singular="JSM audit log entry",
+        plural="JSM audit log entries",
+        about=f"Who changed what in JSM Operations: the newest {AUDIT_LOGS_PER_RUN} entries of "
+        "GET /v1/logs each sync (older ones are kept, never marked removed while more exist).",
+        filters=(),
+        team_kind=TEAMS,
+    ),
 )
 
 # The sync card and history spell "JSM" in its own streams' labels ("JSM on calls").
 register_stream_labels(
     {
         name: f"JSM {name.removeprefix('jsm_').replace('_', ' ')}"
-        for name in (TEAMS, ESCALATIONS, SCHEDULES, ON_CALLS, HEARTBEATS, INTEGRATIONS)
+        for name in (
+            TEAMS,
+            ESCALATIONS,
+            SCHEDULES,
+            ON_CALLS,
+            HEARTBEATS,
+            INTEGRATIONS,
+            ROUTING_RULES,
+            AUDIT_LOGS,
+        )
     }
 )

@@ -1,13 +1,15 @@
-"""Transform: JSM Operations' configuration items (``/v1/teams``, the teams' escalations and
-heartbeats, ``/v1/schedules`` and their timelines, ``/v1/integrations``) → canonical
-``ConfigRecord``s for the Data library, named apart from OpsGenie's kinds (a kind is its
-stream's name). The shapes OpsGenie shares (escalation rules, final timelines) are read by
+"""Transform: JSM Operations' configuration items (``/v1/teams``, the teams' escalations,
+heartbeats and routing rules, ``/v1/schedules`` and their timelines, ``/v1/integrations``) and
+its audit logs (``/v1/logs``) → canonical ``ConfigRecord``s for the Data library, named apart
+from OpsGenie's kinds (a kind is its stream's name). The shapes OpsGenie shares (escalation
+rules, final timelines, routing rules, a log entry's key) are read by
 ``integrations.ops_config_mapping``; the rest is marked where unconfirmed. Every reader takes
 whatever upstream sent: a field missing or of the wrong type yields "" or nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC
 
 from integrations.config_records import (
     ConfigRecord,
@@ -20,7 +22,7 @@ from integrations.config_records import (
     on_call_record,
     text,
 )
-from integrations.ops_config_mapping import escalation, final_timeline
+from integrations.ops_config_mapping import escalation, final_timeline, log_key, routing_rule
 from integrations.records import parse_upstream_time
 
 TEAMS = "jsm_teams"
@@ -29,6 +31,8 @@ SCHEDULES = "jsm_schedules"
 ON_CALLS = "jsm_on_calls"
 HEARTBEATS = "jsm_heartbeats"
 INTEGRATIONS = "jsm_integrations"
+ROUTING_RULES = "jsm_routing_rules"
+AUDIT_LOGS = "jsm_audit_logs"
 USERS = "jsm_users"  # not a Data library kind: a person is an Atlassian accountId
 
 # Unconfirmed: a team's id and name in ``GET /v1/teams`` (the public page shows no example);
@@ -44,6 +48,17 @@ NOBODY = ("noone",)
 EXPIRED_STATUSES = ("expired", "unresponsive", "notresponsive")
 # Unconfirmed: when a heartbeat was last pinged (OpsGenie's name).
 LAST_PING_KEY = "lastPingTime"
+# A routing rule's ``notify.type`` → the kind holding what it routes to ("none": nobody).
+# Unconfirmed beyond the path: a rule's shape, read as OpsGenie's ({id, name, order, isDefault,
+# criteria, timeRestriction, notify{type, id, name}}).
+NOTIFY_KINDS = {"escalation": ESCALATIONS, "schedule": SCHEDULES}
+# Unconfirmed: an audit log entry's shape (the public page shows no example); the first key
+# present is read. An entry without an id is keyed by its time and a digest of what it says.
+LOG_ID_KEYS = ("id", "logId")
+LOG_TIME_KEYS = ("createdAt", "createdDate", "timestamp")
+LOG_TEXT_KEYS = ("log", "message", "description")
+# Who did it: an Atlassian account ({accountId or id, name or displayName}) or a plain text.
+LOG_ACTOR_KEYS = ("owner", "actor", "user")
 # An escalation's or a rule's recipient types → the kind the library keeps them under.
 RECIPIENT_KINDS = {"user": USERS, "team": TEAMS, "schedule": SCHEDULES, "escalation": ESCALATIONS}
 
@@ -145,6 +160,43 @@ def _integrations(upstream_id: str, raw: Raw) -> ConfigRecord:
     return ConfigRecord(upstream_id, raw, name, owner, "", state, links)
 
 
+def _routing_rules(upstream_id: str, raw: Raw) -> ConfigRecord:
+    return routing_rule(upstream_id, raw, team_kind=TEAMS, notify_kinds=NOTIFY_KINDS)
+
+
+def log_id(raw: Raw) -> str:
+    """An audit log entry's key: its id, or its time and a digest of its actor and text."""
+    found = first_text(raw, LOG_ID_KEYS)
+    if found:
+        return found
+    when = first_text(raw, LOG_TIME_KEYS)
+    what = first_text(raw, LOG_TEXT_KEYS)
+    if not when and not what:
+        return ""
+    return log_key("log", when, repr(raw.get(_actor_key(raw))), what)
+
+
+def _actor_key(raw: Raw) -> str:
+    return next((key for key in LOG_ACTOR_KEYS if raw.get(key)), LOG_ACTOR_KEYS[0])
+
+
+def _audit_logs(upstream_id: str, raw: Raw) -> ConfigRecord:
+    """Named by its time (UTC, so the list reads in order) and what it says; linked to who
+    did it when that is an account."""
+    moment = parse_upstream_time(first_text(raw, LOG_TIME_KEYS))
+    when = f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if moment else ""
+    name = " · ".join(part for part in (when, first_text(raw, LOG_TEXT_KEYS)) if part)
+    actor = raw.get(_actor_key(raw))
+    links: tuple[Link, ...] = ()
+    if isinstance(actor, dict):
+        account = text(actor.get("accountId")) or text(actor.get("id"))
+        label = text(actor.get("name")) or text(actor.get("displayName"))
+        links = (Link("by", USERS, account, label),) if account else ()
+    elif text(actor):
+        links = (Link("by", USERS, text(actor), text(actor)),)
+    return ConfigRecord(upstream_id, raw, name, links=links)
+
+
 MAPPERS: dict[str, Callable[[str, Raw], ConfigRecord]] = {
     TEAMS: _teams,
     ESCALATIONS: _escalations,
@@ -152,6 +204,8 @@ MAPPERS: dict[str, Callable[[str, Raw], ConfigRecord]] = {
     ON_CALLS: _on_calls,
     HEARTBEATS: _heartbeats,
     INTEGRATIONS: _integrations,
+    ROUTING_RULES: _routing_rules,
+    AUDIT_LOGS: _audit_logs,
 }
 
 

@@ -4,8 +4,14 @@ streams, each one whole listing a run, yielded as canonical ``ConfigRecord``s (`
 Every listing answers ``{values: [...], links: {next}}`` and is followed by ``links.next``
 (``size`` 100, upstream's largest). Calls per run, T teams (at most ``teams_per_run()`` of them
 for the per-team streams, the next block each hour past it, a listing cut so marking nothing
-removed): teams 1 a page; escalations one per team; heartbeats one per team; schedules 1 a
-page; on-calls one timeline per schedule (the schedules read once a run); integrations 1 a page.
+removed): teams 1 a page; escalations, heartbeats and routing rules one per team each;
+schedules 1 a page; on-calls one timeline per schedule (the schedules read once a run);
+integrations 1 a page; audit logs 1 a page, the newest ``audit_logs_per_run()`` only.
+
+Audit logs are a bounded snapshot, not read incrementally: the public docs name ``GET /v1/logs``
+and nothing of its parameters, so no filter by time or position can be relied on. Each run reads
+the newest entries (``LOGS_ORDER``, unconfirmed) up to the bound; when there are more, the
+listing is cut, so no older entry is marked removed for having dropped out of the window.
 
 The API acts as the token's user, who needs an Operations role. Its refusal is said per stream
 (``NEEDS_OPS``) while the incidents, read from the site with the same token, sync on: a 401
@@ -27,16 +33,19 @@ from integrations.config_records import ConfigRecord, items, mapping, text
 from integrations.http import ErrorKind, UpstreamError
 from integrations.providers.jsm.client import JsmClient
 from integrations.providers.jsm.ops_mapping import (
+    AUDIT_LOGS,
     ESCALATIONS,
     HEARTBEATS,
     INTEGRATIONS,
     MEMBERS_KEY,
     ON_CALLS,
+    ROUTING_RULES,
     SCHEDULES,
     TEAM_NAME_KEYS,
     TEAMS,
     config_record,
     first_text,
+    log_id,
     team_id,
 )
 from integrations.records import ListingTruncated
@@ -47,11 +56,20 @@ OPS_PAGE = 100  # upstream's largest ``size``
 TEAMS_PER_RUN = 200
 # Unconfirmed: the timeline's window parameters (OpsGenie's names): now and the next 14 days.
 ON_CALL_WINDOW = {"interval": 2, "intervalUnit": "weeks"}
+AUDIT_LOGS_PER_RUN = 500
+# Unconfirmed: the audit logs' order parameter (the alerts' name and value): newest first.
+LOGS_ORDER = {"order": "desc"}
 
 
 def teams_per_run() -> int:
     """The bound: TEAMS_PER_RUN, unless the settings say otherwise (JSM_TEAMS_PER_RUN)."""
     return int(getattr(settings, "JSM_TEAMS_PER_RUN", TEAMS_PER_RUN))
+
+
+def audit_logs_per_run() -> int:
+    """The newest audit log entries a run reads: AUDIT_LOGS_PER_RUN, unless the settings say
+    otherwise (JSM_AUDIT_LOGS_PER_RUN)."""
+    return int(getattr(settings, "JSM_AUDIT_LOGS_PER_RUN", AUDIT_LOGS_PER_RUN))
 
 
 def as_refusal(error: UpstreamError) -> UpstreamError:
@@ -83,12 +101,19 @@ class JsmOps:
 
     def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[list[Any]]:
         """Each page's ``values`` of a listing, following ``links.next``."""
+        for values, _more in self.listing(path, params):
+            yield values
+
+    def listing(
+        self, path: str, params: dict[str, Any] | None = None
+    ) -> Iterator[tuple[list[Any], bool]]:
+        """Each page's ``values`` and whether a next page follows."""
         url: str | None = f"{self.root}/v1{path}"
         query: dict[str, Any] | None = {"size": OPS_PAGE, "offset": 0, **(params or {})}
         while url:
             body = self.get(url, query)
-            yield body["values"]
             url, query = self.next_link(body), None
+            yield body["values"], url is not None
 
     def next_link(self, body: dict[str, Any]) -> str | None:
         """``links.next``, absolute or from the cloudId's root (``/v1/...``); the token goes
@@ -203,6 +228,26 @@ class JsmOps:
     def integrations(self) -> Iterator[list[ConfigRecord]]:
         for page in self.pages("/integrations"):
             yield self.records(INTEGRATIONS, page, _id)
+
+    def routing_rules(self) -> Iterator[list[ConfigRecord]]:
+        """Each team's routing rules, in the teams' block as escalations."""
+        yield from self._per_team(ROUTING_RULES, "routing-rules", _id)
+
+    def audit_logs(self) -> Iterator[list[ConfigRecord]]:
+        """The newest ``audit_logs_per_run()`` entries; more upstream cut the listing."""
+        bound = audit_logs_per_run()
+        size = min(OPS_PAGE, bound)
+        read = 0
+        for values, more in self.listing("/logs", {**LOGS_ORDER, "size": size}):
+            if not isinstance(values, list):
+                raise UpstreamError(ErrorKind.MALFORMED, message="a listing without its values")
+            kept = values[: bound - read]
+            read += len(kept)
+            yield self.records(AUDIT_LOGS, kept, log_id)
+            if read >= bound and (more or len(values) > len(kept)):
+                raise ListingTruncated(f"more than {bound} audit log entries")
+            if read >= bound:
+                return
 
 
 def _named(raw: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:

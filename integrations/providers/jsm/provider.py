@@ -1,7 +1,7 @@
 """Jira Service Management as the rest of the product sees it (the contract:
 integrations/providers/base.py): incidents (Jira work items found by a JQL) from the site, and
-alerts, teams, escalations, schedules, on-calls, heartbeats and integrations from the Ops API
-(the readiness checks judge them as OpsGenie's)."""
+alerts, teams, escalations, schedules, on-calls, heartbeats, integrations, team routing rules and
+audit logs from the Ops API (the readiness checks judge them as OpsGenie's)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ from integrations.providers.base import MoveRef, Provider, Region, StreamInfo
 from integrations.providers.jsm.library_kinds import LIBRARY_KINDS
 from integrations.providers.jsm.mapping import OPSGENIE_TINY_ID
 from integrations.providers.jsm.ops_mapping import (
+    AUDIT_LOGS,
     ESCALATIONS,
     HEARTBEATS,
     INTEGRATIONS,
     ON_CALLS,
+    ROUTING_RULES,
     SCHEDULES,
     TEAMS,
 )
-from integrations.providers.jsm.ops_reader import NEEDS_OPS, TEAMS_PER_RUN
+from integrations.providers.jsm.ops_reader import AUDIT_LOGS_PER_RUN, NEEDS_OPS, TEAMS_PER_RUN
 
 # One gateway (api.atlassian.com) serves every region; data residency is per product.
 REGION = "cloud"
@@ -63,6 +65,8 @@ PROVIDER = Provider(
                 (ON_CALLS, "On-calls (next 14 days)"),
                 (HEARTBEATS, f"Heartbeats (up to {TEAMS_PER_RUN} teams a run)"),
                 (INTEGRATIONS, "Integrations"),
+                (ROUTING_RULES, f"Team routing rules (up to {TEAMS_PER_RUN} teams a run)"),
+                (AUDIT_LOGS, f"Audit logs (the newest {AUDIT_LOGS_PER_RUN})"),
             )
         ),
     ),

@@ -31,10 +31,12 @@ from integrations.providers.jsm.alert_reader import JsmAlerts
 from integrations.providers.jsm.client import PAGE_SIZE, JsmClient, listing_jql
 from integrations.providers.jsm.mapping import FIELDS, LABELS, CustomFields, incident_record
 from integrations.providers.jsm.ops_mapping import (
+    AUDIT_LOGS,
     ESCALATIONS,
     HEARTBEATS,
     INTEGRATIONS,
     ON_CALLS,
+    ROUTING_RULES,
     SCHEDULES,
     TEAMS,
 )
@@ -93,6 +95,8 @@ class JsmSource:
             snapshot(ON_CALLS, ops.on_calls, needs=NEEDS_OPS),
             snapshot(HEARTBEATS, ops.heartbeats, needs=NEEDS_OPS),
             snapshot(INTEGRATIONS, ops.integrations, needs=NEEDS_OPS),
+            snapshot(ROUTING_RULES, ops.routing_rules, needs=NEEDS_OPS),
+            snapshot(AUDIT_LOGS, ops.audit_logs, needs=NEEDS_OPS),
         ]
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from integrations.config_records import ConfigRecord, Link, Raw, mapping, text
+from integrations.ops_config_mapping import routing_rule
 
 # Upstream's recipient and participant types → the kind that holds them ("users" are not synced
 # here: the access app reads the accounts; a link to one is shown as text).
@@ -40,14 +41,7 @@ def of_team(
 
 def _routing_rules(upstream_id: str, raw: Raw) -> ConfigRecord:
     """Routes to an escalation or a schedule, or to nobody (``notify.type`` "none")."""
-    notify = mapping(raw.get("notify"))
-    kind = _NOTIFY_KINDS.get(text(notify.get("type")))
-    target_id = text(notify.get("id"))
-    links = (
-        (Link("notifies", kind, target_id, text(notify.get("name"))),) if kind and target_id else ()
-    )
-    state = "routes" if links else "nobody"
-    return of_team(upstream_id, raw, text(raw.get("name")), state, *links)
+    return routing_rule(upstream_id, raw, team_kind="teams", notify_kinds=_NOTIFY_KINDS)
 
 
 def _team_roles(upstream_id: str, raw: Raw) -> ConfigRecord:

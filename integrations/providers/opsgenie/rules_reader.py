@@ -20,7 +20,6 @@ key with Configuration access; without it each stream is skipped with that said.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -31,6 +30,7 @@ from django.utils import timezone
 
 from integrations.config_records import ConfigRecord
 from integrations.http import ErrorKind, UpstreamError
+from integrations.ops_config_mapping import log_key
 from integrations.providers.opsgenie.config_mapping import config_record
 from integrations.providers.opsgenie.config_reader import OpsgenieConfig, records_of
 from integrations.records import ListingTruncated
@@ -52,9 +52,7 @@ def gone(error: UpstreamError) -> bool:
 
 def log_id(team_id: str, log: dict[str, Any]) -> str:
     """A team log has no id upstream: its team, time and a digest of its owner and text."""
-    text = f"{log.get('owner')}\n{log.get('log')}"
-    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-    return f"{team_id}:{log.get('createdDate')}:{digest}"
+    return log_key(team_id, str(log.get("createdDate")), log.get("owner"), log.get("log"))
 
 
 class OpsgenieRules:

@@ -5,9 +5,9 @@ the choice is marked ``Guess:``.
 Site, under ``/{site}``: ``/_edge/tenant_info`` (no auth), ``/rest/api/3/myself``,
 ``/rest/api/3/search/jql`` (the JQL subset of ``jql.py``, ``nextPageToken`` paging) and the old
 ``/rest/api/3/search`` (410). Ops API, under ``/{cloudId}/v1`` (``ops_api``): alerts, teams,
-escalations, heartbeats, schedules, timelines, on-calls, integrations (``values`` and
-``links.next``, ``size`` ≤ 100, offset + size < 20,000; 403 to a user without an Operations
-role). Both take Basic auth (email:token); a bad pair is 401.
+escalations, heartbeats, routing rules, schedules, timelines, on-calls, integrations, audit
+logs (``values`` and ``links.next``, ``size`` ≤ 100, offset + size < 20,000; 403 to a user
+without an Operations role). Both take Basic auth (email:token); a bad pair is 401.
 """
 
 from __future__ import annotations
@@ -181,8 +181,9 @@ class SiteApp(_Api):
 
 
 class OpsApp(_Api):
-    """The Ops API of the site's cloudId (``ops_api``): alerts, teams with their escalations
-    and heartbeats, schedules with their timelines and on-calls, integrations."""
+    """The Ops API of the site's cloudId (``ops_api``): alerts, teams with their escalations,
+    heartbeats and routing rules, schedules with their timelines and on-calls, integrations,
+    the audit logs."""
 
     def __init__(
         self,
@@ -200,10 +201,12 @@ class OpsApp(_Api):
             ("/teams", listings.teams),
             ("/teams/{team_id}/escalations", listings.escalations),
             ("/teams/{team_id}/heartbeats", listings.heartbeats),
+            ("/teams/{team_id}/routing-rules", listings.routing_rules),
             ("/schedules", listings.schedules),
             ("/schedules/{schedule_id}/timeline", listings.timeline),
             ("/schedules/{schedule_id}/on-calls", listings.on_calls),
             ("/integrations", listings.integrations),
+            ("/logs", listings.logs),
         ):
             self.router.add("GET", "/{cloud_id}/v1" + path, self._guarded(handler))
 

@@ -1,10 +1,10 @@
 """The emulated Ops API's listings (under ``/{cloudId}/v1``): alerts with the subset of
-OpsGenie's query syntax our client sends, teams, each team's escalations and heartbeats,
-schedules with their timelines and on-calls, integrations. Every listing answers
-``{values, links: {next}}`` paged by ``size`` (1..100) and ``offset``, refused once offset +
-size reaches 20,000 (Guess: upstream's wording; 400 as for a bad size). ``links.next`` of the
-configuration listings is relative to the cloudId's root, as the public heartbeats example
-shows; the alerts' is absolute."""
+OpsGenie's query syntax our client sends, teams, each team's escalations, heartbeats and
+routing rules, schedules with their timelines and on-calls, integrations, the audit logs.
+Every listing answers ``{values, links: {next}}`` paged by ``size`` (1..100) and ``offset``,
+refused once offset + size reaches 20,000 (Guess: upstream's wording; 400 as for a bad size).
+``links.next`` of the configuration listings is relative to the cloudId's root, as the public
+heartbeats example shows; the alerts' is absolute."""
 
 from __future__ import annotations
 
@@ -130,6 +130,20 @@ class OpsListings:
     def heartbeats(self, request: Request, cloud_id: str, team_id: str) -> Record:
         found = self.config.heartbeats[self._team(team_id)]
         return paged(request, found, f"/v1/teams/{team_id}/heartbeats")
+
+    def routing_rules(self, request: Request, cloud_id: str, team_id: str) -> Record:
+        found = self.config.routing_rules[self._team(team_id)]
+        return paged(request, found, f"/v1/teams/{team_id}/routing-rules")
+
+    def logs(self, request: Request, cloud_id: str) -> Record:
+        """The audit log, newest first unless ``order=asc`` (Guess: the alerts' parameter)."""
+        order = (request.arg("order") or "desc").lower()
+        if order not in {"asc", "desc"}:
+            raise problem(422, f"Invalid order: {order[:10]}")
+        found = sorted(
+            self.config.logs, key=lambda log: (log["createdAt"], log["id"]), reverse=order == "desc"
+        )
+        return paged(request, found, "/v1/logs")
 
     def schedules(self, request: Request, cloud_id: str) -> Record:
         return paged(request, self.config.schedules, "/v1/schedules")

@@ -1,12 +1,14 @@
 """The sandbox site's Operations configuration: the OpsGenie sandbox's teams after their move to
-JSM (same names, Atlassian accountIds for people), each with a schedule, escalations and
-heartbeats, and the account's integrations, shaped like the Ops API's JSON (``Guess:`` where the
-public pages show no example). Drawn from a random stream of their own, so the work items and
-alerts are the same with or without them. The data ships on purpose:
+JSM (same names, Atlassian accountIds for people), each with a schedule, escalations, routing
+rules and heartbeats, the account's integrations and its audit logs (``ops_rules``), shaped
+like the Ops API's JSON (``Guess:`` where the public pages show no example). Drawn from a
+random stream of their own, so the work items and alerts are the same with or without them.
+The data ships on purpose:
 
 - the "Data" schedule has a gap: nobody (a ``noone`` responder) from 5 to 7 days from now;
 - the "Mobile" escalation notifies one person once (no second rule, no repeat);
-- the "nightly-backups" heartbeat has expired and "edge-cdn-probe" is disabled.
+- the "nightly-backups" heartbeat has expired and "edge-cdn-probe" is disabled;
+- team "Platform" has a routing rule that routes its test alerts to nobody.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from integrations.providers.jsm.sandbox.data import DAY_MS, Record, jira_time
+from integrations.providers.jsm.sandbox.ops_rules import audit_logs, routing_rules
 
 GAP_TEAM: Final = "Data"
 SINGLE_PERSON_TEAM: Final = "Mobile"
@@ -63,6 +66,10 @@ class OpsConfiguration:
     # scheduleId -> (participants' accountIds, gap as (start ms, end ms) or None)
     rotations: dict[str, tuple[list[str], tuple[int, int] | None]] = field(default_factory=dict)
     integrations: list[Record] = field(default_factory=list)
+    # teamId -> its routing rules, in order
+    routing_rules: dict[str, list[Record]] = field(default_factory=dict)
+    # The audit log, newest first.
+    logs: list[Record] = field(default_factory=list)
     now_ms: int = 0
 
 
@@ -124,6 +131,20 @@ def generate_ops(*, seed: int, now_ms: int) -> OpsConfiguration:
         if owner:
             integration["teamId"] = owner
         config.integrations.append(integration)
+    # Drawn last: the objects above keep the ids they had before rules and logs were served.
+    for team, schedule in zip(config.teams, config.schedules, strict=True):
+        (escalation,) = config.escalations[team["teamId"]]
+        config.routing_rules[team["teamId"]] = routing_rules(rng, team, escalation, schedule)
+    objects = {
+        "Escalation": [e["name"] for es in config.escalations.values() for e in es],
+        "Schedule": [s["name"] for s in config.schedules],
+        "Heartbeat": [h["name"] for hs in config.heartbeats.values() for h in hs],
+        "Integration": [i["name"] for i in config.integrations],
+        "Routing rule": [r["name"] for rs in config.routing_rules.values() for r in rs],
+    }
+    config.logs = audit_logs(
+        rng, now_ms=now_ms, people=config.people, teams=config.teams, objects=objects
+    )
     return config
 
 

@@ -9,6 +9,8 @@ config_passing``). Each emulated hour moves the Operations clock on by an hour, 
   timeline);
 - one hour in four or so, one escalation that repeats and notifies a schedule with no gap is cut
   down to that schedule's first person, once, with no repeat;
+- each escalation cut down and each schedule given a gap is written to the audit log (newest
+  first), by the team's first member, at the new clock;
 - alerts: one open alert not yet acknowledged is acknowledged, another open one is closed, and
   one to three new ones are raised (open, unacknowledged): the draws OpsGenie's alerts share
   (``integrations.sandbox.alert_passing``).
@@ -30,6 +32,7 @@ from integrations.providers.jsm.sandbox.data import (
     ops_time,
 )
 from integrations.providers.jsm.sandbox.ops_data import GAP_TEAM, OpsConfiguration
+from integrations.providers.jsm.sandbox.ops_rules import log_entry
 from integrations.sandbox.alert_passing import ACKNOWLEDGED
 from integrations.sandbox.alert_passing import pass_alerts as shared_pass_alerts
 from integrations.sandbox.config_passing import gap_window, stopping, trims
@@ -41,7 +44,27 @@ def pass_configuration(rng: random.Random, config: OpsConfiguration) -> dict[str
     stopped = _heartbeats(rng, config)
     gap = _schedule_gap(rng, config)
     trimmed = _escalation_trimmed(rng, config)
+    _logged(config, gap, trimmed)
     return {"heartbeats_stopped": stopped, "schedule_gaps": gap, "escalations_trimmed": trimmed}
+
+
+def _logged(config: OpsConfiguration, gaps: list[dict[str, str]], trimmed: list[str]) -> None:
+    """The hour's changes to schedules and escalations as audit log entries (no draw spent)."""
+    teams = {team["teamId"]: team for team in config.teams}
+    entries = []
+    for gap in gaps:
+        schedule = next(s for s in config.schedules if s["id"] == gap["schedule"])
+        who = teams[schedule["teamId"]]["members"][0]
+        text = f"Schedule [{schedule['name']}] override was added"
+        entries.append(log_entry(config.now_ms, who, "Schedule", text))
+    for team_id, escalations in config.escalations.items():
+        for escalation in escalations:
+            if escalation["id"] in trimmed:
+                who = teams[team_id]["members"][0]
+                text = f"Escalation [{escalation['name']}] was updated"
+                entries.append(log_entry(config.now_ms, who, "Escalation", text))
+    if entries:
+        config.logs = [*entries, *config.logs]
 
 
 def _heartbeats(rng: random.Random, config: OpsConfiguration) -> list[str]:
