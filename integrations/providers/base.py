@@ -82,6 +82,9 @@ class LibraryKind:
     label: str  # "Teams"
     singular: str  # "team"
     about: str  # one line for the list page: what it is and how it is synced
+    # How a sync reads it, said after ``about``: a whole listing (the default), or only the
+    # newest entries of a log (older ones are kept, and none is marked removed while more exist).
+    read_whole: bool = True
     role: str = ""
     # The states its records take and the filter offers ((value, label)); none: no state column.
     states: tuple[tuple[str, str], ...] = ()

@@ -190,6 +190,20 @@ def test_every_role_reads_the_new_lists_even_empty(request, kind) -> None:  # ty
     )
 
 
+WHOLE = "Read whole at every sync; one no longer listed upstream is kept, marked removed."
+
+
+@pytest.mark.django_db
+def test_a_log_read_newest_first_is_not_said_to_be_read_whole(auditor_client) -> None:  # type: ignore[no-untyped-def]
+    def hint(kind: str) -> str:
+        return auditor_client.get(reverse("library:list", args=[kind])).content.decode()
+
+    # Only the newest entries are read: saying "read whole … marked removed" would be untrue.
+    assert WHOLE not in hint(AUDIT_LOGS) and WHOLE not in hint("team_logs")
+    assert "never marked removed while more exist" in hint(AUDIT_LOGS)
+    assert WHOLE in hint(ROUTING_RULES)
+
+
 def _rule(n: int, team: int) -> object:
     raw = {
         "id": f"rule-{n}",

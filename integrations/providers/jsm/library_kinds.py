@@ -110,6 +110,7 @@ LIBRARY_KINDS = (
         plural="JSM audit log entries",
         about=f"Who changed what in JSM Operations: the newest {AUDIT_LOGS_PER_RUN} entries of "
         "GET /v1/logs each sync (older ones are kept, never marked removed while more exist).",
+        read_whole=False,
         filters=(),
         team_kind=TEAMS,
     ),

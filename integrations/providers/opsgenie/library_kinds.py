@@ -107,6 +107,7 @@ LIBRARY_KINDS = (
         singular="team log",
         about=f"Each team's newest {TEAM_LOGS} log entries (GET /v2/teams/{{id}}/logs, one "
         f"call per team); a team with more makes the run mark none removed.",
+        read_whole=False,
     ),
     LibraryKind(
         name="maintenances",
