@@ -93,9 +93,9 @@ def connection_resume_syncing(*, connection: Connection) -> Connection:
     (that move stands) or the provider has ended."""
     provider = providers().get(connection.provider)
     with transaction.atomic():
-        locked = (
-            Connection.objects.select_for_update().select_related("moved_to").get(pk=connection.pk)
-        )
+        # The row alone: PostgreSQL refuses FOR UPDATE over the nullable side of the outer
+        # join a select_related of moved_to would add (its successor is read after).
+        locked = Connection.objects.select_for_update().get(pk=connection.pk)
         if locked.moved_to is None:
             raise MoveRefused("No move is set: it syncs already.")
         if not locked.successor_disconnected:
