@@ -12,12 +12,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.permissions import require_permissions
+from integrations.models import Connection
 from integrations.moves import (
     MoveRefused,
     connection_move,
     connection_resume_syncing,
     successor_candidates,
 )
+from integrations.providers.base import Provider
 from integrations.providers.registry import providers
 from integrations.selectors import connection_for
 
@@ -33,15 +35,21 @@ class MoveForm(forms.Form):
         self.fields["successor"].choices = choices  # type: ignore[attr-defined]
 
 
-@require_permissions(read=MANAGE, write=MANAGE)
-def connection_move_view(request: HttpRequest, provider: str) -> HttpResponse:
-    """POST: set the move; a refusal is shown on the connection page and changes nothing."""
+def _movable(provider: str) -> tuple[Provider, Connection]:
+    """The provider (one that ends) and its connection, or 404."""
     known = providers().get(provider)
     connection = connection_for(provider=provider) if known else None
     if known is None or connection is None or known.end_of_life is None:
         raise Http404("No connection of that provider can move.")
+    return known, connection
+
+
+@require_permissions(read=MANAGE, write=MANAGE)
+def connection_move_view(request: HttpRequest, provider: str) -> HttpResponse:
+    """POST: set the move; a refusal is shown on the connection page and changes nothing."""
+    known, connection = _movable(provider)
     if request.method != "POST":
-        return redirect(f"{known.url_name}")
+        return redirect(known.url_name)
     candidates = {c.pk: c for c in successor_candidates(known)}
     form = MoveForm(request.POST, choices=[(pk, str(pk)) for pk in candidates])
     if not form.is_valid():
@@ -75,10 +83,7 @@ def connection_move_view(request: HttpRequest, provider: str) -> HttpResponse:
 @require_permissions(read=MANAGE, write=MANAGE)
 def connection_resume_view(request: HttpRequest, provider: str) -> HttpResponse:
     """POST: cancel the move of a connection whose successor was disconnected; it syncs again."""
-    known = providers().get(provider)
-    connection = connection_for(provider=provider) if known else None
-    if known is None or connection is None or known.end_of_life is None:
-        raise Http404("No connection of that provider can move.")
+    known, connection = _movable(provider)
     if request.method != "POST":
         return redirect(known.url_name)
     try:

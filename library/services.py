@@ -33,22 +33,31 @@ def services_of(kind: Kind) -> QuerySet[ProviderService]:
     return ProviderService.objects.filter(connection__provider=provider_of(kind))
 
 
-def filtered(kind: Kind, filters: dict[str, Any]) -> QuerySet[ProviderService]:
-    """The kind's services the list's filters select (as ``views._filtered`` does for objects)."""
-    rows = services_of(kind)
+def apply_filters(
+    rows: QuerySet[Any], filters: dict[str, Any], *, team: str, state: str, removed: str
+) -> QuerySet[Any]:
+    """``rows`` narrowed by a library list's filters; ``team``, ``state`` and ``removed`` name
+    the fields they read (a LibraryObject and a ProviderService spell them differently)."""
     if filters["search"]:
         rows = rows.filter(search_text__contains=fold(filters["search"]))
     if filters["team"]:
-        rows = rows.filter(team_id=filters["team"])
+        rows = rows.filter(**{team: filters["team"]})
     if filters["state"]:
-        rows = rows.filter(status=filters["state"])
+        rows = rows.filter(**{state: filters["state"]})
     if filters["removed"] == "removed":
-        rows = rows.filter(deleted_upstream=True)
+        rows = rows.filter(**{removed: True})
     elif filters["removed"] != "all":
-        rows = rows.filter(deleted_upstream=False)
+        rows = rows.filter(**{removed: False})
     if filters["connection"] is not None:
         rows = rows.filter(connection_id=filters["connection"])
     return rows
+
+
+def filtered(kind: Kind, filters: dict[str, Any]) -> QuerySet[ProviderService]:
+    """The kind's services the list's filters select."""
+    return apply_filters(
+        services_of(kind), filters, team="team_id", state="status", removed="deleted_upstream"
+    )
 
 
 def teams_of(kind: Kind, rows: Iterable[ProviderService]) -> dict[tuple[int, str], LibraryObject]:

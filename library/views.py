@@ -17,12 +17,12 @@ from accounts.permissions import require_permissions
 from integrations.config_records import Timeline
 from integrations.models import ProviderService, SyncOutcome, SyncRun
 from integrations.providers.registry import provider_name
-from lib.search import fold
 from library.filters import LibraryFilterForm
 from library.kinds import KINDS, Kind, provider_of
 from library.models import LibraryObject, LibraryRelation
 from library.services import (
     TARGET_KIND,
+    apply_filters,
     as_library_row,
     dressed,
     filtered,
@@ -55,19 +55,7 @@ def _last_synced(kind: str) -> datetime | None:
 
 def _filtered(kind: Kind, filters: dict[str, Any]) -> QuerySet[LibraryObject]:
     rows = LibraryObject.objects.filter(kind=kind.name)
-    if filters["search"]:
-        rows = rows.filter(search_text__contains=fold(filters["search"]))
-    if filters["team"]:
-        rows = rows.filter(team=filters["team"])
-    if filters["state"]:
-        rows = rows.filter(state=filters["state"])
-    if filters["removed"] == "removed":
-        rows = rows.filter(removed_upstream=True)
-    elif filters["removed"] != "all":
-        rows = rows.filter(removed_upstream=False)
-    if filters["connection"] is not None:
-        rows = rows.filter(connection_id=filters["connection"])
-    return rows
+    return apply_filters(rows, filters, team="team", state="state", removed="removed_upstream")
 
 
 @require_permissions(read=VIEW)
