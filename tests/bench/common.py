@@ -86,6 +86,32 @@ class Budgets:
             self.missed.append(f"{name} ({measured})")
         return f"  budget: {name}: {measured} -> {'OK' if ok else 'OVER'}"
 
+    def lists(
+        self,
+        label: str,
+        timings: dict[str, tuple],  # type: ignore[type-arg]
+        names: list[str],
+        *,
+        median_ms: float,
+        p95_ms: float,
+    ) -> list[str]:
+        """The two budgets of a set of list pages (``timings``: name -> (median, p95, ...)):
+        the slowest median and the slowest p95 of ``names``."""
+        slowest = max(names, key=lambda name: timings[name][0])
+        slowest_p95 = max(names, key=lambda name: timings[name][1])
+        return [
+            self.check(
+                f"{label}: every list page median < {median_ms:.0f} ms",
+                timings[slowest][0] < median_ms,
+                f"slowest {slowest} {timings[slowest][0]:.1f} ms",
+            ),
+            self.check(
+                f"{label}: every list page p95 < {p95_ms:.0f} ms",
+                timings[slowest_p95][1] < p95_ms,
+                f"slowest {slowest_p95} {timings[slowest_p95][1]:.1f} ms",
+            ),
+        ]
+
     def exit(self) -> None:
         if self.missed:
             print(f"\n{len(self.missed)} budget(s) missed on {database_label()}:")

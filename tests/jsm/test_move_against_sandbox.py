@@ -27,7 +27,8 @@ def _open_counted() -> int:
     return CheckState.objects.get(key=CLOSED_KEY).failing_count
 
 
-def test_moving_the_sandbox_account_counts_each_incident_once(upstream, settings) -> None:  # type: ignore[no-untyped-def]
+def _both_synced(upstream, settings):  # type: ignore[no-untyped-def]
+    """The sandbox's OpsGenie US account (incidents alone) and its JSM site, each synced once."""
     settings.OPSGENIE_BASE_URLS = {r: upstream.opsgenie_url(r) for r in ("us", "eu")}
     opsgenie = key_connect(
         provider=get_provider("opsgenie"),
@@ -39,6 +40,11 @@ def test_moving_the_sandbox_account_counts_each_incident_once(upstream, settings
     assert run_sync(opsgenie).outcome == "succeeded"
     jsm = connect(upstream)
     assert run_sync(jsm).outcome == "succeeded"
+    return opsgenie, jsm
+
+
+def test_moving_the_sandbox_account_counts_each_incident_once(upstream, settings) -> None:  # type: ignore[no-untyped-def]
+    opsgenie, jsm = _both_synced(upstream, settings)
     og_held = Incident.objects.filter(connection=opsgenie).count()
     jsm_held = Incident.objects.filter(connection=jsm).count()
     before = Incident.objects.counted().count()
@@ -78,17 +84,7 @@ def test_moving_the_sandbox_account_counts_each_incident_once(upstream, settings
 def test_the_moved_work_items_are_faithful_copies_of_their_opsgenie_incidents(
     upstream, settings
 ) -> None:  # type: ignore[no-untyped-def]
-    settings.OPSGENIE_BASE_URLS = {r: upstream.opsgenie_url(r) for r in ("us", "eu")}
-    opsgenie = key_connect(
-        provider=get_provider("opsgenie"),
-        api_key=upstream.keys.opsgenie_us,
-        region="us",
-        user=None,
-        streams_off=[s.name for s in get_provider("opsgenie").optional_streams],
-    )
-    assert run_sync(opsgenie).outcome == "succeeded"
-    jsm = connect(upstream)
-    assert run_sync(jsm).outcome == "succeeded"
+    opsgenie, jsm = _both_synced(upstream, settings)
     originals = {i.number: i for i in Incident.objects.filter(connection=opsgenie)}
     carried = list(
         Incident.objects.filter(connection=jsm, external_refs__has_key="opsgenie_tiny_id")
