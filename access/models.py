@@ -10,6 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -180,6 +181,13 @@ class Account(models.Model):
         indexes = [
             models.Index(Lower("email"), name="account_email_lower"),
             models.Index(fields=["connection", "removed_at"], name="account_live"),
+            # A system's page lists its live accounts by email, 50 at a time: read in this
+            # order, a page costs the same at 50 accounts and at 5,000 (no sort of them all).
+            models.Index(
+                fields=["connection", "email", "id"],
+                condition=Q(removed_at__isnull=True),
+                name="account_live_by_email",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -162,13 +162,14 @@ def populate_incidents(size: int, *, seed: int = 1) -> None:
     analyze()
 
 
-def analyze() -> None:
+def analyze(*tables: str) -> None:
     """What autovacuum does soon after a bulk load (PostgreSQL only): statistics for the
-    planner, and the visibility map that lets index-only scans skip the table."""
+    planner, and the visibility map that lets index-only scans skip the table; of ``tables``
+    (names from the bench's own code), or of every table."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         return  # SQLite gathers no statistics unless asked, and a deployment never asks.
     # VACUUM cannot run inside a transaction block; the bench runs in autocommit.
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+        cursor.execute("VACUUM ANALYZE " + ", ".join(tables))
