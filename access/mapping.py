@@ -145,12 +145,21 @@ CATEGORIES = (EXISTING_STAFF, OFFBOARDED_STAFF, NOT_A_PERSON, EXTERNAL, NOT_IDEN
 
 
 def category(mapping: AccountMapping | None) -> str:
-    if mapping is None or mapping.kind == MappingKind.NOT_IDENTIFIED:
+    if mapping is None:
         return NOT_IDENTIFIED
-    if mapping.kind == MappingKind.NOT_A_PERSON:
+    staff = mapping.staff if mapping.kind == MappingKind.STAFF else None
+    return category_of(mapping.kind, staff.status if staff is not None else None)
+
+
+def category_of(kind: str | None, staff_status: str | None) -> str:
+    """The category of an account mapped as ``kind`` (None: no mapping) to a person whose
+    status is ``staff_status``: what a count grouped by the two needs."""
+    if kind is None or kind == MappingKind.NOT_IDENTIFIED:
+        return NOT_IDENTIFIED
+    if kind == MappingKind.NOT_A_PERSON:
         return NOT_A_PERSON
-    if mapping.kind == MappingKind.EXTERNAL:
+    if kind == MappingKind.EXTERNAL:
         return EXTERNAL
-    if mapping.staff is not None and mapping.staff.status == StaffStatus.OFFBOARDED:
+    if staff_status == StaffStatus.OFFBOARDED:
         return OFFBOARDED_STAFF
     return EXISTING_STAFF
