@@ -68,6 +68,15 @@ INCIDENT_INDEXES = [
         condition=Q(deleted_upstream=True) | Q(out_of_scope=True) | Q(superseded_by__isnull=False),
         name="incident_evidence_only",
     ),
+    # The few records a move superseded, by the record that superseded them (a foreign key's
+    # own index holds every incident, nearly all NULL there, and SQLite chose it for
+    # "superseded_by IS NULL": the counted incidents read in its order and sorted, 121 ms
+    # at 100,000 instead of 14).
+    models.Index(
+        fields=["superseded_by"],
+        condition=Q(superseded_by__isnull=False),
+        name="incident_superseded_by",
+    ),
     # The dashboard's open incidents by age, counted at every view (their ages change
     # by the minute): read from this index alone, 30,000 open of 1,000,000 in ~15 ms
     # on PostgreSQL instead of ~110 ms through the table.

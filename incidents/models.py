@@ -131,6 +131,7 @@ class Incident(models.Model):
         on_delete=models.SET_NULL,
         related_name="moved_records",
         verbose_name="Same incident as",
+        db_index=False,  # incident_superseded_by (indexes.py): the few set, not every NULL
     )
     deleted_upstream = models.BooleanField(default=False)
     deleted_upstream_at = models.DateTimeField(null=True, blank=True)
