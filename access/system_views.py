@@ -40,17 +40,22 @@ CATEGORY_FILTERS = {
 }
 
 
-def _category_counts(accounts) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """How many of ``accounts`` are in each category: one count per (mapping kind, person's
-    status), each added to its category (a filtered count per category read every row five
-    times)."""
-    counts = dict.fromkeys(CATEGORIES, 0)
-    grouped = accounts.values_list("mapping__kind", "mapping__staff__status").annotate(
-        n=Count("pk")
+def _category_counts(accounts) -> tuple[dict[str, int], int]:  # type: ignore[no-untyped-def]
+    """How many of ``accounts`` still upstream are in each category, and how many were
+    removed upstream: one count per (removed, mapping kind, person's status), each added to
+    its category (a filtered count per category read every row five times)."""
+    counts, removed = dict.fromkeys(CATEGORIES, 0), 0
+    grouped = (
+        accounts.annotate(gone=Q(removed_at__isnull=False))
+        .values_list("gone", "mapping__kind", "mapping__staff__status")
+        .annotate(n=Count("pk"))
     )
-    for kind, status, n in grouped.order_by():
-        counts[category_of(kind, status)] += n
-    return counts
+    for gone, kind, status, n in grouped.order_by():
+        if gone:
+            removed += n
+        else:
+            counts[category_of(kind, status)] += n
+    return counts, removed
 
 
 def _page_of_ids(ordered: QuerySet[Account], number_text: str | None) -> Page:
@@ -91,8 +96,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             return redirect("access:system", system=system.pk)
     systems = []
     for system in CriticalSystem.objects.select_related("connection").order_by("pk"):
-        live = Account.objects.filter(connection=system.connection, removed_at__isnull=True)
-        systems.append({"system": system, "name": system.name, "counts": _category_counts(live)})
+        counts, _removed = _category_counts(Account.objects.filter(connection=system.connection))
+        systems.append({"system": system, "name": system.name, "counts": counts})
     context = {
         "systems": systems,
         "form": form,
@@ -169,6 +174,7 @@ def system_detail(request: HttpRequest, system: int) -> HttpResponse:
     # The page's ids first, in the index's order (account_live_by_email), then their 50 rows
     # with mapping, person and org role: joining those for every match only to sort them cost
     # more than the rest of the page at 5,000 accounts.
+    counts, removed = _category_counts(accounts)
     page = _page_of_ids(listed.order_by("email", "pk"), request.GET.get("page"))
     ids = list(page.object_list)
     by_id = Account.objects.select_related("mapping__staff__org_role").in_bulk(ids)
@@ -180,8 +186,8 @@ def system_detail(request: HttpRequest, system: int) -> HttpResponse:
         "form": form,
         "can_manage": request.user.has_perm(MANAGE),
         "notice": _accounts_notice(system),
-        "counts": _category_counts(accounts.filter(removed_at__isnull=True)),
-        "removed": accounts.exclude(removed_at=None).count(),
+        "counts": counts,
+        "removed": removed,
         "rows": rows,
         "page": page,
         "chosen": chosen,
