@@ -17,8 +17,10 @@ from incidents.scope import is_out_of_scope
 from integrations.models import Connection, SyncOutcome
 from integrations.records import IncidentRecord, IncidentStatus
 from integrations.sync import writes
+from integrations.sync.page_lookup import pks_by_upstream_id
 from integrations.sync.stores import StreamCounts
 from lib.checks import engine
+from lib.ids import AmongIds
 
 # An incident created upstream longer ago than this, stored for the first time, is history
 # catching up (a reconnect, a service newly chosen), not news for the on-call team.
@@ -176,12 +178,8 @@ def _first_sync(connection: Connection) -> bool:
 def _created_pks(connection: Connection, created: list[Incident]) -> dict[str, int]:
     """upstream id → pk of the incidents just inserted, read back in one query (the bulk insert
     does not return them)."""
-    if not created:
-        return {}
-    return dict(
-        Incident.objects.filter(
-            connection=connection, upstream_id__in=[row.upstream_id for row in created]
-        ).values_list("upstream_id", "pk")
+    return pks_by_upstream_id(
+        Incident, connection_id=connection.pk, upstream_ids=[row.upstream_id for row in created]
     )
 
 
@@ -205,11 +203,12 @@ class IncidentStore:
         counts = StreamCounts(fetched=len(records))
         now = timezone.now()
         with writes.page_transaction():
+            known = pks_by_upstream_id(
+                Incident, connection_id=connection.pk, upstream_ids=list(by_id)
+            )
             existing = {
                 row.upstream_id: row
-                for row in Incident.objects.filter(
-                    connection=connection, upstream_id__in=list(by_id)
-                ).only(
+                for row in Incident.objects.filter(AmongIds("pk", known.values())).only(
                     "id",
                     "upstream_id",
                     "content_hash",

@@ -1,0 +1,47 @@
+"""A sync page's records found among what a connection already holds, by their upstream ids,
+through the (connection, upstream id) unique index whatever PostgreSQL believes of the table.
+
+``WHERE connection_id = X AND upstream_id IN (…100 ids…)`` is planned from the table's
+statistics. While a connection's first sync fills it, they lag behind (autovacuum analyzes
+after a tenth of the table changed, a minute later): PostgreSQL then takes the new connection
+for a few rows, reads all of its rows so far through the connection's index and keeps the
+hundred: each page read more than the one before (9.5 ms a page at 20,000 incidents, make
+bench; a sync after a new connection 2.2 times its plain download). Here each id is looked up
+on its own in a LATERAL subquery (its LIMIT keeps PostgreSQL from turning it back into a
+join): a hundred probes of the unique index, ~1 ms, however stale the statistics. SQLite's
+planner takes the unique index for the plain query, which it keeps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connections, router
+from django.db.models import Model
+
+
+def pks_by_upstream_id(
+    model: type[Model], *, connection_id: int, upstream_ids: Sequence[str]
+) -> dict[str, int]:
+    """upstream id → primary key of the rows of ``model`` (with a ``connection`` and an
+    ``upstream_id`` field, unique together) that ``connection_id`` holds among
+    ``upstream_ids``."""
+    if not upstream_ids:
+        return {}
+    db = connections[router.db_for_read(model)]
+    if db.vendor != "postgresql":
+        found = model._default_manager.filter(
+            connection_id=connection_id, upstream_id__in=list(upstream_ids)
+        )
+        return dict(found.values_list("upstream_id", "pk"))
+    quote, meta = db.ops.quote_name, model._meta
+    connection = quote(meta.get_field("connection").column)
+    upstream = quote(meta.get_field("upstream_id").column)
+    # Only the model's own quoted names are written into the SQL; the values are parameters.
+    sql = (
+        f"SELECT wanted.upstream_id, found.pk FROM unnest(%s::text[]) AS wanted(upstream_id) "  # noqa: S608
+        f"CROSS JOIN LATERAL (SELECT {quote(meta.pk.column)} AS pk FROM {quote(meta.db_table)} "
+        f"WHERE {connection} = %s AND {upstream} = wanted.upstream_id LIMIT 1) AS found"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, [list(upstream_ids), connection_id])
+        return dict(cursor.fetchall())

@@ -1,0 +1,36 @@
+"""A page's records found by upstream id among what its connection holds (the LATERAL lookup on
+PostgreSQL, the plain query elsewhere): the same answer on both databases, never another
+connection's record with the same upstream id."""
+
+from __future__ import annotations
+
+import pytest
+
+from access.models import Account
+from incidents.models import Incident
+from integrations.sync.page_lookup import pks_by_upstream_id
+from tests.conftest import make_connection, make_incident
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_upstream_id_held_maps_to_its_row_of_this_connection_only() -> None:
+    mine, other = make_connection(), make_connection(provider="pagerduty")
+    rows = {n: make_incident(mine, n) for n in (1, 2, 3)}  # upstream ids id-1, id-2, id-3
+    make_incident(other, 1)  # the same upstream id, another connection
+    found = pks_by_upstream_id(
+        Incident, connection_id=mine.pk, upstream_ids=["id-1", "id-3", "id-404", "id-3"]
+    )
+    assert found == {"id-1": rows[1].pk, "id-3": rows[3].pk}
+    assert pks_by_upstream_id(Incident, connection_id=mine.pk, upstream_ids=[]) == {}
+
+
+def test_it_serves_any_model_keyed_by_connection_and_upstream_id() -> None:
+    connection = make_connection()
+    account = Account.objects.create(
+        connection=connection, upstream_id="user-'1\\", email="a@example.com", name="A", role=""
+    )
+    found = pks_by_upstream_id(
+        Account, connection_id=connection.pk, upstream_ids=["user-'1\\", "user-2"]
+    )
+    assert found == {"user-'1\\": account.pk}
