@@ -14,8 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from incidents.models import DataLost, Incident
-from lib.row_html import escape as _escape
-from lib.row_html import month_names
+from lib.row_html import escape, month_names
 
 DATA_LOSS_LABELS = dict(DataLost.choices)
 TITLE_CHARS = 120
@@ -105,19 +104,19 @@ class IncidentRow:
         mention = incident.data_loss_mention
         return mark_safe(  # noqa: S308 - every value below is escaped
             ROW.format(
-                url=_escape(self.url),
-                name=_escape(self.name),
-                source=_escape(incident.source_label),
+                url=escape(self.url),
+                name=escape(self.name),
+                source=escape(incident.source_label),
                 tags=tags,
-                created_iso=_escape(self.created_iso),
-                created_text=_escape(self.created_text),
-                priority_class=_escape(self.priority_class),
-                priority_label=_escape(self.priority_label),
-                status=_escape(incident.status),
-                status_label=_escape(self.status_label),
-                loss_class=_escape(self.data_loss_class),
-                loss_title=f' title="{_escape(mention)}"' if mention else "",
-                loss_label=_escape(self.data_loss_label),
+                created_iso=escape(self.created_iso),
+                created_text=escape(self.created_text),
+                priority_class=escape(self.priority_class),
+                priority_label=escape(self.priority_label),
+                status=escape(incident.status),
+                status_label=escape(self.status_label),
+                loss_class=escape(self.data_loss_class),
+                loss_title=f' title="{escape(mention)}"' if mention else "",
+                loss_label=escape(self.data_loss_label),
                 checks=self._checks(),
             )
         )
@@ -125,7 +124,7 @@ class IncidentRow:
     def _checks(self) -> str:
         if not self.failing_checks:
             return '<span class="check-passing">Passing</span>'
-        titles = "".join(f"<li>{_escape(title)}</li>" for title in self.failing_checks)
+        titles = "".join(f"<li>{escape(title)}</li>" for title in self.failing_checks)
         return (
             f'<span class="check-failing">Failing ({len(self.failing_checks)})</span>\n'
             f'          <ul class="check-titles">{titles}</ul>'

@@ -17,10 +17,9 @@ from incidents.scope import is_out_of_scope
 from integrations.models import Connection, SyncOutcome
 from integrations.records import IncidentRecord, IncidentStatus
 from integrations.sync import writes
-from integrations.sync.page_lookup import pks_by_upstream_id
+from integrations.sync.page_lookup import among_upstream_ids, pks_by_upstream_id
 from integrations.sync.stores import StreamCounts
 from lib.checks import engine
-from lib.ids import AmongIds
 
 # An incident created upstream longer ago than this, stored for the first time, is history
 # catching up (a reconnect, a service newly chosen), not news for the on-call team.
@@ -203,12 +202,12 @@ class IncidentStore:
         counts = StreamCounts(fetched=len(records))
         now = timezone.now()
         with writes.page_transaction():
-            known = pks_by_upstream_id(
-                Incident, connection_id=connection.pk, upstream_ids=list(by_id)
+            held = among_upstream_ids(
+                Incident.objects.all(), connection_id=connection.pk, upstream_ids=list(by_id)
             )
             existing = {
                 row.upstream_id: row
-                for row in Incident.objects.filter(AmongIds("pk", known.values())).only(
+                for row in held.only(
                     "id",
                     "upstream_id",
                     "content_hash",

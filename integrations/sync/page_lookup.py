@@ -16,7 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import connections, router
-from django.db.models import Model
+from django.db.models import Model, QuerySet
+
+from lib.ids import AmongIds
 
 
 def pks_by_upstream_id(
@@ -45,3 +47,15 @@ def pks_by_upstream_id(
     with db.cursor() as cursor:
         cursor.execute(sql, [list(upstream_ids), connection_id])
         return dict(cursor.fetchall())
+
+
+def among_upstream_ids(
+    rows: QuerySet, *, connection_id: int, upstream_ids: Sequence[str]
+) -> QuerySet:
+    """``rows`` narrowed to those ``connection_id`` holds among ``upstream_ids``: on
+    PostgreSQL their primary keys found first (above), then read by key; elsewhere one query."""
+    db = connections[router.db_for_read(rows.model)]
+    if db.vendor != "postgresql":
+        return rows.filter(connection_id=connection_id, upstream_id__in=list(upstream_ids))
+    found = pks_by_upstream_id(rows.model, connection_id=connection_id, upstream_ids=upstream_ids)
+    return rows.filter(AmongIds("pk", found.values()))

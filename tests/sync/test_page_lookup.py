@@ -8,7 +8,7 @@ import pytest
 
 from access.models import Account
 from incidents.models import Incident
-from integrations.sync.page_lookup import pks_by_upstream_id
+from integrations.sync.page_lookup import among_upstream_ids, pks_by_upstream_id
 from tests.conftest import make_connection, make_incident
 
 pytestmark = pytest.mark.django_db
@@ -34,3 +34,15 @@ def test_it_serves_any_model_keyed_by_connection_and_upstream_id() -> None:
         Account, connection_id=connection.pk, upstream_ids=["user-'1\\", "user-2"]
     )
     assert found == {"user-'1\\": account.pk}
+
+
+def test_the_rows_held_are_narrowed_to_the_page_and_keep_their_own_filters() -> None:
+    mine, other = make_connection(), make_connection(provider="pagerduty")
+    rows = {n: make_incident(mine, n, status="open" if n != 2 else "resolved") for n in (1, 2, 3)}
+    make_incident(other, 1)
+    held = among_upstream_ids(
+        Incident.objects.filter(status="open"),
+        connection_id=mine.pk,
+        upstream_ids=["id-1", "id-2", "id-404"],
+    )
+    assert list(held.values_list("pk", flat=True)) == [rows[1].pk]
