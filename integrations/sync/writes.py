@@ -132,11 +132,15 @@ def _unchanged(value: Any) -> Any:
     return value
 
 
-_TIME_FIELDS = (models.DateTimeField, models.DateField)
-
-
-def _set_on_save(field: Field) -> bool:
-    return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+def _pre_save(field: Field) -> Callable[[Model, bool], Any] | None:
+    """The field's pre_save, or None where it only reads the attribute: a plain field, and a
+    time not set on save (ten an incident, each a call saved per row)."""
+    if type(field) in PLAIN_FIELDS:
+        return None
+    set_on_save = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    if type(field) in (models.DateTimeField, models.DateField) and not set_on_save:
+        return None
+    return field.pre_save
 
 
 def _database(model: type[Model]) -> BaseDatabaseWrapper:
@@ -151,22 +155,14 @@ def _execute_many(
     if not rows:
         return
     db = _database(model)
-    # A plain field's value is its attribute; any other's goes through its pre_save (times
-    # set on save, folded search text) and then its preparer.
-    columns = [(field, _preparer(field, db)) for field in fields]
-    plain = [prepare is _unchanged for _field, prepare in columns]
-    # A time that is not set on save: its pre_save reads the attribute (ten times an incident).
-    as_is = [
-        is_plain or (type(field) in _TIME_FIELDS and not _set_on_save(field))
-        for (field, _prepare), is_plain in zip(columns, plain, strict=True)
-    ]
+    # Per column: the value is its attribute, or what its pre_save gives (a time set on save,
+    # folded search text); then its preparer (a no-op for a plain field).
+    columns = [(field.attname, _pre_save(field), _preparer(field, db)) for field in fields]
     params = [
         [
             *(
-                getattr(row, field.attname)
-                if is_plain
-                else prepare(getattr(row, field.attname) if read else field.pre_save(row, insert))
-                for (field, prepare), is_plain, read in zip(columns, plain, as_is, strict=True)
+                prepare(getattr(row, attname) if pre_save is None else pre_save(row, insert))
+                for attname, pre_save, prepare in columns
             ),
             *(() if insert else (row.pk,)),
         ]

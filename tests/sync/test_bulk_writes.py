@@ -4,14 +4,17 @@ row), and a value the column cannot hold is refused, not cut short."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from datetime import timezone as tz
 
 import pytest
 from django.db import DataError, connection, transaction
 from django.utils import timezone
 
 from checks.models import CheckState, FailingItem
+from incidents.models import Incident
 from integrations.sync import writes
+from tests.conftest import make_connection
 
 SINCE = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
@@ -111,3 +114,35 @@ def test_inserted_values_are_prepared_as_the_orm_would_and_a_short_row_is_refuse
             FailingItem, names, [(state.pk, state.key, "incident:9", 9, "#9", "r")]
         )
     assert not FailingItem.objects.filter(item_key="incident:9").exists()
+
+
+@pytest.mark.django_db
+def test_inserted_model_rows_keep_their_times_and_get_the_times_set_on_save() -> None:
+    """insert_rows reads a time not set on save as its attribute (an aware time in any zone is
+    stored as the same instant, None stays None) and still runs the pre_save of one that is
+    (Incident.first_synced_at, auto_now_add)."""
+    source = make_connection()
+    berlin = datetime(2026, 3, 1, 10, 30, tzinfo=tz(timedelta(hours=1)))  # 09:30 UTC
+    before = timezone.now()
+    rows = [
+        Incident(
+            connection=source,
+            source="opsgenie",
+            upstream_id=f"u{n}",
+            number=str(n),
+            title=f"Incident {n}",
+            status="open",
+            created_at=created,
+            content_hash="x",
+            changed_at=SINCE,
+            resolved_at=None,
+        )  # fmt: skip
+        for n, created in enumerate((SINCE, berlin))
+    ]
+    writes.insert_rows(Incident, rows)
+    stored = Incident.objects.order_by("upstream_id")
+    assert [(i.created_at, i.changed_at, i.resolved_at) for i in stored] == [
+        (SINCE, SINCE, None),
+        (SINCE, SINCE, None),
+    ]
+    assert all(i.first_synced_at >= before for i in stored)
