@@ -9,7 +9,7 @@ finds "Zurich").
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import models
@@ -56,8 +56,12 @@ class FoldedTextField(models.TextField):
         return name, path, args, kwargs
 
     def folded(self, instance: models.Model) -> str:
+        return self.folded_values({name: getattr(instance, name) for name in self.sources})
+
+    def folded_values(self, values: Mapping[str, Any]) -> str:
+        """The same from the sources' values by name (a row written without an instance)."""
         # A line break between sources, so a match never spans two fields.
-        return fold("\n".join(str(getattr(instance, name) or "") for name in self.sources))
+        return fold("\n".join(str(values[name] or "") for name in self.sources))
 
     def pre_save(self, model_instance: models.Model, add: bool) -> str:
         value = self.folded(model_instance)

@@ -146,3 +146,68 @@ def test_inserted_model_rows_keep_their_times_and_get_the_times_set_on_save() ->
         (SINCE, SINCE, None),
     ]
     assert all(i.first_synced_at >= before for i in stored)
+
+
+@pytest.mark.django_db
+def test_inserted_values_take_the_defaults_of_the_fields_not_named_and_give_their_keys() -> None:
+    """insert_values: an unnamed field gets its default; a time in another zone is the same
+    instant; a tuple for a JSON field is stored as the list it stands for; with_pks gives
+    each row's primary key in the rows' order on PostgreSQL (taken from the table's
+    sequence) and None elsewhere, where the caller reads them back."""
+    source = make_connection()
+    berlin = datetime(2026, 3, 1, 10, 30, tzinfo=tz(timedelta(hours=1)))  # 09:30 UTC
+    names = ("connection_id", "source", "upstream_id", "title", "status", "created_at",
+             "content_hash", "changed_at", "first_synced_at", "search_text",
+             "services")  # fmt: skip
+    rows = [
+        (
+            source.pk,
+            "opsgenie",
+            f"u{n}",
+            f"Incident {n}",
+            "open",
+            created,
+            "x",
+            SINCE,
+            SINCE,
+            f"incident {n}",
+            ("Checkout API", "Payments"),
+        )  # fmt: skip
+        for n, created in enumerate((SINCE, berlin, SINCE))
+    ]
+    pks = writes.insert_values(Incident, names, rows, with_pks=True)
+    stored = list(Incident.objects.order_by("upstream_id"))
+    assert [(i.upstream_id, i.created_at, i.services) for i in stored] == [
+        ("u0", SINCE, ["Checkout API", "Payments"]),
+        ("u1", SINCE, ["Checkout API", "Payments"]),
+        ("u2", SINCE, ["Checkout API", "Payments"]),
+    ]
+    # Every other field as its default says.
+    assert [
+        (i.announced, i.deleted_upstream, i.notes_mention, i.external_refs, i.superseded_by_id)
+        for i in stored
+    ] == [(False, False, "", {}, None)] * 3
+    if connection.vendor == "postgresql":
+        assert pks is not None
+        assert [Incident.objects.get(pk=pk).upstream_id for pk in pks] == ["u0", "u1", "u2"]
+        # The sequence moved past them: the next row is not given one of their keys.
+        later = Incident.objects.create(
+            connection=source, upstream_id="u3", title="t", status="open", created_at=SINCE,
+            content_hash="x", changed_at=SINCE,
+        )  # fmt: skip
+        assert later.pk > max(pks)
+    else:
+        assert pks is None
+    assert writes.insert_values(Incident, names, [], with_pks=True) in ([], None)
+
+
+@pytest.mark.django_db
+def test_a_field_made_on_save_left_unnamed_is_refused_and_nothing_is_written() -> None:
+    source = make_connection()
+    names = ("connection_id", "source", "upstream_id", "title", "status", "created_at",
+             "content_hash", "changed_at")  # fmt: skip
+    row = (source.pk, "opsgenie", "u1", "Checkout down", "open", SINCE, "x", SINCE)
+    # first_synced_at (set on save) and search_text (folded from the title) would be wrong.
+    with pytest.raises(ValueError, match="first_synced_at, search_text: made on save"):
+        writes.insert_values(Incident, names, [row])
+    assert not Incident.objects.exists()
