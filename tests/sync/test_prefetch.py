@@ -6,7 +6,7 @@ import time
 import pytest
 
 from integrations.http import ErrorKind, UpstreamError
-from integrations.sync.prefetch import prefetched
+from integrations.sync.prefetch import merged, prefetched
 
 
 def test_pages_arrive_in_order() -> None:
@@ -58,3 +58,47 @@ def test_while_no_page_comes_the_consumer_is_told_so_in_its_own_thread() -> None
     )
     assert got == [[1]]
     assert len(waits) >= 3 and set(waits) == {threading.current_thread().name}
+
+
+def test_pages_waiting_behind_one_are_written_with_it_in_order_up_to_the_cap() -> None:
+    """merged: while the consumer is busy, the pages that came are joined to the next batch
+    (never past the cap, never out of order, none lost)."""
+    pages = [[n * 10 + k for k in range(10)] for n in range(12)]
+    batches = []
+    for batch in merged(iter(pages), up_to=30):
+        batches.append(batch)
+        time.sleep(0.05)  # a slow write: the producer fills the queue meanwhile
+    assert [n for batch in batches for n in batch] == list(range(120))
+    assert all(len(batch) <= 30 for batch in batches)
+    assert max(len(batch) for batch in batches) == 30  # pages were joined
+    assert len(batches) < len(pages)
+
+
+def test_a_batch_never_waits_for_a_page_to_join_it() -> None:
+    """A slow upstream: each page is written as soon as it comes, alone."""
+
+    def pages():  # type: ignore[no-untyped-def]
+        for n in range(3):
+            time.sleep(0.1)
+            yield [n]
+
+    arrived = []
+    start = time.monotonic()
+    for batch in merged(pages(), up_to=500):
+        arrived.append((batch, time.monotonic() - start))
+    assert [batch for batch, _at in arrived] == [[0], [1], [2]]
+    assert arrived[0][1] < 0.19  # the first page did not wait for the second
+
+
+def test_an_error_after_pages_comes_after_the_batch_of_those_pages() -> None:
+    def pages():  # type: ignore[no-untyped-def]
+        yield [1]
+        yield [2]
+        raise UpstreamError(ErrorKind.UNAVAILABLE, message="down")
+
+    seen = []
+    with pytest.raises(UpstreamError, match="down"):
+        for batch in merged(pages(), up_to=500):
+            seen.append(batch)
+            time.sleep(0.1)
+    assert [n for batch in seen for n in batch] == [1, 2]
