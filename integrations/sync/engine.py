@@ -65,7 +65,7 @@ RESUME_WITHIN = timedelta(hours=24)
 PROGRESS_EVERY_SECONDS = 0.5
 # Records written in one transaction at most: the pages that came while the last batch was
 # written are written together (prefetch.merged), never waited for.
-BATCH_UP_TO = 500
+BATCH_UP_TO = 300
 PERMANENT_ACTIONS = {
     ErrorAction.REENTER_KEY,
     ErrorAction.RECONNECT,

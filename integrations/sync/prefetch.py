@@ -24,7 +24,7 @@ class _Failure:
 # Pages read ahead at most: one overlaps the write; a second absorbs an uneven answer time.
 DEPTH = 2
 # Read ahead by ``merged``: the pages that wait while one batch is written make the next one.
-MERGE_DEPTH = 5
+MERGE_DEPTH = 3
 
 
 class _ReadAhead:
