@@ -53,7 +53,8 @@ def _details(incident: Incident) -> dict[str, str]:
     return details
 
 
-def emit_incident_new(incident: Incident) -> None:
+def new_incident_event(incident: Incident) -> Event:
+    """A new incident, for the channels that want incidents of its priority."""
     priority = priority_label(incident.priority)
     lines = [
         f"{_named(incident)}: {incident.title}",
@@ -67,35 +68,32 @@ def emit_incident_new(incident: Incident) -> None:
         lines.append(f"In {provider_name(incident.source)}: {incident.upstream_url}")
     if incident.description:
         lines += ["", incident.description[:DESCRIPTION_EXCERPT]]
-    emit(
-        Event(
-            type=EventType.INCIDENT_NEW,
-            alias=incident_alias(incident),
-            message=f"New {priority} incident: {incident.title}",
-            description="\n".join(lines),
-            entity=_named(incident),
-            links=_links(incident),
-            details=_details(incident),
-            tags=("incident", incident.source, priority.lower()),
-            incident_priority=incident.priority,
-        )
+    return Event(
+        type=EventType.INCIDENT_NEW,
+        alias=incident_alias(incident),
+        message=f"New {priority} incident: {incident.title}",
+        description="\n".join(lines),
+        entity=_named(incident),
+        links=_links(incident),
+        details=_details(incident),
+        tags=("incident", incident.source, priority.lower()),
+        incident_priority=incident.priority,
     )
 
 
-def emit_incident_resolved(incident: Incident) -> None:
-    emit(
-        Event(
-            type=EventType.INCIDENT_NEW,
-            alias=incident_alias(incident),
-            message=f"Incident {incident.status}: {incident.title}",
-            description=f"{_named(incident)} is {incident.status} upstream: {incident.title}",
-            entity=_named(incident),
-            action=Action.CLOSE,
-            links=_links(incident),
-            details=_details(incident),
-            tags=("incident", incident.source),
-            incident_priority=incident.priority,
-        )
+def resolved_incident_event(incident: Incident) -> Event:
+    """The close of an announced incident's alert, now that it is resolved or closed."""
+    return Event(
+        type=EventType.INCIDENT_NEW,
+        alias=incident_alias(incident),
+        message=f"Incident {incident.status}: {incident.title}",
+        description=f"{_named(incident)} is {incident.status} upstream: {incident.title}",
+        entity=_named(incident),
+        action=Action.CLOSE,
+        links=_links(incident),
+        details=_details(incident),
+        tags=("incident", incident.source),
+        incident_priority=incident.priority,
     )
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from incidents.checks import TOPIC
 from incidents.data_loss import find_mention
-from incidents.events import emit_incident_new, emit_incident_resolved
+from incidents.events import new_incident_event, resolved_incident_event
 from incidents.models import Incident, IncidentChange, ResolvedAtSource
 from incidents.moves import link_page
 from incidents.scope import is_out_of_scope
@@ -20,6 +20,7 @@ from integrations.sync import writes
 from integrations.sync.page_lookup import among_upstream_ids, pks_by_upstream_id
 from integrations.sync.stores import StreamCounts
 from lib.checks import engine
+from lib.events import emit_all
 
 # An incident created upstream longer ago than this, stored for the first time, is history
 # catching up (a reconnect, a service newly chosen), not news for the on-call team.
@@ -240,13 +241,15 @@ def _announce(
 ) -> None:
     """Tell the notification channels, in the page's transaction: each new incident, then each
     announced one now resolved or closed (the close of the same alias)."""
+    events = []
     for values in news:
         row = Incident(**dict(zip(NEW_FIELDS, values, strict=True)))
         row.pk = pks[row.upstream_id]
-        emit_incident_new(row)
+        events.append(new_incident_event(row))
     for row in ended:
         row.source = connection.provider  # not read back by the page's query
-        emit_incident_resolved(row)
+        events.append(resolved_incident_event(row))
+    emit_all(events)
 
 
 class IncidentStore:

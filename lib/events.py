@@ -2,10 +2,10 @@
 (PRODUCT 7).
 
 Lower apps (accounts, integrations, incidents, access, checks) say what happened with
-``emit(Event(...))`` inside the transaction that caused it; the notifications app, a consumer
-above them all, receives ``event_happened`` and writes one delivery row per channel that chose
-the event, in that same transaction. Nothing here knows a channel, so no app below imports
-notifications.
+``emit(Event(...))`` (several at once: ``emit_all``) inside the transaction that caused it; the
+notifications app, a consumer above them all, receives ``event_happened`` and writes one
+delivery row per channel that chose the event, in that same transaction. Nothing here knows a
+channel, so no app below imports notifications.
 
 The catalogue is grouped as Wallarm groups its events: System related, Checks, Incidents,
 Access. ``alias`` names the subject (a check, a check's item, a connection...): repeats of an
@@ -14,7 +14,7 @@ open subject are de-duplicated upstream, and ``Action.CLOSE`` closes the alert o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -162,9 +162,18 @@ class Event:
     incident_priority: str = ""
 
 
-# Sent with ``event=<Event>``; receivers run inside the caller's transaction.
+# Sent with ``events=<tuple of Event>``, in the order they happened; receivers run inside the
+# caller's transaction.
 event_happened = Signal()
 
 
 def emit(event: Event) -> None:
-    event_happened.send(sender=Event, event=event)
+    emit_all((event,))
+
+
+def emit_all(events: Sequence[Event]) -> None:
+    """Several events at once (a sync page's new incidents): a receiver pays what each costs
+    alike (reading the enabled channels) once for all of them, not once each (a 1% sync's
+    hundred new incidents spent a quarter of its time there, make bench)."""
+    if events:
+        event_happened.send(sender=Event, events=tuple(events))

@@ -9,6 +9,7 @@ broker was down, the worker died), the row is due and the dispatcher sends it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,18 +31,25 @@ NOTHING_OPENED = (DeliveryStatus.CANCELLED, DeliveryStatus.STOPPED)
 MESSAGE_FIELD_MAX = Delivery._meta.get_field("message").max_length or 300
 
 
-def on_event(sender: Any, event: Event, **kwargs: Any) -> None:
+def on_event(sender: Any, events: tuple[Event, ...], **kwargs: Any) -> None:
     """``lib.events.event_happened`` receiver (connected in NotificationsConfig.ready)."""
-    record_event(event)
+    record_events(events)
 
 
 def record_event(event: Event, *, now: datetime | None = None) -> list[Delivery]:
-    """One pending delivery per enabled channel that wants ``event``, in the caller's
-    transaction; their sends are queued when it commits."""
+    return record_events((event,), now=now)
+
+
+def record_events(events: Sequence[Event], *, now: datetime | None = None) -> list[Delivery]:
+    """One pending delivery per enabled channel that wants each event, in the events' order, in
+    the caller's transaction; their sends are queued when it commits. The enabled channels are
+    read once for all the events."""
     now = now or timezone.now()
+    channels = list(Channel.objects.filter(enabled=True).order_by("pk"))
     deliveries = [
         _delivery(channel, event, now)
-        for channel in Channel.objects.filter(enabled=True).order_by("pk")
+        for event in events
+        for channel in channels
         if wants(channel, event)
     ]
     if not deliveries:

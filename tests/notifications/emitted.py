@@ -41,11 +41,11 @@ def collected() -> Iterator[Collected]:
     got = Collected()
     mine: list[Callable[[], None]] = []
 
-    def receive(sender: Any, event: Event, **kwargs: Any) -> None:
-        got.emitted.append(event)
+    def receive(sender: Any, events: tuple[Event, ...], **kwargs: Any) -> None:
+        got.emitted.extend(events)
 
         def keep() -> None:
-            got.kept.append(event)
+            got.kept.extend(events)
 
         mine.append(keep)
         # Discarded by Django when the savepoint it was registered in rolls back.

@@ -4,9 +4,10 @@ send is queued once that transaction commits, and a rollback leaves nothing to s
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from lib.events import Action, Event, EventType, emit
+from lib.events import Action, Event, EventType, emit, emit_all
 from notifications.models import Delivery, DeliveryStatus
 
 from .conftest import make_channel
@@ -168,3 +169,30 @@ def test_an_incident_alert_is_closed_even_after_its_priority_dropped(queued) -> 
         "open",
         "close",
     ]
+
+
+def test_events_emitted_together_become_deliveries_in_their_order_reading_the_channels_once(
+    django_capture_on_commit_callbacks, queued
+) -> None:  # type: ignore[no-untyped-def]
+    """A sync page's new incidents: each event, for each channel that wants it, in the order
+    the events happened; the enabled channels are read once for the whole page."""
+    first = make_channel("First", min_incident_priority="low")
+    second = make_channel("Second", min_incident_priority="high")
+    events = [_incident("high"), _incident("low"), failing()]
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        emit_all(events)
+    channel_reads = [q for q in queries if 'FROM "notifications_channel"' in q["sql"]]
+    assert len(channel_reads) == 1
+    made = list(Delivery.objects.order_by("pk").values_list("alias", "channel__name"))
+    assert made == [
+        ("incident:high", "First"),
+        ("incident:high", "Second"),
+        ("incident:low", "First"),  # below the second's lowest priority
+        ("check:mfa-enforced", "First"),
+        ("check:mfa-enforced", "Second"),
+    ]
+    assert sorted(queued) == sorted(Delivery.objects.values_list("pk", flat=True))
+    assert {first.pk, second.pk} == set(Delivery.objects.values_list("channel", flat=True))
