@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from datetime import timezone as tz
 
 import pytest
-from django.db import DataError, connection, transaction
+from django.db import DataError, connection, connections, transaction
 from django.utils import timezone
 
 from checks.models import CheckState, FailingItem
@@ -152,8 +152,8 @@ def test_inserted_model_rows_keep_their_times_and_get_the_times_set_on_save() ->
 def test_inserted_values_take_the_defaults_of_the_fields_not_named_and_give_their_keys() -> None:
     """insert_values: an unnamed field gets its default; a time in another zone is the same
     instant; a tuple for a JSON field is stored as the list it stands for; with_pks gives
-    each row's primary key in the rows' order on PostgreSQL (taken from the table's
-    sequence) and None elsewhere, where the caller reads them back."""
+    each row's primary key in the rows' order (PostgreSQL: from the table's sequence; SQLite:
+    past the largest given, the transaction holding the write lock)."""
     source = make_connection()
     berlin = datetime(2026, 3, 1, 10, 30, tzinfo=tz(timedelta(hours=1)))  # 09:30 UTC
     names = ("connection_id", "source", "upstream_id", "title", "status", "created_at",
@@ -187,18 +187,34 @@ def test_inserted_values_take_the_defaults_of_the_fields_not_named_and_give_thei
         (i.announced, i.deleted_upstream, i.notes_mention, i.external_refs, i.superseded_by_id)
         for i in stored
     ] == [(False, False, "", {}, None)] * 3
-    if connection.vendor == "postgresql":
-        assert pks is not None
-        assert [Incident.objects.get(pk=pk).upstream_id for pk in pks] == ["u0", "u1", "u2"]
-        # The sequence moved past them: the next row is not given one of their keys.
-        later = Incident.objects.create(
-            connection=source, upstream_id="u3", title="t", status="open", created_at=SINCE,
-            content_hash="x", changed_at=SINCE,
-        )  # fmt: skip
-        assert later.pk > max(pks)
-    else:
-        assert pks is None
-    assert writes.insert_values(Incident, names, [], with_pks=True) in ([], None)
+    assert pks is not None
+    assert [Incident.objects.get(pk=pk).upstream_id for pk in pks] == ["u0", "u1", "u2"]
+    # The database moved past them: the next row is not given one of their keys.
+    later = Incident.objects.create(
+        connection=source, upstream_id="u3", title="t", status="open", created_at=SINCE,
+        content_hash="x", changed_at=SINCE,
+    )  # fmt: skip
+    assert later.pk > max(pks)
+    assert writes.insert_values(Incident, names, [], with_pks=True) == []
+
+
+@pytest.mark.django_db
+def test_keys_are_not_given_on_sqlite_in_a_transaction_without_the_write_lock() -> None:
+    """Another connection could insert between the reading of the largest key and the rows:
+    the caller reads the keys back instead."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's transaction modes")
+    source = make_connection()
+    names = ("connection_id", "source", "upstream_id", "title", "status", "created_at",
+             "content_hash", "changed_at", "first_synced_at", "search_text")  # fmt: skip
+    row = (source.pk, "opsgenie", "u1", "Checkout down", "open", SINCE, "x", SINCE, SINCE, "c")
+    wrapper = connections["default"]
+    mode, wrapper.transaction_mode = wrapper.transaction_mode, "DEFERRED"  # type: ignore[attr-defined]
+    try:
+        assert writes.insert_values(Incident, names, [row], with_pks=True) is None
+    finally:
+        wrapper.transaction_mode = mode  # type: ignore[attr-defined]
+    assert Incident.objects.filter(upstream_id="u1").exists()
 
 
 @pytest.mark.django_db
