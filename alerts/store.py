@@ -15,6 +15,7 @@ from alerts.selectors import details_providers
 from integrations.models import Connection
 from integrations.records import AlertRecord, AlertStatus
 from integrations.sync import writes
+from integrations.sync.page_lookup import among_upstream_ids
 from integrations.sync.stores import StreamCounts
 
 SYNCED_FIELDS = (
@@ -89,8 +90,8 @@ class AlertStore:
         with writes.page_transaction():
             existing = {
                 row.upstream_id: row
-                for row in Alert.objects.filter(
-                    connection=connection, upstream_id__in=list(by_id)
+                for row in among_upstream_ids(
+                    Alert.objects.all(), connection_id=connection.pk, upstream_ids=list(by_id)
                 ).only(
                     "id",
                     "upstream_id",
