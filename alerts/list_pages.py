@@ -58,8 +58,13 @@ def paginate(alerts: QuerySet[Alert], *, after: str, number: str | None) -> Aler
     page_number = _number(number) if position else 1
     if position is not None:
         moment, pk = position
+        # At or before its moment, and before it at the same moment. Not written as "before,
+        # or the same moment and a smaller id": given its (rough, bounded) statistics, SQLite
+        # planned that OR as two index searches whose union it sorted, every alert before the
+        # cursor (196 ms at 100,000, make bench); this way it walks the newest-first index from
+        # the cursor and stops after a page (2 ms).
         newest_first = newest_first.filter(
-            Q(created_at__lt=moment) | Q(created_at=moment, id__lt=pk)
+            Q(created_at__lte=moment), Q(created_at__lt=moment) | Q(id__lt=pk)
         )
     rows = list(newest_first.defer("raw", "search_text")[: PER_PAGE + 1])
     more = len(rows) > PER_PAGE

@@ -143,6 +143,29 @@ def test_pages_follow_newest_first_and_the_count_stops_at_a_thousand(
     assert "Page 2" in second.content.decode()
 
 
+def test_next_links_walk_every_alert_once_newest_first_across_alerts_of_the_same_moment(
+    admin_client, opsgenie
+) -> None:  # type: ignore[no-untyped-def]
+    """Alerts created in the same instant (seven at each moment here) straddle the pages'
+    ends: each comes once, the same moment's in descending id order."""
+    rows = [make_alert_row(opsgenie, n) for n in range(1, 2 * PER_PAGE + 20)]
+    for n, row in enumerate(rows):
+        row.created_at = START + timedelta(minutes=n // 7)
+    Alert.objects.bulk_create(rows)
+    stored = Alert.objects.values_list("pk", "created_at", "message")
+    expected = [message for _pk, _at, message in sorted(stored, key=lambda r: (r[1], r[0]))]
+    expected.reverse()
+    seen, params = [], {}
+    for page in range(2, 10):
+        response = admin_client.get(LIST, params)
+        seen += messages_on(response)
+        cursor = response.context["page"].next_cursor
+        if cursor is None:
+            break
+        params = {"after": cursor, "page": page}
+    assert seen == expected
+
+
 def make_alert_row(connection: Connection, n: int) -> Alert:
     return Alert(
         connection=connection,

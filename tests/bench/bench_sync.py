@@ -113,7 +113,7 @@ def _sync(
     return elapsed, {**run.counts["incidents"], "http_calls": run.http_calls}, peak, cpu
 
 
-def _connect(provider: str, base: str, key: str) -> int:
+def _connect(provider: str, base: str, key: str, *, streams_on: tuple[str, ...] = ()) -> int:
     from django.conf import settings
     from django.utils import timezone
 
@@ -141,7 +141,9 @@ def _connect(provider: str, base: str, key: str) -> int:
     # a run; the alerts, which the sandbox's passing time adds, measured by bench_alerts.py;
     # the Data library's lists).
     connection.streams_off = sorted(
-        stream.name for stream in providers()[provider].optional_streams
+        stream.name
+        for stream in providers()[provider].optional_streams
+        if stream.name not in streams_on
     )
     connection.save()
     return connection.pk
