@@ -63,9 +63,6 @@ logger = logging.getLogger(__name__)
 # A failed full scan younger than this is resumed by the next run rather than started over.
 RESUME_WITHIN = timedelta(hours=24)
 PROGRESS_EVERY_SECONDS = 0.5
-# Records written in one transaction at most: the pages that came while the last batch was
-# written are written together (prefetch.merged), never waited for.
-BATCH_UP_TO = 300
 PERMANENT_ACTIONS = {
     ErrorAction.REENTER_KEY,
     ErrorAction.RECONNECT,
@@ -436,10 +433,9 @@ def _save_pages(
     *,
     scanning: bool = False,
 ) -> Iterable[list[Any]]:
-    batches = merged(
-        pages, up_to=BATCH_UP_TO, on_wait=tracker.beat, wait_seconds=tracker.beat_every
-    )
-    for page in batches:
+    # The pages that came while the last batch was written are written together, never waited
+    # for (prefetch.merged).
+    for page in merged(pages, on_wait=tracker.beat, wait_seconds=tracker.beat_every):
         counts = store.save(connection=connection, records=page)
         # A full scan's position is saved with its pages: a failed scan resumes after them.
         cursor = page[-1].created_at if scanning and page else None

@@ -25,6 +25,8 @@ class _Failure:
 DEPTH = 2
 # Read ahead by ``merged``: the pages that wait while one batch is written make the next one.
 MERGE_DEPTH = 3
+# Records in one batch at most (one transaction of a sync).
+BATCH_UP_TO = 300
 
 
 class _ReadAhead:
@@ -109,7 +111,7 @@ def prefetched(
 def merged(
     pages: Iterator[list[T]],
     *,
-    up_to: int,
+    up_to: int | None = None,
     on_wait: Callable[[], None] | None = None,
     wait_seconds: float = 1.0,
 ) -> Iterator[list[T]]:
@@ -117,7 +119,9 @@ def merged(
     it, in order, while the batch holds fewer than ``up_to`` items. Never waits for a page to
     join: when the writing keeps up, every page comes alone; when it falls behind, the pages
     that came meanwhile are written at once, and what each write costs whatever its size (a
-    commit, a lookup, a round trip to the database) is paid once for all of them."""
+    commit, a lookup, a round trip to the database) is paid once for all of them. ``up_to``:
+    BATCH_UP_TO unless given."""
+    up_to = BATCH_UP_TO if up_to is None else up_to
     ahead = _ReadAhead(pages, MERGE_DEPTH)
     try:
         while (item := ahead.next(on_wait, wait_seconds)) is not _DONE:

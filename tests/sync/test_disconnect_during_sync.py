@@ -10,7 +10,7 @@ from incidents.models import Incident
 from integrations.connections import connection_clear_error, connection_record_error
 from integrations.models import Connection, ConnectionStatus, ErrorAction, SyncOutcome
 from integrations.services import connection_disconnect
-from integrations.sync import engine
+from integrations.sync import prefetch
 from tests.sync.conftest import World, run_sync
 
 
@@ -24,7 +24,7 @@ def test_a_sync_running_when_its_integration_is_disconnected_stops_and_says_so(
 ) -> None:  # type: ignore[no-untyped-def]
     # One page a write (pages that wait are otherwise written together: 250 incidents would be
     # two writes), so that "its next write" leaves pages unread.
-    monkeypatch.setattr(engine, "BATCH_UP_TO", 1)
+    monkeypatch.setattr(prefetch, "BATCH_UP_TO", 1)
     upstream_total = len(getattr(world.upstream, f"{world.provider}_stores")["us"].incidents())
     stored_then: list[int] = []
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from incidents.models import Incident
 from integrations.models import SyncKind, SyncOutcome, SyncRun
 from integrations.sandbox.server import SandboxServer
-from integrations.sync import engine
+from integrations.sync import prefetch
 from integrations.sync.engine import sync_connection
 from integrations.sync.liveness import sync_interrupt_stale
 from tests.conftest import incidents_only, make_connection
@@ -149,7 +149,7 @@ def test_a_run_taken_for_dead_stops_when_it_wakes_and_stays_interrupted(
     run may hold the connection: the old one must not go on writing, nor claim success."""
     # One page a write (pages that wait are otherwise written together), so that "its next
     # write" leaves pages unread.
-    monkeypatch.setattr(engine, "BATCH_UP_TO", 1)
+    monkeypatch.setattr(prefetch, "BATCH_UP_TO", 1)
 
     def frozen_meanwhile(run: SyncRun) -> None:
         if run.counts.get("incidents", {}).get("fetched"):  # after its first incidents page
