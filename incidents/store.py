@@ -126,7 +126,7 @@ def insert_rows(connection: Connection, rows: list[list[object]]) -> dict[str, i
     """INSERT new incidents (NEW_FIELDS) with one executemany (one COPY on PostgreSQL); their
     primary keys by upstream id."""
     pks = writes.insert_values(Incident, NEW_FIELDS, rows, with_pks=True)
-    if pks is None:  # not taken from a sequence: read back, in one query
+    if pks is None:  # not given beforehand (SQLite without the write lock): read back
         return _created_pks(connection, rows)
     upstream_id = NEW_FIELDS.index("upstream_id")
     return {row[upstream_id]: pk for row, pk in zip(rows, pks, strict=True)}  # type: ignore[misc]
