@@ -414,7 +414,8 @@ def _incremental_stream(
         tracker.counts(stream.name).resumed_from = resume_from
         _reconcile(stream, store, connection, tracker, after=datetime.fromisoformat(resume_from))
         return
-    empty = not full and store.newest_created_at(connection=connection) is None
+    # Nothing stored yet (a new connection's first read, whether asked as full or not).
+    empty = store.newest_created_at(connection=connection) is None
     if full or empty:
         if tracker.run.kind != SyncKind.FULL:
             # Nothing stored yet: this stream's first read is a full one.

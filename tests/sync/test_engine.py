@@ -112,3 +112,29 @@ def test_the_evidence_export_carries_the_incident_changes(upstream, connection, 
         ("deleted upstream", "no", "yes")
     ]
     assert Incident.objects.get(pk=rows[0]["incident_id"]).upstream_id == summary["deleted"][0]
+
+
+def test_a_first_read_compares_no_stored_ids_and_a_full_resync_still_finds_deletions(
+    upstream, connection, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The connect wizard's first sync is a full one into an empty store: every stored
+    incident came from its own scan, so none is read back to look for deletions; a later full
+    sync compares them and flags what upstream deleted."""
+    from incidents.store import IncidentStore
+
+    compared: list[object] = []
+    ids_created_between = IncidentStore.ids_created_between
+
+    def spy(self, **kwargs):  # type: ignore[no-untyped-def]
+        compared.append(kwargs)
+        return ids_created_between(self, **kwargs)
+
+    monkeypatch.setattr(IncidentStore, "ids_created_between", spy)
+    run = run_sync(connection, full=True)
+    assert run.counts["incidents"]["created"] == 250 and compared == []
+    assert_store_equals_upstream(upstream, connection)
+    summary = upstream.advance(changed_fraction=0.0, new=0, deleted=2, seed=5)
+    run = run_sync(connection, full=True)
+    assert compared and run.counts["incidents"]["deleted"] == 2
+    flagged = Incident.objects.filter(deleted_upstream=True).values_list("upstream_id", flat=True)
+    assert set(flagged) == set(summary["deleted"])
