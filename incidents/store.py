@@ -95,7 +95,7 @@ NEW_FIELDS = (
     "data_loss_mention",
     "resolved_at_source",
 )
-ANNOUNCED = NEW_FIELDS.index("announced")
+ANNOUNCED, UPSTREAM_ID = NEW_FIELDS.index("announced"), NEW_FIELDS.index("upstream_id")
 _search_text = Incident._meta.get_field("search_text")
 
 
@@ -128,8 +128,7 @@ def insert_rows(connection: Connection, rows: list[list[object]]) -> dict[str, i
     pks = writes.insert_values(Incident, NEW_FIELDS, rows, with_pks=True)
     if pks is None:  # not given beforehand (SQLite without the write lock): read back
         return _created_pks(connection, rows)
-    upstream_id = NEW_FIELDS.index("upstream_id")
-    return {row[upstream_id]: pk for row, pk in zip(rows, pks, strict=True)}  # type: ignore[misc]
+    return {row[UPSTREAM_ID]: pk for row, pk in zip(rows, pks, strict=True)}  # type: ignore[misc]
 
 
 UPDATED_FIELDS = (
@@ -228,11 +227,10 @@ def _first_sync(connection: Connection) -> bool:
 def _created_pks(connection: Connection, created: list[list[object]]) -> dict[str, int]:
     """upstream id → pk of the incidents just inserted, read back in one query (the bulk insert
     does not return them)."""
-    upstream_id = NEW_FIELDS.index("upstream_id")
     return pks_by_upstream_id(
         Incident,
         connection_id=connection.pk,
-        upstream_ids=[row[upstream_id] for row in created],  # type: ignore[misc]
+        upstream_ids=[row[UPSTREAM_ID] for row in created],  # type: ignore[misc]
     )
 
 

@@ -36,10 +36,6 @@ def on_event(sender: Any, events: tuple[Event, ...], **kwargs: Any) -> None:
     record_events(events)
 
 
-def record_event(event: Event, *, now: datetime | None = None) -> list[Delivery]:
-    return record_events((event,), now=now)
-
-
 def record_events(events: Sequence[Event], *, now: datetime | None = None) -> list[Delivery]:
     """One pending delivery per enabled channel that wants each event, in the events' order, in
     the caller's transaction; their sends are queued when it commits. The enabled channels are

@@ -111,22 +111,32 @@ def incidents_only(connection) -> None:  # type: ignore[no-untyped-def]
     connection.save(update_fields=["streams_off"])
 
 
-def make_incident(connection, n: int, **fields):  # type: ignore[no-untyped-def]
-    """A stored incident #n of ``connection``; each test module passes its own defaults."""
+def new_incident(connection, n: int, **fields):  # type: ignore[no-untyped-def]
+    """Incident #n of ``connection``, not saved (for a bulk write); ``fields`` override."""
     from django.utils import timezone
 
     from incidents.models import Incident
 
-    values = {"title": f"Incident {n}", "status": "open", "created_at": timezone.now(), **fields}
-    return Incident.objects.create(
-        connection=connection,
-        source=connection.provider,
-        upstream_id=f"id-{n}",
-        number=str(n),
-        content_hash="x",
-        changed_at=timezone.now(),
-        **values,
-    )
+    now = timezone.now()
+    values = {
+        "source": connection.provider,
+        "upstream_id": f"id-{n}",
+        "number": str(n),
+        "title": f"Incident {n}",
+        "status": "open",
+        "created_at": now,
+        "content_hash": "x",
+        "changed_at": now,
+        **fields,
+    }
+    return Incident(connection=connection, **values)
+
+
+def make_incident(connection, n: int, **fields):  # type: ignore[no-untyped-def]
+    """A stored incident #n of ``connection``; each test module passes its own defaults."""
+    incident = new_incident(connection, n, **fields)
+    incident.save()
+    return incident
 
 
 # CI runs the suite twice: on SQLite (make test), then on PostgreSQL with the Redis broker. A

@@ -31,9 +31,7 @@ def pks_by_upstream_id(
         return {}
     db = connections[router.db_for_read(model)]
     if db.vendor != "postgresql":
-        found = model._default_manager.filter(
-            connection_id=connection_id, upstream_id__in=list(upstream_ids)
-        )
+        found = _plain(model._default_manager.all(), connection_id, upstream_ids)
         return dict(found.values_list("upstream_id", "pk"))
     quote, meta = db.ops.quote_name, model._meta
     connection = quote(meta.get_field("connection").column)
@@ -56,6 +54,11 @@ def among_upstream_ids(
     PostgreSQL their primary keys found first (above), then read by key; elsewhere one query."""
     db = connections[router.db_for_read(rows.model)]
     if db.vendor != "postgresql":
-        return rows.filter(connection_id=connection_id, upstream_id__in=list(upstream_ids))
+        return _plain(rows, connection_id, upstream_ids)
     found = pks_by_upstream_id(rows.model, connection_id=connection_id, upstream_ids=upstream_ids)
     return rows.filter(AmongIds("pk", found.values()))
+
+
+def _plain(rows: QuerySet, connection_id: int, upstream_ids: Sequence[str]) -> QuerySet:
+    """The plain query, which SQLite plans through the unique index."""
+    return rows.filter(connection_id=connection_id, upstream_id__in=list(upstream_ids))

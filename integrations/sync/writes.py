@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
+from django.db.models.fields import AutoFieldMixin
 
 # Exactly these classes (not subclasses, which may fold or convert in pre_save or
 # get_prep_value): their stored value is the attribute itself. Skipping the two calls per
@@ -114,20 +115,22 @@ def insert_values(
             values[n] = to_db(values[n])
         values.extend(defaults)
         params.append(values)
+    if not params:
+        return [] if with_pks else None
     columns = [*fields, *rest]
-    pks = _reserved_pks(model, db, len(params)) if with_pks and params else None
+    pks = _reserved_pks(model, db, len(params)) if with_pks else None
     if pks is not None:
         columns.insert(0, model._meta.pk)  # type: ignore[arg-type]
         params = [[pk, *values] for pk, values in zip(pks, params, strict=True)]
     _write(model, db, columns, params, insert=True)
-    return [] if with_pks and not params else pks
+    return pks
 
 
 def _reserved_pks(model: type[Model], db: BaseDatabaseWrapper, count: int) -> list[int] | None:
     """``count`` new primary keys, given before the rows are written (one query instead of
     reading the inserted rows back, a twentieth of a first sync: make bench); None where they
     cannot be."""
-    if not isinstance(model._meta.pk, models.AutoField | models.BigAutoField):
+    if not isinstance(model._meta.pk, AutoFieldMixin):
         return None
     table, key = model._meta.db_table, model._meta.pk.column
     with db.cursor() as cursor:
@@ -160,7 +163,7 @@ def _holds_write_lock(db: BaseDatabaseWrapper) -> bool:
 
 def _made_on_save(field: Field) -> bool:
     """Its value is made by its pre_save (a time set on save, folded text), not read from the
-    instance."""
+    instance's attribute."""
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         return True
     return type(field).pre_save not in _READING_PRE_SAVES
@@ -246,14 +249,9 @@ def _unchanged(value: Any) -> Any:
 
 
 def _pre_save(field: Field) -> Callable[[Model, bool], Any] | None:
-    """The field's pre_save, or None where it only reads the attribute: a plain field, and a
-    time not set on save (ten an incident, each a call saved per row)."""
-    if type(field) in PLAIN_FIELDS:
-        return None
-    set_on_save = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-    if type(field) in (models.DateTimeField, models.DateField) and not set_on_save:
-        return None
-    return field.pre_save
+    """The field's pre_save where it makes the value, None where it only reads the attribute
+    (every column of an incident but two: each a call saved per row)."""
+    return field.pre_save if _made_on_save(field) else None
 
 
 def _database(model: type[Model]) -> BaseDatabaseWrapper:

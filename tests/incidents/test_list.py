@@ -13,7 +13,7 @@ from checks.models import CheckState, SpecialCase
 from incidents.checks import CLOSED_KEY, DATA_LOSS_KEY
 from incidents.models import DataLossReport, Incident
 from integrations.models import Connection, ProviderService
-from tests.conftest import make_connection, make_incident
+from tests.conftest import make_connection, make_incident, new_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -246,18 +246,14 @@ def test_every_role_may_read_the_list(request, role, connection) -> None:  # typ
 def _many(connection: Connection, count: int) -> None:
     now = timezone.now()
     incidents = [
-        Incident(
-            connection=connection,
-            source="opsgenie",
+        new_incident(
+            connection,
+            n,
             upstream_id=f"bulk-{n}",
-            number=str(n),
-            title=f"Incident {n}",
             status="open" if n % 3 else "resolved",
             priority=("high", "medium", "low", "")[n % 4],
             created_at=now - timedelta(minutes=n),
             resolved_at=None if n % 3 else now,
-            content_hash="x",
-            changed_at=now,
         )
         for n in range(1, count + 1)
     ]

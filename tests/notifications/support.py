@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from lib.events import Action, Event, EventType
 from notifications.models import Channel, Delivery, DeliveryStatus
-from notifications.receivers import record_event
+from notifications.receivers import record_events
 
 
 def failing(check: str = "mfa-enforced") -> Event:
@@ -30,7 +30,7 @@ def recovered(check: str = "mfa-enforced") -> Event:
 
 def delivery_for(channel: Channel, event: Event, now: datetime) -> Delivery:
     """The delivery ``channel`` records for ``event`` at ``now``."""
-    (delivery,) = [d for d in record_event(event, now=now) if d.channel_id == channel.pk]
+    (delivery,) = [d for d in record_events([event], now=now) if d.channel_id == channel.pk]
     return delivery
 
 

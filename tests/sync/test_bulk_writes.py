@@ -14,7 +14,7 @@ from django.utils import timezone
 from checks.models import CheckState, FailingItem
 from incidents.models import Incident
 from integrations.sync import writes
-from tests.conftest import make_connection
+from tests.conftest import make_connection, new_incident
 
 SINCE = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
@@ -125,18 +125,7 @@ def test_inserted_model_rows_keep_their_times_and_get_the_times_set_on_save() ->
     berlin = datetime(2026, 3, 1, 10, 30, tzinfo=tz(timedelta(hours=1)))  # 09:30 UTC
     before = timezone.now()
     rows = [
-        Incident(
-            connection=source,
-            source="opsgenie",
-            upstream_id=f"u{n}",
-            number=str(n),
-            title=f"Incident {n}",
-            status="open",
-            created_at=created,
-            content_hash="x",
-            changed_at=SINCE,
-            resolved_at=None,
-        )  # fmt: skip
+        new_incident(source, n, upstream_id=f"u{n}", created_at=created, changed_at=SINCE)
         for n, created in enumerate((SINCE, berlin))
     ]
     writes.insert_rows(Incident, rows)
