@@ -56,6 +56,9 @@ def among_upstream_ids(
     if db.vendor != "postgresql":
         return _plain(rows, connection_id, upstream_ids)
     found = pks_by_upstream_id(rows.model, connection_id=connection_id, upstream_ids=upstream_ids)
+    if not found:
+        # None held (every page of a first sync): no second query.
+        return rows.none()
     return rows.filter(AmongIds("pk", found.values()))
 
 

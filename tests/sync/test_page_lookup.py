@@ -46,3 +46,15 @@ def test_the_rows_held_are_narrowed_to_the_page_and_keep_their_own_filters() -> 
         upstream_ids=["id-1", "id-2", "id-404"],
     )
     assert list(held.values_list("pk", flat=True)) == [rows[1].pk]
+
+
+def test_a_page_none_of_which_is_held_is_answered_by_one_query(
+    django_assert_num_queries,
+) -> None:
+    connection = make_connection()
+    make_incident(make_connection(provider="pagerduty"), 1)  # id-1, another connection's
+    with django_assert_num_queries(1):
+        held = among_upstream_ids(
+            Incident.objects.all(), connection_id=connection.pk, upstream_ids=["id-1", "id-2"]
+        )
+        assert list(held) == []
