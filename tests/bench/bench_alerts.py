@@ -29,7 +29,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.bench.bench_sync import _connect, _start_sandbox  # noqa: E402
-from tests.bench.common import Budgets, database_label, setup_django  # noqa: E402
+from tests.bench.common import (  # noqa: E402
+    Budgets,
+    collect_cleanup_garbage,
+    database_label,
+    setup_django,
+)
 
 SIZES = [int(s) for s in os.environ.get("BENCH_ALERT_SIZES", "2000,20000").split(",")]
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
@@ -104,6 +109,7 @@ def bench(size: int) -> dict[str, object]:
         a_runs, b_runs = [], []
         for _ in range(REPEAT):
             Alert.objects.all().delete()
+            collect_cleanup_garbage()
             a_run, downloaded, open_ids = download(url, key)
             b_run, b_counts = sync(connection_id, full=True)
             a_runs.append(a_run)

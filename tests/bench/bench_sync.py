@@ -31,7 +31,12 @@ sys.path.insert(0, str(ROOT))
 FLAT_BYTES_PER_INCIDENT = 32
 
 from tests.bench import downloads  # noqa: E402
-from tests.bench.common import Budgets, database_label, setup_django  # noqa: E402
+from tests.bench.common import (  # noqa: E402
+    Budgets,
+    collect_cleanup_garbage,
+    database_label,
+    setup_django,
+)
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "2000,20000").split(",")]
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
@@ -161,6 +166,7 @@ def _empty_store() -> None:
     ProviderService.objects.all().delete()
     for model in (PendingItem, FailingItem, CheckState):
         model.objects.all().delete()
+    collect_cleanup_garbage()
 
 
 def bench(size: int, provider: str = "opsgenie") -> dict[str, object]:
