@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from integrations.models import Connection
 from integrations.records import ListingTruncated
-from integrations.sync.prefetch import prefetched
+from integrations.sync.prefetch import merged, prefetched
 from integrations.sync.stores import SnapshotStore, StreamCounts
 
 logger = logging.getLogger(__name__)
@@ -65,8 +65,10 @@ def store_listing(
     for_listing = getattr(store, "for_listing", None)  # a store without it saves page by page
     saver = for_listing(connection=connection) if for_listing else store
     try:
-        # The next page is read while this one is stored (integrations/sync/prefetch.py).
-        for page in prefetched(iter(pages), on_wait=on_wait, wait_seconds=wait_seconds):
+        # The next pages are read while this one is stored, and written together with it when
+        # they came meanwhile (integrations/sync/prefetch.py): one transaction for them all
+        # (accounts on PostgreSQL: a commit and its round trips were a third of a page's write).
+        for page in merged(iter(pages), on_wait=on_wait, wait_seconds=wait_seconds):
             add(saver.save(connection=connection, records=page))
             listed.update(record.upstream_id for record in page)
         if relist is not None and store.live_ids(connection=connection) - listed:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from access.models import Account
 from access.store import ACCOUNTS
 from integrations.records import AccountRecord
+from integrations.sync import prefetch
 from integrations.sync.snapshot import store_listing
 from tests.conftest import make_connection
 
@@ -33,12 +34,27 @@ def _stored() -> dict[str, tuple[str, bool]]:
     }
 
 
-def test_an_account_on_two_pages_changed_in_between_is_stored_once_with_the_change() -> None:
+def test_an_account_on_two_pages_changed_in_between_is_stored_once_with_the_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each page written on its own (as when the writing keeps up with the reading): the second
+    # finds b written by the first, its key not known yet.
+    monkeypatch.setattr(prefetch, "BATCH_UP_TO", 1)
     connection = make_connection()
     pages = [[_account("a"), _account("b")], [_account("b", role="Admin"), _account("c")]]
     counts = store_listing(ACCOUNTS, connection=connection, pages=pages)
     assert _stored() == {"a": ("User", False), "b": ("Admin", False), "c": ("User", False)}
     assert (counts.created, counts.updated) == (3, 1)
+
+
+def test_pages_written_together_store_a_repeated_account_once_as_last_listed() -> None:
+    """The pages that came while one was written are written as one batch (prefetch.merged):
+    an account on two of them is created once, as the later page has it."""
+    connection = make_connection()
+    batch = [_account("a"), _account("b"), _account("b", role="Admin"), _account("c")]
+    counts = ACCOUNTS.for_listing(connection=connection).save(connection=connection, records=batch)
+    assert _stored() == {"a": ("User", False), "b": ("Admin", False), "c": ("User", False)}
+    assert (counts.fetched, counts.created, counts.updated) == (4, 3, 0)
 
 
 def test_a_listing_compares_with_what_was_stored_before_it_and_flags_the_missing() -> None:
