@@ -4,6 +4,7 @@ mapping's history, with who made it ("matched by email" when nobody did)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -36,6 +37,18 @@ def staff_by_email() -> dict[str, int]:
 def _matched(email: str, index: dict[str, int]) -> tuple[str, int | None]:
     staff = index.get(email.strip().lower()) if email else None
     return (MappingKind.STAFF, staff) if staff else (MappingKind.NOT_IDENTIFIED, None)
+
+
+def map_written_accounts(accounts: Sequence[tuple[int, str]], index: dict[str, int]) -> None:
+    """A mapping by email, with its creation record, for each of these accounts (id, email)
+    just inserted in the caller's transaction: nobody else can have mapped them yet. A
+    listing maps its new accounts as it writes them, while it waits for the next page, instead
+    of all of them once it has read the last (make bench: a fifth of a first accounts read,
+    added after the download). ``index``: staff_by_email(), read when the listing began;
+    rematch after the sync brings them in line with any change of the directory since."""
+    rows = [(pk, *_matched(email, index), MappingSource.EMAIL, "") for pk, email in accounts]
+    pks = insert_values(AccountMapping, MAPPING_FIELDS, rows, with_pks=True)
+    record_created(AccountMapping, when=timezone.now(), reason=BY_EMAIL, pks=pks)
 
 
 def match_new_accounts(index: dict[str, int] | None = None) -> int:

@@ -2,8 +2,9 @@
 
 Rows are written only when they change (content hash); an account missing from a complete
 listing is flagged removed with the time (the evidence that access was revoked) and cleared if
-it comes back. The run's new accounts get their mapping by email once the listing is read (the
-sync's evaluator calls access.mapping.rematch: one look at the directory per run, not per page)."""
+it comes back. A whole listing maps its new accounts by email as it writes them (one look at the
+directory per listing, not per page); the sync's evaluator then calls access.mapping.rematch,
+which maps any left (a page saved on its own) and follows the directory's changes."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from access.mapping import map_written_accounts, staff_by_email
 from access.models import Account, CriticalSystem
 from integrations.models import Connection
 from integrations.records import AccountRecord
@@ -42,6 +44,7 @@ NEW_ROW_FIELDS = (
     "changed_at",
     *SYNCED_FIELDS,
 )
+EMAIL = NEW_ROW_FIELDS.index("email")
 
 
 def _values(record: AccountRecord) -> dict[str, object]:
@@ -108,16 +111,24 @@ class AccountListing(AccountStore):
 
     def __init__(self, connection: Connection) -> None:
         self.stored = _stored(connection)
+        # The directory by email, to map the new accounts as they are written (read once).
+        self.directory = staff_by_email()
 
     def save(self, *, connection: Connection, records: Sequence[AccountRecord]) -> StreamCounts:
         with page_transaction():
-            return _save(connection, records, self.stored)
+            return _save(connection, records, self.stored, directory=self.directory)
 
 
 def _save(
-    connection: Connection, records: Sequence[AccountRecord], existing: Stored
+    connection: Connection,
+    records: Sequence[AccountRecord],
+    existing: Stored,
+    *,
+    directory: dict[str, int] | None = None,
 ) -> StreamCounts:
-    """Write one page's new and changed accounts; ``existing`` learns what was written."""
+    """Write one page's new and changed accounts; ``existing`` learns what was written. With
+    ``directory`` (staff_by_email()), the new accounts are mapped by email as they are written;
+    without, or where their keys are not given beforehand, rematch maps them after the sync."""
     by_id = {record.upstream_id: record for record in records}
     counts = StreamCounts(fetched=len(records))
     now = timezone.now()
@@ -145,7 +156,10 @@ def _save(
         for upstream_id, (pk, _digest, _removed) in _stored(connection, list(unknown)).items():
             changed[pk] = unknown[upstream_id]
             existing[upstream_id] = (pk, unknown[upstream_id][1], None)
-    insert_values(Account, NEW_ROW_FIELDS, new_rows)
+    pks = insert_values(Account, NEW_ROW_FIELDS, new_rows, with_pks=directory is not None)
+    if directory is not None and pks:
+        emails = (row[EMAIL] for row in new_rows)
+        map_written_accounts(list(zip(pks, emails, strict=True)), directory)  # type: ignore[arg-type]
     # Only the primary key and the written fields matter to update_rows.
     to_update = [
         Account(pk=pk, content_hash=digest, changed_at=now, removed_at=None, **_values(record))

@@ -7,15 +7,19 @@ reading the accounts (make bench). One INSERT … SELECT copies the rows instead
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import connections, router
 from django.db.models import Model
 
 
-def record_created(model: type[Model], *, when: datetime, reason: str) -> int:
+def record_created(
+    model: type[Model], *, when: datetime, reason: str, pks: Sequence[int] | None = None
+) -> int:
     """A "+" history record, at ``when`` with ``reason`` and no user, for every row of
-    ``model`` that has no history yet. Returns how many were written."""
+    ``model`` that has no history yet (or only those of ``pks``, rows just written: the others
+    are not read). Returns how many were written."""
     history = model.history.model  # type: ignore[attr-defined]
     db = connections[router.db_for_write(history)]
     quote = db.ops.quote_name
@@ -30,11 +34,17 @@ def record_created(model: type[Model], *, when: datetime, reason: str) -> int:
     source = ", ".join(f"src.{quote(column)}" for column in copied)
     when_value = history._meta.get_field("history_date").get_db_prep_save(when, db)
     # Built from model metadata only; the two values go through placeholders.
+    among, params = "", [when_value, reason]
+    if pks is not None:
+        if not pks:
+            return 0
+        among = f" AND src.{pk} IN ({', '.join(['%s'] * len(pks))})"
+        params.extend(pks)
     sql = (
         f"INSERT INTO {history_table} ({columns}, history_date, history_change_reason, "  # noqa: S608
         f"history_type, history_user_id) SELECT {source}, %s, %s, '+', NULL FROM {table} src "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {history_table} h WHERE h.{pk} = src.{pk})"
+        f"WHERE NOT EXISTS (SELECT 1 FROM {history_table} h WHERE h.{pk} = src.{pk}){among}"
     )
     with db.cursor() as cursor:
-        cursor.execute(sql, [when_value, reason])
+        cursor.execute(sql, params)
         return cursor.rowcount

@@ -66,3 +66,40 @@ def test_a_listing_compares_with_what_was_stored_before_it_and_flags_the_missing
     # a unchanged; c back and changed; b gone from the listing: flagged removed, kept.
     assert _stored() == {"a": ("User", False), "b": ("User", True), "c": ("Admin", False)}
     assert (counts.created, counts.updated, counts.unchanged, counts.deleted) == (0, 1, 1, 1)
+
+
+def test_a_listing_maps_its_new_accounts_by_email_as_it_writes_them() -> None:
+    """Each new account has its mapping, and one creation record in its history, as soon as
+    its page is written: rematch after the sync finds nothing left to do."""
+    from access.mapping import BY_EMAIL, rematch
+    from access.models import AccountMapping, MappingKind, MappingSource, StaffMember
+
+    connection = make_connection()
+    ana = StaffMember.objects.create(name="Ana", email="ana@example.com")
+    pages = [
+        [_account("ana"), _account("bot")],
+        [
+            AccountRecord(upstream_id="ana2", email="ANA@example.com ", name="Ana", role="User"),
+            _account("carl"),
+        ],
+    ]
+    store_listing(ACCOUNTS, connection=connection, pages=iter(pages))
+    mapped = {
+        upstream_id: (kind, staff, source)
+        for upstream_id, kind, staff, source in AccountMapping.objects.values_list(
+            "account__upstream_id", "kind", "staff_id", "source"
+        )
+    }
+    unknown = (MappingKind.NOT_IDENTIFIED, None, MappingSource.EMAIL)
+    assert mapped == {
+        "ana": (MappingKind.STAFF, ana.pk, MappingSource.EMAIL),
+        "ana2": (MappingKind.STAFF, ana.pk, MappingSource.EMAIL),
+        "bot": unknown,
+        "carl": unknown,
+    }
+    history = AccountMapping.history.model.objects.values_list(
+        "account__upstream_id", "history_type", "history_change_reason"
+    )
+    assert sorted(history) == [(u, "+", BY_EMAIL) for u in ("ana", "ana2", "bot", "carl")]
+    assert rematch() == 0
+    assert AccountMapping.history.model.objects.count() == 4
