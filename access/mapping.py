@@ -39,13 +39,14 @@ def _matched(email: str, index: dict[str, int]) -> tuple[str, int | None]:
     return (MappingKind.STAFF, staff) if staff else (MappingKind.NOT_IDENTIFIED, None)
 
 
-def map_written_accounts(accounts: Sequence[tuple[int, str]], index: dict[str, int]) -> None:
-    """A mapping by email, with its creation record, for each of these accounts (id, email)
-    just inserted in the caller's transaction: nobody else can have mapped them yet. A
-    listing maps its new accounts as it writes them, while it waits for the next page, instead
-    of all of them once it has read the last (make bench: a fifth of a first accounts read,
-    added after the download). ``index``: staff_by_email(), read when the listing began;
-    rematch after the sync brings them in line with any change of the directory since."""
+def map_by_email(accounts: Sequence[tuple[int, str]], index: dict[str, int]) -> None:
+    """A mapping by email, with its creation record, for each of these accounts (id, email),
+    none of which has one yet, in the caller's transaction. ``index``: staff_by_email().
+
+    A whole listing maps its new accounts as it writes them, while it waits for the next page,
+    instead of all of them once it has read the last (make bench: a fifth of a first accounts
+    read, added after the download); rematch after the sync follows any change of the directory
+    since the listing read it, and maps what was left (match_new_accounts)."""
     rows = [(pk, *_matched(email, index), MappingSource.EMAIL, "") for pk, email in accounts]
     pks = insert_values(AccountMapping, MAPPING_FIELDS, rows, with_pks=True)
     record_created(AccountMapping, when=timezone.now(), reason=BY_EMAIL, pks=pks)
@@ -70,14 +71,8 @@ def _match_new_accounts(index: dict[str, int] | None) -> int:
         accounts = list(Account.objects.filter(mapping__isnull=True).values_list("pk", "email"))
         if not accounts:
             return 0
-        emails = staff_by_email() if index is None else index
-        rows = []
-        for pk, email in accounts:
-            kind, staff = _matched(email, emails)
-            rows.append((pk, kind, staff, MappingSource.EMAIL, ""))
-        insert_values(AccountMapping, MAPPING_FIELDS, rows)
-        record_created(AccountMapping, when=timezone.now(), reason=BY_EMAIL)
-    return len(rows)
+        map_by_email(accounts, staff_by_email() if index is None else index)
+    return len(accounts)
 
 
 def rematch() -> int:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from access.mapping import map_written_accounts, staff_by_email
+from access.mapping import map_by_email, staff_by_email
 from access.models import Account, CriticalSystem
 from integrations.models import Connection
 from integrations.records import AccountRecord
@@ -159,7 +159,7 @@ def _save(
     pks = insert_values(Account, NEW_ROW_FIELDS, new_rows, with_pks=directory is not None)
     if directory is not None and pks:
         emails = (row[EMAIL] for row in new_rows)
-        map_written_accounts(list(zip(pks, emails, strict=True)), directory)  # type: ignore[arg-type]
+        map_by_email(list(zip(pks, emails, strict=True)), directory)  # type: ignore[arg-type]
     # Only the primary key and the written fields matter to update_rows.
     to_update = [
         Account(pk=pk, content_hash=digest, changed_at=now, removed_at=None, **_values(record))

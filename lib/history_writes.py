@@ -13,6 +13,8 @@ from datetime import datetime
 from django.db import connections, router
 from django.db.models import Model
 
+from lib.checks import id_chunks
+
 
 def record_created(
     model: type[Model], *, when: datetime, reason: str, pks: Sequence[int] | None = None
@@ -33,18 +35,20 @@ def record_created(
     columns = ", ".join(quote(column) for column in copied)
     source = ", ".join(f"src.{quote(column)}" for column in copied)
     when_value = history._meta.get_field("history_date").get_db_prep_save(when, db)
-    # Built from model metadata only; the two values go through placeholders.
-    among, params = "", [when_value, reason]
-    if pks is not None:
-        if not pks:
-            return 0
-        among = f" AND src.{pk} IN ({', '.join(['%s'] * len(pks))})"
-        params.extend(pks)
+    # Built from model metadata only; every value goes through a placeholder.
     sql = (
         f"INSERT INTO {history_table} ({columns}, history_date, history_change_reason, "  # noqa: S608
         f"history_type, history_user_id) SELECT {source}, %s, %s, '+', NULL FROM {table} src "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {history_table} h WHERE h.{pk} = src.{pk}){among}"
+        f"WHERE NOT EXISTS (SELECT 1 FROM {history_table} h WHERE h.{pk} = src.{pk})"
     )
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    if pks is None:
+        with db.cursor() as cursor:
+            cursor.execute(sql, [when_value, reason])
+            return cursor.rowcount
+    written = 0
+    for chunk in id_chunks(pks):  # within SQLite's limit on a statement's parameters
+        among = f" AND src.{pk} IN ({', '.join(['%s'] * len(chunk))})"
+        with db.cursor() as cursor:
+            cursor.execute(sql + among, [when_value, reason, *chunk])
+            written += cursor.rowcount
+    return written
