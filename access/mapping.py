@@ -21,11 +21,13 @@ from access.models import (
     StaffStatus,
 )
 from access.staff_selectors import emails_in_use
-from integrations.sync.writes import insert_values, page_transaction
-from lib.history_writes import record_created
+from integrations.sync.writes import insert_values, page_transaction, reserve_pks
 
 BY_EMAIL = "matched by email"
 MAPPING_FIELDS = ("account_id", "kind", "staff_id", "source", "reason")
+# A creation record in the mapping's history (simple-history): the mapping's key and
+# MAPPING_FIELDS as written, then when, why and how; no user (the others: their defaults).
+HISTORY_FIELDS = ("id", *MAPPING_FIELDS, "history_date", "history_change_reason", "history_type")
 
 
 def staff_by_email() -> dict[str, int]:
@@ -39,17 +41,33 @@ def _matched(email: str, index: dict[str, int]) -> tuple[str, int | None]:
     return (MappingKind.STAFF, staff) if staff else (MappingKind.NOT_IDENTIFIED, None)
 
 
-def map_by_email(accounts: Sequence[tuple[int, str]], index: dict[str, int]) -> None:
+def map_by_email(
+    accounts: Sequence[tuple[int, str]],
+    index: dict[str, int],
+    *,
+    pks: Sequence[int] | None = None,
+) -> None:
     """A mapping by email, with its creation record, for each of these accounts (id, email),
-    none of which has one yet, in the caller's transaction. ``index``: staff_by_email().
+    none of which has one yet, in the caller's transaction. ``index``: staff_by_email();
+    ``pks``: the new mappings' keys, in the accounts' order, when reserved with the accounts'
+    own (writes.reserve_pks: one query for both).
 
     A whole listing maps its new accounts as it writes them, while it waits for the next page,
     instead of all of them once it has read the last (make bench: a fifth of a first accounts
     read, added after the download); rematch after the sync follows any change of the directory
     since the listing read it, and maps what was left (match_new_accounts)."""
     rows = [(pk, *_matched(email, index), MappingSource.EMAIL, "") for pk, email in accounts]
-    pks = insert_values(AccountMapping, MAPPING_FIELDS, rows, with_pks=True)
-    record_created(AccountMapping, when=timezone.now(), reason=BY_EMAIL, pks=pks)
+    if pks is None:
+        reserved = reserve_pks([AccountMapping], len(rows))
+        if reserved is None:
+            raise RuntimeError("map_by_email runs in a transaction that holds the write lock")
+        pks = reserved[0]
+    insert_values(AccountMapping, MAPPING_FIELDS, rows, pks=pks)
+    # The creation records, written as values too: copying the new rows back with INSERT …
+    # SELECT cost twice the mappings' own COPY (make bench, PostgreSQL).
+    when = timezone.now()
+    history = [(pk, *row, when, BY_EMAIL, "+") for pk, row in zip(pks, rows, strict=True)]
+    insert_values(AccountMapping.history.model, HISTORY_FIELDS, history)  # type: ignore[attr-defined]
 
 
 def match_new_accounts(index: dict[str, int] | None = None) -> int:

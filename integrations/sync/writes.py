@@ -78,6 +78,7 @@ def insert_values(
     rows: Iterable[Sequence[Any]],
     *,
     with_pks: bool = False,
+    pks: Sequence[int] | None = None,
 ) -> list[int] | None:
     """INSERT rows given as values of these fields (by name, as attributes: ``staff_id`` for a
     foreign key), without building a model instance per row. A field not named takes its
@@ -86,7 +87,10 @@ def insert_values(
 
     ``with_pks``: the rows' primary keys are given first (PostgreSQL: from the table's sequence;
     SQLite: past the largest given, in a transaction holding the write lock) and returned in the
-    rows' order; None where they cannot be (the caller reads them back)."""
+    rows' order; None where they cannot be (the caller reads them back). ``pks``: the rows' keys,
+    in their order, reserved beforehand by reserve_pks (with another table's, say)."""
+    if with_pks and pks is not None:
+        raise ValueError("with_pks reserves the keys; pks gives them: not both")
     fields = [model._meta.get_field(name) for name in names]
     db = _database(model)
     rest = [
@@ -116,42 +120,55 @@ def insert_values(
         values.extend(defaults)
         params.append(values)
     if not params:
-        return [] if with_pks else None
+        return [] if with_pks or pks is not None else None
     columns = [*fields, *rest]
-    pks = _reserved_pks(model, db, len(params)) if with_pks else None
+    if with_pks:
+        reserved = reserve_pks([model], len(params))
+        pks = reserved[0] if reserved is not None else None
     if pks is not None:
         columns.insert(0, model._meta.pk)  # type: ignore[arg-type]
         params = [[pk, *values] for pk, values in zip(pks, params, strict=True)]
     _write(model, db, columns, params, insert=True)
-    return pks
+    return list(pks) if pks is not None else None
 
 
-def _reserved_pks(model: type[Model], db: BaseDatabaseWrapper, count: int) -> list[int] | None:
-    """``count`` new primary keys, given before the rows are written (one query instead of
-    reading the inserted rows back, a twentieth of a first sync: make bench); None where they
-    cannot be."""
-    if not isinstance(model._meta.pk, AutoFieldMixin):
+def reserve_pks(models: Sequence[type[Model]], count: int) -> list[list[int]] | None:
+    """``count`` new primary keys for each of these models (tables of one database), given
+    before their rows are written: one list per model, in its order. Instead of reading the
+    inserted rows back (a twentieth of a first sync: make bench); for several tables written
+    together, in one query on PostgreSQL (an account and its mapping: a round trip per batch of
+    a first accounts read). None where they cannot be: a key that is not an automatic integer,
+    or SQLite outside a transaction holding the write lock."""
+    if not models or not all(isinstance(model._meta.pk, AutoFieldMixin) for model in models):
         return None
-    table, key = model._meta.db_table, model._meta.pk.column
+    db = _database(models[0])
+    if count == 0:
+        return [[] for _ in models]
+    tables = [(model._meta.db_table, model._meta.pk.column) for model in models]  # type: ignore[union-attr]
     with db.cursor() as cursor:
         if db.vendor == "postgresql":
+            nextvals = ", ".join(["nextval(pg_get_serial_sequence(%s, %s))"] * len(tables))
+            # Only placeholders are written into the SQL.
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, key, count],
+                f"SELECT {nextvals} FROM generate_series(1, %s)",  # noqa: S608
+                [*(name for pair in tables for name in pair), count],
             )
-            return [pk for (pk,) in cursor.fetchall()]
+            return [list(column) for column in zip(*cursor.fetchall(), strict=True)]
         if db.vendor == "sqlite" and db.in_atomic_block and _holds_write_lock(db):
             # Past the largest key ever given (AUTOINCREMENT keeps it in sqlite_sequence): no
             # other connection can insert until this transaction ends.
             quote = db.ops.quote_name
-            # Only the model's own quoted names are written into the SQL.
-            largest_sql = (
-                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "  # noqa: S608
-                f"coalesce((SELECT max({quote(key)}) FROM {quote(table)}), 0))"
-            )
-            cursor.execute(largest_sql, [table])
-            (largest,) = cursor.fetchone()
-            return list(range(largest + 1, largest + 1 + count))
+            reserved = []
+            for table, key in tables:
+                # Only the model's own quoted names are written into the SQL.
+                largest_sql = (
+                    "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "  # noqa: S608
+                    f"coalesce((SELECT max({quote(key)}) FROM {quote(table)}), 0))"
+                )
+                cursor.execute(largest_sql, [table])
+                (largest,) = cursor.fetchone()
+                reserved.append(list(range(largest + 1, largest + 1 + count)))
+            return reserved
     return None
 
 

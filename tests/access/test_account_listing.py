@@ -97,9 +97,19 @@ def test_a_listing_maps_its_new_accounts_by_email_as_it_writes_them() -> None:
         "bot": unknown,
         "carl": unknown,
     }
-    history = AccountMapping.history.model.objects.values_list(
-        "account__upstream_id", "history_type", "history_change_reason"
-    )
-    assert sorted(history) == [(u, "+", BY_EMAIL) for u in ("ana", "ana2", "bot", "carl")]
+    # Each creation record is its mapping's (read by the mapping, as the account's page does),
+    # with the values it was written with.
+    history = {
+        mapping.account.upstream_id: list(
+            mapping.history.values_list("kind", "staff_id", "history_type", "history_change_reason")
+        )
+        for mapping in AccountMapping.objects.select_related("account")
+    }
+    assert history == {
+        "ana": [(MappingKind.STAFF, ana.pk, "+", BY_EMAIL)],
+        "ana2": [(MappingKind.STAFF, ana.pk, "+", BY_EMAIL)],
+        "bot": [(MappingKind.NOT_IDENTIFIED, None, "+", BY_EMAIL)],
+        "carl": [(MappingKind.NOT_IDENTIFIED, None, "+", BY_EMAIL)],
+    }
     assert rematch() == 0
     assert AccountMapping.history.model.objects.count() == 4

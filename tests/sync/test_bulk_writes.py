@@ -187,6 +187,41 @@ def test_inserted_values_take_the_defaults_of_the_fields_not_named_and_give_thei
     assert writes.insert_values(Incident, names, [], with_pks=True) == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_keys_reserved_for_two_tables_at_once_are_theirs_and_never_given_again(
+    django_assert_max_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    """reserve_pks: one list of new keys per table (one query on PostgreSQL); rows written with
+    them keep them, and neither table gives them to a later row."""
+    from access.models import Account, AccountMapping
+
+    source = make_connection()
+    with transaction.atomic():
+        with django_assert_max_num_queries(1 if connection.vendor == "postgresql" else 2):
+            keys = writes.reserve_pks([Account, AccountMapping], 2)
+        assert keys is not None
+        accounts, mappings = keys
+        assert len(set(accounts)) == len(set(mappings)) == 2
+        names = ("connection_id", "upstream_id", "content_hash", "first_seen_at", "changed_at")
+        rows = [(source.pk, upstream_id, "x", SINCE, SINCE) for upstream_id in ("a", "b")]
+        assert writes.insert_values(Account, names, rows, pks=accounts) == accounts
+        fields = ("account_id", "kind", "source")
+        written = writes.insert_values(
+            AccountMapping, fields, [(pk, "staff", "email") for pk in accounts], pks=mappings
+        )
+        assert written == mappings
+    stored = dict(Account.objects.values_list("upstream_id", "pk"))
+    assert stored == {"a": accounts[0], "b": accounts[1]}
+    assert sorted(AccountMapping.objects.values_list("pk", "account_id")) == sorted(
+        zip(mappings, accounts, strict=True)
+    )
+    later = Account.objects.create(connection=source, upstream_id="c", content_hash="x")
+    assert later.pk > max(accounts)
+    assert AccountMapping.objects.create(account=later, kind="staff").pk > max(mappings)
+    with pytest.raises(ValueError, match="not both"):
+        writes.insert_values(Account, names, rows, with_pks=True, pks=accounts)
+
+
 @pytest.mark.django_db
 def test_keys_are_not_given_on_sqlite_in_a_transaction_without_the_write_lock() -> None:
     """Another connection could insert between the reading of the largest key and the rows:
