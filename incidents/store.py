@@ -125,10 +125,11 @@ def _new_row(
 def insert_rows(connection: Connection, rows: list[list[object]]) -> dict[str, int]:
     """INSERT new incidents (NEW_FIELDS) with one executemany (one COPY on PostgreSQL); their
     primary keys by upstream id."""
-    pks = writes.insert_values(Incident, NEW_FIELDS, rows, with_pks=True)
-    if pks is None:  # not given beforehand (SQLite without the write lock): read back
+    keys = writes.reserve_pks([Incident], len(rows))
+    writes.insert_values(Incident, NEW_FIELDS, rows, pks=keys[0] if keys is not None else None)
+    if keys is None:  # not given beforehand (SQLite without the write lock): read back
         return _created_pks(connection, rows)
-    return {row[UPSTREAM_ID]: pk for row, pk in zip(rows, pks, strict=True)}  # type: ignore[misc]
+    return {row[UPSTREAM_ID]: pk for row, pk in zip(rows, keys[0], strict=True)}  # type: ignore[misc]
 
 
 UPDATED_FIELDS = (

@@ -77,20 +77,15 @@ def insert_values(
     names: Sequence[str],
     rows: Iterable[Sequence[Any]],
     *,
-    with_pks: bool = False,
     pks: Sequence[int] | None = None,
-) -> list[int] | None:
+) -> None:
     """INSERT rows given as values of these fields (by name, as attributes: ``staff_id`` for a
     foreign key), without building a model instance per row. A field not named takes its
     default (its database default where it has one); one whose value is made on save (a time
     set on save, folded text) must be named.
 
-    ``with_pks``: the rows' primary keys are given first (PostgreSQL: from the table's sequence;
-    SQLite: past the largest given, in a transaction holding the write lock) and returned in the
-    rows' order; None where they cannot be (the caller reads them back). ``pks``: the rows' keys,
-    in their order, reserved beforehand by reserve_pks (with another table's, say)."""
-    if with_pks and pks is not None:
-        raise ValueError("with_pks reserves the keys; pks gives them: not both")
+    ``pks``: the rows' primary keys, in their order, reserved beforehand by reserve_pks;
+    without, the database gives them (the caller reads them back if it needs them)."""
     fields = [model._meta.get_field(name) for name in names]
     db = _database(model)
     rest = [
@@ -119,17 +114,11 @@ def insert_values(
             values[n] = to_db(values[n])
         values.extend(defaults)
         params.append(values)
-    if not params:
-        return [] if with_pks or pks is not None else None
     columns = [*fields, *rest]
-    if with_pks:
-        reserved = reserve_pks([model], len(params))
-        pks = reserved[0] if reserved is not None else None
     if pks is not None:
         columns.insert(0, model._meta.pk)  # type: ignore[arg-type]
         params = [[pk, *values] for pk, values in zip(pks, params, strict=True)]
     _write(model, db, columns, params, insert=True)
-    return list(pks) if pks is not None else None
 
 
 def reserve_pks(models: Sequence[type[Model]], count: int) -> list[list[int]] | None:

@@ -140,9 +140,9 @@ def test_inserted_model_rows_keep_their_times_and_get_the_times_set_on_save() ->
 @pytest.mark.django_db
 def test_inserted_values_take_the_defaults_of_the_fields_not_named_and_give_their_keys() -> None:
     """insert_values: an unnamed field gets its default; a time in another zone is the same
-    instant; a tuple for a JSON field is stored as the list it stands for; with_pks gives
-    each row's primary key in the rows' order (PostgreSQL: from the table's sequence; SQLite:
-    past the largest given, the transaction holding the write lock)."""
+    instant; a tuple for a JSON field is stored as the list it stands for; keys reserved by
+    reserve_pks are the rows' own, in their order (PostgreSQL: from the table's sequence;
+    SQLite: past the largest given, the transaction holding the write lock)."""
     source = make_connection()
     berlin = datetime(2026, 3, 1, 10, 30, tzinfo=tz(timedelta(hours=1)))  # 09:30 UTC
     names = ("connection_id", "source", "upstream_id", "title", "status", "created_at",
@@ -164,7 +164,10 @@ def test_inserted_values_take_the_defaults_of_the_fields_not_named_and_give_thei
         )  # fmt: skip
         for n, created in enumerate((SINCE, berlin, SINCE))
     ]
-    pks = writes.insert_values(Incident, names, rows, with_pks=True)
+    keys = writes.reserve_pks([Incident], len(rows))
+    assert keys is not None
+    (pks,) = keys
+    writes.insert_values(Incident, names, rows, pks=pks)
     stored = list(Incident.objects.order_by("upstream_id"))
     assert [(i.upstream_id, i.created_at, i.services) for i in stored] == [
         ("u0", SINCE, ["Checkout API", "Payments"]),
@@ -176,7 +179,6 @@ def test_inserted_values_take_the_defaults_of_the_fields_not_named_and_give_thei
         (i.announced, i.deleted_upstream, i.notes_mention, i.external_refs, i.superseded_by_id)
         for i in stored
     ] == [(False, False, "", {}, None)] * 3
-    assert pks is not None
     assert [Incident.objects.get(pk=pk).upstream_id for pk in pks] == ["u0", "u1", "u2"]
     # The database moved past them: the next row is not given one of their keys.
     later = Incident.objects.create(
@@ -184,10 +186,10 @@ def test_inserted_values_take_the_defaults_of_the_fields_not_named_and_give_thei
         content_hash="x", changed_at=SINCE,
     )  # fmt: skip
     assert later.pk > max(pks)
-    assert writes.insert_values(Incident, names, [], with_pks=True) == []
+    assert writes.reserve_pks([Incident], 0) == [[]]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_keys_reserved_for_two_tables_at_once_are_theirs_and_never_given_again(
     django_assert_max_num_queries,  # type: ignore[no-untyped-def]
 ) -> None:
@@ -204,12 +206,10 @@ def test_keys_reserved_for_two_tables_at_once_are_theirs_and_never_given_again(
         assert len(set(accounts)) == len(set(mappings)) == 2
         names = ("connection_id", "upstream_id", "content_hash", "first_seen_at", "changed_at")
         rows = [(source.pk, upstream_id, "x", SINCE, SINCE) for upstream_id in ("a", "b")]
-        assert writes.insert_values(Account, names, rows, pks=accounts) == accounts
+        writes.insert_values(Account, names, rows, pks=accounts)
         fields = ("account_id", "kind", "source")
-        written = writes.insert_values(
-            AccountMapping, fields, [(pk, "staff", "email") for pk in accounts], pks=mappings
-        )
-        assert written == mappings
+        mapping_rows = [(pk, "staff", "email") for pk in accounts]
+        writes.insert_values(AccountMapping, fields, mapping_rows, pks=mappings)
     stored = dict(Account.objects.values_list("upstream_id", "pk"))
     assert stored == {"a": accounts[0], "b": accounts[1]}
     assert sorted(AccountMapping.objects.values_list("pk", "account_id")) == sorted(
@@ -218,14 +218,12 @@ def test_keys_reserved_for_two_tables_at_once_are_theirs_and_never_given_again(
     later = Account.objects.create(connection=source, upstream_id="c", content_hash="x")
     assert later.pk > max(accounts)
     assert AccountMapping.objects.create(account=later, kind="staff").pk > max(mappings)
-    with pytest.raises(ValueError, match="not both"):
-        writes.insert_values(Account, names, rows, with_pks=True, pks=accounts)
 
 
 @pytest.mark.django_db
 def test_keys_are_not_given_on_sqlite_in_a_transaction_without_the_write_lock() -> None:
     """Another connection could insert between the reading of the largest key and the rows:
-    the caller reads the keys back instead."""
+    no key is reserved, and the rows are written with the keys the database gives."""
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's transaction modes")
     source = make_connection()
@@ -235,7 +233,8 @@ def test_keys_are_not_given_on_sqlite_in_a_transaction_without_the_write_lock() 
     wrapper = connections["default"]
     mode, wrapper.transaction_mode = wrapper.transaction_mode, "DEFERRED"  # type: ignore[attr-defined]
     try:
-        assert writes.insert_values(Incident, names, [row], with_pks=True) is None
+        assert writes.reserve_pks([Incident], 1) is None
+        writes.insert_values(Incident, names, [row])
     finally:
         wrapper.transaction_mode = mode  # type: ignore[attr-defined]
     assert Incident.objects.filter(upstream_id="u1").exists()
