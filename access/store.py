@@ -53,7 +53,8 @@ def _values(record: AccountRecord) -> dict[str, object]:
         "email": record.email[:254],
         "name": record.name[:200],
         "role": record.role[:100],
-        "teams": list(record.teams),
+        # A tuple: a page's few distinct team lists are each prepared once (writes.py).
+        "teams": record.teams,
         "invitation_pending": record.invitation_pending,
         "blocked": record.blocked,
         "verified": record.verified,

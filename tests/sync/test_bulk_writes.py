@@ -11,6 +11,7 @@ import pytest
 from django.db import DataError, connection, connections, transaction
 from django.utils import timezone
 
+from accounts.models import SignInLockout
 from checks.models import CheckState, FailingItem
 from incidents.models import Incident
 from integrations.sync import writes
@@ -250,3 +251,55 @@ def test_a_field_made_on_save_left_unnamed_is_refused_and_nothing_is_written() -
     with pytest.raises(ValueError, match="first_synced_at, search_text: made on save"):
         writes.insert_values(Incident, names, [row])
     assert not Incident.objects.exists()
+
+
+@pytest.mark.django_db
+def test_inserted_values_come_back_exactly_by_binary_and_by_text_copy() -> None:
+    """On PostgreSQL a COPY is binary when every column's type allows (FailingItem) and text
+    when one does not (an address: SignInLockout); either way, and on SQLite, text with tabs,
+    line breaks and backslashes, a 64-bit integer, NULLs, other time zones and addresses come
+    back as given."""
+    state = _items(1)[0].check_state
+    berlin = datetime(2026, 3, 1, 10, 30, tzinfo=tz(timedelta(hours=1)))  # 09:30 UTC
+    awkward = "tab\there, line\nbreak, back\\slash, \\N, ‘quoted’ — ünïcode"
+    names = ("check_state_id", "check_key", "item_key", "item_id", "label", "reason", "url",
+             "source", "failing_since")  # fmt: skip
+    writes.insert_values(
+        FailingItem,
+        names,
+        [
+            (state.pk, state.key, "incident:big", 2**40, awkward, "", "/x/", "PD", berlin),
+            (state.pk, state.key, "incident:none", None, "", awkward, "", "", SINCE),
+        ],
+    )
+    stored = FailingItem.objects.filter(item_key__startswith="incident:").exclude(
+        item_key="incident:0"
+    )
+    assert sorted(
+        stored.values_list("item_key", "item_id", "label", "reason", "failing_since")
+    ) == [
+        ("incident:big", 2**40, awkward, "", SINCE),
+        ("incident:none", None, "", awkward, SINCE),
+    ]
+
+    until = SINCE + timedelta(hours=1)
+    writes.insert_values(
+        SignInLockout,
+        ("username", "ip_address", "locked_at", "locked_until"),
+        [
+            ("a\tb", "192.0.2.1", SINCE, until),
+            ("c", None, berlin, until),
+            ("d", "2001:db8::1", SINCE, until),
+        ],
+    )
+    assert sorted(SignInLockout.objects.values_list("username", "ip_address", "locked_at")) == [
+        ("a\tb", "192.0.2.1", SINCE),
+        ("c", None, SINCE),
+        ("d", "2001:db8::1", SINCE),
+    ]
+    if connection.vendor == "postgresql":
+        # Which way each went: the test above covers both.
+        fields = [FailingItem._meta.get_field(name) for name in names]
+        assert writes._binary_types(fields, connection) is not None
+        address = [SignInLockout._meta.get_field("ip_address")]
+        assert writes._binary_types(address, connection) is None
