@@ -164,8 +164,9 @@ def _save(
             changed[pk] = unknown[upstream_id]
             existing[upstream_id] = (pk, unknown[upstream_id][1], None)
     # The new accounts' keys and their mappings', in one query (make bench, PostgreSQL).
-    mapping = directory is not None and bool(new_rows)
-    keys = reserve_pks([Account, AccountMapping], len(new_rows)) if mapping else None
+    keys = None
+    if directory is not None and new_rows:
+        keys = reserve_pks([Account, AccountMapping], len(new_rows))
     insert_values(Account, NEW_ROW_FIELDS, new_rows, pks=keys[0] if keys is not None else None)
     if directory is not None and keys is not None:
         accounts = list(zip(keys[0], (row[EMAIL] for row in new_rows), strict=True))

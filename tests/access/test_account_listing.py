@@ -137,3 +137,36 @@ def test_a_listing_reads_the_directory_only_for_new_accounts_and_keys_each_page_
     with CaptureQueriesContext(db) as again:
         store_listing(ACCOUNTS, connection=connection, pages=iter(pages))
     assert not [q for q in again.captured_queries if "access_staffmember" in q["sql"]]
+
+
+def test_where_keys_cannot_be_reserved_the_accounts_are_stored_and_rematch_maps_them() -> None:
+    """SQLite in a transaction that does not hold the write lock (begun DEFERRED) gives no keys
+    beforehand: the listing still stores every account, leaves their mapping to rematch (which
+    writes each its creation record), and map_by_email, which cannot write its records without
+    the keys, refuses and writes nothing."""
+    from django.db import connections
+
+    from access.mapping import BY_EMAIL, map_by_email, rematch
+    from access.models import AccountMapping, MappingKind, StaffMember
+
+    if connections["default"].vendor != "sqlite":
+        pytest.skip("SQLite's transaction modes")
+    connection = make_connection()
+    ana = StaffMember.objects.create(name="Ana", email="ana@example.com")
+    wrapper = connections["default"]
+    mode, wrapper.transaction_mode = wrapper.transaction_mode, "DEFERRED"  # type: ignore[attr-defined]
+    try:
+        store_listing(ACCOUNTS, connection=connection, pages=iter([[_account("ana")]]))
+        assert _stored() == {"ana": ("User", False)}
+        assert not AccountMapping.objects.exists()
+        with pytest.raises(RuntimeError, match="page_transaction"):
+            map_by_email([(Account.objects.get().pk, "ana@example.com")], {"ana@example.com": 1})
+        assert not AccountMapping.objects.exists()
+    finally:
+        wrapper.transaction_mode = mode  # type: ignore[attr-defined]
+    rematch()
+    mapping = AccountMapping.objects.get()
+    assert (mapping.kind, mapping.staff_id) == (MappingKind.STAFF, ana.pk)
+    assert list(mapping.history.values_list("history_type", "history_change_reason")) == [
+        ("+", BY_EMAIL)
+    ]
