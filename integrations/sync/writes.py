@@ -329,7 +329,7 @@ def _write(
     columns = [quote(field.column) for field in fields]
     with db.cursor() as cursor:
         if insert and db.vendor == "postgresql":
-            _copy(cursor.cursor, table, columns, _binary_types(fields, db), params)
+            _copy(cursor.cursor, table, columns, _binary_types(tuple(fields), db.alias), params)
             return
         if not insert and db.vendor == "postgresql" and _unnestable(fields):
             _update_from_arrays(cursor, model, db, fields, params)
@@ -346,7 +346,11 @@ def _write(
 
 
 def _copy(
-    cursor: Any, table: str, columns: list[str], types: list[str] | None, params: list[list[Any]]
+    cursor: Any,
+    table: str,
+    columns: list[str],
+    types: Sequence[str] | None,
+    params: list[list[Any]],
 ) -> None:
     """COPY: PostgreSQL parses and plans one statement for the whole page instead of one
     INSERT per row; on two cores the database's CPU is the sync's (make bench). In binary when
@@ -378,7 +382,11 @@ _BINARY_TYPES = {
 }
 
 
-def _binary_types(fields: Sequence[Field], db: BaseDatabaseWrapper) -> list[str] | None:
+@functools.cache
+def _binary_types(fields: tuple[Field, ...], alias: str) -> tuple[str, ...] | None:
+    """The binary types of these columns, None when one has none. Kept per set of columns: a
+    field's db_type costs ~6 µs, 0.09 ms for an account's 16 columns, three COPYs a batch."""
+    db = connections[alias]
     types = []
     for field in fields:
         db_type = str(field.db_type(db))
@@ -386,7 +394,7 @@ def _binary_types(fields: Sequence[Field], db: BaseDatabaseWrapper) -> list[str]
         if name is None:
             return None
         types.append(name)
-    return types
+    return tuple(types)
 
 
 # Column types sent as one array each (PostgreSQL): their values need no adapter of their own

@@ -300,6 +300,6 @@ def test_inserted_values_come_back_exactly_by_binary_and_by_text_copy() -> None:
     if connection.vendor == "postgresql":
         # Which way each went: the test above covers both.
         fields = [FailingItem._meta.get_field(name) for name in names]
-        assert writes._binary_types(fields, connection) is not None
+        assert writes._binary_types(tuple(fields), connection.alias) is not None
         address = [SignInLockout._meta.get_field("ip_address")]
-        assert writes._binary_types(address, connection) is None
+        assert writes._binary_types(tuple(address), connection.alias) is None
