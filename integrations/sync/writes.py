@@ -10,6 +10,7 @@ keys."""
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -20,6 +21,7 @@ from django.db import connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 from django.db.models.fields import AutoFieldMixin
+from psycopg.types.json import Jsonb
 
 # Exactly these classes (not subclasses, which may fold or convert in pre_save or
 # get_prep_value): their stored value is the attribute itself. Skipping the two calls per
@@ -108,7 +110,7 @@ def insert_values(
     if made_on_save:
         raise ValueError(f"{model.__name__}: name {', '.join(made_on_save)}: made on save")
     # One value for the whole call, prepared once (a default is the same for every row).
-    defaults = [field.get_db_prep_save(field.get_default(), db) for field in rest]
+    defaults = [_preparer(field, db)(field.get_default()) for field in rest]
     # Only the columns whose values need preparing are touched (a first accounts read writes
     # 10,000 rows of up to 14 columns, most of them plain: make bench).
     prepare = [
@@ -248,6 +250,8 @@ def _json_preparer(field: Field, db: BaseDatabaseWrapper) -> Callable[[Any], Any
     """A JSONField's values: a tuple (an incident's services, the same few down a page) is
     prepared once per distinct value, as the list it stands for; anything else each time."""
     prepare = functools.partial(field.get_db_prep_save, connection=db)
+    if db.vendor == "postgresql" and type(field) is models.JSONField and field.encoder is None:
+        prepare = _encoded_once(prepare)
 
     @functools.cache
     def repeated(value: tuple[Any, ...]) -> Any:
@@ -262,6 +266,26 @@ def _json_preparer(field: Field, db: BaseDatabaseWrapper) -> Callable[[Any], Any
         return prepare(value)
 
     return prepared
+
+
+def _encoded_once(prepare: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """PostgreSQL, a JSONField without an encoder of its own: a list or a dict is encoded here,
+    as Django's adapter would have it encoded (json.dumps, its defaults), and psycopg is given
+    the text to send as it is. Django's way built an adapter around the value and psycopg
+    encoded it at each write: 4.3 µs a value, three an incident, a sixth of a first sync's
+    writing (make bench, PostgreSQL); now 2 µs, and a repeated value's text is reused. Anything
+    else (None, which is SQL NULL, an expression, a scalar) takes Django's way."""
+
+    def prepared(value: Any) -> Any:
+        if type(value) is list or type(value) is dict:
+            return Jsonb(json.dumps(value).encode(), dumps=_as_is)
+        return prepare(value)
+
+    return prepared
+
+
+def _as_is(encoded: bytes) -> bytes:
+    return encoded
 
 
 def _sqlite_datetime(db: BaseDatabaseWrapper) -> Callable[[datetime], str]:

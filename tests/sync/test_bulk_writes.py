@@ -303,3 +303,82 @@ def test_inserted_values_come_back_exactly_by_binary_and_by_text_copy() -> None:
         assert writes._binary_types(tuple(fields), connection.alias) is not None
         address = [SignInLockout._meta.get_field("ip_address")]
         assert writes._binary_types(tuple(address), connection.alias) is None
+
+
+JSON_VALUES = [
+    ["Checkout API", 'say "hi"', "back\\slash", "tab\there\nline", "ünïcode ‘’ — ✓"],
+    [],
+    ("a", "tuple"),  # stored as the list it stands for
+    {"nested": {"list": [1, 2.5, None, True]}, "empty": {}, 'quote"key': "\\N"},
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("copy_as", ["binary", "text"])
+def test_json_values_are_stored_as_the_orm_stores_them_by_copy_and_by_update(
+    copy_as: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A JSON field's lists, dicts and tuples, with quotes, backslashes, tabs, line breaks and
+    non-ASCII text, come back as given whether written by a COPY (binary or text on PostgreSQL,
+    executemany on SQLite) or by update_rows, and hold the same JSON as the ORM's own save
+    (PostgreSQL: the same jsonb text)."""
+    if copy_as == "text":
+        # Every COPY as text, as for a table with a column binary cannot send (an address).
+        monkeypatch.setattr(writes, "_binary_types", lambda fields, alias: None)
+    source = make_connection()
+    names = ("connection_id", "source", "upstream_id", "title", "status", "created_at",
+             "content_hash", "changed_at", "first_synced_at", "search_text", "services",
+             "external_refs")  # fmt: skip
+    rows = [
+        (
+            source.pk,
+            "opsgenie",
+            f"u{n}",
+            "t",
+            "open",
+            SINCE,
+            "x",
+            SINCE,
+            SINCE,
+            "t",
+            value,
+            {"ref": value} if n % 2 else {},
+        )
+        for n, value in enumerate(JSON_VALUES)
+    ]
+    writes.insert_values(Incident, names, rows)
+    expected = [list(v) if isinstance(v, tuple) else v for v in JSON_VALUES]
+    stored = Incident.objects.filter(upstream_id__startswith="u").order_by("upstream_id")
+    assert [i.services for i in stored] == expected
+    assert [i.external_refs for i in stored] == [
+        {"ref": value} if n % 2 else {} for n, value in enumerate(expected)
+    ]
+    by_orm = [
+        Incident.objects.create(
+            connection=source,
+            upstream_id=f"orm{n}",
+            title="t",
+            status="open",
+            created_at=SINCE,
+            content_hash="x",
+            changed_at=SINCE,
+            services=value,
+        )
+        for n, value in enumerate(expected)
+    ]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT upstream_id, services::text FROM incidents_incident ORDER BY upstream_id"
+            )
+            text = dict(cursor.fetchall())
+        assert [text[f"u{n}"] for n in range(4)] == [text[i.upstream_id] for i in by_orm]
+
+    # Updated: every value moves one row on, by update_rows (executemany on both databases).
+    rows_now = list(stored)
+    for row, value in zip(rows_now, [*JSON_VALUES[1:], JSON_VALUES[0]], strict=True):
+        row.services, row.external_refs = value, {"after": value}
+    writes.update_rows(Incident, rows_now, ["services", "external_refs"])
+    moved = [*expected[1:], expected[0]]
+    assert [i.services for i in stored.all()] == moved
+    assert [i.external_refs for i in stored.all()] == [{"after": v} for v in moved]
