@@ -272,9 +272,10 @@ def _encoded_once(prepare: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """PostgreSQL, a JSONField without an encoder of its own: a list or a dict is encoded here,
     as Django's adapter would have it encoded (json.dumps, its defaults), and psycopg is given
     the text to send as it is. Django's way built an adapter around the value and psycopg
-    encoded it at each write: 4.3 µs a value, three an incident, a sixth of a first sync's
-    writing (make bench, PostgreSQL); now 2 µs, and a repeated value's text is reused. Anything
-    else (None, which is SQL NULL, an expression, a scalar) takes Django's way."""
+    encoded it at each write: 4.3 µs a value, three an incident; now 2 µs, and a repeated
+    value's text is reused (a first sync of 20,000 incidents on PostgreSQL: the writing
+    thread's CPU 1.77 -> 1.70 s). Anything else (None, which is SQL NULL, an expression, a
+    scalar) takes Django's way."""
 
     def prepared(value: Any) -> Any:
         if type(value) is list or type(value) is dict:
