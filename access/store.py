@@ -168,7 +168,7 @@ def _save(
     if directory is not None and new_rows:
         keys = reserve_pks([Account, AccountMapping], len(new_rows))
     insert_values(Account, NEW_ROW_FIELDS, new_rows, pks=keys[0] if keys is not None else None)
-    if directory is not None and keys is not None:
+    if keys is not None:  # reserved only where there is a directory to map them by
         accounts = list(zip(keys[0], (row[EMAIL] for row in new_rows), strict=True))
         map_by_email(accounts, directory(), pks=keys[1])  # type: ignore[arg-type]
     # Only the primary key and the written fields matter to update_rows.

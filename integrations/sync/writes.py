@@ -203,8 +203,9 @@ def _preparer(field: Field, db: BaseDatabaseWrapper) -> Callable[[Any], Any]:
     if isinstance(field, models.ForeignKey) and type(field.target_field) in INTEGER_KEYS:
         return _integer_key_preparer(field, db)
     if isinstance(field, REPEATED_FIELDS):
-        # A page's rows share their sync's time and their connection: each distinct value
-        # is prepared once (a third of the accounts stream's writing was preparing `now`).
+        # A page's rows share their dates and times, and a key to a row not keyed by an
+        # integer (keys to integers go as they are, above): each distinct value is prepared
+        # once (a third of the accounts stream's writing was preparing `now`).
         @functools.cache
         def prepared(value: Any) -> Any:
             return field.get_db_prep_save(value, db)
