@@ -38,7 +38,6 @@ from integrations.models import (
 from integrations.moves import connection_stopped_answering
 from integrations.providers.registry import get_provider
 from integrations.redaction import redact_for
-from integrations.sync import writes
 from integrations.sync.details import details_waiting, read_details
 from integrations.sync.liveness import RunInterrupted, heartbeat_every, sync_interrupt_stale
 from integrations.sync.prefetch import merged
@@ -212,7 +211,6 @@ def sync_connection(
         resume = {} if details_only else _resumable(connection, before=run)
         if resume and run.kind != SyncKind.FULL:
             tracker.save(kind=SyncKind.FULL)
-        writes.forget_table_sizes()
         source = provider.open_source(connection, stats=stats, sleep=sleep)
         streams = source.streams()
         failure = _run_streams(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -357,7 +356,6 @@ def _write(
     with db.cursor() as cursor:
         if insert and db.vendor == "postgresql":
             _copy(cursor.cursor, table, columns, _binary_types(tuple(fields), db.alias), params)
-            _inform_planner(cursor, db.alias, table)
             return
         if not insert and db.vendor == "postgresql" and _unnestable(fields):
             _update_from_arrays(cursor, model, db, fields, params)
@@ -391,51 +389,6 @@ def _copy(
             copy.set_types(types)
         for values in params:
             copy.write_row(values)
-
-
-# Pages under which PostgreSQL rightly checks a key by reading the whole table (a few pages
-# cost less than an index); past them, only statistics that have not seen the rows make it so.
-SCAN_PAGES = 16
-# Tables whose statistics were seen to count at least SCAN_PAGES pages, by database alias and
-# table, each with the time (monotonic) until which this process does not ask again, unless a
-# sync run begins (forget_table_sizes): a table emptied and vacuumed since is asked about again.
-_COUNTED: dict[tuple[str, str], float] = {}
-COUNTED_FOR_SECONDS = 600.0
-
-
-def forget_table_sizes() -> None:
-    """Ask again, at the next write of each table, whether its statistics count its pages (a
-    sync run begins: a table may have been emptied and vacuumed since the last one)."""
-    _COUNTED.clear()
-
-
-def _inform_planner(cursor: Any, alias: str, table: str) -> None:
-    """ANALYZE a table on PostgreSQL once it is larger than its statistics say it is small.
-
-    An emptied table, once vacuumed, is said to hold nothing, and the foreign-key check of each
-    row written into tables that refer to it (a mapping's account, checked at the commit) was
-    planned from that as a scan of the table, then kept for the session while the table grew:
-    a first accounts read of 5,000 into an emptied table took 1.1 s instead of 0.65, and grows
-    with the square of the accounts (make bench; the checks' plans by auto_explain). Analyzed
-    within the write's transaction, the statistics count its rows and the checks at its commit,
-    planned again, use the key."""
-    key = (alias, table)
-    if _COUNTED.get(key, 0.0) > time.monotonic():
-        return
-    cursor.execute(
-        "SELECT relpages, pg_relation_size(oid) / current_setting('block_size')::int "
-        "FROM pg_class WHERE oid = to_regclass(%s)",
-        [table],
-    )
-    found = cursor.fetchone()
-    if found is None:
-        return
-    counted, pages = found
-    if counted < SCAN_PAGES <= pages:
-        # A model's own quoted table name; ANALYZE takes no parameter.
-        cursor.execute(f"ANALYZE {table}")
-    if max(counted, pages) >= SCAN_PAGES:
-        _COUNTED[key] = time.monotonic() + COUNTED_FOR_SECONDS
 
 
 # Django's PostgreSQL column types -> the type psycopg's binary dumper for it is known by. A
