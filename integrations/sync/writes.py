@@ -72,9 +72,7 @@ def page_transaction() -> Iterator[None]:
     emptied table, once vacuumed, is said to hold nothing), it read the whole table for every
     row written after it, as the table grew: a first accounts read of 5,000 into an emptied
     table took 1.1 s instead of 0.65, each mapping's check a scan of the accounts (auto_explain).
-    Planning them again costs a few plans a page. (Analyzing such a table as it grew did mend
-    the checks, but statistics taken from a sync's first pages misled its other queries: a first
-    OpsGenie sync of 20,000 incidents took 31 s instead of 4.)"""
+    Planning them again costs a few plans a page; the statistics are left to autovacuum."""
     connection = transaction.get_connection()
     outermost = not connection.in_atomic_block
     with transaction.atomic():

@@ -101,4 +101,4 @@ def test_foreign_key_checks_into_a_table_grown_from_emptied_and_vacuumed_use_its
     assert len(checks) == ROWS  # the last page: one check per item written, at its commit
     assert [plan for plan in checks if "Seq Scan on checks_checkstate" in plan] == []
     assert all("Index" in plan for plan in checks)
-    assert _statistics("checks_checkstate") == (0, 0)  # mended without touching statistics
+    assert _statistics("checks_checkstate") == (0, 0)  # the statistics were left alone
