@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 from tests.bench.bench_sync import _start_sandbox  # noqa: E402
 from tests.bench.common import (  # noqa: E402
     Budgets,
-    collect_cleanup_garbage,
     database_label,
+    empty_tables,
     setup_django,
 )
 
@@ -110,10 +110,7 @@ def main() -> None:
             connection = _connection(base, keys["pagerduty_us"], list(users.values()))
             ratios, a_runs, b_runs = [], [], []
             for _ in range(REPEAT):
-                AccountMapping.history.model.objects.all().delete()
-                AccountMapping.objects.all().delete()
-                Account.objects.all().delete()
-                collect_cleanup_garbage()
+                empty_tables(AccountMapping.history.model, AccountMapping, Account)
                 a, listed = download(url, keys["pagerduty_us"])
                 b, counts = read_accounts(connection)
                 assert len(listed) == counts.created == SIZE, (len(listed), counts)  # type: ignore[attr-defined]

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 from tests.bench.bench_sync import _connect, _start_sandbox  # noqa: E402
 from tests.bench.common import (  # noqa: E402
     Budgets,
-    collect_cleanup_garbage,
     database_label,
+    empty_tables,
     setup_django,
 )
 
@@ -108,8 +108,7 @@ def bench(size: int) -> dict[str, object]:
         download(url, key)  # warm both processes up
         a_runs, b_runs = [], []
         for _ in range(REPEAT):
-            Alert.objects.all().delete()
-            collect_cleanup_garbage()
+            empty_tables(Alert)
             a_run, downloaded, open_ids = download(url, key)
             b_run, b_counts = sync(connection_id, full=True)
             a_runs.append(a_run)

@@ -33,8 +33,8 @@ FLAT_BYTES_PER_INCIDENT = 32
 from tests.bench import downloads  # noqa: E402
 from tests.bench.common import (  # noqa: E402
     Budgets,
-    collect_cleanup_garbage,
     database_label,
+    empty_tables,
     setup_django,
 )
 
@@ -160,17 +160,13 @@ def _connect(provider: str, base: str, key: str, *, streams_on: tuple[str, ...] 
 
 def _empty_store() -> None:
     """What a first sync finds: no incident, no service, and no check result either (the
-    previous run's failing items name incidents deleted here: judging them gone would be work
+    previous run's failing items name incidents emptied here: judging them gone would be work
     no first sync does)."""
     from checks.models import CheckState, FailingItem, PendingItem
     from incidents.models import Incident
     from integrations.models import ProviderService
 
-    Incident.objects.all().delete()
-    ProviderService.objects.all().delete()
-    for model in (PendingItem, FailingItem, CheckState):
-        model.objects.all().delete()
-    collect_cleanup_garbage()
+    empty_tables(Incident, ProviderService, PendingItem, FailingItem, CheckState)
 
 
 def bench(size: int, provider: str = "opsgenie") -> dict[str, object]:

@@ -64,13 +64,23 @@ def setup_django(tmp_dir: str) -> None:
     gc.freeze()
 
 
-def collect_cleanup_garbage() -> None:
-    """Collect what a bench's cleanup between two runs left for the garbage collector, before
-    the clock starts. Django's delete() loads the rows it deletes with their related objects,
-    and those cached relations make cycles (an account and its mapping point at each other):
-    5,000 deleted accounts left 70,000 objects that only a full collection frees, and that
-    collection (~120 ms) fell inside the next timed sync in half the runs (make bench: accounts
-    b/a 1.22-1.27 without it, 1.64-1.71 with it, the same code)."""
+def empty_tables(*models: type) -> None:
+    """Empty these models' tables, and every table that refers to them, as a new install holds
+    them: each run of a bench starts from empty stores. Django's own flush (the statements of
+    ``manage.py flush``): a TRUNCATE on PostgreSQL, a DELETE on SQLite. Deleting on PostgreSQL
+    left each run's rows dead in the tables and their indexes, for the next run's sync to write
+    beside until autovacuum came: one bench's nine first syncs took longer run after run (OpsGenie,
+    b/a 1.48 rising to 1.93), a cost no first sync in use meets."""
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    tables = [model._meta.db_table for model in models]  # type: ignore[attr-defined]
+    connection.ops.execute_sql_flush(
+        connection.ops.sql_flush(no_style(), tables, allow_cascade=True)
+    )
+    # What the run before left for the garbage collector, collected before the clock starts:
+    # the cycles of a sync's objects (an account and its mapping point at each other) made
+    # a full collection (~120 ms) fall inside the next timed run in half the runs.
     gc.collect()
 
 
