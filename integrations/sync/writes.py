@@ -266,7 +266,9 @@ def _datetime_preparer(field: Field, db: BaseDatabaseWrapper) -> Callable[[Any],
 
 def _json_preparer(field: Field, db: BaseDatabaseWrapper) -> Callable[[Any], Any]:
     """A JSONField's values: a tuple (an incident's services, the same few down a page) is
-    prepared once per distinct value, as the list it stands for; anything else each time."""
+    prepared once per distinct value, as the list it stands for; so is an empty dict (nearly
+    every incident's external references: encoded row by row, ~0.7% of a first sync, py-spy);
+    anything else each time."""
     prepare = functools.partial(field.get_db_prep_save, connection=db)
     if db.vendor == "postgresql" and type(field) is models.JSONField and field.encoder is None:
         prepare = _encoded_once(prepare)
@@ -275,12 +277,18 @@ def _json_preparer(field: Field, db: BaseDatabaseWrapper) -> Callable[[Any], Any
     def repeated(value: tuple[Any, ...]) -> Any:
         return prepare(list(value))
 
+    @functools.cache
+    def empty_dict() -> Any:
+        return prepare({})
+
     def prepared(value: Any) -> Any:
         if type(value) is tuple:
             try:
                 return repeated(value)
             except TypeError:  # holds something unhashable
                 return prepare(list(value))
+        if type(value) is dict and not value:
+            return empty_dict()
         return prepare(value)
 
     return prepared
