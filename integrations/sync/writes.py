@@ -160,8 +160,8 @@ def reserve_pks(models: Sequence[type[Model]], count: int) -> list[list[int]] | 
         if db.vendor == "postgresql":
             # Each table's sequence is looked up once (a MATERIALIZED CTE), not once per key:
             # pg_get_serial_sequence reads the catalogs, and called for each of a page's 300
-            # keys it made the query take 6-10 ms instead of 1-1.5 (a first sync of 20,000
-            # incidents: ~150 such queries, 0.5-0.7 s of its writing; psql and make bench).
+            # keys it made the query take 6-10 ms instead of 1-1.5 (psql; a first sync of
+            # 20,000 incidents makes ~150 of them: 0.46-0.70 s, then 0.23-0.36, timed in it).
             sequences = ", ".join(
                 f"pg_get_serial_sequence(%s, %s)::regclass AS s{n}" for n in range(len(tables))
             )
