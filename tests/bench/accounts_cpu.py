@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.bench.bench_accounts import SIZE, _connection, download, read_accounts  # noqa: E402
 from tests.bench.bench_sync import _start_sandbox  # noqa: E402
-from tests.bench.common import setup_django  # noqa: E402
+from tests.bench.common import empty_tables, setup_django  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -63,9 +63,7 @@ def main() -> None:
                     cursor.execute("SELECT pg_backend_pid()")
                     backend = cursor.fetchone()[0]
             for _ in range(int(os.environ.get("ROUNDS", "3"))):
-                AccountMapping.history.model.objects.all().delete()
-                AccountMapping.objects.all().delete()
-                Account.objects.all().delete()
+                empty_tables(AccountMapping.history.model, AccountMapping, Account)
                 print("(a)", measure(lambda: download(url, key), process.pid, backend))
                 print("(b)", measure(lambda: read_accounts(connection), process.pid, backend))
         finally:

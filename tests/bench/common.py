@@ -13,7 +13,11 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
+
+if TYPE_CHECKING:
+    from django.db.models import Model
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,7 +68,7 @@ def setup_django(tmp_dir: str) -> None:
     gc.freeze()
 
 
-def empty_tables(*models: type) -> None:
+def empty_tables(*models: type[Model]) -> None:
     """Empty these models' tables, and every table that refers to them, as a new install holds
     them: each run of a bench starts from empty stores. Django's own flush (the statements of
     ``manage.py flush``): a TRUNCATE on PostgreSQL, a DELETE on SQLite. Deleting on PostgreSQL
@@ -74,7 +78,7 @@ def empty_tables(*models: type) -> None:
     from django.core.management.color import no_style
     from django.db import connection
 
-    tables = [model._meta.db_table for model in models]  # type: ignore[attr-defined]
+    tables = [model._meta.db_table for model in models]
     connection.ops.execute_sql_flush(
         connection.ops.sql_flush(no_style(), tables, allow_cascade=True)
     )
