@@ -6,7 +6,9 @@ the template filters wrote them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from functools import cached_property
 
 from django.utils import timezone, translation
@@ -17,6 +19,10 @@ from incidents.models import DataLost, Incident
 from lib.row_html import escape, month_names
 
 DATA_LOSS_LABELS = dict(DataLost.choices)
+# The labels get_priority_display and get_status_display give (a value outside the choices is
+# shown as it is), read once: those rebuild the choices' dict on every call.
+PRIORITY_LABELS = dict(Incident._meta.get_field("priority").flatchoices)
+STATUS_LABELS = dict(Incident._meta.get_field("status").flatchoices)
 TITLE_CHARS = 120
 # One <tr> of templates/incidents/list.html's table.
 ROW = """<tr>
@@ -71,11 +77,8 @@ class IncidentRow:
 
     @property
     def created_text(self) -> str:
-        """As the date filter's "j M Y, H:i" writes it, the month's name read once per
-        language rather than per row."""
-        moment = self._created
-        month = month_names(translation.get_language())[moment.month - 1]
-        return f"{moment.day} {month} {moment.year:04d}, {moment:%H:%M}"
+        """As the date filter's "j M Y, H:i" writes it."""
+        return _date_text(self._created, month_names(translation.get_language()))
 
     @property
     def priority_class(self) -> str:
@@ -83,16 +86,19 @@ class IncidentRow:
 
     @property
     def priority_label(self) -> str:
-        return self.incident.get_priority_display()  # type: ignore[attr-defined]
+        priority = self.incident.priority
+        return str(PRIORITY_LABELS.get(priority, priority))
 
     @property
     def status_label(self) -> str:
-        return self.incident.get_status_display()  # type: ignore[attr-defined]
+        return str(STATUS_LABELS.get(self.incident.status, self.incident.status))
 
-    def html(self) -> SafeString:
+    def html(self, zone: tzinfo, months: Sequence[str]) -> str:
         """The row's <tr>, every value escaped (as format_html escapes them, without the lazy
-        string checks it makes per value: they were most of the row's time)."""
+        string checks it makes per value: they were most of the row's time). ``zone`` and
+        ``months`` are the current time zone and its language's month names (rows_html)."""
         incident = self.incident
+        moment = incident.created_at.astimezone(zone)
         tags = "".join(
             f'\n          <span class="tag">{text}</span>'
             for shown, text in (
@@ -102,23 +108,21 @@ class IncidentRow:
             if shown
         )
         mention = incident.data_loss_mention
-        return mark_safe(  # noqa: S308 - every value below is escaped
-            ROW.format(
-                url=escape(self.url),
-                name=escape(self.name),
-                source=escape(incident.source_label),
-                tags=tags,
-                created_iso=escape(self.created_iso),
-                created_text=escape(self.created_text),
-                priority_class=escape(self.priority_class),
-                priority_label=escape(self.priority_label),
-                status=escape(incident.status),
-                status_label=escape(self.status_label),
-                loss_class=escape(self.data_loss_class),
-                loss_title=f' title="{escape(mention)}"' if mention else "",
-                loss_label=escape(self.data_loss_label),
-                checks=self._checks(),
-            )
+        return ROW.format(
+            url=escape(self.url),
+            name=escape(self.name),
+            source=escape(incident.source_label),
+            tags=tags,
+            created_iso=escape(moment.isoformat()),
+            created_text=escape(_date_text(moment, months)),
+            priority_class=escape(self.priority_class),
+            priority_label=escape(self.priority_label),
+            status=escape(incident.status),
+            status_label=escape(self.status_label),
+            loss_class=escape(self.data_loss_class),
+            loss_title=f' title="{escape(mention)}"' if mention else "",
+            loss_label=escape(self.data_loss_label),
+            checks=self._checks(),
         )
 
     def _checks(self) -> str:
@@ -129,3 +133,16 @@ class IncidentRow:
             f'<span class="check-failing">Failing ({len(self.failing_checks)})</span>\n'
             f'          <ul class="check-titles">{titles}</ul>'
         )
+
+
+def rows_html(rows: Sequence[IncidentRow]) -> SafeString:
+    """The table body: every row's <tr>, the time zone and the month names read once a page
+    (each a context-local lookup: a row read them twice)."""
+    zone = timezone.get_current_timezone()
+    months = month_names(translation.get_language())
+    return mark_safe("".join(row.html(zone, months) for row in rows))  # noqa: S308 - escaped
+
+
+def _date_text(moment: datetime, months: Sequence[str]) -> str:
+    """``moment`` (already in the current time zone) as the date filter's "j M Y, H:i"."""
+    return f"{moment.day} {months[moment.month - 1]} {moment.year:04d}, {moment:%H:%M}"

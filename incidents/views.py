@@ -5,6 +5,7 @@ from django.shortcuts import render
 
 from accounts.permissions import require_permissions
 from incidents.list_filters import IncidentFilterForm, sort_links
+from incidents.list_rows import rows_html
 from incidents.selectors import incident_list
 
 VIEW = "incidents.view_incident"
@@ -22,6 +23,7 @@ def incidents(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "page": page,
+        "rows_html": rows_html(page.object_list),
         "form": form,
         "ignored": form.ignored(),
         "filters": filters,

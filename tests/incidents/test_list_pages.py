@@ -224,7 +224,7 @@ def test_a_row_writes_what_the_template_filters_wrote(settings, zone: str) -> No
     from django.template import Context, Template
     from django.utils import timezone as tz
 
-    from incidents.list_rows import IncidentRow
+    from incidents.list_rows import IncidentRow, rows_html
 
     settings.TIME_ZONE = zone
     long_title = "Zürich <b>" + "é" * 130
@@ -238,3 +238,7 @@ def test_a_row_writes_what_the_template_filters_wrote(settings, zone: str) -> No
                 "#{{ i.number }} {{ i.title|truncatechars:120 }}"
             ).render(Context({"i": incident}))
             assert f"{row.created_iso}|{row.created_text}|{escape(row.name)}" == expected
+            # The table's body writes the same (its time zone and month names read once).
+            iso, text, name = expected.split("|")
+            assert f'<time datetime="{iso}">{text}</time>' in rows_html([row])
+            assert f">{name}</a>" in rows_html([row])
