@@ -3,6 +3,8 @@ page (its mapping and the mapping's history)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Window
@@ -54,22 +56,31 @@ CATEGORY_FILTERS = {
 }
 
 
-def _category_counts(accounts) -> tuple[dict[str, int], int]:  # type: ignore[no-untyped-def]
-    """How many of ``accounts`` still upstream are in each category, and how many were
-    removed upstream: one count per (removed, mapping kind, person's status), each added to
-    its category (a filtered count per category read every row five times)."""
-    counts, removed = dict.fromkeys(CATEGORIES, 0), 0
+@dataclass(frozen=True)
+class AccountFacts:
+    counts: dict[str, int]  # accounts still upstream, per category
+    removed: int  # accounts removed upstream
+    roles: frozenset[str]  # the upstream roles any of them holds, removed ones included
+
+
+def _account_facts(accounts) -> AccountFacts:  # type: ignore[no-untyped-def]
+    """How many of ``accounts`` still upstream are in each category, how many were removed
+    upstream, and the roles they hold: one count per (removed, mapping kind, person's status,
+    role), each added to its category (a filtered count per category read every row five
+    times; the roles in a query of their own read them all once more)."""
+    counts, removed, roles = dict.fromkeys(CATEGORIES, 0), 0, set()
     grouped = (
         accounts.annotate(gone=Q(removed_at__isnull=False))
-        .values_list("gone", "mapping__kind", "mapping__staff__status")
+        .values_list("gone", "mapping__kind", "mapping__staff__status", "role")
         .annotate(n=Count("pk"))
     )
-    for gone, kind, status, n in grouped.order_by():
+    for gone, kind, status, role, n in grouped.order_by():
+        roles.add(role)
         if gone:
             removed += n
         else:
             counts[category_of(kind, status)] += n
-    return counts, removed
+    return AccountFacts(counts, removed, frozenset(roles - {""}))
 
 
 def _page_of_ids(ordered: QuerySet[Account], number_text: str | None) -> Page:
@@ -110,8 +121,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             return redirect("access:system", system=system.pk)
     systems = []
     for system in CriticalSystem.objects.select_related("connection").order_by("pk"):
-        counts, _removed = _category_counts(Account.objects.filter(connection=system.connection))
-        systems.append({"system": system, "name": system.name, "counts": counts})
+        facts = _account_facts(Account.objects.filter(connection=system.connection))
+        systems.append({"system": system, "name": system.name, "counts": facts.counts})
     context = {
         "systems": systems,
         "form": form,
@@ -143,25 +154,23 @@ def _accounts_notice(system: CriticalSystem) -> str:
     return ""
 
 
-def _upstream_roles(system: CriticalSystem) -> list[tuple[str, str]]:
+def _upstream_roles(system: CriticalSystem, seen: frozenset[str]) -> list[tuple[str, str]]:
+    """The provider's roles, then those ``seen`` on the system's accounts that it does not
+    name (custom roles)."""
     provider = providers().get(system.connection.provider)
     known = list(provider.account_roles) if provider else []
-    seen = (
-        Account.objects.filter(connection=system.connection)
-        .exclude(role="")
-        .values_list("role", flat=True)
-        .distinct()
-    )
     names = {value for value, _label in known}
-    return known + [(role, f"{role} (custom)") for role in sorted(set(seen) - names)]
+    return known + [(role, f"{role} (custom)") for role in sorted(seen - names)]
 
 
 @require_permissions(read=VIEW, write=MANAGE)
 def system_detail(request: HttpRequest, system: int) -> HttpResponse:
     pk = system  # the URL's id; ``system`` is the object from here on
     system = get_object_or_404(CriticalSystem.objects.select_related("connection"), pk=pk)
+    accounts = Account.objects.filter(connection=system.connection)
+    facts = _account_facts(accounts)
     form = ValidAccessForm(
-        request.POST or None, system=system, upstream_roles=_upstream_roles(system)
+        request.POST or None, system=system, upstream_roles=_upstream_roles(system, facts.roles)
     )
     if request.method == "POST" and form.is_valid():
         valid_access_set(
@@ -172,7 +181,6 @@ def system_detail(request: HttpRequest, system: int) -> HttpResponse:
         )
         messages.success(request, "Valid access type saved; the access checks were re-evaluated.")
         return redirect("access:system", system=pk)
-    accounts = Account.objects.filter(connection=system.connection)
     chosen = request.GET.get("category", "")
     # A NUL matches no email or name, and PostgreSQL refuses it in a query (a 500).
     search = request.GET.get("q", "").replace("\x00", "").strip()[:200]
@@ -188,7 +196,6 @@ def system_detail(request: HttpRequest, system: int) -> HttpResponse:
     # The page's ids first, in the index's order (account_live_by_email), then their 50 rows
     # with mapping, person and org role: joining those for every match only to sort them cost
     # more than the rest of the page at 5,000 accounts.
-    counts, removed = _category_counts(accounts)
     page = _page_of_ids(listed.order_by("email", "pk"), request.GET.get("page"))
     ids = list(page.object_list)
     by_id = (
@@ -202,8 +209,8 @@ def system_detail(request: HttpRequest, system: int) -> HttpResponse:
         "form": form,
         "can_manage": request.user.has_perm(MANAGE),
         "notice": _accounts_notice(system),
-        "counts": counts,
-        "removed": removed,
+        "counts": facts.counts,
+        "removed": facts.removed,
         "rows": rows,
         "page": page,
         "chosen": chosen,

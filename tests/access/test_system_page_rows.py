@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from access.mapping import rematch
-from access.models import Account, CriticalSystem, StaffStatus
+from access.models import Account, CriticalSystem, OrgRole, StaffStatus
 from access.store import ACCOUNTS
 from integrations.records import AccountRecord
 from tests.access.conftest import person
@@ -108,3 +108,28 @@ def test_a_page_past_the_end_shows_the_last_and_a_bad_number_the_first(auditor_c
         first = auditor_client.get(url, {"page": bad}).content.decode()
         assert "Page 1 of 2" in first and len(_rows(first)) == 50, bad
         assert "p000@example.com" in first and "p050@example.com" not in first
+
+
+def test_the_counts_and_the_custom_roles_come_from_every_account(admin_client) -> None:  # type: ignore[no-untyped-def]
+    system = _system_with_accounts()
+    connection = system.connection
+    ACCOUNTS.save(
+        connection=connection,
+        records=[
+            AccountRecord(upstream_id="5", email="obs@example.com", name="O", role="Observer"),
+            AccountRecord(upstream_id="6", email="old@example.com", name="X", role="Retired"),
+        ],
+    )
+    # One account with a role of its own removed upstream: its role is still one to allow.
+    Account.objects.filter(upstream_id="6").update(removed_at=datetime(2026, 12, 1, tzinfo=UTC))
+    html = admin_client.get(f"/access/systems/{system.pk}/").content.decode()
+    # Ann is existing staff, Bob offboarded; the bot, Gone and the observer are not identified.
+    for tag in ("Existing staff: 1", "Offboarded staff: 1", "Not identified: 3"):
+        assert f">{tag}</a>" in html, tag
+    assert ">Removed upstream: 1</a>" in html
+    # OpsGenie's own roles are not "custom"; the two seen only on these accounts are, once in
+    # each org role's choices.
+    rules = OrgRole.objects.count()
+    assert rules and html.count("Observer (custom)") == html.count("Retired (custom)") == rules
+    assert "Admin (custom)" not in html and "User (custom)" not in html
+    assert " (custom)" not in html.replace("Observer (custom)", "").replace("Retired (custom)", "")
