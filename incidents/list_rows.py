@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from functools import cached_property
 
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
@@ -67,19 +66,6 @@ class IncidentRow:
             title = Truncator(title).chars(TITLE_CHARS)
         return f"#{self.incident.number} {title}"
 
-    @cached_property
-    def _created(self):  # type: ignore[no-untyped-def]
-        return timezone.localtime(self.incident.created_at)
-
-    @property
-    def created_iso(self) -> str:
-        return self._created.isoformat()  # the date filter's "c"
-
-    @property
-    def created_text(self) -> str:
-        """As the date filter's "j M Y, H:i" writes it."""
-        return _date_text(self._created, month_names(translation.get_language()))
-
     @property
     def priority_class(self) -> str:
         return self.incident.priority or "unknown"
@@ -93,7 +79,7 @@ class IncidentRow:
     def status_label(self) -> str:
         return str(STATUS_LABELS.get(self.incident.status, self.incident.status))
 
-    def html(self, zone: tzinfo, months: Sequence[str]) -> str:
+    def _tr(self, zone: tzinfo, months: Sequence[str]) -> str:
         """The row's <tr>, every value escaped (as format_html escapes them, without the lazy
         string checks it makes per value: they were most of the row's time). ``zone`` and
         ``months`` are the current time zone and its language's month names (rows_html)."""
@@ -140,7 +126,7 @@ def rows_html(rows: Sequence[IncidentRow]) -> SafeString:
     (each a context-local lookup: a row read them twice)."""
     zone = timezone.get_current_timezone()
     months = month_names(translation.get_language())
-    return mark_safe("".join(row.html(zone, months) for row in rows))  # noqa: S308 - escaped
+    return mark_safe("".join(row._tr(zone, months) for row in rows))  # noqa: S308 - escaped
 
 
 def _date_text(moment: datetime, months: Sequence[str]) -> str:
