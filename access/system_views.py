@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from access.account_rows import account_row
+from access.account_rows import ROW_FIELDS, account_row
 from access.mapping import CATEGORIES, category, category_of, mapping_reset, mapping_set
 from access.models import Account, AccountMapping, CriticalSystem, MappingKind, StaffStatus
 from access.services import (
@@ -29,20 +29,6 @@ VIEW = "access.view_criticalsystem"
 MANAGE = "access.change_criticalsystem"
 MAP = "access.change_accountmapping"
 ACCOUNTS_PER_PAGE = 50
-# What a row of the accounts table shows (access/account_rows.py), and no more: the other
-# columns (dates, teams, hashes) were read, converted and dropped for every row.
-ROW_FIELDS = (
-    "email",
-    "name",
-    "role",
-    "removed_at",
-    "blocked",
-    "invitation_pending",
-    "mapping__kind",
-    "mapping__staff__name",
-    "mapping__staff__status",
-    "mapping__staff__org_role__name",
-)
 
 # Each category as a filter on accounts (mapping.category says the same in Python).
 CATEGORY_FILTERS = {
