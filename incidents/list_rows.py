@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from incidents.models import DataLost, Incident
-from lib.row_html import escape, month_names
+from lib.row_html import escape, local_day_text, month_names
 
 DATA_LOSS_LABELS = dict(DataLost.choices)
 # The labels get_priority_display and get_status_display give (a value outside the choices is
@@ -100,7 +100,7 @@ class IncidentRow:
             source=escape(incident.source_label),
             tags=tags,
             created_iso=escape(moment.isoformat()),
-            created_text=escape(_date_text(moment, months)),
+            created_text=escape(f"{local_day_text(moment, months)}, {moment:%H:%M}"),
             priority_class=escape(self.priority_class),
             priority_label=escape(self.priority_label),
             status=escape(incident.status),
@@ -127,8 +127,3 @@ def rows_html(rows: Sequence[IncidentRow]) -> SafeString:
     zone = timezone.get_current_timezone()
     months = month_names(translation.get_language())
     return mark_safe("".join(row._tr(zone, months) for row in rows))  # noqa: S308 - escaped
-
-
-def _date_text(moment: datetime, months: Sequence[str]) -> str:
-    """``moment`` (already in the current time zone) as the date filter's "j M Y, H:i"."""
-    return f"{moment.day} {months[moment.month - 1]} {moment.year:04d}, {moment:%H:%M}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import html
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.utils import dateformat, timezone, translation
@@ -24,9 +25,13 @@ def escape(value: object) -> str:
 
 def day_text(moment: datetime) -> str:
     """As the date filter's "j M Y" writes ``moment`` (in the current time zone)."""
-    local = timezone.localtime(moment)
-    month = month_names(translation.get_language())[local.month - 1]
-    return f"{local.day} {month} {local.year:04d}"
+    return local_day_text(timezone.localtime(moment), month_names(translation.get_language()))
+
+
+def local_day_text(local: datetime, months: Sequence[str]) -> str:
+    """``local`` (already in the current time zone) as the date filter's "j M Y", ``months``
+    the current language's month_names: for a table that reads both once, not per row."""
+    return f"{local.day} {months[local.month - 1]} {local.year:04d}"
 
 
 @functools.cache
