@@ -75,10 +75,9 @@ def _gate_now(user: AbstractUser) -> Gate:
         has_authenticator, mode, roles = cursor.fetchone()
     if has_authenticator:
         return Gate.VERIFY
-    roles = roles or []
-    if isinstance(roles, str):
-        # A JSON column through a subquery may come back as its text, depending on the driver.
-        roles = json.loads(roles)
+    # Read by SQL, the JSON column comes back as its text (SQLite and Django's psycopg loaders,
+    # both checked); NULL when the policy was never saved.
+    roles = json.loads(roles) if isinstance(roles, str) else roles or []
     policy = MfaPolicy(mode=mode or MfaPolicy.Mode.OFF, roles=roles)
     if policy.mode != MfaPolicy.Mode.OFF and policy.requires(user_role(user)):
         return Gate.ENROL
