@@ -16,6 +16,7 @@ from checks.judging import Judgement, clear_pending, judge, pending, stored_rows
 from checks.models import CheckState, CheckStatus, CheckStatusChange, HistoryEvent, SpecialCase
 from lib.checks import Check, checks_for
 from lib.events import emit
+from lib.moments import utc_minute_text
 
 T = TypeVar("T")
 
@@ -208,7 +209,7 @@ def record_expiries(state: CheckState, now: datetime) -> list[Event]:
         Event(
             HistoryEvent.SPECIAL_CASE_EXPIRED,
             case,
-            detail=f"{case.label} (expired {case.expires_at:%d %b %Y %H:%M} UTC)",
+            detail=f"{case.label} (expired {utc_minute_text(case.expires_at)})",
         )
         for case in expired
     ]

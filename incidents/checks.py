@@ -23,6 +23,7 @@ from integrations.providers.registry import provider_name
 from integrations.records import IncidentStatus, Priority
 from lib.checks import Check, FailingRow, Incremental, id_chunks, register
 from lib.ids import AmongIds
+from lib.moments import utc_minute_text
 
 TOPIC = "incidents"
 CLOSED_KEY = "incident-closed"
@@ -85,10 +86,6 @@ def sla_clock(incident: Incident, policy: IncidentPolicy, now: datetime) -> str:
     if now < due:
         return f"due in {describe(due - now)}"
     return f"overdue by {describe(now - due)}"
-
-
-def _when(moment: datetime) -> str:
-    return f"{moment:%d %b %Y %H:%M} UTC"
 
 
 def _among(incidents: QuerySet, among: Collection[int] | None, field: str = "pk") -> Iterator:  # type: ignore[type-arg]
@@ -155,12 +152,12 @@ def failing_open(now: datetime, among: Collection[int] | None = None) -> Iterato
     for incidents in _among(open_incidents, among):
         rows = incidents.values_list(*columns).iterator(chunk_size=2000)
         for pk, number, title, created_at, priority, source in rows:
-            reason = f"Open since it was reported, {_when(created_at)}"
+            reason = f"Open since it was reported, {utc_minute_text(created_at)}"
             if policy.close_check_uses_sla:
                 sla = policy.sla(priority)
                 reason += (
                     f"; the {LABELS[priority]} SLA of {describe(sla)} ran out "
-                    f"{_when(created_at + sla)}"
+                    f"{utc_minute_text(created_at + sla)}"
                 )
             yield _row(prefix, pk, number, title, reason, source)
 
@@ -235,7 +232,7 @@ def failing_sla(now: datetime, among: Collection[int] | None = None) -> Iterator
             due = created_at + policy.sla(priority)
             reason = (
                 f"Still open past its SLA of {sla_text[priority]}: reported "
-                f"{_when(created_at)}, due {_when(due)}"
+                f"{utc_minute_text(created_at)}, due {utc_minute_text(due)}"
             )
             yield _row(prefix, pk, number, title, reason, source)
     late = (

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from integrations.config_records import PERSON, SCHEDULE, Escalation, Heartbeat, Timeline
 from lib.checks import FailingRow
+from lib.moments import utc_minute_text
 from library.kinds import services_kind
 from library.models import LibraryObject
 from library.readiness_reads import (
@@ -34,10 +35,6 @@ from library.readiness_reads import (
 
 def escalation(row: LibraryObject) -> Escalation:
     return Escalation.from_json(row.facts.get("escalation"))
-
-
-def _when(moment: datetime) -> str:
-    return f"{moment:%d %b %Y %H:%M} UTC"
 
 
 def row_item(
@@ -201,7 +198,7 @@ def schedule_gaps(
     read = Timeline.from_json(timeline.facts.get("timeline"))
     end = read.end
     if end is None or end <= now:
-        read_to = f"reaches only to {_when(end)}" if end else "has no end date"
+        read_to = f"reaches only to {utc_minute_text(end)}" if end else "has no end date"
         why = f"its on-call timeline as last synced {read_to}: a sync reads the next 14 days"
         yield row_item(f"on-call:{timeline.pk}", timeline, account, CANNOT + why, name)
         return
@@ -213,8 +210,9 @@ def schedule_gaps(
         edge = f"to:{upper:%Y%m%dT%H%M}" if upper != end else f"from:{lower:%Y%m%dT%H%M}"
         label = f"{name}: {lower:%d %b %H:%M} – {upper:%d %b %H:%M} UTC"
         reason = (
-            f"Nobody is on call from {_when(lower)} to {_when(upper)}. Add a rotation or an "
-            f"override to schedule {name} in {account.source} covering that time."
+            f"Nobody is on call from {utc_minute_text(lower)} to {utc_minute_text(upper)}. "
+            f"Add a rotation or an override to schedule {name} in {account.source} covering "
+            "that time."
         )
         yield row_item(f"gap:{timeline.pk}:{edge}", timeline, account, reason, label)
 
@@ -289,7 +287,7 @@ def failing_heartbeats(now: datetime) -> Iterator[FailingRow]:
                 )
             elif read.expired:
                 last = read.last_ping
-                since = f"last ping {_when(last)}" if last else "no ping recorded"
+                since = f"last ping {utc_minute_text(last)}" if last else "no ping recorded"
                 reason = (
                     f"Expired ({since}): what should ping it has stopped. Restore the job that "
                     f"pings heartbeat {beat.name}, then check it is alive in {account.source}."

@@ -17,6 +17,7 @@ from django.urls import reverse
 from integrations.models import Connection, ConnectionStatus, ProviderService, SyncRun
 from integrations.providers.registry import provider_name, providers
 from lib.checks import FailingRow
+from lib.moments import utc_minute_text
 from library.kinds import KINDS, ROLES, Kind, kinds_of, services_kind
 from library.models import LibraryObject
 
@@ -183,6 +184,6 @@ def empty_or_unread(
 
 
 def removed_on(row: LibraryObject) -> str:
-    when = f" on {row.removed_at:%d %b %Y %H:%M} UTC" if row.removed_at else ""
+    when = f" on {utc_minute_text(row.removed_at)}" if row.removed_at else ""
     singular = KINDS[row.kind].singular if row.kind in KINDS else row.kind
     return f"{singular} {row.name} was removed upstream{when}"
