@@ -5,6 +5,7 @@ pages; auditors read them and cannot write."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from datetime import timezone as dt_timezone
 from typing import Any
 
 import pytest
@@ -212,6 +213,35 @@ def test_a_gap_in_a_schedule_an_escalation_uses_fails_with_its_times(connection)
     assert found.url == url("gappy on call", "on_calls")
     assert items["Unread on call"].reason == "Cannot judge: its on-call timeline was not read"
     assert CheckState.objects.get(key=GAPS_KEY).checked_count == 3
+
+
+def test_a_gap_given_with_an_offset_upstream_is_said_in_utc(connection) -> None:  # type: ignore[no-untyped-def]
+    synced(connection)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    gappy = timeline("gappy", start, (0, 5), (7, 14))
+    # The same instants as the upstream may write them, two hours ahead of UTC.
+    ahead = dt_timezone(timedelta(hours=2))
+
+    def shifted(value: str) -> str:
+        return datetime.fromisoformat(value).astimezone(ahead).isoformat()
+
+    gappy["startDate"], gappy["endDate"] = shifted(gappy["startDate"]), shifted(gappy["endDate"])
+    for period in gappy["finalTimeline"]["rotations"][0]["periods"]:
+        period["startDate"], period["endDate"] = (
+            shifted(period["startDate"]),
+            shifted(period["endDate"]),
+        )
+    assert gappy["startDate"].endswith("+02:00")
+    store(connection, "escalations", escalation("e1", "Ops", rule("schedule", "gappy", "G")))
+    store(connection, "on_calls", gappy, key="_parent")
+
+    evaluate(topic=TOPIC)
+
+    (found,) = failing(GAPS_KEY).values()
+    assert found.reason.startswith(
+        f"Nobody is on call from {start + timedelta(days=5):%d %b %Y %H:%M} UTC to "
+        f"{start + timedelta(days=7):%d %b %Y %H:%M} UTC."
+    )
 
 
 def test_an_escalation_stopping_at_one_person_fails(connection) -> None:  # type: ignore[no-untyped-def]
