@@ -112,10 +112,12 @@ class FailingItem(models.Model):
     an integer: the database then knows how many items each check has (a join through
     CheckState hid it, and PostgreSQL hashed 180,000 items to list one page, issue 14)."""
 
-    # Found by the unique (check_state, item_key) index below, which leads with it: a second
-    # index of the foreign key alone was one more to write for every item and read by nothing.
+    # Its own index stays beside the unique (check_state, item_key) one that leads with it: an
+    # evaluation that judged only some items counts all of the check's items from it, an index
+    # a fifth the size. Without it, the evaluation after 1% of 1,000,000 incidents changed
+    # measured 2.08 s against 1.53 before (one run each, make bench): kept until measured apart.
     check_state = models.ForeignKey(
-        CheckState, on_delete=models.CASCADE, related_name="failing_items", db_index=False
+        CheckState, on_delete=models.CASCADE, related_name="failing_items"
     )
     check_key = models.CharField(max_length=80, default="", editable=False)
     item_key = models.CharField(max_length=120, help_text='e.g. "incident:42"')
