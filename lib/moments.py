@@ -12,11 +12,24 @@ from datetime import UTC, datetime
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def utc_minute_text(moment: datetime) -> str:
-    """``moment`` to the minute, in UTC (a naive time is taken as UTC already)."""
+def _utc(moment: datetime) -> datetime:
+    """``moment`` in UTC (a naive time is taken as UTC already)."""
     if moment.tzinfo is not None and moment.tzinfo is not UTC:
-        moment = moment.astimezone(UTC)
+        return moment.astimezone(UTC)
+    return moment
+
+
+def utc_minute_text(moment: datetime) -> str:
+    """``moment`` to the minute, in UTC: "05 Dec 2026 14:03 UTC"."""
+    moment = _utc(moment)
     return (
         f"{moment.day:02d} {MONTHS[moment.month - 1]} {moment.year} "
         f"{moment.hour:02d}:{moment.minute:02d} UTC"
     )
+
+
+def utc_day_minute(moment: datetime) -> str:
+    """The same without the year or the zone, for a short label that says UTC once:
+    "05 Dec 14:03"."""
+    moment = _utc(moment)
+    return f"{moment.day:02d} {MONTHS[moment.month - 1]} {moment.hour:02d}:{moment.minute:02d}"

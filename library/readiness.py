@@ -16,7 +16,7 @@ from datetime import datetime
 
 from integrations.config_records import PERSON, SCHEDULE, Escalation, Heartbeat, Timeline
 from lib.checks import FailingRow
-from lib.moments import utc_minute_text
+from lib.moments import utc_day_minute, utc_minute_text
 from library.kinds import services_kind
 from library.models import LibraryObject
 from library.readiness_reads import (
@@ -208,7 +208,9 @@ def schedule_gaps(
         # Keyed by the gap's end, which a later sync does not move (its start may be the
         # window's, which does); by its start when it runs to the window's end.
         edge = f"to:{upper:%Y%m%dT%H%M}" if upper != end else f"from:{lower:%Y%m%dT%H%M}"
-        label = f"{name}: {lower:%d %b %H:%M} – {upper:%d %b %H:%M} UTC"
+        # The key keeps the upstream's own clock (a changed key would be an item gone and a new
+        # one); what people read is in UTC, as it says.
+        label = f"{name}: {utc_day_minute(lower)} – {utc_day_minute(upper)} UTC"
         reason = (
             f"Nobody is on call from {utc_minute_text(lower)} to {utc_minute_text(upper)}. "
             f"Add a rotation or an override to schedule {name} in {account.source} covering "

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lib.moments import utc_minute_text
+from lib.moments import utc_day_minute, utc_minute_text
 
 
 @pytest.mark.parametrize("month", range(1, 13))
@@ -29,3 +29,10 @@ def test_a_time_given_in_another_zone_is_written_in_utc() -> None:
     assert utc_minute_text(datetime(2026, 3, 1, 4, 15, tzinfo=ZoneInfo("UTC"))) == (
         "01 Mar 2026 04:15 UTC"
     )
+
+
+def test_the_short_label_form_is_the_same_moment_in_utc_without_the_year() -> None:
+    paris = datetime(2026, 7, 1, 0, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    assert utc_day_minute(paris) == "30 Jun 22:30"
+    moment = datetime(2026, 2, 3, 4, 5, tzinfo=UTC)
+    assert utc_day_minute(moment) == moment.strftime("%d %b %H:%M")

@@ -242,6 +242,9 @@ def test_a_gap_given_with_an_offset_upstream_is_said_in_utc(connection) -> None:
         f"Nobody is on call from {start + timedelta(days=5):%d %b %Y %H:%M} UTC to "
         f"{start + timedelta(days=7):%d %b %Y %H:%M} UTC."
     )
+    assert found.label == (
+        f"G: {start + timedelta(days=5):%d %b %H:%M} – {start + timedelta(days=7):%d %b %H:%M} UTC"
+    )
 
 
 def test_an_escalation_stopping_at_one_person_fails(connection) -> None:  # type: ignore[no-untyped-def]
