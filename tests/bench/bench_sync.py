@@ -278,7 +278,7 @@ def _summary(name: str, small: dict, large: dict, budgets: Budgets) -> str:
         # The ratio moves with the sandbox's own speed (the faster it answers, the larger the
         # same work looks against it); what the sync adds is the figure to compare machines by.
         f"      b - a = {added:.3f} s: {added * 1e6 / n:.0f} ms per 1,000 incidents added to "
-        f"the download (CPU calibration {calibration:.0f} ms)",
+        f"the download (CPU calibration after the runs {calibration:.0f} ms)",
         f"  (c) second sync, nothing changed     {large['c_resync_s']:8.3f} s"
         f"   c/a = {large['c/a']}",
         f"  (d) scheduled sync after 1% changed  {large['d_after_1pct_s']:8.3f} s"
