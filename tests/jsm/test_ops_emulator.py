@@ -1,9 +1,12 @@
 """The emulated Ops API's configuration and alert listings: ``values``/``links.next`` paging
 within the caps, Basic auth (401), the Operations role (403), unknown teams and schedules (404),
-the alerts' query subset, and the failures the sandbox ships (a coverage gap, a single-person
-escalation, an expired and a disabled heartbeat)."""
+the alerts' query subset, the failures the sandbox ships (a coverage gap, a single-person
+escalation, an expired and a disabled heartbeat), and the alerts every hour's site holds for the
+hour that passes."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -154,3 +157,17 @@ def test_advance_changes_the_ops_data_it_names_until_nothing_is_left(upstream, o
         ]
         assert nobody and iso_ms(nobody[0][0]) == iso_ms(gap["from"])
         assert iso_ms(nobody[-1][1]) == iso_ms(gap["to"])
+
+
+def test_every_hours_site_holds_the_alerts_an_hour_changes() -> None:
+    """The tests' emulator is drawn again each hour (tests/jsm/conftest.py ``live``), and an
+    emulated hour acknowledges an open alert and closes another: every hour's site must hold two
+    open alerts, one not yet acknowledged. The site of 2026-12-05 16:00 UTC held three open
+    alerts, all acknowledged (the time-passing test failed through that hour)."""
+    first = datetime(2026, 12, 5, 16, tzinfo=UTC)
+    for hours in range(72):
+        now = first - timedelta(hours=hours)
+        alerts = SandboxServer(seed=5, incidents=20, users=5, now=now).jsm_store.alerts()
+        opened = [alert for alert in alerts if alert["status"] == "open"]
+        assert len(opened) >= 2, now
+        assert any(not alert["acknowledged"] for alert in opened), now

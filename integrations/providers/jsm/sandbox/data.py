@@ -249,7 +249,25 @@ def _alerts(rng: random.Random, now_ms: int) -> list[Record]:
         created = now_ms - rng.randrange(60_000, 7 * DAY_MS)
         status = "open" if rng.random() < 0.3 else "closed"
         alerts.append(make_alert(rng, index + 1, created, min(created + HOUR_MS, now_ms), status))
-    return sorted(alerts, key=lambda alert: alert["createdAt"], reverse=True)
+    return _with_alerts_to_pass(sorted(alerts, key=lambda alert: alert["createdAt"], reverse=True))
+
+
+def _with_alerts_to_pass(alerts: list[Record]) -> list[Record]:
+    """``alerts`` (newest first), holding what every emulated hour changes (ops_passing
+    .pass_alerts): two open alerts, one of them not yet acknowledged. The draws leave fewer one
+    hour in about forty (the site is drawn again each hour); then the newest closed alerts are
+    open again, and the newest open one unacknowledged. No draw is spent: every other site
+    stays as it was."""
+    opened = [alert for alert in alerts if alert["status"] == "open"]
+    for alert in alerts:
+        if len(opened) >= 2:
+            break
+        if alert["status"] != "open":
+            alert["status"] = "open"
+            opened.append(alert)
+    if opened and all(alert["acknowledged"] for alert in opened):
+        min(opened, key=alerts.index)["acknowledged"] = False
+    return alerts
 
 
 def make_alert(
