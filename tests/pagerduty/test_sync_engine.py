@@ -68,11 +68,15 @@ def test_a_resync_with_nothing_changed_writes_nothing(upstream, connection) -> N
 def test_a_scheduled_sync_reads_what_is_new_and_open_not_the_history(upstream, connection) -> None:  # type: ignore[no-untyped-def]
     run_sync(connection)
     open_before = set(Incident.objects.filter(status="open").values_list("upstream_id", flat=True))
+    newest = Incident.objects.order_by("-created_at").values_list("created_at", flat=True)[0]
     summary = upstream.advance(
         provider="pagerduty", changed_fraction=0.04, new=6, deleted=0, seed=1
     )
     resolved = {i for i in open_before if truth(upstream)[i].status == "resolved"}
     assert resolved  # the case the resolved-first listing is for
+    # The listing of new incidents starts at the newest one held (or a little before), so it
+    # reads that one again; the others resolved are missing from both listings.
+    missing = {i for i in resolved if truth(upstream)[i].created_at < newest}
     run = run_sync(connection)
     assert run.kind == SyncKind.INCREMENTAL
     counts = run.counts["incidents"]
@@ -80,9 +84,12 @@ def test_a_scheduled_sync_reads_what_is_new_and_open_not_the_history(upstream, c
     assert counts["updated"] == len(set(summary["changed"]) & open_before)
     # New, open, and once-open-now-resolved incidents are current...
     assert_rows_match_upstream(upstream, connection, open_before | set(summary["created"]))
-    # ...in four calls: services, new incidents, open ones, and one page of the recently
-    # resolved (not one GET per incident resolved since).
-    assert run.http_calls == 4 + CONFIG_CALLS + DETAILS_CALLS
+    # ...in services, new incidents, open ones, and one page of the recently resolved (not one
+    # GET per incident resolved since) once three or more are missing; below three, one GET
+    # each costs less (tests/pagerduty/test_no_longer_open.py). How many are missing depends on
+    # the day's dataset: on 2027-02-28 the newest incident held was one of three resolved.
+    missing_calls = 1 if len(missing) >= 3 else len(missing)
+    assert run.http_calls == 3 + missing_calls + CONFIG_CALLS + DETAILS_CALLS
     # Urgency or priority changes of incidents resolved before wait for the reconciliation:
     # PagerDuty cannot list incidents by update time (reference §3.1).
     run_sync(connection, full=True)
