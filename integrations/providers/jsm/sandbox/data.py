@@ -253,11 +253,11 @@ def _alerts(rng: random.Random, now_ms: int) -> list[Record]:
 
 
 def _with_alerts_to_pass(alerts: list[Record]) -> list[Record]:
-    """``alerts`` (newest first), holding what every emulated hour changes (ops_passing
-    .pass_alerts): two open alerts, one of them not yet acknowledged. The draws leave fewer one
-    hour in about forty (the site is drawn again each hour); then the newest closed alerts are
-    open again, and the newest open one unacknowledged. No draw is spent: every other site
-    stays as it was."""
+    """``alerts`` (newest first), holding what every emulated hour changes
+    (``ops_passing.pass_alerts``): two open alerts, one of them not yet acknowledged. The draws
+    leave fewer for about one clock in forty (the site is drawn from its clock: the tests' is the
+    hour); then the newest closed alerts are open again, and the newest open one
+    unacknowledged. No draw is spent: every other site stays as it was."""
     opened = [alert for alert in alerts if alert["status"] == "open"]
     for alert in alerts:
         if len(opened) >= 2:
