@@ -33,3 +33,12 @@ def utc_day_minute(moment: datetime) -> str:
     "05 Dec 14:03"."""
     moment = _utc(moment)
     return f"{moment.day:02d} {MONTHS[moment.month - 1]} {moment.hour:02d}:{moment.minute:02d}"
+
+
+def utc_stamp(moment: datetime) -> str:
+    """``moment`` to the minute, in UTC, for a key: "20261205T1403". The same instant gives the
+    same text whatever offset its source wrote it with."""
+    moment = _utc(moment)
+    return (
+        f"{moment.year:04d}{moment.month:02d}{moment.day:02d}T{moment.hour:02d}{moment.minute:02d}"
+    )

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from integrations.config_records import PERSON, SCHEDULE, Escalation, Heartbeat, Timeline
 from lib.checks import FailingRow
-from lib.moments import utc_day_minute, utc_minute_text
+from lib.moments import utc_day_minute, utc_minute_text, utc_stamp
 from library.kinds import services_kind
 from library.models import LibraryObject
 from library.readiness_reads import (
@@ -207,9 +207,9 @@ def schedule_gaps(
             continue
         # Keyed by the gap's end, which a later sync does not move (its start may be the
         # window's, which does); by its start when it runs to the window's end.
-        edge = f"to:{upper:%Y%m%dT%H%M}" if upper != end else f"from:{lower:%Y%m%dT%H%M}"
-        # The key keeps the upstream's own clock (a changed key would be an item gone and a new
-        # one); what people read is in UTC, as it says.
+        # In UTC, as the label and reason: the same gap keeps its key whatever offset the
+        # upstream writes its times with.
+        edge = f"to:{utc_stamp(upper)}" if upper != end else f"from:{utc_stamp(lower)}"
         label = f"{name}: {utc_day_minute(lower)} – {utc_day_minute(upper)} UTC"
         reason = (
             f"Nobody is on call from {utc_minute_text(lower)} to {utc_minute_text(upper)}. "

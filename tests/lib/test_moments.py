@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lib.moments import utc_day_minute, utc_minute_text
+from lib.moments import utc_day_minute, utc_minute_text, utc_stamp
 
 
 @pytest.mark.parametrize("month", range(1, 13))
@@ -36,3 +36,10 @@ def test_the_short_label_form_is_the_same_moment_in_utc_without_the_year() -> No
     assert utc_day_minute(paris) == "30 Jun 22:30"
     moment = datetime(2026, 2, 3, 4, 5, tzinfo=UTC)
     assert utc_day_minute(moment) == moment.strftime("%d %b %H:%M")
+
+
+def test_the_key_form_names_the_instant_whatever_its_offset() -> None:
+    moment = datetime(2026, 2, 3, 4, 5, tzinfo=UTC)
+    assert utc_stamp(moment) == moment.strftime("%Y%m%dT%H%M") == "20260203T0405"
+    paris = moment.astimezone(ZoneInfo("Europe/Paris"))
+    assert utc_stamp(paris) == "20260203T0405"

@@ -215,16 +215,23 @@ def test_a_gap_in_a_schedule_an_escalation_uses_fails_with_its_times(connection)
     assert CheckState.objects.get(key=GAPS_KEY).checked_count == 3
 
 
-def test_a_gap_given_with_an_offset_upstream_is_said_in_utc(connection) -> None:  # type: ignore[no-untyped-def]
+def test_a_gap_given_with_an_offset_upstream_is_said_in_utc_and_stays_the_same_item(  # type: ignore[no-untyped-def]
+    connection,
+) -> None:
     synced(connection)
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    gappy = timeline("gappy", start, (0, 5), (7, 14))
-    # The same instants as the upstream may write them, two hours ahead of UTC.
+    store(connection, "escalations", escalation("e1", "Ops", rule("schedule", "gappy", "G")))
+    store(connection, "on_calls", timeline("gappy", start, (0, 5), (7, 14)), key="_parent")
+    evaluate(topic=TOPIC)
+    (before,) = failing(GAPS_KEY).values()
+
+    # The same instants as the upstream may write them on a later sync, two hours ahead of UTC.
     ahead = dt_timezone(timedelta(hours=2))
 
     def shifted(value: str) -> str:
         return datetime.fromisoformat(value).astimezone(ahead).isoformat()
 
+    gappy = timeline("gappy", start, (0, 5), (7, 14))
     gappy["startDate"], gappy["endDate"] = shifted(gappy["startDate"]), shifted(gappy["endDate"])
     for period in gappy["finalTimeline"]["rotations"][0]["periods"]:
         period["startDate"], period["endDate"] = (
@@ -232,9 +239,7 @@ def test_a_gap_given_with_an_offset_upstream_is_said_in_utc(connection) -> None:
             shifted(period["endDate"]),
         )
     assert gappy["startDate"].endswith("+02:00")
-    store(connection, "escalations", escalation("e1", "Ops", rule("schedule", "gappy", "G")))
     store(connection, "on_calls", gappy, key="_parent")
-
     evaluate(topic=TOPIC)
 
     (found,) = failing(GAPS_KEY).values()
@@ -244,6 +249,12 @@ def test_a_gap_given_with_an_offset_upstream_is_said_in_utc(connection) -> None:
     )
     assert found.label == (
         f"G: {start + timedelta(days=5):%d %b %H:%M} – {start + timedelta(days=7):%d %b %H:%M} UTC"
+    )
+    # Not an item gone and a new one: the same gap, failing since the first evaluation.
+    assert (found.pk, found.item_key, found.failing_since) == (
+        before.pk,
+        before.item_key,
+        before.failing_since,
     )
 
 
