@@ -258,15 +258,12 @@ def _with_alerts_to_pass(alerts: list[Record]) -> list[Record]:
     leave fewer for about one clock in forty (the site is drawn from its clock: the tests' is the
     hour); then the newest closed alerts are open again, and the newest open one
     unacknowledged. No draw is spent: every other site stays as it was."""
+    closed = [alert for alert in alerts if alert["status"] != "open"]
+    for alert in closed[: max(0, 2 - (len(alerts) - len(closed)))]:
+        alert["status"] = "open"
     opened = [alert for alert in alerts if alert["status"] == "open"]
-    for alert in alerts:
-        if len(opened) >= 2:
-            break
-        if alert["status"] != "open":
-            alert["status"] = "open"
-            opened.append(alert)
     if opened and all(alert["acknowledged"] for alert in opened):
-        min(opened, key=alerts.index)["acknowledged"] = False
+        opened[0]["acknowledged"] = False
     return alerts
 
 
