@@ -15,7 +15,7 @@ from alerts.selectors import details_providers
 from integrations.models import Connection
 from integrations.records import AlertRecord, AlertStatus
 from integrations.sync import writes
-from integrations.sync.page_lookup import among_upstream_ids
+from integrations.sync.page_lookup import SeenIds, among_upstream_ids
 from integrations.sync.stores import StreamCounts
 
 SYNCED_FIELDS = (
@@ -80,7 +80,13 @@ def _closed_at(record: AlertRecord) -> datetime | None:
 
 
 class AlertStore:
-    def save(self, *, connection: Connection, records: Sequence[AlertRecord]) -> StreamCounts:
+    def save(
+        self,
+        *,
+        connection: Connection,
+        records: Sequence[AlertRecord],
+        seen: SeenIds | None = None,
+    ) -> StreamCounts:
         # The same alert can arrive twice in one batch when upstream offsets shift.
         by_id = {record.upstream_id: record for record in records}
         counts = StreamCounts(fetched=len(records))
@@ -91,7 +97,10 @@ class AlertStore:
             existing = {
                 row.upstream_id: row
                 for row in among_upstream_ids(
-                    Alert.objects.all(), connection_id=connection.pk, upstream_ids=list(by_id)
+                    Alert.objects.all(),
+                    connection_id=connection.pk,
+                    upstream_ids=list(by_id),
+                    seen=seen,
                 ).only(
                     "id",
                     "upstream_id",

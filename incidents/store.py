@@ -17,7 +17,7 @@ from incidents.scope import is_out_of_scope
 from integrations.models import Connection, SyncOutcome
 from integrations.records import IncidentRecord, IncidentStatus
 from integrations.sync import writes
-from integrations.sync.page_lookup import among_upstream_ids, pks_by_upstream_id
+from integrations.sync.page_lookup import SeenIds, among_upstream_ids, pks_by_upstream_id
 from integrations.sync.stores import StreamCounts
 from lib.checks import engine
 from lib.events import emit_all
@@ -252,14 +252,23 @@ def _announce(
 
 
 class IncidentStore:
-    def save(self, *, connection: Connection, records: Sequence[IncidentRecord]) -> StreamCounts:
+    def save(
+        self,
+        *,
+        connection: Connection,
+        records: Sequence[IncidentRecord],
+        seen: SeenIds | None = None,
+    ) -> StreamCounts:
         # The same incident can arrive twice in one batch when upstream offsets shift.
         by_id = {record.upstream_id: record for record in records}
         counts = StreamCounts(fetched=len(records))
         now = timezone.now()
         with writes.page_transaction():
             held = among_upstream_ids(
-                Incident.objects.all(), connection_id=connection.pk, upstream_ids=list(by_id)
+                Incident.objects.all(),
+                connection_id=connection.pk,
+                upstream_ids=list(by_id),
+                seen=seen,
             )
             existing = {
                 row.upstream_id: row

@@ -40,6 +40,7 @@ from integrations.providers.registry import get_provider
 from integrations.redaction import redact_for
 from integrations.sync.details import details_waiting, read_details
 from integrations.sync.liveness import RunInterrupted, heartbeat_every, sync_interrupt_stale
+from integrations.sync.page_lookup import SeenIds
 from integrations.sync.prefetch import merged
 from integrations.sync.snapshot import store_listing
 from integrations.sync.stores import (
@@ -433,11 +434,12 @@ def _save_pages(
     tracker: Tracker,
     *,
     scanning: bool = False,
+    seen: SeenIds | None = None,
 ) -> Iterable[list[Any]]:
     # The pages that came while the last batch was written are written together, never waited
     # for (prefetch.merged).
     for page in merged(pages, on_wait=tracker.beat, wait_seconds=tracker.beat_every):
-        counts = store.save(connection=connection, records=page)
+        counts = store.save(connection=connection, records=page, seen=seen)
         # A full scan's position is saved with its pages: a failed scan resumes after them.
         cursor = page[-1].created_at if scanning and page else None
         tracker.add(stream.name, counts, cursor=cursor)
@@ -498,14 +500,16 @@ def _reconcile(
     Memory stays flat: candidates are found page by page by comparing the page with the stored
     rows created in the same time span, never by holding every id. When the connection held
     none of them as the scan began (its first read), every stored one came from the scan: none
-    is compared (reading them all back was a twentieth of a first sync, make bench).
+    is compared (reading them all back was a twentieth of a first sync, make bench), and the
+    store looks up only the records the scan may already have given it (page_lookup.SeenIds).
     """
     reader = stream.reader
     candidates: list[str] = []
     previous_end: datetime | None = after
     previous_ids: set[str] = set()
     scan = reader.scan_all(after=after)
-    for page in _save_pages(scan, stream, store, connection, tracker, scanning=True):
+    seen = SeenIds() if held_none else None
+    for page in _save_pages(scan, stream, store, connection, tracker, scanning=True, seen=seen):
         ids = {record.upstream_id for record in page}
         end = page[-1].created_at
         if not held_none:

@@ -9,16 +9,58 @@ hundred: each page read more than the one before (9.5 ms a page at 20,000 incide
 bench; a sync after a new connection 2.2 times its plain download). Here each id is looked up
 on its own in a LATERAL subquery (its LIMIT keeps PostgreSQL from turning it back into a
 join): a hundred probes of the unique index, ~1 ms, however stale the statistics. SQLite's
-planner takes the unique index for the plain query, which it keeps."""
+planner takes the unique index for the plain query, which it keeps.
+
+A connection's first read (it held none of the stream's records as it began) need not look up
+at all what it has not passed to the store itself: ``SeenIds`` remembers those, and only the
+ids it may have seen are looked up: a first sync of 20,000 incidents on PostgreSQL made ~120
+lookups, 0.20-0.25 s of its 2.9 and 0.12 s of the database's CPU (interleaved runs)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 
 from lib.ids import AmongIds
+
+
+class SeenIds:
+    """The upstream ids a read has passed to its store, as a Bloom filter: the same 512 KiB
+    however many (a set of every id would grow by ~100 bytes an incident, and a sync's memory
+    stays flat). ``may_hold`` never answers False for an id it was given; of ids it was not
+    given, it answers True for about 1 in 3,000 after 100,000 ids and 1 in 9 after 1,000,000:
+    those are looked up, as every id was before."""
+
+    BITS = 1 << 22
+
+    def __init__(self) -> None:
+        self._bits = bytearray(self.BITS // 8)
+
+    @classmethod
+    def _positions(cls, upstream_id: str) -> tuple[int, int, int]:
+        # Three positions from the halves of the string's own hash (computed once and kept by
+        # the string), as in double hashing.
+        digest = hash(upstream_id) & 0xFFFFFFFFFFFFFFFF
+        first, step = digest & 0xFFFFFFFF, (digest >> 32) | 1
+        mask = cls.BITS - 1
+        return first & mask, (first + step) & mask, (first + 2 * step) & mask
+
+    def add(self, upstream_ids: Iterable[str]) -> None:
+        bits, positions = self._bits, self._positions
+        for upstream_id in upstream_ids:
+            for position in positions(upstream_id):
+                bits[position >> 3] |= 1 << (position & 7)
+
+    def may_hold(self, upstream_id: str) -> bool:
+        bits = self._bits
+        first, second, third = self._positions(upstream_id)
+        return bool(
+            bits[first >> 3] & (1 << (first & 7))
+            and bits[second >> 3] & (1 << (second & 7))
+            and bits[third >> 3] & (1 << (third & 7))
+        )
 
 
 def pks_by_upstream_id(
@@ -48,10 +90,24 @@ def pks_by_upstream_id(
 
 
 def among_upstream_ids(
-    rows: QuerySet, *, connection_id: int, upstream_ids: Sequence[str]
+    rows: QuerySet,
+    *,
+    connection_id: int,
+    upstream_ids: Sequence[str],
+    seen: SeenIds | None = None,
 ) -> QuerySet:
     """``rows`` narrowed to those ``connection_id`` holds among ``upstream_ids``: on
-    PostgreSQL their primary keys found first (above), then read by key; elsewhere one query."""
+    PostgreSQL their primary keys found first (above), then read by key; elsewhere one query.
+
+    ``seen``: given in a read that began with none of these rows held, and that writes every
+    record it passes here (or fails): only the ids it may already have passed are looked up,
+    and ``upstream_ids`` are added to it."""
+    if seen is not None:
+        maybe = [upstream_id for upstream_id in upstream_ids if seen.may_hold(upstream_id)]
+        seen.add(upstream_ids)
+        if not maybe:
+            return rows.none()
+        upstream_ids = maybe
     db = connections[router.db_for_read(rows.model)]
     if db.vendor != "postgresql":
         return _plain(rows, connection_id, upstream_ids)

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from integrations.models import Connection
+from integrations.sync.page_lookup import SeenIds
 
 COUNTED = ("fetched", "created", "updated", "unchanged", "deleted")
 
@@ -67,8 +68,11 @@ class StreamCounts:
 class RecordStore(Protocol):
     """The store of an incremental stream (incidents)."""
 
-    def save(self, *, connection: Connection, records: Sequence[Any]) -> StreamCounts:
-        """Upsert one batch in one short transaction; unchanged rows are not written."""
+    def save(
+        self, *, connection: Connection, records: Sequence[Any], seen: SeenIds | None = None
+    ) -> StreamCounts:
+        """Upsert one batch in one short transaction; unchanged rows are not written. ``seen``:
+        in a first read, what it gave so far; only those may be held (page_lookup)."""
 
     def newest_created_at(self, *, connection: Connection) -> datetime | None:
         """The upstream creation time of the newest stored record (the incremental watermark)."""

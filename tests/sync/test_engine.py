@@ -138,3 +138,43 @@ def test_a_first_read_compares_no_stored_ids_and_a_full_resync_still_finds_delet
     assert compared and run.counts["incidents"]["deleted"] == 2
     flagged = Incident.objects.filter(deleted_upstream=True).values_list("upstream_id", flat=True)
     assert set(flagged) == set(summary["deleted"])
+
+
+def test_a_first_read_whose_pages_repeat_an_incident_stores_it_once(
+    upstream, connection, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A first read looks up only the incidents it already wrote (page_lookup.SeenIds): one an
+    upstream lists again on the next page (offsets shifting under a listing) is found and
+    updated, never inserted twice, and nothing else is looked up."""
+    from incidents.store import IncidentStore
+    from integrations.sync import page_lookup
+
+    save = IncidentStore.save
+    last: list[object] = []
+
+    def save_with_the_last_again(self, *, records, **kwargs):  # type: ignore[no-untyped-def]
+        repeated = [*last, *records]
+        last[:] = records[-1:]
+        return save(self, records=repeated, **kwargs)
+
+    looked_up: list[str] = []
+    pks, plain = page_lookup.pks_by_upstream_id, page_lookup._plain
+
+    def pks_spy(model, *, upstream_ids, **kwargs):  # type: ignore[no-untyped-def]
+        looked_up.extend(upstream_ids)
+        return pks(model, upstream_ids=upstream_ids, **kwargs)
+
+    def plain_spy(rows, connection_id, upstream_ids):  # type: ignore[no-untyped-def]
+        looked_up.extend(upstream_ids)
+        return plain(rows, connection_id, upstream_ids)
+
+    monkeypatch.setattr(IncidentStore, "save", save_with_the_last_again)
+    monkeypatch.setattr(page_lookup, "pks_by_upstream_id", pks_spy)
+    monkeypatch.setattr(page_lookup, "_plain", plain_spy)
+    run = run_sync(connection, full=True)
+    assert run.outcome == "succeeded" and run.counts["incidents"]["created"] == 250
+    assert_store_equals_upstream(upstream, connection)
+    # Only the repeated incidents were looked for, each found where the page before wrote it.
+    assert looked_up and len(looked_up) == len(set(looked_up))
+    first_pages = Incident.objects.filter(connection=connection, upstream_id__in=looked_up)
+    assert first_pages.count() == len(looked_up)
