@@ -143,9 +143,11 @@ def test_a_first_read_compares_no_stored_ids_and_a_full_resync_still_finds_delet
 def test_a_first_read_whose_pages_repeat_an_incident_stores_it_once(
     upstream, connection, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    """A first read looks up only the incidents it already wrote (page_lookup.SeenIds): one an
-    upstream lists again on the next page (offsets shifting under a listing) is found and
-    updated, never inserted twice, and nothing else is looked up."""
+    """An incident an upstream lists again on the next page (offsets shifting under a listing)
+    is found and updated, never inserted twice; on PostgreSQL, where a first read looks up only
+    what it already wrote (page_lookup.SeenIds), nothing else is looked up."""
+    from django.db import connection as db_connection
+
     from incidents.store import IncidentStore
     from integrations.sync import page_lookup
 
@@ -174,7 +176,8 @@ def test_a_first_read_whose_pages_repeat_an_incident_stores_it_once(
     run = run_sync(connection, full=True)
     assert run.outcome == "succeeded" and run.counts["incidents"]["created"] == 250
     assert_store_equals_upstream(upstream, connection)
-    # Only the repeated incidents were looked for, each found where the page before wrote it.
-    assert looked_up and len(looked_up) == len(set(looked_up))
-    first_pages = Incident.objects.filter(connection=connection, upstream_id__in=looked_up)
-    assert first_pages.count() == len(looked_up)
+    if db_connection.vendor == "postgresql":
+        # Only the repeated incidents were looked for, each where the page before wrote it.
+        assert looked_up and len(looked_up) == len(set(looked_up))
+        repeats = Incident.objects.filter(connection=connection, upstream_id__in=looked_up)
+        assert repeats.count() == len(looked_up)
