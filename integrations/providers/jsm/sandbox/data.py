@@ -259,7 +259,8 @@ def _with_alerts_to_pass(alerts: list[Record]) -> list[Record]:
     hour); then the newest closed alerts are open again, and the newest open one
     unacknowledged. No draw is spent: every other site stays as it was."""
     closed = [alert for alert in alerts if alert["status"] != "open"]
-    for alert in closed[: max(0, 2 - (len(alerts) - len(closed)))]:
+    still_open = len(alerts) - len(closed)
+    for alert in closed[: max(0, 2 - still_open)]:
         alert["status"] = "open"
     opened = [alert for alert in alerts if alert["status"] == "open"]
     if opened and all(alert["acknowledged"] for alert in opened):
