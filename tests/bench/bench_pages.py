@@ -10,7 +10,8 @@ failing a check, search, a deep page, each sort), the incident page, the access 
 dashboard (the home page), beside Django's admin changelist of the same model; median and p95
 server time of REQUESTS requests and the queries of one; then the time to evaluate every check
 (incident and access checks) after a sync changed 1% of the incidents, and to judge every item
-again.
+again. On PostgreSQL, the plans of the three slowest pages at the largest size follow their
+timings (plans.py).
 
 Budgets (issue 14): every list page median < 50 ms and p95 < 100 ms; the incident page
 < 30 ms; the dashboard < 150 ms; each accounts page of the critical system < 50 ms (issue 11);
@@ -34,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.bench import plans  # noqa: E402
 from tests.bench.access_data import populate_accounts  # noqa: E402
 from tests.bench.common import (  # noqa: E402
     Budgets,
@@ -107,11 +109,15 @@ def _time_all(client, urls: dict[str, str], requests: int) -> dict[str, Timing]:
 
 
 def _measure(size: int, client, system: int, incident: int) -> dict[str, Timing]:  # type: ignore[no-untyped-def]
+    from django.db import connection
+
     values = {"system": system, "incident": incident, **linked_pages()}
     pages = {name: url.format(**values) for name, url in {**list_pages(), **OTHER_PAGES}.items()}
     results = _time_all(client, pages, REQUESTS)
     for name, timing in results.items():
         print(f"  {size} {name}: {timing[0]:.1f} ms", flush=True)
+    if size == SIZES[-1] and connection.vendor == "postgresql":
+        print(plans.report(client, size, results, pages), flush=True)
     # The admin numbers its pages from 0 and refuses one past the last.
     values["admin_deep"] = min(1499, size // 50 - 1)
     admin = {name: url.format(**values) for name, url in ADMIN_PAGES.items()}
