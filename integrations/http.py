@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -134,7 +135,16 @@ class UpstreamSession:
         self._secrets = header_secrets(self.headers)
         # Credentials are only ever sent to the host they were saved for: redirects are never
         # followed (allow_redirects=False below). Proxy and CA settings from the environment
-        # still apply, for operators behind a corporate proxy.
+        # still apply, for operators behind a corporate proxy (_proxies, and the CA bundle
+        # here), as requests reads them; but not a ~/.netrc, which requests would also read at
+        # every call, and whose entry for the upstream's host would replace the key's own
+        # Authorization header with its login. Its two file lookups a call were also, in a
+        # sync's page-reading thread, two waits for the interpreter lock held by the writing
+        # thread: 0.15 s of a first sync of 20,000 OpsGenie incidents (py-spy).
+        self._session.trust_env = False
+        self._session.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
 
     def close(self) -> None:
         self._session.close()
@@ -182,6 +192,7 @@ class UpstreamSession:
                     json=json_body,
                     timeout=timeout,
                     allow_redirects=False,
+                    proxies=_proxies(url),
                 )
             except (requests.Timeout, requests.ConnectionError) as exc:
                 failure = UpstreamError(
@@ -233,7 +244,7 @@ class UpstreamSession:
         timeout = self.timeout if self.deadline is None else min(self.timeout, self.deadline)
         try:
             response = self._session.post(
-                url, data=dict(data), timeout=timeout, allow_redirects=False
+                url, data=dict(data), timeout=timeout, allow_redirects=False, proxies=_proxies(url)
             )
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise UpstreamError(ErrorKind.UNAVAILABLE, message=_network_message(exc)) from exc
@@ -249,6 +260,12 @@ class UpstreamSession:
 
     def _backoff(self, attempt: int) -> float:
         return min(self.backoff_base * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+
+
+def _proxies(url: str) -> dict[str, str]:
+    """The environment's proxies for ``url`` (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``),
+    none where ``NO_PROXY`` leaves it out: what requests takes from the environment itself."""
+    return requests.utils.get_environ_proxies(url)
 
 
 def _network_message(exc: requests.RequestException) -> str:

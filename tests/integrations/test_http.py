@@ -226,3 +226,41 @@ def test_the_wizard_s_probes_of_both_regions_share_one_20_second_deadline(
     assert failure is not None and failure.action == "select_region"  # the EU probe said yes
     assert given == [20.0, 13.0]  # the second probe gets what the first left
     assert OpsgenieClient(api_key="k", region="us").session.deadline == 600.0
+
+
+@responses.activate
+def test_a_netrc_entry_for_the_upstream_never_replaces_the_key(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine api.opsgenie.com login someone password their-password\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    responses.get(URL, json={"data": []})
+    responses.post(URL.replace("incidents", "token"), body="")
+    session, _waits = _session()
+    session.get_json(URL)
+    session.post_form(URL.replace("incidents", "token"), {"code": "c"}, json_answer=False)
+    assert [call.request.headers["Authorization"] for call in responses.calls] == [
+        "GenieKey k",
+        "GenieKey k",
+    ]
+
+
+@responses.activate
+def test_the_environments_proxy_and_ca_bundle_still_apply(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An operator behind a corporate proxy sets them; NO_PROXY leaves a host out."""
+    for name in ("https_proxy", "http_proxy", "all_proxy", "no_proxy", "NO_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp.example:3128")
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.corp.example:3128")
+    monkeypatch.setenv("NO_PROXY", "sandbox.internal")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/corp/ca.pem")
+    inside = "http://sandbox.internal/v1/incidents"
+    responses.get(URL, json={"data": []})
+    responses.get(inside, json={"data": []})
+    session, _waits = _session()
+    session.get_json(URL)
+    session.get_json(inside)
+    outside, bypassed = (call.request.req_kwargs for call in responses.calls)
+    assert outside["proxies"]["https"] == "http://proxy.corp.example:3128"
+    assert not bypassed["proxies"]
+    assert outside["verify"] == bypassed["verify"] == "/etc/corp/ca.pem"
