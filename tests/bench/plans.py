@@ -4,7 +4,8 @@ median was slowest at the largest size, its slowest query as PostgreSQL ran it, 
 whose figures they explain, not from a session at a psql prompt.
 
 Only SELECT statements are explained: EXPLAIN ANALYZE executes the statement, and a page's GET
-may write (a session touched, an audit row); those are left out, and said to be."""
+may write (a session touched, an audit row): a write is passed over for the slowest SELECT, and a
+page that ran none says so."""
 
 from __future__ import annotations
 
