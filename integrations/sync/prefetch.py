@@ -8,7 +8,6 @@ so memory stays flat.
 from __future__ import annotations
 
 import queue
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import TypeVar
@@ -28,26 +27,12 @@ DEPTH = 2
 MERGE_DEPTH = 3
 # Records in one batch at most (one transaction of a sync).
 BATCH_UP_TO = 300
-# How long the writer may keep the interpreter lock from the reader that wants it back. The
-# reader takes the lock again after each step of a call (connect, send, the answer's first bytes)
-# and to parse the page; while the writer runs Python it gets the lock only when this interval
-# has passed, CPython's 5 ms by default, and the upstream waits for the next request meanwhile
-# (README Benchmarks: the writer's Python time delays the page reader one for one).
-READER_SWITCH_SECONDS = 0.0005
-
-
-def _hand_over_promptly() -> None:
-    """For the whole process, once: a worker runs syncs, whose reader must not wait on the
-    writer (a shorter interval set by the deployment is kept)."""
-    if sys.getswitchinterval() > READER_SWITCH_SECONDS:
-        sys.setswitchinterval(READER_SWITCH_SECONDS)
 
 
 class _ReadAhead:
     """``pages`` read by a thread into a bounded queue; the consumer takes them in order."""
 
     def __init__(self, pages: Iterator[object], depth: int) -> None:
-        _hand_over_promptly()
         self._buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._held: object | None = None

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sys
 import threading
 import time
 
@@ -99,26 +98,3 @@ def test_an_error_after_pages_comes_after_the_batch_of_those_pages() -> None:
             seen.append(batch)
             time.sleep(0.1)
     assert [n for batch in seen for n in batch] == [1, 2]
-
-
-@pytest.fixture
-def switch_interval():  # type: ignore[no-untyped-def]
-    before = sys.getswitchinterval()
-    yield
-    sys.setswitchinterval(before)
-
-
-def test_reading_ahead_hands_the_interpreter_lock_to_the_reader_within_a_millisecond(
-    switch_interval: None,
-) -> None:
-    # CPython's default: a thread that wants the lock back waits 5 ms while another runs Python,
-    # and the upstream waits for the reader's next request as long.
-    sys.setswitchinterval(0.005)
-    assert list(prefetched(iter([[1], [2]]))) == [[1], [2]]
-    assert sys.getswitchinterval() <= 0.001
-
-
-def test_a_shorter_interval_the_deployment_set_is_kept(switch_interval: None) -> None:
-    sys.setswitchinterval(0.0001)
-    assert list(merged(iter([[1], [2]]))) in ([[1], [2]], [[1, 2]])
-    assert sys.getswitchinterval() == pytest.approx(0.0001)
