@@ -41,6 +41,7 @@ from tests.bench.common import (  # noqa: E402
     Budgets,
     cpu_calibration_ms,
     database_label,
+    page_queries,
     setup_django,
 )
 from tests.bench.incident_data import populate_incidents  # noqa: E402
@@ -85,9 +86,6 @@ def _time_all(client, urls: dict[str, str], requests: int) -> dict[str, Timing]:
     then slows every page a little instead of one page a lot, so the slowest page's median
     says what that page costs rather than when it happened to be measured.
     """
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     times: dict[str, list[float]] = {name: [] for name in urls}
     for url in urls.values():
         response = client.get(url)  # warm caches, compile templates
@@ -99,8 +97,7 @@ def _time_all(client, urls: dict[str, str], requests: int) -> dict[str, Timing]:
             times[name].append((time.perf_counter() - start) * 1000)
     results = {}
     for name, url in urls.items():
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(url)
+        queries, response = page_queries(client, url)
         ordered = sorted(times[name])
         p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
         shown = b'<table class="incidents">' in response.content

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.common import Budgets, database_label, setup_django  # noqa: E402
+from tests.bench.common import Budgets, database_label, page_queries, setup_django  # noqa: E402
 
 SMALL = int(os.environ.get("BENCH_SMALL_STAFF", "500"))
 LARGE = int(os.environ.get("BENCH_STAFF", "5000"))
@@ -60,17 +60,13 @@ def populate(size: int) -> float:
 
 
 def _median_ms(client, url: str) -> tuple[float, int]:  # type: ignore[no-untyped-def]
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     assert client.get(url).status_code == 200, url
     times = []
     for _ in range(REQUESTS):
         start = time.perf_counter()
         client.get(url)
         times.append((time.perf_counter() - start) * 1000)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
+    queries, _ = page_queries(client, url)
     return statistics.median(times), len(queries)
 
 

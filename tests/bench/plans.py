@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from tests.bench.common import page_queries
+
 # Pages whose plans are printed.
 SLOWEST = 3
 
@@ -31,13 +33,10 @@ def slowest_query(queries: Sequence[Mapping[str, str]]) -> str | None:
 
 def explain(client, url: str) -> list[str]:  # type: ignore[no-untyped-def]
     """The lines of the plan of ``url``'s slowest SELECT, run once more by PostgreSQL with
-    EXPLAIN (ANALYZE, BUFFERS); the page is requested once first, to capture its queries."""
+    EXPLAIN (ANALYZE, BUFFERS); the page is requested first, to capture its queries."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url)
-    queries = captured.captured_queries
+    queries, _ = page_queries(client, url)
     sql = slowest_query(queries)
     if sql is None:
         return [f"  (no SELECT among its {len(queries)} queries: nothing explained)"]
