@@ -13,6 +13,7 @@ from accounts.permissions import require_permissions
 from alerts.details_page import alert_details, details_backlog
 from alerts.list_filters import AlertFilterForm
 from alerts.list_pages import paginate
+from alerts.list_rows import rows_html
 from alerts.models import Alert
 from alerts.overview import last_synced
 from alerts.search import matching
@@ -50,6 +51,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "page": page,
+        "rows_html": rows_html(page.rows),
         "form": form,
         "ignored": form.ignored(),
         "last_synced": last_synced(),
