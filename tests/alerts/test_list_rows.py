@@ -23,7 +23,7 @@ TEMPLATE_ROW = """{% for alert in alerts %}<tr>
         <td>{{ alert.upstream_source|default:"—" }}</td>
         <td>{{ alert.count }}</td>
       </tr>
-{% endfor %}"""
+{% endfor %}"""  # noqa: E501 - the template line as it was
 
 ALERTS = [
     {"tiny_id": "7", "message": "Disk full on db-1", "status": "open", "priority": "P1"},
