@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import tzinfo
 
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
 
 from alerts.models import Alert
-from lib.row_html import escape, local_day_text, month_names
+from lib.row_html import escape, id_url_prefix, local_day_time_text, month_names, truncated
 
 MESSAGE_CHARS = 120
 # The labels get_status_display gives (a value outside the choices is shown as it is).
@@ -34,20 +32,14 @@ ROW = """<tr>
 """
 
 
-def _message(text: str) -> str:
-    if text.isascii() and len(text) <= MESSAGE_CHARS:
-        return text  # Truncator would leave it as it is (it also normalizes non-ASCII text)
-    return Truncator(text).chars(MESSAGE_CHARS)
-
-
 def _tr(alert: Alert, detail: str, zone: tzinfo, months: Sequence[str]) -> str:
     moment = alert.created_at.astimezone(zone)
     return ROW.format(
         url=escape(f"{detail}{alert.pk}/"),
         tiny_id=escape(alert.tiny_id or "—"),
-        message=escape(_message(alert.message)),
+        message=escape(truncated(alert.message, MESSAGE_CHARS)),
         tag=' <span class="tag">Deleted upstream</span>' if alert.deleted_upstream else "",
-        created=escape(f"{local_day_text(moment, months)}, {moment:%H:%M}"),
+        created=escape(local_day_time_text(moment, months)),
         status=escape(alert.status),
         status_label=escape(STATUS_LABELS.get(alert.status, alert.status)),
         priority=escape(alert.priority or "—"),
@@ -60,7 +52,7 @@ def _tr(alert: Alert, detail: str, zone: tzinfo, months: Sequence[str]) -> str:
 def rows_html(alerts: Sequence[Alert]) -> SafeString:
     """The table body: each alert's <tr>, every upstream value escaped; the detail URL, the
     time zone and the month names read once a page."""
-    detail = reverse("alerts:detail", args=[0])[: -len("0/")]
+    detail = id_url_prefix("alerts:detail")
     zone = timezone.get_current_timezone()
     months = month_names(translation.get_language())
     return mark_safe("".join(_tr(alert, detail, zone, months) for alert in alerts))  # noqa: S308 - escaped

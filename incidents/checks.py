@@ -8,7 +8,6 @@ from collections.abc import Collection, Iterator
 from datetime import datetime, timedelta
 
 from django.db.models import F, Q, QuerySet
-from django.urls import reverse
 
 from incidents.expressions import SecondsBetween
 from incidents.models import (
@@ -24,6 +23,7 @@ from integrations.records import IncidentStatus, Priority
 from lib.checks import Check, FailingRow, Incremental, id_chunks, register
 from lib.ids import AmongIds
 from lib.moments import utc_minute_text
+from lib.row_html import id_url_prefix
 
 TOPIC = "incidents"
 CLOSED_KEY = "incident-closed"
@@ -133,15 +133,10 @@ def _row(prefix: str, pk: int, number: str, title: str, reason: str, source: str
     )
 
 
-def _detail_prefix() -> str:
-    # reverse() once per evaluation, not once per failing incident (thousands at 100k).
-    return reverse("incidents:detail", args=[0])[: -len("0/")]
-
-
 def failing_open(now: datetime, among: Collection[int] | None = None) -> Iterator[FailingRow]:
     """Reasons say when, not for how long: they stay true, so an evaluation rewrites none of
     the items it did not judge again."""
-    prefix = _detail_prefix()
+    prefix = id_url_prefix("incidents:detail")
     policy = IncidentPolicy.current()
     open_incidents = Incident.objects.counted().filter(status=IncidentStatus.OPEN)
     if policy.close_check_uses_sla:
@@ -171,7 +166,7 @@ def failing_data_loss(now: datetime, among: Collection[int] | None = None) -> It
     """(a) the source reports data loss and nobody settled it (a Yes report is judged by (b), a
     No needs an explanation); (b) a Yes report lacks details or a disclosure; (c) by policy, a
     resolved High incident not assessed. Each incident is listed once, under the first rule."""
-    prefix = _detail_prefix()
+    prefix = id_url_prefix("incidents:detail")
     counted = Incident.objects.counted()
     flagged = counted.exclude(data_loss_mention="").filter(
         _unassessed() | Q(data_loss__data_lost=DataLost.NO, data_loss__no_loss_explanation="")
@@ -217,7 +212,7 @@ def failing_sla(now: datetime, among: Collection[int] | None = None) -> Iterator
     """Late when resolved after its SLA, or still open past it; a resolved incident whose
     resolution time is unknown is listed as such unless its first sync already proves it on
     time (it was resolved by then)."""
-    prefix = _detail_prefix()
+    prefix = id_url_prefix("incidents:detail")
     policy = IncidentPolicy.current()
     # Each priority's SLA in words, once (there can be tens of thousands of late incidents).
     sla_text = {priority: describe(policy.sla(priority)) for priority in LABELS}

@@ -12,10 +12,9 @@ from datetime import tzinfo
 
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
 
 from incidents.models import DataLost, Incident
-from lib.row_html import escape, local_day_text, month_names
+from lib.row_html import escape, local_day_time_text, month_names, truncated
 
 DATA_LOSS_LABELS = dict(DataLost.choices)
 # The labels get_priority_display and get_status_display give (a value outside the choices is
@@ -60,11 +59,7 @@ class IncidentRow:
     @property
     def name(self) -> str:
         """ "#12 Title", the title cut at 120 characters (as ``truncatechars:120``)."""
-        title = self.incident.title
-        if not (title.isascii() and len(title) <= TITLE_CHARS):
-            # Truncator also normalizes (NFC); plain short ASCII is left as it is either way.
-            title = Truncator(title).chars(TITLE_CHARS)
-        return f"#{self.incident.number} {title}"
+        return f"#{self.incident.number} {truncated(self.incident.title, TITLE_CHARS)}"
 
     @property
     def priority_class(self) -> str:
@@ -100,7 +95,7 @@ class IncidentRow:
             source=escape(incident.source_label),
             tags=tags,
             created_iso=escape(moment.isoformat()),
-            created_text=escape(f"{local_day_text(moment, months)}, {moment:%H:%M}"),
+            created_text=escape(local_day_time_text(moment, months)),
             priority_class=escape(self.priority_class),
             priority_label=escape(self.priority_label),
             status=escape(incident.status),

@@ -40,6 +40,7 @@ from incidents.ordering import ORDERS, cursor
 from integrations.models import Connection
 from integrations.sync.counts import HeldCount
 from lib.checks import REGISTRY, checks_for, engine
+from lib.row_html import id_url_prefix
 from lib.search import fold
 
 # When the checks filtered on fail at most this share of incidents, "failing a check" is read
@@ -261,8 +262,7 @@ def _rows(ids: list[int]) -> list[IncidentRow]:
         .annotate(data_lost=F("data_loss__data_lost"))
         .in_bulk(ids)
     )
-    # The detail URL once, not a reverse() per row.
-    detail = reverse("incidents:detail", args=[0])[: -len("0/")]
+    detail = id_url_prefix("incidents:detail")
     failing: dict[int, list[str]] = defaultdict(list)
     items = failing_incident_items(timezone.now()).filter(item_id__in=ids)
     for item_id, check_key in items.values_list("item_id", "check_key").order_by("check_key"):

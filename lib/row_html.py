@@ -12,7 +12,9 @@ import html
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.urls import reverse
 from django.utils import dateformat, timezone, translation
+from django.utils.text import Truncator
 
 
 def escape(value: object) -> str:
@@ -39,3 +41,22 @@ def month_names(language: str | None) -> tuple[str, ...]:
     """The date filter's "M" for each month, in ``language`` (the active one), read once per
     language rather than per row."""
     return tuple(dateformat.format(datetime(2000, month, 1), "M") for month in range(1, 13))
+
+
+def local_day_time_text(local: datetime, months: Sequence[str]) -> str:
+    """``local`` as the date filter's "j M Y, H:i" (see local_day_text)."""
+    return f"{local_day_text(local, months)}, {local:%H:%M}"
+
+
+def truncated(text: str, chars: int) -> str:
+    """``text`` as ``truncatechars:chars`` writes it. Plain short ASCII is returned as it is
+    without building a Truncator (which would leave it so; it also normalizes other text)."""
+    if text.isascii() and len(text) <= chars:
+        return text
+    return Truncator(text).chars(chars)
+
+
+def id_url_prefix(view_name: str) -> str:
+    """The URL of ``view_name`` for an object's id, without the id and its slash: rows write
+    ``f"{prefix}{pk}/"``, one reverse() a page instead of one a row."""
+    return reverse(view_name, args=[0])[: -len("0/")]
