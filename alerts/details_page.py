@@ -3,6 +3,7 @@ number of queries, however many it has), and how many alerts still wait for thei
 
 from __future__ import annotations
 
+from alerts.detail_store import AlertDetailsStore
 from alerts.models import Alert, AlertLog, AlertNote, AlertRecipient
 from alerts.selectors import DETAILS_STREAM, alert_providers, details_providers
 from integrations.models import SyncRun
@@ -17,12 +18,7 @@ def details_backlog(*, connection_id: int | None = None) -> Backlog:
     if connection_id is not None:
         alerts = alerts.filter(connection_id=connection_id)
         runs = runs.filter(connection_id=connection_id)
-    # Counted (up to a bound) in the order of their partial index, alert_details_wanted, which
-    # PostgreSQL then reads. Unordered it scanned the table until the bound: the alerts waiting
-    # are the newest, at its end, and a scan starting far from them took 40-60 ms instead of 1
-    # (every few requests at 100,000 alerts, make bench).
-    waiting = alerts.order_by("connection_id", "details_wanted_at", "id")
-    return backlog(waiting, runs, DETAILS_STREAM)
+    return backlog(alerts, runs, DETAILS_STREAM, marker=AlertDetailsStore.marker)
 
 
 def alert_details(alert: Alert) -> dict[str, object]:

@@ -5,7 +5,7 @@ changed since), how many incidents wait before the next read and the bound a syn
 from __future__ import annotations
 
 from incidents.entry_models import IncidentEntry
-from incidents.entry_store import waiting
+from incidents.entry_store import IncidentDetailsStore, waiting
 from incidents.models import Incident
 from integrations.incident_entry_records import INCIDENT_DETAILS
 from integrations.models import SyncRun
@@ -18,7 +18,9 @@ SHOWN = 500  # the newest this many entries; the count says how many more there 
 def entries_backlog(connection_id: int) -> Backlog:
     """The incidents of the connection waiting for their entries, and the last bound."""
     runs = SyncRun.objects.filter(connection_id=connection_id)
-    return backlog(waiting(connection_id), runs, INCIDENT_DETAILS)
+    return backlog(
+        waiting(connection_id), runs, INCIDENT_DETAILS, marker=IncidentDetailsStore.marker
+    )
 
 
 def not_read_because(incident: Incident) -> str:
